@@ -1,0 +1,61 @@
+#pragma once
+// The verdict: a pure function over the event, the roster, who is where, and
+// one scan. No I/O, no clock: times come in the scan. The caller (the
+// server's engine, or an offline kiosk) stores the record and then applies
+// its movement to presence.
+// Thread safety: pure; the caller guards the state it passes in.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/badge.hpp"
+#include "core/event.hpp"
+#include "core/presence.hpp"
+#include "core/roster.hpp"
+#include "core/scan_record.hpp"
+
+namespace admit::core {
+
+// A scan as it reaches the core, before any verdict.
+struct scan {
+    std::string scan_id;
+    scan_kind kind = scan_kind::badge;
+    std::string station_id;   // badge scans
+    std::string payload;      // badge scans: the QR text
+    std::string hall_id;      // manual scans: the hall; badge scans take the station's
+    std::string attendee_id;  // manual scans: who
+    direction dir = direction::entry;
+    time_point device_time{};
+    time_point server_time{};
+    bool offline = false;
+    std::optional<verdict> shown;
+    std::string actor;
+    std::string note;
+
+    // The time rules are judged at: device time for offline scans (the
+    // moment the person stood at the door), server time otherwise.
+    time_point decided_at() const { return offline ? device_time : server_time; }
+};
+
+struct decide_input {
+    const event_config& event;
+    const roster& people;
+    const presence& where;
+    const public_key& badge_key;
+};
+
+// Decides one scan. The record has seq 0 (the store assigns it).
+// Order of checks: station, badge (format, signature, event), roster
+// (known, not revoked), direction, then for entries: session window,
+// category, passback / other hall, capacity; for exits: inside?
+scan_record decide(const decide_input& in, const scan& s);
+
+// The scheduled clear-out: one exit record per person still inside the hall.
+std::vector<scan_record> clear_hall(const presence& where, const std::string& hall_id, time_point at);
+
+// Is the hall open for entries at `t`, and for which categories? Used by the
+// kiosk's display and the dashboard's "current session".
+const session* current_session(const event_config& event, std::string_view hall_id, time_point t);
+
+}  // namespace admit::core

@@ -1,0 +1,97 @@
+#pragma once
+// The event model: sites, halls, stations, categories, sessions and policies,
+// as read from an event's TOML file. Plain data, validated once at load
+// (config/event_loader), then read-only for the life of the process.
+// Thread safety: immutable after load; share freely by const reference.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace admit::core {
+
+// All times inside admit are UTC milliseconds; only config and reports use a time zone.
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+
+enum class direction : std::uint8_t { entry, exit };
+enum class station_role : std::uint8_t { entrance, exit, both };
+
+// Anti-passback: what a second entry into the same hall without an exit does.
+enum class passback_policy : std::uint8_t { refuse, warn };
+
+// What an entry into hall B does to a person still recorded inside hall A.
+enum class move_policy : std::uint8_t {
+    move,    // treat it as an exit from A and an entry into B (people forget to scan out)
+    refuse,  // refuse the entry until they exit A
+};
+
+struct site {
+    std::string id;
+    std::string name;
+};
+
+struct hall {
+    std::string id;
+    std::string name;
+    std::string site_id;
+    int capacity = 0;
+    // Optional daily time (minutes after local midnight in the event's time
+    // zone) at which everyone still inside is exited by the server.
+    std::optional<std::chrono::minutes> clear_at;
+};
+
+struct station {
+    std::string id;
+    std::string hall_id;
+    station_role role = station_role::both;
+    // libsodium crypto_generichash (32 bytes, hex) of the station's token; the
+    // plain token is never kept in memory after loading.
+    std::string token_hash;
+};
+
+struct category {
+    std::string id;    // "vip", "speaker", ...
+    std::string name;  // "VIP"
+    std::string colour;  // "#c0392b", for badges and the dashboard
+    bool may_enter_full = false;  // e.g. staff, security
+};
+
+struct session {
+    std::string id;
+    std::string name;
+    std::string hall_id;
+    time_point start;
+    time_point end;
+    std::vector<std::string> categories;  // who may enter; empty = every category
+    std::chrono::minutes checkin_before{30};  // check-in opens this long before start
+};
+
+struct policies {
+    passback_policy passback = passback_policy::refuse;
+    move_policy on_entry_elsewhere = move_policy::move;
+};
+
+struct event_config {
+    std::string id;         // goes into every badge token: "seoul-smart-city-2023"
+    std::string name;
+    std::string time_zone;  // IANA name, e.g. "Asia/Seoul", for display
+    // Offset of local time from UTC during the event (+09:00 for Seoul). Used
+    // for daily clear-out times and report days; libstdc++ 12 has no tz
+    // database, and events rarely span a DST change.
+    std::chrono::minutes utc_offset{0};
+    std::vector<site> sites;
+    std::vector<hall> halls;
+    std::vector<station> stations;
+    std::vector<category> categories;
+    std::vector<session> sessions;
+    policies rules;
+
+    const hall* find_hall(std::string_view hall_id) const;
+    const station* find_station(std::string_view station_id) const;
+    const category* find_category(std::string_view category_id) const;
+    const site* find_site(std::string_view site_id) const;
+};
+
+}  // namespace admit::core

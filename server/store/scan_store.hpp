@@ -1,0 +1,93 @@
+#pragma once
+// The durable side of admit: the scan log and the roster, behind a narrow
+// interface so that a PostgreSQL backend can follow the SQLite one.
+//
+// Thread safety: one scan_store object is used by one thread at a time (the
+// server's engine thread owns the writer; HTTP readers open their own
+// read-only store). Several processes may open the same data directory: the
+// admin tool imports a roster while the server runs (SQLite WAL + busy
+// timeout). Every method throws store_error, never a SQLite exception.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/roster.hpp"
+#include "core/scan_record.hpp"
+
+namespace admit::store {
+
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A staff action that is not a scan (annul, reissue, roster import), for the audit sheet.
+struct audit_entry {
+    std::int64_t id = 0;
+    core::time_point at{};
+    std::string actor;
+    std::string action;  // "annul", "reissue", "import_roster", ...
+    std::string subject; // scan id or attendee id
+    std::string note;
+};
+
+class scan_store {
+public:
+    virtual ~scan_store() = default;
+
+    // --- The scan log (writer) ---
+    // Group commit: begin_batch(), any number of append(), commit_batch().
+    // append() assigns and returns the record's seq. find_scan() sees records
+    // appended in the open batch too. After a failed commit_batch() (it
+    // throws), the batch is rolled back and nothing of it is stored.
+    virtual void begin_batch() = 0;
+    virtual std::int64_t append(const core::scan_record& record) = 0;
+    virtual void commit_batch() = 0;
+    virtual void rollback_batch() = 0;
+
+    virtual std::optional<core::scan_record> find_scan(std::string_view scan_id) = 0;
+
+    // --- Reading the log ---
+    // Every record with seq > after_seq, in seq order, streamed (not loaded at once).
+    virtual void for_each_scan(
+        const std::function<void(const core::scan_record&)>& visit,
+        std::int64_t after_seq = 0
+    ) = 0;
+    virtual std::vector<core::scan_record> scans_of(std::string_view attendee_id) = 0;
+    virtual std::int64_t scan_count() = 0;
+    virtual std::int64_t last_seq() = 0;
+
+    // Marks a scan annulled (kept in the log, skipped by rebuilds) and audits it.
+    // False when no such scan.
+    virtual bool annul(std::string_view scan_id, const audit_entry& why) = 0;
+
+    // --- The roster ---
+    virtual std::vector<core::attendee> load_roster() = 0;
+    // Inserts or updates all of them in one transaction: all or nothing.
+    virtual void upsert_attendees(const std::vector<core::attendee>& people) = 0;
+    // Bumped by every roster change, so a running server notices an import
+    // made by the admin tool in another process.
+    virtual std::int64_t roster_generation() = 0;
+
+    // --- Audit ---
+    virtual void add_audit(const audit_entry& entry) = 0;
+    virtual std::vector<audit_entry> audit_log() = 0;
+};
+
+enum class open_mode { read_write, read_only };
+
+// Opens (creating and migrating if needed) <data_dir>/admit.db.
+// Throws store_error naming the file and what went wrong.
+std::unique_ptr<scan_store> open_sqlite_store(
+    const std::filesystem::path& data_dir,
+    open_mode mode = open_mode::read_write
+);
+
+}  // namespace admit::store
