@@ -1,1 +1,508 @@
-// to be written
+#include "store/sqlite_store.hpp"
+
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+#include <system_error>
+#include <utility>
+
+#include "store/schema.hpp"
+
+namespace admit::store {
+namespace {
+
+constexpr int busy_timeout_ms = 5000;
+
+// Column order shared by every SELECT of scans and by decode_scan().
+constexpr const char* scan_columns =
+    "seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, direction, "
+    "device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, shown_warning, "
+    "shown_explanation, actor, note, admitted, reason, warning, explanation, moved_from, "
+    "moved_to, moved, annulled";
+
+constexpr const char* insert_scan_sql =
+    "INSERT INTO scans (scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
+    "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
+    "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
+    "moved_from, moved_to, moved, annulled) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+
+std::int64_t to_ms(core::time_point t) { return t.time_since_epoch().count(); }
+
+core::time_point from_ms(std::int64_t ms) {
+    return core::time_point{std::chrono::milliseconds{ms}};
+}
+
+const char* kind_code(core::scan_kind k) {
+    switch (k) {
+        case core::scan_kind::badge: return "badge";
+        case core::scan_kind::manual: return "manual";
+        case core::scan_kind::clear: return "clear";
+    }
+    return "badge";
+}
+
+const char* direction_code(core::direction d) {
+    return d == core::direction::exit ? "exit" : "entry";
+}
+
+// reason_code() as NUL-terminated strings, built once, so append() binds
+// them without a copy per scan.
+const std::string& reason_text(core::reason r) {
+    static const auto texts = [] {
+        std::array<std::string, core::reason_max + 1> t;
+        for (std::uint8_t i = 1; i <= core::reason_max; ++i) {
+            t[i] = std::string(core::reason_code(static_cast<core::reason>(i)));
+        }
+        return t;
+    }();
+    return texts.at(static_cast<std::size_t>(r));
+}
+
+// Resets a kept statement on every way out, so that it does not hold a read
+// transaction open (which would pin an old snapshot and block checkpoints).
+class statement_reset {
+public:
+    explicit statement_reset(SQLite::Statement& s) : statement_(s) {}
+    statement_reset(const statement_reset&) = delete;
+    statement_reset& operator=(const statement_reset&) = delete;
+    ~statement_reset() { statement_.tryReset(); }
+
+private:
+    SQLite::Statement& statement_;
+};
+
+// One write transaction: BEGIN IMMEDIATE on its own, or a savepoint inside an
+// open batch (so that it commits with the batch). Rolls back unless committed.
+class write_scope {
+public:
+    write_scope(SQLite::Database& db, bool nested) : db_(db), nested_(nested) {
+        db_.exec(nested_ ? "SAVEPOINT admit_write" : "BEGIN IMMEDIATE");
+    }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+    ~write_scope() {
+        if (!done_) {
+            db_.tryExec(nested_ ? "ROLLBACK TO admit_write; RELEASE admit_write" : "ROLLBACK");
+        }
+    }
+    void commit() {
+        db_.exec(nested_ ? "RELEASE admit_write" : "COMMIT");
+        done_ = true;
+    }
+
+private:
+    SQLite::Database& db_;
+    bool nested_;
+    bool done_ = false;
+};
+
+core::scan_kind decode_kind(const char* text, const std::string& scan_id) {
+    const std::string_view k{text};
+    if (k == "badge") return core::scan_kind::badge;
+    if (k == "manual") return core::scan_kind::manual;
+    if (k == "clear") return core::scan_kind::clear;
+    throw store_error(fmt::format("scan {} has an unknown kind \"{}\"", scan_id, k));
+}
+
+core::reason decode_reason(const char* text, const std::string& scan_id) {
+    if (auto r = core::reason_from_code(text)) {
+        return *r;
+    }
+    throw store_error(fmt::format("scan {} has an unknown reason \"{}\"", scan_id, text));
+}
+
+// Lean on purpose: for_each_scan decodes a million of these at start-up.
+core::scan_record decode_scan(const SQLite::Statement& row) {
+    core::scan_record r;
+    r.seq = row.getColumn(0).getInt64();
+    r.scan_id = row.getColumn(1).getString();
+    r.kind = decode_kind(row.getColumn(2).getText(), r.scan_id);
+    r.station_id = row.getColumn(3).getString();
+    r.hall_id = row.getColumn(4).getString();
+    r.attendee_id = row.getColumn(5).getString();
+    r.category = row.getColumn(6).getString();
+    r.payload = row.getColumn(7).getString();
+    r.dir = std::string_view{row.getColumn(8).getText()} == "exit" ? core::direction::exit
+                                                                   : core::direction::entry;
+    r.device_time = from_ms(row.getColumn(9).getInt64());
+    r.server_time = from_ms(row.getColumn(10).getInt64());
+    r.offline = row.getColumn(11).getInt() != 0;
+    if (!row.getColumn(12).isNull()) {
+        r.shown = core::verdict{
+            .admitted = row.getColumn(12).getInt() != 0,
+            .why = decode_reason(row.getColumn(13).getText(), r.scan_id),
+            .warning = row.getColumn(14).getInt() != 0,
+            .explanation = row.getColumn(15).getString(),
+        };
+    }
+    r.actor = row.getColumn(16).getString();
+    r.note = row.getColumn(17).getString();
+    r.result.admitted = row.getColumn(18).getInt() != 0;
+    r.result.why = decode_reason(row.getColumn(19).getText(), r.scan_id);
+    r.result.warning = row.getColumn(20).getInt() != 0;
+    r.result.explanation = row.getColumn(21).getString();
+    if (row.getColumn(24).getInt() != 0) {
+        // A record only ever moves its own attendee (clear_hall writes one record per person).
+        r.moved = core::movement{
+            .attendee_id = r.attendee_id,
+            .from_hall = row.getColumn(22).getString(),
+            .to_hall = row.getColumn(23).getString(),
+        };
+    }
+    r.annulled = row.getColumn(25).getInt() != 0;
+    return r;
+}
+
+audit_entry decode_audit(const SQLite::Statement& row) {
+    return audit_entry{
+        .id = row.getColumn(0).getInt64(),
+        .at = from_ms(row.getColumn(1).getInt64()),
+        .actor = row.getColumn(2).getString(),
+        .action = row.getColumn(3).getString(),
+        .subject = row.getColumn(4).getString(),
+        .note = row.getColumn(5).getString(),
+    };
+}
+
+std::string db_file(const std::filesystem::path& data_dir, open_mode mode) {
+    const auto file = data_dir / "admit.db";
+    std::error_code ec;
+    if (mode == open_mode::read_only) {
+        // Read-only never creates anything, so a missing file is an error here.
+        if (!std::filesystem::exists(file, ec)) {
+            throw store_error(fmt::format(
+                "cannot open {} read-only: no such file; start the server (or the admin tool) "
+                "once with this data directory to create it",
+                file.string()
+            ));
+        }
+        return file.string();
+    }
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) {
+        throw store_error(fmt::format(
+            "cannot create data directory {}: {}", data_dir.string(), ec.message()
+        ));
+    }
+    return file.string();
+}
+
+SQLite::Database open_database(const std::string& file, open_mode mode) {
+    try {
+        const int flags = mode == open_mode::read_only
+                              ? SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX
+                              : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX;
+        SQLite::Database db(file, flags, busy_timeout_ms);
+        db.exec("PRAGMA foreign_keys = ON");
+        if (mode == open_mode::read_only) {
+            check_schema(db, file);
+            return db;
+        }
+        // WAL lets readers (dashboards, the admin tool) run beside the writer.
+        const std::string journal = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+        if (journal != "wal") {
+            throw store_error(fmt::format(
+                "cannot open {}: it refused WAL journaling (journal mode is {})", file, journal
+            ));
+        }
+        // A verdict is acknowledged only after its commit; group commit keeps FULL cheap.
+        db.exec("PRAGMA synchronous = FULL");
+        migrate(db, file);
+        return db;
+    } catch (const SQLite::Exception& e) {
+        throw store_error(fmt::format("cannot open {}: {}", file, e.what()));
+    }
+}
+
+}  // namespace
+
+template <class Work>
+auto sqlite_store::guarded(const char* operation, Work&& work) {
+    try {
+        return std::forward<Work>(work)();
+    } catch (const SQLite::Exception& e) {
+        throw store_error(fmt::format("cannot {} {}: {}", operation, file_, e.what()));
+    }
+}
+
+sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode)
+    : file_(db_file(data_dir, mode)), mode_(mode), db_(open_database(file_, mode)) {
+    guarded("prepare statements for", [&] {
+        if (mode_ == open_mode::read_write) {
+            insert_scan_.emplace(db_, insert_scan_sql);
+        }
+        find_scan_.emplace(db_, fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
+    });
+}
+
+void sqlite_store::refuse_if_read_only(const char* operation) const {
+    if (mode_ == open_mode::read_only) {
+        throw store_error(fmt::format(
+            "cannot {} {}: this store was opened read-only", operation, file_
+        ));
+    }
+}
+
+void sqlite_store::begin_batch() {
+    refuse_if_read_only("begin a batch in");
+    if (in_batch_) {
+        throw store_error(fmt::format("cannot begin a batch in {}: one is already open", file_));
+    }
+    // IMMEDIATE takes the write lock now, waiting up to the busy timeout,
+    // rather than failing half-way through the batch.
+    guarded("begin a batch in", [&] { db_.exec("BEGIN IMMEDIATE"); });
+    in_batch_ = true;
+}
+
+std::int64_t sqlite_store::append(const core::scan_record& r) {
+    refuse_if_read_only("append a scan to");
+    return guarded("append a scan to", [&] {
+        auto& s = *insert_scan_;
+        statement_reset reset(s);
+        // The record outlives the statement's execution, so bind without copying.
+        s.bindNoCopy(1, r.scan_id);
+        s.bindNoCopy(2, kind_code(r.kind));
+        s.bindNoCopy(3, r.station_id);
+        s.bindNoCopy(4, r.hall_id);
+        s.bindNoCopy(5, r.attendee_id);
+        s.bindNoCopy(6, r.category);
+        s.bindNoCopy(7, r.payload);
+        s.bindNoCopy(8, direction_code(r.dir));
+        s.bind(9, to_ms(r.device_time));
+        s.bind(10, to_ms(r.server_time));
+        s.bind(11, r.offline ? 1 : 0);
+        if (r.shown) {
+            s.bind(12, r.shown->admitted ? 1 : 0);
+            s.bindNoCopy(13, reason_text(r.shown->why));
+            s.bind(14, r.shown->warning ? 1 : 0);
+            s.bindNoCopy(15, r.shown->explanation);
+        } else {
+            s.bind(12);
+            s.bind(13);
+            s.bind(14);
+            s.bind(15);
+        }
+        s.bindNoCopy(16, r.actor);
+        s.bindNoCopy(17, r.note);
+        s.bind(18, r.result.admitted ? 1 : 0);
+        s.bindNoCopy(19, reason_text(r.result.why));
+        s.bind(20, r.result.warning ? 1 : 0);
+        s.bindNoCopy(21, r.result.explanation);
+        static const std::string none;
+        s.bindNoCopy(22, r.moved ? r.moved->from_hall : none);
+        s.bindNoCopy(23, r.moved ? r.moved->to_hall : none);
+        s.bind(24, r.moved ? 1 : 0);
+        s.bind(25, r.annulled ? 1 : 0);
+        s.exec();
+        return db_.getLastInsertRowid();
+    });
+}
+
+void sqlite_store::commit_batch() {
+    refuse_if_read_only("commit scans to");
+    if (!in_batch_) {
+        throw store_error(fmt::format("cannot commit scans to {}: no batch is open", file_));
+    }
+    in_batch_ = false;
+    try {
+        db_.exec("COMMIT");
+    } catch (const SQLite::Exception& e) {
+        // SQLite may already have rolled back (disk full, I/O error); make
+        // sure, so that the next batch starts clean.
+        db_.tryExec("ROLLBACK");
+        throw store_error(fmt::format("cannot commit scans to {}: {}", file_, e.what()));
+    }
+}
+
+void sqlite_store::rollback_batch() {
+    if (!in_batch_) {
+        return;
+    }
+    in_batch_ = false;
+    guarded("roll back a batch in", [&] { db_.exec("ROLLBACK"); });
+}
+
+std::optional<core::scan_record> sqlite_store::find_scan(std::string_view scan_id) {
+    return guarded("find a scan in", [&]() -> std::optional<core::scan_record> {
+        auto& s = *find_scan_;
+        statement_reset reset(s);
+        s.bind(1, std::string(scan_id));
+        if (!s.executeStep()) {
+            return std::nullopt;
+        }
+        return decode_scan(s);
+    });
+}
+
+void sqlite_store::for_each_scan(
+    const std::function<void(const core::scan_record&)>& visit,
+    std::int64_t after_seq
+) {
+    guarded("read scans from", [&] {
+        // Prepared per call: a visitor may itself read the store.
+        SQLite::Statement s(
+            db_, fmt::format("SELECT {} FROM scans WHERE seq > ? ORDER BY seq", scan_columns)
+        );
+        s.bind(1, after_seq);
+        while (s.executeStep()) {
+            visit(decode_scan(s));
+        }
+    });
+}
+
+std::vector<core::scan_record> sqlite_store::scans_of(std::string_view attendee_id) {
+    return guarded("read scans from", [&] {
+        SQLite::Statement s(
+            db_, fmt::format("SELECT {} FROM scans WHERE attendee_id = ? ORDER BY seq", scan_columns)
+        );
+        s.bind(1, std::string(attendee_id));
+        std::vector<core::scan_record> out;
+        while (s.executeStep()) {
+            out.push_back(decode_scan(s));
+        }
+        return out;
+    });
+}
+
+std::int64_t sqlite_store::scan_count() {
+    return guarded("count scans in", [&] {
+        return db_.execAndGet("SELECT count(*) FROM scans").getInt64();
+    });
+}
+
+std::int64_t sqlite_store::last_seq() {
+    return guarded("read the last seq of", [&] {
+        return db_.execAndGet("SELECT coalesce(max(seq), 0) FROM scans").getInt64();
+    });
+}
+
+bool sqlite_store::annul(std::string_view scan_id, const audit_entry& why) {
+    refuse_if_read_only("annul a scan in");
+    return guarded("annul a scan in", [&] {
+        write_scope tx(db_, in_batch_);
+        SQLite::Statement s(db_, "UPDATE scans SET annulled = 1 WHERE scan_id = ?");
+        s.bind(1, std::string(scan_id));
+        if (s.exec() == 0) {
+            return false;
+        }
+        audit_entry entry = why;
+        entry.action = entry.action.empty() ? "annul" : entry.action;
+        entry.subject = std::string(scan_id);
+        insert_audit(entry);
+        tx.commit();
+        return true;
+    });
+}
+
+std::vector<core::attendee> sqlite_store::load_roster() {
+    return guarded("read the roster from", [&] {
+        SQLite::Statement s(
+            db_,
+            "SELECT id, name, category, organisation, city, country, email, badge_version "
+            "FROM attendees ORDER BY id"
+        );
+        std::vector<core::attendee> out;
+        while (s.executeStep()) {
+            out.push_back(core::attendee{
+                .id = s.getColumn(0).getString(),
+                .name = s.getColumn(1).getString(),
+                .category = s.getColumn(2).getString(),
+                .organisation = s.getColumn(3).getString(),
+                .city = s.getColumn(4).getString(),
+                .country = s.getColumn(5).getString(),
+                .email = s.getColumn(6).getString(),
+                .badge_version = s.getColumn(7).getUInt(),
+            });
+        }
+        return out;
+    });
+}
+
+void sqlite_store::upsert_attendees(const std::vector<core::attendee>& people) {
+    refuse_if_read_only("import attendees into");
+    guarded("import attendees into", [&] {
+        const auto now_ms = to_ms(std::chrono::time_point_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now()
+        ));
+        write_scope tx(db_, in_batch_);
+        // badge_version only grows: re-importing an old roster never un-revokes a badge.
+        SQLite::Statement s(
+            db_,
+            "INSERT INTO attendees (id, name, category, organisation, city, country, email, "
+            "badge_version, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, "
+            "organisation = excluded.organisation, city = excluded.city, "
+            "country = excluded.country, email = excluded.email, "
+            "badge_version = max(badge_version, excluded.badge_version), "
+            "updated_ms = excluded.updated_ms"
+        );
+        for (const auto& p : people) {
+            statement_reset reset(s);
+            s.bindNoCopy(1, p.id);
+            s.bindNoCopy(2, p.name);
+            s.bindNoCopy(3, p.category);
+            s.bindNoCopy(4, p.organisation);
+            s.bindNoCopy(5, p.city);
+            s.bindNoCopy(6, p.country);
+            s.bindNoCopy(7, p.email);
+            s.bind(8, p.badge_version);
+            s.bind(9, now_ms);
+            s.exec();
+        }
+        db_.exec(
+            "INSERT INTO meta (key, value) VALUES ('roster_generation', 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+        );
+        tx.commit();
+    });
+}
+
+std::int64_t sqlite_store::roster_generation() {
+    return guarded("read the roster generation of", [&] {
+        SQLite::Statement s(db_, "SELECT value FROM meta WHERE key = 'roster_generation'");
+        return s.executeStep() ? s.getColumn(0).getInt64() : std::int64_t{0};
+    });
+}
+
+void sqlite_store::insert_audit(const audit_entry& e) {
+    SQLite::Statement s(
+        db_, "INSERT INTO audit (at_ms, actor, action, subject, note) VALUES (?, ?, ?, ?, ?)"
+    );
+    s.bind(1, to_ms(e.at));
+    s.bindNoCopy(2, e.actor);
+    s.bindNoCopy(3, e.action);
+    s.bindNoCopy(4, e.subject);
+    s.bindNoCopy(5, e.note);
+    s.exec();
+}
+
+void sqlite_store::add_audit(const audit_entry& entry) {
+    refuse_if_read_only("write the audit sheet of");
+    guarded("write the audit sheet of", [&] { insert_audit(entry); });
+}
+
+std::vector<audit_entry> sqlite_store::audit_log() {
+    return guarded("read the audit sheet of", [&] {
+        SQLite::Statement s(
+            db_, "SELECT id, at_ms, actor, action, subject, note FROM audit ORDER BY id"
+        );
+        std::vector<audit_entry> out;
+        while (s.executeStep()) {
+            out.push_back(decode_audit(s));
+        }
+        return out;
+    });
+}
+
+std::unique_ptr<scan_store> open_sqlite_store(
+    const std::filesystem::path& data_dir,
+    open_mode mode
+) {
+    return std::make_unique<sqlite_store>(data_dir, mode);
+}
+
+}  // namespace admit::store

@@ -1,0 +1,128 @@
+#include "store/schema.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+
+#include <array>
+
+#include "store/scan_store.hpp"
+
+namespace admit::store {
+namespace {
+
+// Steps are only ever appended: a released step never changes, because a
+// database that has applied it will not apply it again.
+constexpr std::array migrations{
+    // 1: the scan log, the roster, the audit sheet and meta.
+    R"sql(
+CREATE TABLE scans (
+    seq               INTEGER PRIMARY KEY,
+    scan_id           TEXT    NOT NULL UNIQUE,
+    kind              TEXT    NOT NULL,
+    station_id        TEXT    NOT NULL,
+    hall_id           TEXT    NOT NULL,
+    attendee_id       TEXT    NOT NULL,
+    category          TEXT    NOT NULL,
+    payload           TEXT    NOT NULL,
+    direction         TEXT    NOT NULL,
+    device_time_ms    INTEGER NOT NULL,
+    server_time_ms    INTEGER NOT NULL,
+    offline           INTEGER NOT NULL,
+    shown_admitted    INTEGER,
+    shown_reason      TEXT,
+    shown_warning     INTEGER,
+    shown_explanation TEXT,
+    actor             TEXT    NOT NULL,
+    note              TEXT    NOT NULL,
+    admitted          INTEGER NOT NULL,
+    reason            TEXT    NOT NULL,
+    warning           INTEGER NOT NULL,
+    explanation       TEXT    NOT NULL,
+    moved_from        TEXT    NOT NULL,
+    moved_to          TEXT    NOT NULL,
+    moved             INTEGER NOT NULL,
+    annulled          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX scans_by_attendee ON scans (attendee_id);
+CREATE INDEX scans_by_hall_time ON scans (hall_id, server_time_ms);
+
+CREATE TABLE attendees (
+    id            TEXT    PRIMARY KEY CHECK (id <> ''),
+    name          TEXT    NOT NULL,
+    category      TEXT    NOT NULL,
+    organisation  TEXT    NOT NULL,
+    city          TEXT    NOT NULL,
+    country       TEXT    NOT NULL,
+    email         TEXT    NOT NULL,
+    badge_version INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+);
+
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY,
+    at_ms   INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    subject TEXT    NOT NULL,
+    note    TEXT    NOT NULL
+);
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value
+);
+)sql",
+};
+
+int user_version(SQLite::Database& db) {
+    return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+void refuse_newer(int found, const std::string& file) {
+    if (found > schema_version()) {
+        throw store_error(fmt::format(
+            "cannot open {}: its schema version is {} but this admit knows only up to {}; "
+            "use a newer admit with this data directory",
+            file, found, schema_version()
+        ));
+    }
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(migrations.size()); }
+
+void migrate(SQLite::Database& db, const std::string& file) {
+    refuse_newer(user_version(db), file);
+    for (int step = 1; step <= schema_version(); ++step) {
+        // IMMEDIATE, then re-read: another process may have migrated meanwhile.
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            const int found = user_version(db);
+            refuse_newer(found, file);
+            if (found < step) {
+                db.exec(migrations[static_cast<std::size_t>(step - 1)]);
+                db.exec(fmt::format("PRAGMA user_version = {}", step));
+            }
+            db.exec("COMMIT");
+        } catch (...) {
+            db.tryExec("ROLLBACK");
+            throw;
+        }
+    }
+}
+
+void check_schema(SQLite::Database& db, const std::string& file) {
+    const int found = user_version(db);
+    refuse_newer(found, file);
+    if (found < schema_version()) {
+        throw store_error(fmt::format(
+            "cannot open {} read-only: its schema version is {} but this admit needs {}; "
+            "open it read-write once (start the server or the admin tool) to upgrade it",
+            file, found, schema_version()
+        ));
+    }
+}
+
+}  // namespace admit::store

@@ -1,0 +1,67 @@
+#pragma once
+// Internal to admit_store: callers use open_sqlite_store() from scan_store.hpp
+// and never see SQLiteCpp.
+
+#include <filesystem>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "store/scan_store.hpp"
+
+namespace admit::store {
+
+// scan_store on one SQLite connection to <data_dir>/admit.db (WAL,
+// synchronous=FULL). The hot statements (append, find_scan) are prepared once
+// for the life of the store; every SQLite exception becomes a store_error
+// naming the file and the operation. A read-only store opens the file with
+// SQLITE_OPEN_READONLY, never migrates it and refuses every write.
+// Thread safety: one thread at a time, like SQLiteCpp's Database.
+class sqlite_store final : public scan_store {
+public:
+    sqlite_store(const std::filesystem::path& data_dir, open_mode mode);
+
+    void begin_batch() override;
+    std::int64_t append(const core::scan_record& record) override;
+    void commit_batch() override;
+    void rollback_batch() override;
+
+    std::optional<core::scan_record> find_scan(std::string_view scan_id) override;
+
+    void for_each_scan(
+        const std::function<void(const core::scan_record&)>& visit,
+        std::int64_t after_seq
+    ) override;
+    std::vector<core::scan_record> scans_of(std::string_view attendee_id) override;
+    std::int64_t scan_count() override;
+    std::int64_t last_seq() override;
+
+    bool annul(std::string_view scan_id, const audit_entry& why) override;
+
+    std::vector<core::attendee> load_roster() override;
+    void upsert_attendees(const std::vector<core::attendee>& people) override;
+    std::int64_t roster_generation() override;
+
+    void add_audit(const audit_entry& entry) override;
+    std::vector<audit_entry> audit_log() override;
+
+private:
+    // Runs `work`, turning a SQLite::Exception into a store_error
+    // "cannot <operation> <file>: <sqlite message>".
+    template <class Work>
+    auto guarded(const char* operation, Work&& work);
+    void refuse_if_read_only(const char* operation) const;
+    void insert_audit(const audit_entry& entry);
+
+    std::string file_;
+    open_mode mode_;
+    SQLite::Database db_;
+    bool in_batch_ = false;
+    // Prepared once for the life of the store (the hot path); a read-only
+    // store has no insert_scan_.
+    std::optional<SQLite::Statement> insert_scan_;
+    std::optional<SQLite::Statement> find_scan_;
+};
+
+}  // namespace admit::store
