@@ -1,0 +1,43 @@
+#pragma once
+// Print-ready PDF badges: one A6 badge per page, or four A6 badges (2x2) on
+// each A4 sheet with light cut marks. Each badge shows the event name, the
+// person's name large (Hangul or Latin, set in Noto Sans CJK KR), organisation,
+// city, the QR of the signed token and a colour band with the category name.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/roster.hpp"
+
+namespace admit::badges {
+
+// Everything printed on one badge. The token is the signed text put in the QR
+// (core::sign_badge); the caller resolves the category's name and colour.
+struct badge_print {
+    core::attendee person;
+    std::string category_name;  // "Speaker"
+    std::string colour;         // "#c0392b" or "#c39"; anything else prints grey
+    std::string event_name;     // "Seoul Smart City Forum 2023"
+    std::string token;
+};
+
+enum class page_layout {
+    a6_single,  // one A6 badge per A6 page (badge printers)
+    a4_four_up  // four A6 badges per A4 page, 2 x 2 (office printers, then cut)
+};
+
+// Writes badges to a PDF file at out, replacing it. Throws std::invalid_argument
+// when badges is empty or a token cannot be encoded, std::runtime_error when
+// the file cannot be written. Not thread-safe with respect to the same file;
+// separate calls on separate files may run in parallel.
+void write_badges_pdf(
+    const std::filesystem::path& out,
+    const std::vector<badge_print>& badges,
+    page_layout layout
+);
+
+// Number of PDF pages write_badges_pdf produces for count badges.
+int badge_page_count(std::size_t count, page_layout layout);
+
+}  // namespace admit::badges
