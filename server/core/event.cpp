@@ -1,1 +1,37 @@
-// to be written
+// Look-ups in the event model. The lists are short (a few halls, a few dozen
+// stations), so a linear search is simpler than keeping indexes in sync.
+#include "core/event.hpp"
+
+#include <algorithm>
+
+namespace admit::core {
+
+namespace {
+
+template <typename T>
+const T* find_by_id(const std::vector<T>& items, std::string_view id) {
+    const auto it = std::find_if(items.begin(), items.end(), [id](const T& item) {
+        return item.id == id;
+    });
+    return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const hall* event_config::find_hall(std::string_view hall_id) const {
+    return find_by_id(halls, hall_id);
+}
+
+const station* event_config::find_station(std::string_view station_id) const {
+    return find_by_id(stations, station_id);
+}
+
+const category* event_config::find_category(std::string_view category_id) const {
+    return find_by_id(categories, category_id);
+}
+
+const site* event_config::find_site(std::string_view site_id) const {
+    return find_by_id(sites, site_id);
+}
+
+}  // namespace admit::core
