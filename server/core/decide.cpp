@@ -78,7 +78,9 @@ scan_record record_of(const scan& s) {
 // Steps 1-3: which hall, which attendee, is the badge good, is the direction
 // right for the station. On success rec.hall_id, attendee_id and category are
 // set and the attendee is returned; otherwise `refusal` is set.
-const attendee* identify(const decide_input& in, const scan& s, scan_record& rec, verdict& refusal) {
+const attendee* identify(
+    const decide_input& in, const scan& s, scan_record& rec, verdict& refusal
+) {
     const event_config& event = in.event;
     const bool forced = s.kind != scan_kind::badge;
     const station* st = nullptr;
@@ -189,7 +191,9 @@ verdict decide_exit(const decide_input& in, const attendee& person, scan_record&
     return refuse(reason::not_inside, "No entry recorded; exit recorded and flagged.");
 }
 
-verdict decide_entry(const decide_input& in, const scan& s, const attendee& person, scan_record& rec) {
+verdict decide_entry(
+    const decide_input& in, const scan& s, const attendee& person, scan_record& rec
+) {
     const event_config& event = in.event;
     const std::string here = rec.hall_id;
     const hall& this_hall = *event.find_hall(here);
@@ -304,7 +308,9 @@ scan_record decide(const decide_input& in, const scan& s) {
     return rec;
 }
 
-std::vector<scan_record> clear_hall(const presence& where, const std::string& hall_id, time_point at) {
+std::vector<scan_record> clear_hall(
+    const presence& where, const std::string& hall_id, time_point at
+) {
     std::vector<scan_record> records;
     const auto unix_ms = std::to_string(at.time_since_epoch().count());
     for (const std::string& attendee_id : where.people_in(hall_id)) {

@@ -125,9 +125,9 @@ const decide_case cases[] = {
      .admitted = false, .says = "not issued"},
 
     // Direction against the station's role.
-    {.name = "exit_scan_at_entrance", .where = "ddp-art2-in", .who = "win-003", .dir = direction::exit,
-     .at = at_ceremony, .before = {{"win-003", "", in_ddp}}, .want = reason::wrong_direction,
-     .admitted = false},
+    {.name = "exit_scan_at_entrance", .where = "ddp-art2-in", .who = "win-003",
+     .dir = direction::exit, .at = at_ceremony, .before = {{"win-003", "", in_ddp}},
+     .want = reason::wrong_direction, .admitted = false},
     {.name = "entry_scan_at_exit", .where = "ddp-art2-out", .who = "win-003", .at = at_ceremony,
      .want = reason::wrong_direction, .admitted = false},
     {.name = "both_station_takes_entries", .where = "ch-multi-side", .who = "vip-mayor",
