@@ -1,0 +1,132 @@
+// admit-server: the check-in server. Reads the event's TOML file, opens the
+// data directory's scan log, rebuilds occupancy, and serves stations, the
+// API and the dashboard on one port until SIGINT/SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/event_loader.hpp"
+#include "config/key_files.hpp"
+#include "engine/engine.hpp"
+#include "net/api.hpp"
+#include "net/metrics.hpp"
+#include "net/server.hpp"
+#include "store/scan_store.hpp"
+
+namespace {
+
+struct options {
+    std::string config_file;
+    std::string data_dir;
+    std::string web_dir;
+    std::string listen;
+    int port = -1;
+    unsigned threads = 0;
+    std::string port_file;
+    std::string log_level = "info";
+};
+
+std::filesystem::path default_web_dir() {
+#ifdef ADMIT_DEFAULT_WEB_DIR
+    return ADMIT_DEFAULT_WEB_DIR;
+#else
+    return "web";
+#endif
+}
+
+int serve(const options& opt) {
+    auto config = admit::config::load_config(opt.config_file);
+    auto& s = config.server;
+    if (!opt.data_dir.empty()) s.data_dir = opt.data_dir;
+    if (!opt.listen.empty()) s.listen_address = opt.listen;
+    if (opt.port >= 0) s.port = static_cast<unsigned short>(opt.port);
+    if (opt.threads > 0) s.threads = opt.threads;
+    std::filesystem::path web = default_web_dir();
+    if (!s.web_dir.empty()) web = s.web_dir;
+    if (!opt.web_dir.empty()) web = opt.web_dir;
+    if (s.viewer_token_hashes.empty() && s.staff_token_hashes.empty()) {
+        spdlog::warn("no [access] tokens in {}: the API and dashboard are open to anyone who can reach the port",
+                     opt.config_file);
+    }
+
+    const auto key = admit::config::read_public_key(s.data_dir);
+    auto store = admit::store::open_sqlite_store(s.data_dir);
+    admit::engine::engine engine(config.event, std::move(store), key, [] {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    });
+    admit::net::metrics stats(config.event);
+    engine.set_observer([&stats](const auto& outcomes) { stats.count_outcomes(outcomes); });
+    engine.start();
+
+    admit::net::api routes(config, engine, stats, s.data_dir, web);
+    admit::net::server_options net_opts;
+    net_opts.address = s.listen_address;
+    net_opts.port = s.port;
+    net_opts.threads = s.threads;
+    admit::net::server server(config, engine, stats, routes, net_opts);
+    server.start();
+
+    const auto port = server.port();
+    spdlog::info("admit-server for \"{}\": {} halls, {} stations, data in {}", config.event.name,
+                 config.event.halls.size(), config.event.stations.size(), s.data_dir);
+    std::printf("admit-server listening on http://%s:%u/ (stations: ws://%s:%u/ws/station)\n",
+                s.listen_address.c_str(), port, s.listen_address.c_str(), port);
+    std::fflush(stdout);
+    if (!opt.port_file.empty()) {
+        std::ofstream(opt.port_file) << port << '\n';
+    }
+
+    // Wait here for SIGINT/SIGTERM (blocked in every thread, see main()).
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("{}: shutting down: finishing scans in flight", received == SIGINT ? "SIGINT" : "SIGTERM");
+    server.stop();
+    engine.stop();
+    spdlog::info("stopped cleanly; last scan seq {}", engine.occupancy().last_seq);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Block the stop signals before any thread starts, so only sigwait() sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    CLI::App app{"admit-server: venue check-in server (stations, live occupancy, API)"};
+    options opt;
+    app.add_option("-c,--config", opt.config_file, "event TOML file (e.g. deploy/seoul-2023.toml)")
+        ->required()->check(CLI::ExistingFile);
+    app.add_option("-d,--data", opt.data_dir, "data directory (scan log, keys); default: [server] data_dir");
+    app.add_option("--listen", opt.listen, "address to listen on; default: [server] listen");
+    app.add_option("-p,--port", opt.port, "port; 0 picks a free one; default: [server] port")->check(CLI::Range(0, 65535));
+    app.add_option("-t,--threads", opt.threads, "network threads; default: [server] threads")->check(CLI::Range(1, 64));
+    app.add_option("--web", opt.web_dir, "folder with the dashboard files; default: [server] web_dir or web/");
+    app.add_option("--port-file", opt.port_file, "write the bound port to this file (for scripts and tests)");
+    app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    CLI11_PARSE(app, argc, argv);
+    spdlog::set_level(spdlog::level::from_str(opt.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    try {
+        return serve(opt);
+    } catch (const admit::config::config_error& e) {
+        std::fprintf(stderr, "admit-server: the config is broken:\n%s\n", e.what());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "admit-server: %s\n", e.what());
+    }
+    return 1;
+}

@@ -1,0 +1,326 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <future>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+namespace admit::engine {
+
+using namespace std::chrono_literals;
+
+core::time_point next_local_time(
+    core::time_point after,
+    std::chrono::minutes at,
+    std::chrono::minutes utc_offset
+) {
+    // Work in "local" time as if it were UTC, then shift back.
+    const auto local = after + utc_offset;
+    const auto midnight = std::chrono::floor<std::chrono::days>(local);
+    auto candidate = midnight + at;
+    if (candidate <= local) candidate += std::chrono::days{1};
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(candidate - utc_offset);
+}
+
+engine::engine(
+    const core::event_config& event,
+    std::unique_ptr<store::scan_store> store,
+    core::public_key badge_key,
+    clock_fn now,
+    engine_options options
+)
+    : event_(event),
+      store_(std::move(store)),
+      badge_key_(badge_key),
+      now_(std::move(now)),
+      options_(options) {}
+
+engine::~engine() { stop(); }
+
+void engine::start() {
+    {
+        std::lock_guard lock(state_mutex_);
+        roster_ = core::roster(store_->load_roster());
+        roster_generation_ = store_->roster_generation();
+        rebuild_from_log();
+    }
+    const auto now = now_();
+    for (const auto& h : event_.halls) {
+        if (h.clear_at) next_clear_[h.id] = next_local_time(now, *h.clear_at, event_.utc_offset);
+    }
+    stopping_ = false;
+    writer_ = std::thread([this] { run_writer(); });
+}
+
+void engine::stop() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+}
+
+void engine::submit(std::vector<core::scan> scans, completion done) {
+    {
+        std::lock_guard lock(queue_mutex_);
+        queue_.push_back(request{std::move(scans), std::move(done)});
+    }
+    queue_cv_.notify_one();
+}
+
+void engine::drain() {
+    if (!writer_.joinable()) return;
+    std::promise<void> done;
+    auto finished = done.get_future();
+    submit({}, [&done](std::vector<scan_outcome>) { done.set_value(); });
+    finished.wait();
+}
+
+void engine::set_observer(observer watch) {
+    std::lock_guard lock(state_mutex_);
+    observer_ = std::move(watch);
+}
+
+void engine::rebuild_from_log() {
+    const auto started = std::chrono::steady_clock::now();
+    presence_.clear();
+    counters_.clear();
+    std::int64_t scans = 0;
+    store_->for_each_scan([&](const core::scan_record& r) {
+        ++scans;
+        last_seq_ = r.seq;
+        if (r.annulled) return;
+        if (r.moved) presence_.apply(*r.moved);
+        count(r, +1);
+    });
+    rebuild_.scans = scans;
+    rebuild_.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started
+    );
+    spdlog::info(
+        "occupancy rebuilt from {} logged scans in {} ms ({} people inside)",
+        scans, rebuild_.took.count(), presence_.total_inside()
+    );
+}
+
+void engine::count(const core::scan_record& r, int sign) {
+    if (r.hall_id.empty() || r.kind == core::scan_kind::clear) return;
+    auto& c = counters_[r.hall_id];
+    if (!r.result.admitted) {
+        c.refused += sign;
+    } else if (r.dir == core::direction::entry) {
+        c.admitted += sign;
+    }
+}
+
+void engine::run_writer() {
+    for (;;) {
+        std::vector<request> group;
+        bool stop_now = false;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait_for(lock, options_.tick, [this] { return stopping_ || !queue_.empty(); });
+            std::size_t scans = 0;
+            // Take whole requests until the group is big enough; a kiosk's batch stays together.
+            while (!queue_.empty() && (group.empty() || scans + queue_.front().scans.size() <= options_.max_group)) {
+                scans += queue_.front().scans.size();
+                group.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+            stop_now = stopping_ && queue_.empty();
+        }
+        if (!group.empty()) process(group);
+        try {
+            reload_roster_if_changed();
+            clear_halls_due(now_());
+        } catch (const store::store_error& e) {
+            spdlog::error("periodic task failed: {}", e.what());
+        }
+        if (stop_now && group.empty()) return;
+    }
+}
+
+scan_outcome engine::outcome_for(const core::scan_record& r, bool replayed) const {
+    scan_outcome o;
+    o.record = r;
+    o.stored = true;
+    o.replayed = replayed;
+    if (const auto* person = roster_.find(r.attendee_id)) o.attendee_name = person->name;
+    if (const auto* h = event_.find_hall(r.hall_id)) {
+        o.capacity = h->capacity;
+        o.inside = presence_.inside(h->id);
+    }
+    return o;
+}
+
+scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo) {
+    if (auto earlier = store_->find_scan(s.scan_id)) {
+        // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
+        return outcome_for(*earlier, true);
+    }
+    const core::decide_input in{event_, roster_, presence_, badge_key_};
+    auto record = core::decide(in, s);
+    record.seq = store_->append(record);
+    if (record.moved) {
+        const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
+        undo.push_back(core::movement{record.moved->attendee_id, "", before});
+        presence_.apply(*record.moved);
+    }
+    count(record, +1);
+    return outcome_for(record, false);
+}
+
+void engine::process(std::vector<request>& group) {
+    std::vector<std::vector<scan_outcome>> results(group.size());
+    observer watch;
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
+        std::vector<core::movement> undo;  // to put people back if the commit fails
+        std::string failure;
+        try {
+            store_->begin_batch();
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                results[i].reserve(group[i].scans.size());
+                for (const auto& s : group[i].scans) results[i].push_back(decide_one(s, undo));
+            }
+            store_->commit_batch();
+            storage_failing_ = false;
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+        if (!failure.empty()) {
+            try {
+                store_->rollback_batch();
+            } catch (const store::store_error&) {
+                // commit_batch already rolled back; nothing more to undo in the file.
+            }
+            if (!storage_failing_) spdlog::error("scans not acknowledged: {}", failure);
+            storage_failing_ = true;
+            // Undo in reverse: each entry puts one person back where they were.
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
+            for (auto& list : results) {
+                for (auto& o : list) {
+                    if (!o.replayed) count(o.record, -1);
+                    o.stored = false;
+                    o.store_error = failure;
+                }
+            }
+            // Scans not reached before the failure get an outcome too.
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                for (std::size_t k = results[i].size(); k < group[i].scans.size(); ++k) {
+                    scan_outcome o;
+                    o.record.scan_id = group[i].scans[k].scan_id;
+                    o.store_error = failure;
+                    results[i].push_back(std::move(o));
+                }
+            }
+        } else {
+            for (const auto& list : results)
+                for (const auto& o : list) last_seq_ = std::max(last_seq_, o.record.seq);
+        }
+    }
+    if (watch) {
+        std::vector<scan_outcome> all;
+        for (const auto& list : results) all.insert(all.end(), list.begin(), list.end());
+        watch(all);
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        if (group[i].done) group[i].done(std::move(results[i]));
+    }
+}
+
+void engine::reload_roster_if_changed() {
+    const auto generation = store_->roster_generation();
+    if (generation == roster_generation_) return;
+    auto people = store_->load_roster();
+    std::lock_guard lock(state_mutex_);
+    roster_ = core::roster(std::move(people));
+    roster_generation_ = generation;
+    spdlog::info("roster reloaded: {} attendees (generation {})", roster_.size(), generation);
+}
+
+void engine::clear_halls_due(core::time_point now) {
+    for (auto& [hall_id, due] : next_clear_) {
+        if (now < due) continue;
+        const auto* h = event_.find_hall(hall_id);
+        std::vector<core::scan_record> records;
+        {
+            std::lock_guard lock(state_mutex_);
+            records = core::clear_hall(presence_, hall_id, due);
+        }
+        spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, records.size());
+        commit_records(std::move(records));
+        due = next_local_time(now, *h->clear_at, event_.utc_offset);
+    }
+}
+
+void engine::commit_records(std::vector<core::scan_record> records) {
+    if (records.empty()) return;
+    std::lock_guard lock(state_mutex_);
+    try {
+        store_->begin_batch();
+        for (auto& r : records) r.seq = store_->append(r);
+        store_->commit_batch();
+    } catch (const store::store_error& e) {
+        spdlog::error("clear-out not stored, will retry at next tick: {}", e.what());
+        return;
+    }
+    for (const auto& r : records) {
+        if (r.moved) presence_.apply(*r.moved);
+        last_seq_ = std::max(last_seq_, r.seq);
+    }
+}
+
+occupancy_snapshot engine::occupancy() const {
+    std::lock_guard lock(state_mutex_);
+    occupancy_snapshot snap;
+    snap.last_seq = last_seq_;
+    for (const auto& h : event_.halls) {
+        hall_figures f{h.id, h.name, h.site_id, h.capacity, presence_.inside(h.id), 0, 0};
+        if (auto it = counters_.find(h.id); it != counters_.end()) {
+            f.admitted = it->second.admitted;
+            f.refused = it->second.refused;
+        }
+        snap.halls.push_back(std::move(f));
+    }
+    return snap;
+}
+
+std::vector<core::attendee> engine::people_in(const std::string& hall_id) const {
+    std::lock_guard lock(state_mutex_);
+    std::vector<core::attendee> people;
+    for (const auto& id : presence_.people_in(hall_id)) {
+        if (const auto* a = roster_.find(id)) {
+            people.push_back(*a);
+        } else {
+            core::attendee unknown;
+            unknown.id = id;
+            people.push_back(std::move(unknown));
+        }
+    }
+    std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.name, a.id) < std::tie(b.name, b.id);
+    });
+    return people;
+}
+
+std::optional<core::attendee> engine::find_attendee(const std::string& attendee_id) const {
+    std::lock_guard lock(state_mutex_);
+    if (const auto* a = roster_.find(attendee_id)) return *a;
+    return std::nullopt;
+}
+
+std::string engine::hall_of(const std::string& attendee_id) const {
+    std::lock_guard lock(state_mutex_);
+    return std::string(presence_.hall_of(attendee_id));
+}
+
+bool engine::storage_failing() const {
+    std::lock_guard lock(state_mutex_);
+    return storage_failing_;
+}
+
+}  // namespace admit::engine

@@ -1,0 +1,156 @@
+#pragma once
+// The engine: the single place that decides scans, appends them to the scan
+// log and keeps who is where. Sessions submit scans from any thread; one
+// writer thread takes everything queued, decides each scan with the pure
+// core, appends it, commits the whole group in one transaction, and only
+// then hands the verdicts back. A failed commit undoes the group's effects
+// on occupancy and returns the scans unacknowledged, so a kiosk keeps them.
+//
+// Thread safety: submit() and every query are safe from any thread. The
+// completion callbacks run on the writer thread: post them elsewhere.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/decide.hpp"
+#include "store/scan_store.hpp"
+
+namespace admit::engine {
+
+// What became of one submitted scan.
+struct scan_outcome {
+    core::scan_record record;  // as stored (for a replay: as first stored)
+    bool stored = false;       // false: not committed, do not acknowledge
+    bool replayed = false;     // this scan id was already in the log
+    std::string store_error;   // why not stored
+    std::string attendee_name;
+    int inside = 0;    // the hall's occupancy after this scan
+    int capacity = 0;
+};
+
+struct hall_figures {
+    std::string hall_id;
+    std::string name;
+    std::string site_id;
+    int capacity = 0;
+    int inside = 0;
+    std::int64_t admitted = 0;  // admitted entries since the log began
+    std::int64_t refused = 0;   // refused scans of any direction
+};
+
+struct occupancy_snapshot {
+    std::vector<hall_figures> halls;  // in config order
+    std::int64_t last_seq = 0;
+};
+
+struct engine_options {
+    std::size_t max_group = 4096;  // scans per commit at most
+    std::chrono::milliseconds tick{250};  // roster reload and clear-out checks
+};
+
+class engine {
+public:
+    using clock_fn = std::function<core::time_point()>;
+    using completion = std::function<void(std::vector<scan_outcome>)>;
+    using observer = std::function<void(const std::vector<scan_outcome>&)>;
+
+    engine(
+        const core::event_config& event,
+        std::unique_ptr<store::scan_store> store,
+        core::public_key badge_key,
+        clock_fn now,
+        engine_options options = {}
+    );
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    // Loads the roster, rebuilds occupancy from the log and starts the writer.
+    // Throws store::store_error when the log cannot be read.
+    void start();
+    // Decides and commits everything already submitted, then stops the writer.
+    void stop();
+
+    // Blocks until everything submitted before this call is committed and answered.
+    void drain();
+
+    // Queues scans; `done` gets one outcome per scan, in order, after commit.
+    void submit(std::vector<core::scan> scans, completion done);
+
+    // Called on the writer thread after each committed group (metrics, live view).
+    void set_observer(observer watch);
+
+    occupancy_snapshot occupancy() const;
+    // Attendees inside a hall now, sorted by name.
+    std::vector<core::attendee> people_in(const std::string& hall_id) const;
+    std::optional<core::attendee> find_attendee(const std::string& attendee_id) const;
+    // Hall the person is in now, empty when outside.
+    std::string hall_of(const std::string& attendee_id) const;
+    // True while the last commit failed (disk full, read-only): scans are not acknowledged.
+    bool storage_failing() const;
+
+    // Rebuild statistics of the last start(), for logs and benchmarks.
+    struct rebuild_stats {
+        std::int64_t scans = 0;
+        std::chrono::milliseconds took{0};
+    };
+    rebuild_stats last_rebuild() const { return rebuild_; }
+
+private:
+    struct request {
+        std::vector<core::scan> scans;
+        completion done;
+    };
+    struct hall_counters {
+        std::int64_t admitted = 0;
+        std::int64_t refused = 0;
+    };
+
+    void run_writer();
+    void process(std::vector<request>& group);
+    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo);
+    void count(const core::scan_record& r, int sign);
+    void rebuild_from_log();
+    void reload_roster_if_changed();
+    void clear_halls_due(core::time_point now);
+    void commit_records(std::vector<core::scan_record> records);
+    scan_outcome outcome_for(const core::scan_record& r, bool replayed) const;
+
+    const core::event_config& event_;
+    std::unique_ptr<store::scan_store> store_;
+    core::public_key badge_key_;
+    clock_fn now_;
+    engine_options options_;
+
+    mutable std::mutex state_mutex_;  // guards everything below it to the blank line
+    core::roster roster_;
+    core::presence presence_;
+    std::map<std::string, hall_counters, std::less<>> counters_;
+    std::int64_t last_seq_ = 0;
+    bool storage_failing_ = false;
+
+    std::mutex queue_mutex_;  // guards queue_ and stopping_
+    std::condition_variable queue_cv_;
+    std::deque<request> queue_;
+    bool stopping_ = false;
+
+    std::int64_t roster_generation_ = -1;         // writer thread only
+    std::map<std::string, core::time_point> next_clear_;  // writer thread only
+    observer observer_;
+    rebuild_stats rebuild_;
+    std::thread writer_;
+};
+
+// The next moment after `after` at which local time (event offset) is `at` minutes past midnight.
+core::time_point next_local_time(core::time_point after, std::chrono::minutes at, std::chrono::minutes utc_offset);
+
+}  // namespace admit::engine

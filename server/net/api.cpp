@@ -1,0 +1,273 @@
+#include "net/api.hpp"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/codec.hpp"
+
+namespace admit::net {
+
+namespace json = boost::json;
+
+namespace {
+
+http_reply json_reply(const json::value& v, unsigned status = 200) {
+    return http_reply{status, "application/json", json::serialize(v), {}};
+}
+
+std::string iso_utc(core::time_point t) {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    const auto ms = (t - secs).count();
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, ms);
+}
+
+json::object attendee_json(const core::attendee& a) {
+    return {{"id", a.id},
+            {"name", a.name},
+            {"category", a.category},
+            {"organisation", a.organisation},
+            {"city", a.city},
+            {"country", a.country}};
+}
+
+json::object record_json(const core::scan_record& r) {
+    json::object o{
+        {"seq", r.seq},
+        {"scan_id", r.scan_id},
+        {"kind", r.kind == core::scan_kind::badge ? "badge" : r.kind == core::scan_kind::manual ? "manual" : "clear"},
+        {"station_id", r.station_id},
+        {"hall_id", r.hall_id},
+        {"direction", r.dir == core::direction::entry ? "entry" : "exit"},
+        {"device_time", iso_utc(r.device_time)},
+        {"server_time", iso_utc(r.server_time)},
+        {"offline", r.offline},
+        {"admitted", r.result.admitted},
+        {"reason", core::reason_code(r.result.why)},
+        {"warning", r.result.warning},
+        {"explanation", r.result.explanation},
+        {"annulled", r.annulled},
+    };
+    if (r.shown) o["shown_admitted"] = r.shown->admitted;
+    if (!r.actor.empty()) o["actor"] = r.actor;
+    if (!r.note.empty()) o["note"] = r.note;
+    return o;
+}
+
+std::string content_type_for(const std::filesystem::path& p) {
+    static const std::map<std::string, std::string> types{
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+        {".ico", "image/x-icon"}, {".pdf", "application/pdf"}, {".txt", "text/plain; charset=utf-8"},
+    };
+    const auto it = types.find(p.extension().string());
+    return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+bool any_token_hash(const std::vector<std::string>& hashes, const std::string& h) {
+    return std::find(hashes.begin(), hashes.end(), h) != hashes.end();
+}
+
+}  // namespace
+
+http_reply error_reply(unsigned status, std::string_view message) {
+    return json_reply(json::object{{"error", message}}, status);
+}
+
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+std::string query_param(std::string_view target, std::string_view name) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return {};
+    auto rest = target.substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const auto pair = rest.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name && eq != std::string_view::npos) return std::string(pair.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        rest = rest.substr(amp + 1);
+    }
+    return {};
+}
+
+api::api(
+    const config::loaded_config& config,
+    engine::engine& engine,
+    metrics& stats,
+    std::filesystem::path data_dir,
+    std::filesystem::path web_dir
+)
+    : config_(config),
+      engine_(engine),
+      stats_(stats),
+      data_dir_(std::move(data_dir)),
+      web_dir_(std::move(web_dir)) {}
+
+role api::role_of(const http_request_view& request) const {
+    const auto& s = config_.server;
+    if (s.viewer_token_hashes.empty() && s.staff_token_hashes.empty()) return role::staff;
+    std::string token;
+    constexpr std::string_view bearer = "Bearer ";
+    if (request.authorization.starts_with(bearer)) {
+        token = std::string(request.authorization.substr(bearer.size()));
+    } else {
+        token = query_param(request.target, "token");
+    }
+    if (token.empty()) return role::none;
+    const auto h = config::hash_token(token);
+    if (any_token_hash(s.staff_token_hashes, h)) return role::staff;
+    if (any_token_hash(s.viewer_token_hashes, h)) return role::viewer;
+    return role::none;
+}
+
+http_reply api::handle(const http_request_view& request) {
+    const auto path = path_of(request.target);
+    if (request.method != "GET" && request.method != "HEAD") {
+        auto r = error_reply(405, fmt::format("method {} is not allowed on {}", request.method, path));
+        r.allow = "GET, HEAD";
+        return r;
+    }
+    if (path == "/healthz") return health();
+    if (path == "/metrics") {
+        stats_.update_occupancy(engine_.occupancy());
+        return http_reply{200, "text/plain; version=0.0.4", stats_.render(), {}};
+    }
+    if (path.starts_with("/api/")) {
+        if (role_of(request) == role::none)
+            return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
+        if (path == "/api/occupancy") return occupancy();
+        if (path == "/api/event") return event_info();
+        constexpr std::string_view attendees = "/api/attendees/";
+        if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
+        constexpr std::string_view halls = "/api/halls/";
+        if (path.starts_with(halls) && path.ends_with("/inside")) {
+            const auto id = path.substr(halls.size(), path.size() - halls.size() - std::string_view("/inside").size());
+            return inside(std::string(id));
+        }
+        return error_reply(404, fmt::format("no API route {}", path));
+    }
+    return static_file(path);
+}
+
+http_reply api::health() const {
+    const bool failing = engine_.storage_failing();
+    return json_reply(
+        json::object{{"status", failing ? "degraded" : "ok"},
+                      {"storage", failing ? "failing: scans are not being acknowledged" : "ok"},
+                      {"event", config_.event.id}},
+        failing ? 503 : 200
+    );
+}
+
+http_reply api::occupancy() const {
+    const auto snap = engine_.occupancy();
+    json::array halls;
+    std::map<std::string, std::pair<int, int>> per_site;  // site -> inside, capacity
+    int total_inside = 0;
+    int total_capacity = 0;
+    for (const auto& h : snap.halls) {
+        const auto* site = config_.event.find_site(h.site_id);
+        halls.push_back(json::object{
+            {"id", h.hall_id}, {"name", h.name}, {"site", h.site_id},
+            {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
+            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
+        per_site[h.site_id].first += h.inside;
+        per_site[h.site_id].second += h.capacity;
+        total_inside += h.inside;
+        total_capacity += h.capacity;
+    }
+    json::array sites;
+    for (const auto& s : config_.event.sites) {
+        const auto& [in, cap] = per_site[s.id];
+        sites.push_back(json::object{{"id", s.id}, {"name", s.name}, {"inside", in}, {"capacity", cap}});
+    }
+    return json_reply(json::object{
+        {"event", config_.event.id}, {"halls", std::move(halls)}, {"sites", std::move(sites)},
+        {"total", json::object{{"inside", total_inside}, {"capacity", total_capacity}}},
+        {"last_seq", snap.last_seq}});
+}
+
+http_reply api::attendee(const std::string& id) {
+    const auto person = engine_.find_attendee(id);
+    if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", id));
+    std::vector<core::scan_record> history;
+    try {
+        std::lock_guard lock(reader_mutex_);
+        if (!reader_) reader_ = store::open_sqlite_store(data_dir_, store::open_mode::read_only);
+        history = reader_->scans_of(id);
+    } catch (const store::store_error& e) {
+        spdlog::error("attendee history for {}: {}", id, e.what());
+        return error_reply(503, "the scan log cannot be read right now");
+    }
+    json::array scans;
+    for (const auto& r : history) scans.push_back(record_json(r));
+    const auto hall = engine_.hall_of(id);
+    auto body = attendee_json(*person);
+    body["badge_version"] = person->badge_version;
+    body["inside_hall"] = hall.empty() ? json::value(nullptr) : json::value(hall);
+    body["scans"] = std::move(scans);
+    return json_reply(body);
+}
+
+http_reply api::inside(const std::string& hall_id) const {
+    const auto* hall = config_.event.find_hall(hall_id);
+    if (!hall) return error_reply(404, fmt::format("no hall with id \"{}\"", hall_id));
+    json::array people;
+    for (const auto& a : engine_.people_in(hall_id)) people.push_back(attendee_json(a));
+    return json_reply(json::object{
+        {"hall", hall->id}, {"name", hall->name}, {"count", people.size()}, {"people", std::move(people)}});
+}
+
+http_reply api::event_info() const {
+    const auto& e = config_.event;
+    json::array halls, stations, sessions, categories;
+    for (const auto& h : e.halls)
+        halls.push_back(json::object{{"id", h.id}, {"name", h.name}, {"site", h.site_id}, {"capacity", h.capacity}});
+    for (const auto& s : e.stations) {
+        const char* role = s.role == core::station_role::entrance ? "entrance"
+                           : s.role == core::station_role::exit   ? "exit"
+                                                                  : "both";
+        stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", role}});
+    }
+    for (const auto& s : e.sessions) {
+        json::array cats;
+        for (const auto& c : s.categories) cats.push_back(json::value(c));
+        sessions.push_back(json::object{
+            {"id", s.id}, {"name", s.name}, {"hall", s.hall_id}, {"start", iso_utc(s.start)},
+            {"end", iso_utc(s.end)}, {"categories", std::move(cats)}});
+    }
+    for (const auto& c : e.categories)
+        categories.push_back(json::object{{"id", c.id}, {"name", c.name}, {"colour", c.colour}});
+    return json_reply(json::object{
+        {"id", e.id}, {"name", e.name}, {"time_zone", e.time_zone},
+        {"utc_offset_minutes", e.utc_offset.count()}, {"halls", std::move(halls)},
+        {"stations", std::move(stations)}, {"sessions", std::move(sessions)},
+        {"categories", std::move(categories)}});
+}
+
+http_reply api::static_file(std::string_view path) const {
+    // Only plain relative paths under web/: no "..", no backslashes, no NULs.
+    if (path.empty() || path.front() != '/' || path.find("..") != std::string_view::npos ||
+        path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos) {
+        return error_reply(400, "bad path");
+    }
+    std::string rel(path.substr(1));
+    if (rel.empty() || rel.back() == '/') rel += "index.html";
+    const auto file = web_dir_ / rel;
+    std::ifstream in(file, std::ios::binary);
+    if (!in || std::filesystem::is_directory(file)) return error_reply(404, fmt::format("not found: {}", path));
+    std::ostringstream body;
+    body << in.rdbuf();
+    return http_reply{200, content_type_for(file), body.str(), {}};
+}
+
+}  // namespace admit::net

@@ -1,0 +1,79 @@
+#pragma once
+// The HTTP API and static files, as plain request -> reply, with no Beast
+// types, so routing is unit-testable and fuzzable. Routes:
+//   GET /healthz                     liveness and storage state (open)
+//   GET /metrics                     Prometheus text (open)
+//   GET /api/occupancy               every hall + totals per site (viewer)
+//   GET /api/attendees/{id}          status and scan history (viewer)
+//   GET /api/halls/{id}/inside       roll call: who is inside now (viewer)
+//   GET /api/event                   halls, stations, sessions (viewer)
+//   GET /<file>                      web/ static files (open)
+// Tokens: "Authorization: Bearer <token>" or "?token=<token>". With no
+// tokens in the config, every route is open (the server warns at start).
+// Thread safety: handle() is safe from any thread.
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "config/event_loader.hpp"
+#include "engine/engine.hpp"
+#include "net/metrics.hpp"
+#include "store/scan_store.hpp"
+
+namespace admit::net {
+
+struct http_request_view {
+    std::string_view method;
+    std::string_view target;         // path and query
+    std::string_view authorization;  // the Authorization header, if any
+    std::string_view body;
+};
+
+struct http_reply {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::string allow;  // for 405
+};
+
+enum class role { none, viewer, staff };
+
+class api {
+public:
+    api(const config::loaded_config& config,
+        engine::engine& engine,
+        metrics& stats,
+        std::filesystem::path data_dir,
+        std::filesystem::path web_dir);
+
+    http_reply handle(const http_request_view& request);
+    role role_of(const http_request_view& request) const;
+
+private:
+    http_reply occupancy() const;
+    http_reply attendee(const std::string& id);
+    http_reply inside(const std::string& hall_id) const;
+    http_reply event_info() const;
+    http_reply health() const;
+    http_reply static_file(std::string_view path) const;
+
+    const config::loaded_config& config_;
+    engine::engine& engine_;
+    metrics& stats_;
+    std::filesystem::path data_dir_;
+    std::filesystem::path web_dir_;
+    std::mutex reader_mutex_;  // guards reader_
+    std::unique_ptr<store::scan_store> reader_;
+};
+
+// "{\"error\":...}" with the status.
+http_reply error_reply(unsigned status, std::string_view message);
+
+// Splits "/a/b?x=1" into path and the value of one query parameter.
+std::string_view path_of(std::string_view target);
+std::string query_param(std::string_view target, std::string_view name);
+
+}  // namespace admit::net

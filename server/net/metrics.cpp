@@ -1,0 +1,64 @@
+#include "net/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace admit::net {
+
+metrics::metrics(const core::event_config& /*event*/)
+    : registry_(std::make_shared<prometheus::Registry>()) {
+    scans_ = &prometheus::BuildCounter()
+                  .Name("admit_scans_total")
+                  .Help("Scans committed to the log, by verdict and reason")
+                  .Register(*registry_);
+    errors_ = &prometheus::BuildCounter()
+                   .Name("admit_protocol_errors_total")
+                   .Help("Frames refused on the station link, by error code")
+                   .Register(*registry_);
+    ack_latency_ = &prometheus::BuildHistogram()
+                        .Name("admit_scan_ack_seconds")
+                        .Help("From a scan frame read to its verdict handed to the socket")
+                        .Register(*registry_)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{
+                                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0});
+    stations_ = &prometheus::BuildGauge()
+                     .Name("admit_connected_stations")
+                     .Help("Station WebSocket connections that completed hello")
+                     .Register(*registry_)
+                     .Add({});
+    inside_ = &prometheus::BuildGauge()
+                   .Name("admit_hall_inside")
+                   .Help("People inside each hall now")
+                   .Register(*registry_);
+}
+
+metrics::~metrics() = default;
+
+void metrics::count_outcomes(const std::vector<engine::scan_outcome>& outcomes) {
+    for (const auto& o : outcomes) {
+        if (!o.stored || o.replayed) continue;
+        const auto& v = o.record.result;
+        scans_
+            ->Add({{"verdict", v.admitted ? "admitted" : "refused"},
+                   {"reason", std::string(core::reason_code(v.why))}})
+            .Increment();
+    }
+}
+
+void metrics::observe_ack_latency(double seconds) { ack_latency_->Observe(seconds); }
+void metrics::station_connected() { stations_->Increment(); }
+void metrics::station_disconnected() { stations_->Decrement(); }
+void metrics::count_protocol_error(const std::string& code) { errors_->Add({{"code", code}}).Increment(); }
+
+void metrics::update_occupancy(const engine::occupancy_snapshot& snap) {
+    for (const auto& h : snap.halls) inside_->Add({{"hall", h.hall_id}}).Set(h.inside);
+}
+
+std::string metrics::render() const {
+    return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace admit::net

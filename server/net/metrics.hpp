@@ -1,0 +1,48 @@
+#pragma once
+// Prometheus metrics of the server (prometheus-cpp core; we serve the text
+// ourselves at GET /metrics): scans by verdict and reason, scan-to-verdict
+// latency, connected stations, occupancy per hall.
+// Thread safety: prometheus-cpp metrics are thread-safe; so is this class.
+
+#include <memory>
+#include <string>
+
+#include "core/event.hpp"
+#include "engine/engine.hpp"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace admit::net {
+
+class metrics {
+public:
+    explicit metrics(const core::event_config& event);
+    ~metrics();
+
+    void count_outcomes(const std::vector<engine::scan_outcome>& outcomes);
+    void observe_ack_latency(double seconds);
+    void station_connected();
+    void station_disconnected();
+    void update_occupancy(const engine::occupancy_snapshot& snap);
+    void count_protocol_error(const std::string& code);
+
+    // The Prometheus text exposition format.
+    std::string render() const;
+
+private:
+    std::shared_ptr<prometheus::Registry> registry_;
+    prometheus::Family<prometheus::Counter>* scans_;
+    prometheus::Family<prometheus::Counter>* errors_;
+    prometheus::Histogram* ack_latency_;
+    prometheus::Gauge* stations_;
+    prometheus::Family<prometheus::Gauge>* inside_;
+};
+
+}  // namespace admit::net

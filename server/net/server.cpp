@@ -1,0 +1,183 @@
+#include "net/server.hpp"
+
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/station_session.hpp"
+
+namespace admit::net {
+
+namespace {
+
+void log_escaped_exception(std::exception_ptr e, const char* what) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("{} ended by an exception: {}", what, ex.what());
+    }
+}
+
+http::response<http::string_body> make_response(
+    const http::request<http::string_body>& req,
+    const http_reply& reply
+) {
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+    res.set(http::field::server, "admit");
+    res.set(http::field::content_type, reply.content_type);
+    res.set(http::field::cache_control, "no-store");
+    if (!reply.allow.empty()) res.set(http::field::allow, reply.allow);
+    res.keep_alive(req.keep_alive());
+    if (req.method() != http::verb::head) res.body() = reply.body;
+    res.prepare_payload();
+    if (req.method() == http::verb::head) res.content_length(reply.body.size());
+    return res;
+}
+
+asio::awaitable<void> write_plain_error(beast::tcp_stream& stream, http::status status, std::string message) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(false);
+    res.body() = fmt::format("{{\"error\":\"{}\"}}", message);
+    res.prepare_payload();
+    co_await http::async_write(stream, res, use_tuple);
+}
+
+// One HTTP connection: requests until the peer closes, or the upgrade to a station WebSocket.
+asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<server_context> ctx) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(ctx->options.max_http_body);
+        parser.header_limit(16 * 1024);
+        stream.expires_after(ctx->options.http_timeout);
+        auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (ec == http::error::body_limit) {
+            co_await write_plain_error(stream, http::status::payload_too_large,
+                                       fmt::format("request body over {} bytes", ctx->options.max_http_body));
+            co_return;
+        }
+        if (ec == http::error::end_of_stream || is_normal_close(ec)) {
+            boost::system::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+        if (ec) {
+            co_await write_plain_error(stream, http::status::bad_request, "malformed HTTP request");
+            co_return;
+        }
+        auto req = parser.release();
+        if (websocket::is_upgrade(req)) {
+            stream.expires_never();
+            if (path_of(req.target()) == "/ws/station") {
+                auto session = std::make_shared<station_session>(std::move(stream), ctx);
+                co_await session->run(std::move(req));
+            } else {
+                co_await write_plain_error(stream, http::status::not_found, "no WebSocket at this path; stations use /ws/station");
+            }
+            co_return;
+        }
+        const auto auth = req[http::field::authorization];
+        const http_request_view view{
+            std::string_view(req.method_string().data(), req.method_string().size()),
+            std::string_view(req.target().data(), req.target().size()),
+            std::string_view(auth.data(), auth.size()),
+            req.body()};
+        auto res = make_response(req, ctx->routes.handle(view));
+        auto [wec, wbytes] = co_await http::async_write(stream, res, use_tuple);
+        if (wec || !res.keep_alive()) {
+            boost::system::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+    }
+}
+
+}  // namespace
+
+struct server::impl {
+    asio::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::shared_ptr<server_context> ctx;
+    std::vector<std::thread> threads;
+    unsigned short bound_port = 0;
+    bool stopped = false;
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+            if (ec) {
+                spdlog::warn("accept failed: {}", ec.message());
+                continue;
+            }
+            socket.set_option(tcp::no_delay(true));
+            auto executor = socket.get_executor();
+            asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), ctx),
+                           [](std::exception_ptr e) { log_escaped_exception(e, "connection"); });
+        }
+    }
+};
+
+server::server(
+    const config::loaded_config& config,
+    engine::engine& engine,
+    metrics& stats,
+    api& routes,
+    server_options options
+)
+    : impl_(std::make_unique<impl>()) {
+    impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, std::move(options));
+}
+
+server::~server() { stop(); }
+
+void server::start() {
+    auto& opts = impl_->ctx->options;
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(opts.address, ec);
+    if (ec) throw std::runtime_error(fmt::format("listen address \"{}\" is not an IP address", opts.address));
+    const tcp::endpoint endpoint{address, opts.port};
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", opts.address, opts.port, ec.message()));
+    }
+    impl_->bound_port = acceptor.local_endpoint().port();
+    asio::co_spawn(impl_->ioc, impl_->accept_loop(), [](std::exception_ptr e) { log_escaped_exception(e, "listener"); });
+    const unsigned n = std::max(1u, opts.threads);
+    for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+unsigned short server::port() const { return impl_->bound_port; }
+
+void server::stop() {
+    if (impl_->stopped || impl_->threads.empty()) return;
+    impl_->stopped = true;
+    // 1. Stop accepting.
+    asio::post(impl_->ioc, [this] {
+        boost::system::error_code ignored;
+        impl_->acceptor.close(ignored);
+    });
+    // 2. Everything already received is decided and committed; its verdicts are queued.
+    impl_->ctx->engine.drain();
+    // 3. Each station gets its verdicts, then a close frame.
+    for (const auto& s : impl_->ctx->live_sessions()) s->request_close();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (!impl_->ctx->live_sessions().empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // 4. Whatever is still open (idle HTTP keep-alives) ends with the io_context.
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads) t.join();
+    impl_->threads.clear();
+}
+
+}  // namespace admit::net

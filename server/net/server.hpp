@@ -1,0 +1,56 @@
+#pragma once
+// The network front: one port serving HTTP (the API and web/) and the
+// station WebSocket at /ws/station, on a configurable number of threads,
+// a strand per connection. No Beast types in this header.
+// Thread safety: start/stop/wait from one controlling thread.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "config/event_loader.hpp"
+#include "engine/engine.hpp"
+#include "net/api.hpp"
+#include "net/metrics.hpp"
+
+namespace admit::net {
+
+struct server_options {
+    std::string address = "127.0.0.1";
+    unsigned short port = 8080;   // 0: any free port (tests)
+    unsigned threads = 2;
+    std::size_t max_frame = 256 * 1024;   // largest WebSocket message accepted
+    std::size_t max_batch = 500;          // scans in one ScanBatch
+    std::size_t max_inflight = 2000;      // scans awaiting verdicts per connection
+    std::size_t max_queued_frames = 4096; // unsent frames before a peer that does not read is dropped
+    std::size_t max_http_body = 1024 * 1024;
+    std::chrono::seconds http_timeout{30};
+    std::chrono::seconds ws_idle_timeout{20};
+};
+
+class server {
+public:
+    server(const config::loaded_config& config,
+           engine::engine& engine,
+           metrics& stats,
+           api& routes,
+           server_options options);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // Binds and listens (throws std::runtime_error naming the address on failure), starts the threads.
+    void start();
+    // The port actually bound (after start), useful with port 0.
+    unsigned short port() const;
+    // Graceful: stop accepting, let the engine commit what it has, send the
+    // verdicts, close every connection with a close frame, stop the threads.
+    void stop();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace admit::net

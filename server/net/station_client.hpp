@@ -1,0 +1,49 @@
+#pragma once
+// A plain, blocking client of the station protocol: connect, hello, send
+// scans, receive server messages with a deadline. Used by the simulator,
+// the load tools and the tests; the kiosk builds its link on it.
+// No Beast types in this header.
+// Thread safety: one thread at a time per client.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "admit/station.pb.h"
+
+namespace admit::net {
+
+class station_client {
+public:
+    station_client();
+    ~station_client();
+    station_client(const station_client&) = delete;
+    station_client& operator=(const station_client&) = delete;
+
+    // Opens the WebSocket (throws std::runtime_error saying why it failed).
+    void connect(const std::string& host, unsigned short port, const std::string& path = "/ws/station",
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    bool is_open() const;
+    void close();
+
+    void send(const wire::StationMessage& message);
+    // For tests of bad input: any bytes, as a binary or text frame.
+    void send_raw(std::string_view bytes, bool binary = true);
+
+    // The next server message; nullopt when none arrived in time or the connection closed.
+    std::optional<wire::ServerMessage> receive(std::chrono::milliseconds timeout);
+    // Why the connection ended (empty while open): "closed by server (1001 going away)", ...
+    std::string close_reason() const;
+
+    // hello and wait for its answer: HelloAck, or throws with the server's error.
+    wire::HelloAck hello(const std::string& station_id, const std::string& token,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace admit::net

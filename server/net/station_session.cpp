@@ -1,0 +1,312 @@
+#include "net/station_session.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/codec.hpp"
+
+namespace admit::net {
+
+namespace {
+constexpr int max_protocol_errors = 5;  // then the connection is closed
+
+core::time_point system_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+}  // namespace
+
+void server_context::add_session(const std::shared_ptr<station_session>& s) {
+    std::lock_guard lock(sessions_mutex);
+    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+    sessions.push_back(s);
+}
+
+std::vector<std::shared_ptr<station_session>> server_context::live_sessions() {
+    std::lock_guard lock(sessions_mutex);
+    std::vector<std::shared_ptr<station_session>> alive;
+    for (const auto& w : sessions)
+        if (auto s = w.lock()) alive.push_back(std::move(s));
+    return alive;
+}
+
+station_session::station_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
+    : ws_(std::move(stream)),
+      ctx_(std::move(ctx)),
+      wake_(ws_.get_executor(), asio::steady_timer::time_point::max()),
+      inflight_(ws_.get_executor(), asio::steady_timer::time_point::max()) {
+    boost::system::error_code ec;
+    const auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    remote_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+asio::awaitable<void> station_session::run(http::request<http::string_body> upgrade) {
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = ctx_->options.ws_idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(ctx_->options.max_frame);
+    ws_.binary(true);
+    auto [ec] = co_await ws_.async_accept(upgrade, use_tuple);
+    if (ec) {
+        spdlog::warn("station connection from {}: WebSocket handshake failed: {}", remote_, ec.message());
+        co_return;
+    }
+    ctx_->add_session(shared_from_this());
+    asio::co_spawn(ws_.get_executor(), write_loop(), [self = shared_from_this()](std::exception_ptr e) {
+        if (e) spdlog::error("station {} writer ended by an exception", self->remote_);
+    });
+    co_await read_loop();
+    closed_ = true;
+    wake_.cancel();
+    if (counted_) ctx_->stats.station_disconnected();
+    spdlog::info("station {} ({}) disconnected", station_id_.empty() ? "-" : station_id_, remote_);
+}
+
+void station_session::request_close() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->close_requested_ = true;
+        self->wake_writer();
+    });
+}
+
+asio::awaitable<void> station_session::read_loop() {
+    beast::flat_buffer frame;
+    while (!closed_ && !close_requested_) {
+        // Backpressure: a kiosk with too many scans awaiting verdicts waits here.
+        while (awaiting_ >= ctx_->options.max_inflight && !closed_) {
+            co_await inflight_.async_wait(use_tuple);
+        }
+        frame.clear();
+        auto [ec, bytes] = co_await ws_.async_read(frame, use_tuple);
+        if (ec) {
+            if (ec == websocket::error::message_too_big) {
+                ctx_->stats.count_protocol_error("too_large");
+                spdlog::warn("station {} ({}): frame over {} bytes; connection closed",
+                             station_id_, remote_, ctx_->options.max_frame);
+            } else if (!is_normal_close(ec)) {
+                spdlog::warn("station {} ({}): read failed: {}", station_id_, remote_, ec.message());
+            }
+            co_return;
+        }
+        on_frame(frame);
+        if (protocol_errors_ >= max_protocol_errors) {
+            spdlog::warn("station {} ({}): {} protocol errors; closing", station_id_, remote_, protocol_errors_);
+            close_requested_ = true;
+            wake_writer();
+        }
+    }
+}
+
+asio::awaitable<void> station_session::write_loop() {
+    for (;;) {
+        if (out_.empty()) {
+            if (closed_) co_return;
+            if (close_requested_) {
+                auto [ec] = co_await ws_.async_close(websocket::close_code::going_away, use_tuple);
+                (void)ec;
+                co_return;
+            }
+            co_await wake_.async_wait(use_tuple);
+            continue;
+        }
+        const auto message = out_.front();
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*message), use_tuple);
+        if (ec) {
+            if (!is_normal_close(ec)) spdlog::warn("station {} ({}): write failed: {}", station_id_, remote_, ec.message());
+            closed_ = true;
+            beast::get_lowest_layer(ws_).close();
+            co_return;
+        }
+        out_.pop_front();
+    }
+}
+
+void station_session::wake_writer() { wake_.cancel(); }
+
+void station_session::send(const wire::ServerMessage& message) {
+    if (closed_) return;
+    if (out_.size() >= ctx_->options.max_queued_frames) {
+        // The peer does not read what we send: drop it rather than grow without bound.
+        spdlog::warn("station {} ({}): {} unsent frames; closing", station_id_, remote_, out_.size());
+        closed_ = true;
+        beast::get_lowest_layer(ws_).close();
+        return;
+    }
+    out_.push_back(std::make_shared<const std::string>(message.SerializeAsString()));
+    wake_writer();
+}
+
+void station_session::send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id) {
+    ctx_->stats.count_protocol_error(wire::Error::Code_Name(code));
+    wire::ServerMessage m;
+    auto* e = m.mutable_error();
+    e->set_code(code);
+    e->set_message(message);
+    e->set_scan_id(scan_id);
+    send(m);
+}
+
+void station_session::on_frame(const beast::flat_buffer& frame) {
+    if (!ws_.got_binary()) {
+        ++protocol_errors_;
+        send_error(wire::Error::MALFORMED, "text frames are not accepted on /ws/station; send binary protobuf StationMessage frames");
+        return;
+    }
+    wire::StationMessage message;
+    const auto data = frame.data();
+    if (!message.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+        ++protocol_errors_;
+        send_error(wire::Error::MALFORMED, fmt::format("frame of {} bytes is not a valid StationMessage", data.size()));
+        return;
+    }
+    switch (message.body_case()) {
+        case wire::StationMessage::kHello:
+            on_hello(message.hello());
+            return;
+        case wire::StationMessage::kScan: {
+            google::protobuf::RepeatedPtrField<wire::Scan> one;
+            *one.Add() = message.scan();
+            on_scans(one, false);
+            return;
+        }
+        case wire::StationMessage::kBatch:
+            on_scans(message.batch().scans(), true);
+            return;
+        case wire::StationMessage::kHeartbeat: {
+            wire::ServerMessage reply;
+            reply.mutable_heartbeat()->set_time_ms(time_to_ms(system_now()));
+            send(reply);
+            return;
+        }
+        case wire::StationMessage::BODY_NOT_SET:
+            ++protocol_errors_;
+            send_error(wire::Error::MALFORMED, "empty StationMessage (no hello, scan, batch or heartbeat)");
+            return;
+    }
+}
+
+void station_session::on_hello(const wire::Hello& hello) {
+    if (hello.protocol_version() == 0) {
+        ++protocol_errors_;
+        send_error(wire::Error::UNSUPPORTED_VERSION,
+                   fmt::format("hello.protocol_version is missing; this server speaks version {}", protocol_version));
+        return;
+    }
+    const auto* station = ctx_->config.event.find_station(hello.station_id());
+    if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
+        spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",
+                     remote_, hello.station_id().substr(0, 64));
+        send_error(wire::Error::BAD_TOKEN,
+                   fmt::format("station \"{}\" is unknown or its token is wrong; check the kiosk's station id and token",
+                               hello.station_id().substr(0, 64)));
+        close_requested_ = true;
+        wake_writer();
+        return;
+    }
+    if (!station_id_.empty() && station_id_ != station->id) {
+        ++protocol_errors_;
+        send_error(wire::Error::BAD_TOKEN, "this connection already belongs to another station");
+        return;
+    }
+    station_id_ = station->id;
+    if (!counted_) {
+        counted_ = true;
+        ctx_->stats.station_connected();
+    }
+    const auto* hall = ctx_->config.event.find_hall(station->hall_id);
+    const auto snapshot = ctx_->engine.occupancy();
+    wire::ServerMessage reply;
+    auto* ack = reply.mutable_hello_ack();
+    ack->set_protocol_version(protocol_version);
+    ack->set_station_id(station->id);
+    ack->set_hall_id(station->hall_id);
+    ack->set_hall_name(hall ? hall->name : "");
+    ack->set_role(station->role == core::station_role::entrance ? "entrance"
+                  : station->role == core::station_role::exit   ? "exit"
+                                                                : "both");
+    ack->set_event_id(ctx_->config.event.id);
+    ack->set_server_time_ms(time_to_ms(system_now()));
+    for (const auto& h : snapshot.halls) {
+        if (h.hall_id == station->hall_id) {
+            ack->set_inside(h.inside);
+            ack->set_capacity(h.capacity);
+        }
+    }
+    ack->set_max_batch(static_cast<std::uint32_t>(ctx_->options.max_batch));
+    send(reply);
+    spdlog::info("station {} ({}) connected: software \"{}\", backlog {}",
+                 station_id_, remote_, hello.software_version().substr(0, 64), hello.outbox_backlog());
+}
+
+void station_session::on_scans(const google::protobuf::RepeatedPtrField<wire::Scan>& scans, bool batch) {
+    if (station_id_.empty()) {
+        ++protocol_errors_;
+        send_error(wire::Error::NOT_AUTHENTICATED, "send hello with the station's id and token before scans");
+        return;
+    }
+    if (static_cast<std::size_t>(scans.size()) > ctx_->options.max_batch) {
+        ++protocol_errors_;
+        send_error(wire::Error::TOO_LARGE,
+                   fmt::format("batch of {} scans is over the limit of {}; send smaller batches", scans.size(),
+                               ctx_->options.max_batch));
+        return;
+    }
+    const auto received = std::chrono::steady_clock::now();
+    const auto server_time = system_now();
+    std::vector<core::scan> decoded;
+    decoded.reserve(static_cast<std::size_t>(scans.size()));
+    for (const auto& s : scans) {
+        auto d = scan_from_wire(s, station_id_, server_time);
+        if (!d.error.empty()) {
+            send_error(wire::Error::BAD_SCAN, d.error, s.scan_id().substr(0, 128));
+            continue;
+        }
+        decoded.push_back(std::move(d.scan));
+    }
+    if (decoded.empty()) return;
+    awaiting_ += decoded.size();
+    ctx_->engine.submit(
+        std::move(decoded),
+        [self = shared_from_this(), received, batch](std::vector<engine::scan_outcome> outcomes) {
+            // On the engine's thread: hop back onto this connection's strand.
+            asio::post(self->ws_.get_executor(), [self, outcomes = std::move(outcomes), received, batch]() mutable {
+                self->on_verdicts(std::move(outcomes), received, batch);
+            });
+        }
+    );
+}
+
+void station_session::on_verdicts(
+    std::vector<engine::scan_outcome> outcomes,
+    std::chrono::steady_clock::time_point received,
+    bool batch
+) {
+    awaiting_ -= std::min(awaiting_, outcomes.size());
+    inflight_.cancel();
+    wire::ServerMessage reply;
+    std::size_t not_stored = 0;
+    std::string first_failure;
+    std::string first_failed_scan;
+    for (const auto& o : outcomes) {
+        if (!o.stored) {
+            if (not_stored++ == 0) {
+                first_failure = o.store_error;
+                first_failed_scan = o.record.scan_id;
+            }
+            continue;
+        }
+        wire::Verdict* v = batch ? reply.mutable_verdicts()->add_verdicts() : reply.mutable_verdict();
+        verdict_to_wire(verdict_facts{o.record, o.attendee_name, o.inside, o.capacity, o.replayed}, *v);
+    }
+    if (reply.body_case() != wire::ServerMessage::BODY_NOT_SET) send(reply);
+    if (not_stored > 0) {
+        send_error(wire::Error::STORAGE_UNAVAILABLE,
+                   fmt::format("{} scan(s) not stored ({}); keep them and send again later", not_stored, first_failure),
+                   first_failed_scan);
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - received;
+    ctx_->stats.observe_ack_latency(took.count());
+}
+
+}  // namespace admit::net
