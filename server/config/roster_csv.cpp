@@ -1,1 +1,342 @@
-// to be written
+// Roster CSV as exported from spreadsheets: RFC 4180 quoting, CRLF or LF,
+// an optional UTF-8 byte order mark (Excel writes one). Every bad row is
+// reported with the line it starts on, so the organiser fixes them all at once.
+#include "config/roster_csv.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/badge.hpp"
+
+namespace admit::config {
+namespace {
+
+struct csv_record {
+    std::size_t line = 0;  // the line the record starts on
+    std::vector<std::string> fields;
+};
+
+struct csv_parse {
+    std::vector<csv_record> records;
+    std::vector<roster_problem> problems;
+};
+
+// Splits text into records; a quoted field may hold commas, "" and line breaks.
+csv_parse split_csv(std::string_view text) {
+    csv_parse out;
+    std::size_t line = 1;
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    while (i < n) {
+        csv_record record;
+        record.line = line;
+        std::string field;
+        bool record_done = false;
+        while (!record_done) {
+            field.clear();
+            if (i < n && text[i] == '"') {
+                // Quoted field: runs to the closing quote, "" is a quote.
+                const std::size_t open_line = line;
+                ++i;
+                bool closed = false;
+                while (i < n) {
+                    const char c = text[i];
+                    if (c == '"') {
+                        if (i + 1 < n && text[i + 1] == '"') {
+                            field += '"';
+                            i += 2;
+                            continue;
+                        }
+                        ++i;
+                        closed = true;
+                        break;
+                    }
+                    if (c == '\n') {
+                        ++line;
+                    }
+                    field += c;
+                    ++i;
+                }
+                if (!closed) {
+                    out.problems.push_back(
+                        {open_line,
+                         "a quoted field is never closed; add the closing '\"' (a quote inside a "
+                         "field is written as \"\")"}
+                    );
+                    return out;
+                }
+                // Anything between the closing quote and the separator is a mistake.
+                std::size_t junk = i;
+                while (junk < n && text[junk] != ',' && text[junk] != '\n' && text[junk] != '\r') {
+                    ++junk;
+                }
+                if (junk != i) {
+                    out.problems.push_back(
+                        {line,
+                         fmt::format(
+                             "text after a closing quote (\"{}\"); quote the whole field and "
+                             "double any quote inside it",
+                             text.substr(i, junk - i)
+                         )}
+                    );
+                    i = junk;
+                }
+            } else {
+                while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
+                    field += text[i];
+                    ++i;
+                }
+            }
+            record.fields.push_back(field);
+            if (i < n && text[i] == ',') {
+                ++i;
+                continue;
+            }
+            // End of record: CRLF, LF, lone CR or end of text.
+            if (i < n && text[i] == '\r') {
+                ++i;
+            }
+            if (i < n && text[i] == '\n') {
+                ++i;
+            }
+            ++line;
+            record_done = true;
+        }
+        // Blank lines (a lone empty field) carry nothing; skip them.
+        if (!(record.fields.size() == 1 && record.fields[0].empty())) {
+            out.records.push_back(std::move(record));
+        }
+    }
+    return out;
+}
+
+bool is_valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t extra = 0;
+        std::uint32_t code = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0U) == 0xC0U) {
+            extra = 1;
+            code = c & 0x1FU;
+        } else if ((c & 0xF0U) == 0xE0U) {
+            extra = 2;
+            code = c & 0x0FU;
+        } else if ((c & 0xF8U) == 0xF0U) {
+            extra = 3;
+            code = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + extra >= s.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0U) != 0x80U) {
+                return false;
+            }
+            code = (code << 6U) | (cc & 0x3FU);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        static constexpr std::array<std::uint32_t, 4> min_for_length = {0, 0x80, 0x800, 0x10000};
+        if (code < min_for_length[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+            return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+std::string trim(std::string_view s) {
+    const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
+    const auto b = std::find_if(s.begin(), s.end(), not_space);
+    const auto e = std::find_if(s.rbegin(), s.rend(), not_space).base();
+    return b < e ? std::string(b, e) : std::string{};
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return s;
+}
+
+constexpr std::array<std::string_view, 7> known_columns = {
+    "id", "name", "category", "organisation", "city", "country", "email"};
+
+}  // namespace
+
+roster_parse_result parse_roster_csv(std::string_view text, const core::event_config& event) {
+    roster_parse_result result;
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    if (text.starts_with(bom)) {
+        text.remove_prefix(bom.size());
+    }
+    csv_parse csv = split_csv(text);
+    result.problems = std::move(csv.problems);
+    if (csv.records.empty()) {
+        if (result.problems.empty()) {
+            result.problems.push_back(
+                {1, "the file is empty; the first line must be a header such as id,name,category"}
+            );
+        }
+        return result;
+    }
+
+    // The header: which column holds what.
+    const csv_record& header = csv.records.front();
+    std::map<std::string, std::size_t> column;
+    for (std::size_t c = 0; c < header.fields.size(); ++c) {
+        const std::string name = lower(trim(header.fields[c]));
+        if (std::find(known_columns.begin(), known_columns.end(), name) == known_columns.end()) {
+            continue;  // extra columns are ignored
+        }
+        if (!column.emplace(name, c).second) {
+            result.problems.push_back(
+                {header.line,
+                 fmt::format("the header names column \"{}\" twice; keep one of them", name)}
+            );
+        }
+    }
+    for (const std::string_view required : {"id", "name", "category"}) {
+        if (!column.contains(std::string{required})) {
+            result.problems.push_back(
+                {header.line,
+                 fmt::format(
+                     "the header has no \"{}\" column; the first line must name at least "
+                     "id,name,category",
+                     required
+                 )}
+            );
+        }
+    }
+    if (!result.problems.empty() && !column.contains("id")) {
+        return result;
+    }
+    if (column.size() < 3) {
+        return result;
+    }
+
+    std::string valid_categories;
+    for (const auto& category : event.categories) {
+        valid_categories += valid_categories.empty() ? "" : ", ";
+        valid_categories += category.id;
+    }
+
+    std::map<std::string, std::size_t> first_line_of;
+    for (std::size_t r = 1; r < csv.records.size(); ++r) {
+        const csv_record& row = csv.records[r];
+        const auto problem = [&](std::string message) {
+            result.problems.push_back({row.line, std::move(message)});
+        };
+        if (row.fields.size() != header.fields.size()) {
+            problem(fmt::format(
+                "the row has {} fields but the header has {}; quote fields that contain commas",
+                row.fields.size(),
+                header.fields.size()
+            ));
+            continue;
+        }
+        if (!std::all_of(row.fields.begin(), row.fields.end(), is_valid_utf8)) {
+            problem("the row is not valid UTF-8; save the file as UTF-8 (\"CSV UTF-8\" in Excel)");
+            continue;
+        }
+        const auto get = [&](const std::string& name) {
+            const auto it = column.find(name);
+            return it == column.end() ? std::string{} : trim(row.fields[it->second]);
+        };
+        core::attendee person;
+        person.id = get("id");
+        person.name = get("name");
+        person.category = get("category");
+        person.organisation = get("organisation");
+        person.city = get("city");
+        person.country = get("country");
+        person.email = get("email");
+
+        const std::size_t before = result.problems.size();
+        if (!core::is_valid_id(person.id)) {
+            problem(fmt::format(
+                "id \"{}\" is not valid; ids use letters, digits, '-' and '_' (1 to 64 "
+                "characters)",
+                person.id
+            ));
+        } else if (const auto [it, inserted] = first_line_of.emplace(person.id, row.line);
+                   !inserted) {
+            problem(fmt::format(
+                "id \"{}\" is already used on line {}; give each person their own id",
+                person.id,
+                it->second
+            ));
+        }
+        if (person.name.empty()) {
+            problem(fmt::format("\"{}\" has an empty name; fill in the name", person.id));
+        }
+        if (event.find_category(person.category) == nullptr) {
+            problem(fmt::format(
+                "category \"{}\" is not one of the event's categories; use one of: {}",
+                person.category,
+                valid_categories
+            ));
+        }
+        if (!person.email.empty() && person.email.find('@') == std::string::npos) {
+            problem(fmt::format(
+                "email \"{}\" has no '@'; correct it or leave it empty",
+                person.email
+            ));
+        }
+        if (result.problems.size() == before) {
+            result.people.push_back(std::move(person));
+        }
+    }
+    return result;
+}
+
+std::string csv_field(std::string_view text) {
+    const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                              (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+    if (!needs_quotes) {
+        return std::string{text};
+    }
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"') {
+            out += '"';
+        }
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string roster_to_csv(const std::vector<core::attendee>& people) {
+    // RFC 4180: CRLF between records, a header row first.
+    std::string out = "id,name,category,organisation,city,country,email\r\n";
+    for (const auto& p : people) {
+        out += fmt::format(
+            "{},{},{},{},{},{},{}\r\n",
+            csv_field(p.id),
+            csv_field(p.name),
+            csv_field(p.category),
+            csv_field(p.organisation),
+            csv_field(p.city),
+            csv_field(p.country),
+            csv_field(p.email)
+        );
+    }
+    return out;
+}
+
+}  // namespace admit::config
