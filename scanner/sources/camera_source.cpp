@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <libv4l2.h>
 #include <linux/videodev2.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <algorithm>
@@ -37,30 +39,45 @@ std::string fourcc_text(std::uint32_t code) {
 
 camera_source::camera_source(camera_options options) : options_(std::move(options)) {
     const std::string where = "camera " + options_.device;
-    fd_ = v4l2_open(options_.device.c_str(), O_RDWR);
-    if (fd_ < 0) {
+    // Plain open() and VIDIOC_QUERYCAP first, so a wrong path or a non-camera
+    // gets its own message (and libv4l2 prints nothing to stderr).
+    const int raw_fd = ::open(options_.device.c_str(), O_RDWR);
+    if (raw_fd < 0) {
         throw std::runtime_error(
             where + ": cannot open (" + std::strerror(errno) +
             "); check that the camera is plugged in, the path (v4l2-ctl --list-devices) and "
             "that this user is in the 'video' group"
         );
     }
+    v4l2_capability caps{};
+    int r = 0;
+    do {
+        r = ::ioctl(raw_fd, VIDIOC_QUERYCAP, &caps);
+    } while (r == -1 && errno == EINTR);
+    if (r == -1) {
+        const std::string why = std::strerror(errno);
+        ::close(raw_fd);
+        throw std::runtime_error(where + ": is not a V4L2 device (" + why +
+                                 "); give a /dev/videoN capture device");
+    }
+    const std::uint32_t device_caps =
+        (caps.capabilities & V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities;
+    if ((device_caps & V4L2_CAP_VIDEO_CAPTURE) == 0) {
+        ::close(raw_fd);
+        throw std::runtime_error(where +
+                                 ": is not a video capture device; try another /dev/videoN");
+    }
+    fd_ = v4l2_fd_open(raw_fd, 0);
+    if (fd_ < 0) {
+        const std::string why = std::strerror(errno);
+        ::close(raw_fd);
+        throw std::runtime_error(where + ": libv4l2 cannot use it (" + why + ")");
+    }
     auto fail = [&](const std::string& why) {
         v4l2_close(fd_);
         fd_ = -1;
         throw std::runtime_error(where + ": " + why);
     };
-
-    v4l2_capability caps{};
-    if (xioctl(fd_, VIDIOC_QUERYCAP, &caps) == -1) {
-        fail(std::string("is not a V4L2 device (") + std::strerror(errno) +
-             "); give a /dev/videoN capture device");
-    }
-    const std::uint32_t device_caps =
-        (caps.capabilities & V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities;
-    if ((device_caps & V4L2_CAP_VIDEO_CAPTURE) == 0) {
-        fail("is not a video capture device; try another /dev/videoN");
-    }
 
     // Native grey or YUYV avoid any conversion; YUV420 is libv4l2's converted
     // format for everything else (MJPEG cameras). All keep luminance first.

@@ -119,7 +119,7 @@ void draw_badge(cairo_t* cr, const badge_print& badge) {
     constexpr double margin = 8.0 * mm;
     constexpr double inner = a6_width - 2 * margin;
     constexpr double band_height = 22.0 * mm;
-    constexpr double qr_side = 52.0 * mm;
+    constexpr double qr_side = 58.0 * mm;
 
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, 0, 0, a6_width, a6_height);
@@ -192,7 +192,40 @@ void check(cairo_status_t status, const std::filesystem::path& out) {
     }
 }
 
+cairo_status_t append_png_bytes(void* context, const unsigned char* data, unsigned int length) {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+    out->insert(out->end(), data, data + length);
+    return CAIRO_STATUS_SUCCESS;
+}
+
 }  // namespace
+
+std::vector<std::uint8_t> badge_png(const badge_print& badge, double dpi) {
+    if (dpi < 36.0 || dpi > 1200.0) {
+        throw std::invalid_argument("badge_png: dpi must be between 36 and 1200");
+    }
+    (void)qr_code::encode(badge.token);
+    const double scale = dpi / 72.0;
+    const std::unique_ptr<cairo_surface_t, surface_deleter> surface(cairo_image_surface_create(
+        CAIRO_FORMAT_RGB24, static_cast<int>(a6_width * scale), static_cast<int>(a6_height * scale)
+    ));
+    {
+        const std::unique_ptr<cairo_t, cairo_deleter> cr(cairo_create(surface.get()));
+        cairo_scale(cr.get(), scale, scale);
+        draw_badge(cr.get(), badge);
+        if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) {
+            throw std::runtime_error(std::string("badge_png: ") +
+                                     cairo_status_to_string(cairo_status(cr.get())));
+        }
+    }
+    std::vector<std::uint8_t> png;
+    const cairo_status_t status =
+        cairo_surface_write_to_png_stream(surface.get(), append_png_bytes, &png);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        throw std::runtime_error(std::string("badge_png: ") + cairo_status_to_string(status));
+    }
+    return png;
+}
 
 int badge_page_count(std::size_t count, page_layout layout) {
     const std::size_t per_page = layout == page_layout::a4_four_up ? 4 : 1;

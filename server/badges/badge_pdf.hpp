@@ -4,6 +4,7 @@
 // person's name large (Hangul or Latin, set in Noto Sans CJK KR), organisation,
 // city, the QR of the signed token and a colour band with the category name.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ void write_badges_pdf(
     const std::vector<badge_print>& badges,
     page_layout layout
 );
+
+// A PNG of one badge as printed (A6 at dpi dots per inch), for on-screen
+// previews and reprint checks. Throws like write_badges_pdf.
+std::vector<std::uint8_t> badge_png(const badge_print& badge, double dpi);
 
 // Number of PDF pages write_badges_pdf produces for count badges.
 int badge_page_count(std::size_t count, page_layout layout);
