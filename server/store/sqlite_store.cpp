@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <array>
 #include <chrono>
@@ -100,60 +101,124 @@ private:
     bool done_ = false;
 };
 
-core::scan_kind decode_kind(const char* text, const std::string& scan_id) {
-    const std::string_view k{text};
+// The same for a raw statement; also drops the bindings, which point into
+// strings that die with the call.
+class raw_reset {
+public:
+    explicit raw_reset(sqlite3_stmt* s) : statement_(s) {}
+    raw_reset(const raw_reset&) = delete;
+    raw_reset& operator=(const raw_reset&) = delete;
+    ~raw_reset() {
+        sqlite3_reset(statement_);
+        sqlite3_clear_bindings(statement_);
+    }
+
+private:
+    sqlite3_stmt* statement_;
+};
+
+// Binds text that outlives the statement's execution (SQLITE_STATIC).
+void bind_text(sqlite3_stmt* s, int index, std::string_view text) {
+    const int rc = sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), nullptr);
+    if (rc != SQLITE_OK) {
+        throw SQLite::Exception(sqlite3_db_handle(s), rc);
+    }
+}
+
+// Steps once: true with a row, false when done.
+bool step(sqlite3_stmt* s) {
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    throw SQLite::Exception(sqlite3_db_handle(s), rc);
+}
+
+// Assigns into `out`, reusing its capacity: replaying the log decodes into
+// one record over and over instead of allocating every string of every row.
+void read_text(sqlite3_stmt* s, int column, std::string& out) {
+    const auto* text = sqlite3_column_text(s, column);
+    if (text == nullptr) {
+        out.clear();
+        return;
+    }
+    out.assign(reinterpret_cast<const char*>(text),
+               static_cast<std::size_t>(sqlite3_column_bytes(s, column)));
+}
+
+std::string_view view_of(sqlite3_stmt* s, int column) {
+    const auto* text = sqlite3_column_text(s, column);
+    if (text == nullptr) {
+        return {};
+    }
+    return {reinterpret_cast<const char*>(text),
+            static_cast<std::size_t>(sqlite3_column_bytes(s, column))};
+}
+
+bool flag_of(sqlite3_stmt* s, int column) { return sqlite3_column_int(s, column) != 0; }
+
+core::scan_kind decode_kind(std::string_view k, const std::string& scan_id) {
     if (k == "badge") return core::scan_kind::badge;
     if (k == "manual") return core::scan_kind::manual;
     if (k == "clear") return core::scan_kind::clear;
     throw store_error(fmt::format("scan {} has an unknown kind \"{}\"", scan_id, k));
 }
 
-core::reason decode_reason(const char* text, const std::string& scan_id) {
+core::reason decode_reason(std::string_view text, const std::string& scan_id) {
     if (auto r = core::reason_from_code(text)) {
         return *r;
     }
     throw store_error(fmt::format("scan {} has an unknown reason \"{}\"", scan_id, text));
 }
 
-// Lean on purpose: for_each_scan decodes a million of these at start-up.
-core::scan_record decode_scan(const SQLite::Statement& row) {
-    core::scan_record r;
-    r.seq = row.getColumn(0).getInt64();
-    r.scan_id = row.getColumn(1).getString();
-    r.kind = decode_kind(row.getColumn(2).getText(), r.scan_id);
-    r.station_id = row.getColumn(3).getString();
-    r.hall_id = row.getColumn(4).getString();
-    r.attendee_id = row.getColumn(5).getString();
-    r.category = row.getColumn(6).getString();
-    r.payload = row.getColumn(7).getString();
-    r.dir = std::string_view{row.getColumn(8).getText()} == "exit" ? core::direction::exit
-                                                                   : core::direction::entry;
-    r.device_time = from_ms(row.getColumn(9).getInt64());
-    r.server_time = from_ms(row.getColumn(10).getInt64());
-    r.offline = row.getColumn(11).getInt() != 0;
-    if (!row.getColumn(12).isNull()) {
-        r.shown = core::verdict{
-            .admitted = row.getColumn(12).getInt() != 0,
-            .why = decode_reason(row.getColumn(13).getText(), r.scan_id),
-            .warning = row.getColumn(14).getInt() != 0,
-            .explanation = row.getColumn(15).getString(),
-        };
+// Lean on purpose: for_each_scan decodes a million of these at start-up,
+// into the same record (see read_text).
+void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
+    r.seq = sqlite3_column_int64(row, 0);
+    read_text(row, 1, r.scan_id);
+    r.kind = decode_kind(view_of(row, 2), r.scan_id);
+    read_text(row, 3, r.station_id);
+    read_text(row, 4, r.hall_id);
+    read_text(row, 5, r.attendee_id);
+    read_text(row, 6, r.category);
+    read_text(row, 7, r.payload);
+    r.dir = view_of(row, 8) == "exit" ? core::direction::exit : core::direction::entry;
+    r.device_time = from_ms(sqlite3_column_int64(row, 9));
+    r.server_time = from_ms(sqlite3_column_int64(row, 10));
+    r.offline = flag_of(row, 11);
+    if (sqlite3_column_type(row, 12) == SQLITE_NULL) {
+        r.shown.reset();
+    } else {
+        auto& shown = r.shown ? *r.shown : r.shown.emplace();
+        shown.admitted = flag_of(row, 12);
+        shown.why = decode_reason(view_of(row, 13), r.scan_id);
+        shown.warning = flag_of(row, 14);
+        read_text(row, 15, shown.explanation);
     }
-    r.actor = row.getColumn(16).getString();
-    r.note = row.getColumn(17).getString();
-    r.result.admitted = row.getColumn(18).getInt() != 0;
-    r.result.why = decode_reason(row.getColumn(19).getText(), r.scan_id);
-    r.result.warning = row.getColumn(20).getInt() != 0;
-    r.result.explanation = row.getColumn(21).getString();
-    if (row.getColumn(24).getInt() != 0) {
+    read_text(row, 16, r.actor);
+    read_text(row, 17, r.note);
+    r.result.admitted = flag_of(row, 18);
+    r.result.why = decode_reason(view_of(row, 19), r.scan_id);
+    r.result.warning = flag_of(row, 20);
+    read_text(row, 21, r.result.explanation);
+    if (!flag_of(row, 24)) {
+        r.moved.reset();
+    } else {
         // A record only ever moves its own attendee (clear_hall writes one record per person).
-        r.moved = core::movement{
-            .attendee_id = r.attendee_id,
-            .from_hall = row.getColumn(22).getString(),
-            .to_hall = row.getColumn(23).getString(),
-        };
+        auto& moved = r.moved ? *r.moved : r.moved.emplace();
+        moved.attendee_id = r.attendee_id;
+        read_text(row, 22, moved.from_hall);
+        read_text(row, 23, moved.to_hall);
     }
-    r.annulled = row.getColumn(25).getInt() != 0;
+    r.annulled = flag_of(row, 25);
+}
+
+core::scan_record decode_scan(sqlite3_stmt* row) {
+    core::scan_record r;
+    decode_scan(row, r);
     return r;
 }
 
@@ -220,6 +285,10 @@ SQLite::Database open_database(const std::string& file, open_mode mode) {
 
 }  // namespace
 
+void statement_finalizer::operator()(sqlite3_stmt* statement) const noexcept {
+    sqlite3_finalize(statement);
+}
+
 template <class Work>
 auto sqlite_store::guarded(const char* operation, Work&& work) {
     try {
@@ -235,8 +304,18 @@ sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode
         if (mode_ == open_mode::read_write) {
             insert_scan_.emplace(db_, insert_scan_sql);
         }
-        find_scan_.emplace(db_, fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
+        find_scan_ = prepare_raw(fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
     });
+}
+
+raw_statement sqlite_store::prepare_raw(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    const int rc = sqlite3_prepare_v2(db_.getHandle(), sql.c_str(), -1, &statement, nullptr);
+    raw_statement owned(statement);
+    if (rc != SQLITE_OK) {
+        throw SQLite::Exception(db_.getHandle(), rc);
+    }
+    return owned;
 }
 
 void sqlite_store::refuse_if_read_only(const char* operation) const {
@@ -328,10 +407,10 @@ void sqlite_store::rollback_batch() {
 
 std::optional<core::scan_record> sqlite_store::find_scan(std::string_view scan_id) {
     return guarded("find a scan in", [&]() -> std::optional<core::scan_record> {
-        auto& s = *find_scan_;
-        statement_reset reset(s);
-        s.bind(1, std::string(scan_id));
-        if (!s.executeStep()) {
+        sqlite3_stmt* s = find_scan_.get();
+        raw_reset reset(s);
+        bind_text(s, 1, scan_id);
+        if (!step(s)) {
             return std::nullopt;
         }
         return decode_scan(s);
@@ -344,25 +423,27 @@ void sqlite_store::for_each_scan(
 ) {
     guarded("read scans from", [&] {
         // Prepared per call: a visitor may itself read the store.
-        SQLite::Statement s(
-            db_, fmt::format("SELECT {} FROM scans WHERE seq > ? ORDER BY seq", scan_columns)
+        const auto s = prepare_raw(
+            fmt::format("SELECT {} FROM scans WHERE seq > ? ORDER BY seq", scan_columns)
         );
-        s.bind(1, after_seq);
-        while (s.executeStep()) {
-            visit(decode_scan(s));
+        sqlite3_bind_int64(s.get(), 1, after_seq);
+        core::scan_record record;
+        while (step(s.get())) {
+            decode_scan(s.get(), record);
+            visit(record);
         }
     });
 }
 
 std::vector<core::scan_record> sqlite_store::scans_of(std::string_view attendee_id) {
     return guarded("read scans from", [&] {
-        SQLite::Statement s(
-            db_, fmt::format("SELECT {} FROM scans WHERE attendee_id = ? ORDER BY seq", scan_columns)
+        const auto s = prepare_raw(
+            fmt::format("SELECT {} FROM scans WHERE attendee_id = ? ORDER BY seq", scan_columns)
         );
-        s.bind(1, std::string(attendee_id));
+        bind_text(s.get(), 1, attendee_id);
         std::vector<core::scan_record> out;
-        while (s.executeStep()) {
-            out.push_back(decode_scan(s));
+        while (step(s.get())) {
+            out.push_back(decode_scan(s.get()));
         }
         return out;
     });

@@ -3,6 +3,7 @@
 // and never see SQLiteCpp.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <SQLiteCpp/Database.h>
@@ -10,7 +11,16 @@
 
 #include "store/scan_store.hpp"
 
+struct sqlite3_stmt;
+
 namespace admit::store {
+
+struct statement_finalizer {
+    void operator()(sqlite3_stmt* statement) const noexcept;
+};
+// A statement on the C API: the scan reads use it, because SQLiteCpp's Column
+// costs a shared_ptr copy per value and start-up replays a million rows.
+using raw_statement = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
 
 // scan_store on one SQLite connection to <data_dir>/admit.db (WAL,
 // synchronous=FULL). The hot statements (append, find_scan) are prepared once
@@ -53,6 +63,7 @@ private:
     auto guarded(const char* operation, Work&& work);
     void refuse_if_read_only(const char* operation) const;
     void insert_audit(const audit_entry& entry);
+    raw_statement prepare_raw(const std::string& sql);
 
     std::string file_;
     open_mode mode_;
@@ -61,7 +72,7 @@ private:
     // Prepared once for the life of the store (the hot path); a read-only
     // store has no insert_scan_.
     std::optional<SQLite::Statement> insert_scan_;
-    std::optional<SQLite::Statement> find_scan_;
+    raw_statement find_scan_;
 };
 
 }  // namespace admit::store
