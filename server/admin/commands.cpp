@@ -1,0 +1,396 @@
+// The admin tool's work: each command loads what it needs (config, keys,
+// store), does one thing and says what it did. The store is opened per
+// command, so the tool may run while the server is up (SQLite WAL).
+#include "admin/commands.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "admin/demo_roster.hpp"
+#include "config/event_loader.hpp"
+#include "config/key_files.hpp"
+#include "config/roster_csv.hpp"
+#include "core/badge.hpp"
+#include "store/scan_store.hpp"
+
+namespace admit::admin {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono;
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in{file, std::ios::binary};
+    if (!in) {
+        throw user_error(fmt::format(
+            "{}: cannot read the file: {}; check the path",
+            file.string(),
+            std::strerror(errno)
+        ));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Who did it, for the audit sheet.
+std::string actor() {
+    const char* user = std::getenv("USER");
+    return fmt::format("admit-cli:{}", user != nullptr && *user != '\0' ? user : "unknown");
+}
+
+core::time_point now() {
+    return time_point_cast<milliseconds>(system_clock::now());
+}
+
+std::string local_time(core::time_point t, minutes offset) {
+    const auto local = t + offset;
+    const auto day = floor<days>(local);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{floor<minutes>(local - day)};
+    return fmt::format(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()),
+        static_cast<unsigned>(ymd.day()),
+        hms.hours().count(),
+        hms.minutes().count()
+    );
+}
+
+std::string offset_text(minutes offset) {
+    const auto m = offset.count();
+    const auto a = m < 0 ? -m : m;
+    return fmt::format("{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+std::unique_ptr<store::scan_store> open_store(const fs::path& data_dir) {
+    std::error_code ec;
+    fs::create_directories(data_dir, ec);
+    if (ec) {
+        throw user_error(
+            fmt::format("{}: cannot create the data directory: {}", data_dir.string(), ec.message())
+        );
+    }
+    return store::open_sqlite_store(data_dir);
+}
+
+// Writes text to a new file readable only by its owner: badge tokens admit people.
+void write_private_file(const fs::path& file, const std::string& text) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw user_error(
+            fmt::format("{}: cannot create the file: {}", file.string(), std::strerror(errno))
+        );
+    }
+    std::size_t written = 0;
+    bool ok = ::fchmod(fd, 0600) == 0;
+    while (ok && written < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        ok = n >= 0;
+        written += ok ? static_cast<std::size_t>(n) : 0;
+    }
+    const int err = errno;
+    if (::close(fd) != 0 || !ok) {
+        throw user_error(
+            fmt::format("{}: cannot write the file: {}", file.string(), std::strerror(err))
+        );
+    }
+}
+
+std::string sign_for(const core::event_config& event,
+                     const core::attendee& person,
+                     const core::secret_key& key) {
+    return core::sign_badge(
+        {event.id, person.id, person.category, person.badge_version},
+        key
+    );
+}
+
+}  // namespace
+
+void keygen(const fs::path& data_dir, bool force, std::ostream& out) {
+    const auto keys = core::badge_keys::generate();
+    try {
+        config::write_badge_keys(data_dir, keys, force);
+    } catch (const std::runtime_error& e) {
+        throw user_error(e.what());
+    }
+    fmt::print(
+        out,
+        "wrote {0}/badge.key (secret, mode 0600) and {0}/badge.pub\n"
+        "public key: {1}\n",
+        (data_dir / "keys").string(),
+        core::key_to_text(keys.pub)
+    );
+    if (force) {
+        fmt::print(out, "badges issued with the old keys are no longer valid; issue them again\n");
+    }
+}
+
+void check_config(const fs::path& config_file, std::ostream& out) {
+    const auto config = config::load_config(config_file);
+    const core::event_config& event = config.event;
+    fmt::print(out, "{}: OK\n", config_file.string());
+    fmt::print(
+        out,
+        "event    {} \"{}\" ({}, UTC{})\n",
+        event.id,
+        event.name,
+        event.time_zone,
+        offset_text(event.utc_offset)
+    );
+    fmt::print(out, "sites    {}\n", event.sites.size());
+    fmt::print(out, "halls    {}\n", event.halls.size());
+    for (const auto& hall : event.halls) {
+        int in = 0;
+        int out_count = 0;
+        for (const auto& s : event.stations) {
+            if (s.hall_id == hall.id) {
+                in += s.role != core::station_role::exit ? 1 : 0;
+                out_count += s.role != core::station_role::entrance ? 1 : 0;
+            }
+        }
+        fmt::print(
+            out,
+            "  {:<28} {} at {}, capacity {}, {} entrance / {} exit station(s){}\n",
+            hall.id,
+            hall.name,
+            hall.site_id,
+            hall.capacity,
+            in,
+            out_count,
+            hall.clear_at ? fmt::format(
+                                ", cleared at {:02}:{:02}",
+                                hall.clear_at->count() / 60,
+                                hall.clear_at->count() % 60
+                            )
+                          : std::string{}
+        );
+    }
+    fmt::print(out, "stations {}\n", event.stations.size());
+    std::string categories;
+    for (const auto& c : event.categories) {
+        categories += fmt::format("{}{}{}", categories.empty() ? "" : ", ", c.id,
+                                  c.may_enter_full ? " (may enter full halls)" : "");
+    }
+    fmt::print(out, "categories {}: {}\n", event.categories.size(), categories);
+    fmt::print(out, "sessions {}\n", event.sessions.size());
+    for (const auto& s : event.sessions) {
+        std::string who = "everyone";
+        if (!s.categories.empty()) {
+            who.clear();
+            for (const auto& c : s.categories) {
+                who += fmt::format("{}{}", who.empty() ? "" : ", ", c);
+            }
+        }
+        fmt::print(
+            out,
+            "  {:<28} {} to {} in {}; check-in {} min before; {}\n",
+            s.id,
+            local_time(s.start, event.utc_offset),
+            local_time(s.end, event.utc_offset).substr(11),
+            s.hall_id,
+            s.checkin_before.count(),
+            who
+        );
+    }
+    fmt::print(
+        out,
+        "server   {}:{}, {} thread(s), data in {}\n",
+        config.server.listen_address,
+        config.server.port,
+        config.server.threads,
+        config.server.data_dir
+    );
+    fmt::print(
+        out,
+        "access   {} viewer token(s), {} staff token(s)\n",
+        config.server.viewer_token_hashes.size(),
+        config.server.staff_token_hashes.size()
+    );
+}
+
+void import_roster(
+    const fs::path& config_file,
+    const fs::path& data_dir,
+    const fs::path& csv_file,
+    std::ostream& out,
+    std::ostream& err
+) {
+    const auto config = config::load_config(config_file);
+    auto parsed = config::parse_roster_csv(read_text(csv_file), config.event);
+    if (!parsed.ok()) {
+        for (const auto& p : parsed.problems) {
+            fmt::print(err, "{}:{}: {}\n", csv_file.string(), p.line, p.message);
+        }
+        throw user_error(fmt::format(
+            "nothing imported: {} problem(s) in {}; fix them and import again",
+            parsed.problems.size(),
+            csv_file.string()
+        ));
+    }
+
+    auto store = open_store(data_dir);
+    std::map<std::string, core::attendee> existing;
+    for (auto& person : store->load_roster()) {
+        existing.emplace(person.id, std::move(person));
+    }
+    std::size_t added = 0;
+    std::size_t updated = 0;
+    std::size_t unchanged = 0;
+    for (auto& person : parsed.people) {
+        const auto it = existing.find(person.id);
+        if (it == existing.end()) {
+            ++added;
+            continue;
+        }
+        // A re-import keeps the badge version: printed badges stay valid.
+        person.badge_version = it->second.badge_version;
+        ++(person == it->second ? unchanged : updated);
+        existing.erase(it);
+    }
+    store->upsert_attendees(parsed.people);
+    store->add_audit({
+        0,
+        now(),
+        actor(),
+        "import_roster",
+        csv_file.filename().string(),
+        fmt::format("{} new, {} updated, {} unchanged", added, updated, unchanged),
+    });
+    fmt::print(
+        out,
+        "imported {} attendee(s) from {}: {} new, {} updated, {} unchanged\n",
+        parsed.people.size(),
+        csv_file.string(),
+        added,
+        updated,
+        unchanged
+    );
+    if (!existing.empty()) {
+        fmt::print(
+            out,
+            "{} attendee(s) already in the store are not in this file and were kept\n",
+            existing.size()
+        );
+    }
+}
+
+void issue_badge(
+    const fs::path& config_file,
+    const fs::path& data_dir,
+    const std::string& attendee_id,
+    bool reissue,
+    std::ostream& out
+) {
+    const auto config = config::load_config(config_file);
+    const auto keys = config::read_badge_keys(data_dir);
+    auto store = open_store(data_dir);
+    const auto people = store->load_roster();
+    const auto it = std::find_if(people.begin(), people.end(), [&](const auto& p) {
+        return p.id == attendee_id;
+    });
+    if (it == people.end()) {
+        throw user_error(fmt::format(
+            "no attendee \"{}\" in the roster in {}; check the id or import the roster with "
+            "`admit import-roster`",
+            attendee_id,
+            data_dir.string()
+        ));
+    }
+    core::attendee person = *it;
+    if (config.event.find_category(person.category) == nullptr) {
+        throw user_error(fmt::format(
+            "attendee \"{}\" has category \"{}\", which {} does not define; fix the roster or "
+            "the config",
+            person.id,
+            person.category,
+            config_file.string()
+        ));
+    }
+    if (reissue) {
+        // A higher version revokes every token printed before (lost or stolen badge).
+        ++person.badge_version;
+        store->upsert_attendees({person});
+        store->add_audit({
+            0,
+            now(),
+            actor(),
+            "reissue",
+            person.id,
+            fmt::format("badge version {} (older badges revoked)", person.badge_version),
+        });
+        const auto stored = store->load_roster();
+        const auto again = std::find_if(stored.begin(), stored.end(), [&](const auto& p) {
+            return p.id == person.id;
+        });
+        if (again == stored.end() || again->badge_version != person.badge_version) {
+            throw user_error(fmt::format(
+                "the store did not record badge version {} for \"{}\"; the old badge is still "
+                "valid",
+                person.badge_version,
+                person.id
+            ));
+        }
+    }
+    fmt::print(out, "{}\n", sign_for(config.event, person, keys.secret));
+}
+
+void issue_badges(
+    const fs::path& config_file,
+    const fs::path& data_dir,
+    const fs::path& out_file,
+    std::ostream& out
+) {
+    const auto config = config::load_config(config_file);
+    const auto keys = config::read_badge_keys(data_dir);
+    auto store = open_store(data_dir);
+    auto people = store->load_roster();
+    std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
+        return a.id < b.id;
+    });
+    std::string csv = "id,name,category,token\r\n";
+    for (const auto& person : people) {
+        csv += fmt::format(
+            "{},{},{},{}\r\n",
+            config::csv_field(person.id),
+            config::csv_field(person.name),
+            config::csv_field(person.category),
+            sign_for(config.event, person, keys.secret)
+        );
+    }
+    write_private_file(out_file, csv);
+    fmt::print(out, "wrote {} badge token(s) to {}\n", people.size(), out_file.string());
+}
+
+void demo_roster(const fs::path& config_file, std::size_t count, std::uint64_t seed, std::ostream& out) {
+    const auto config = config::load_config(config_file);
+    out << config::roster_to_csv(make_demo_roster(config.event, count, seed));
+}
+
+void hash_token(const std::string& token, std::ostream& out) {
+    if (token.empty()) {
+        throw user_error("the token is empty; give the token to hash");
+    }
+    fmt::print(out, "{}\n", config::hash_token(token));
+}
+
+}  // namespace admit::admin

@@ -1,0 +1,63 @@
+#pragma once
+// The admin tool's subcommands as plain functions, one per `admit <command>`,
+// so main.cpp only parses arguments. Output goes to the given streams.
+// Failures throw: user_error (and config::config_error, store::store_error,
+// std::runtime_error from the layers below) carry a message that says what is
+// wrong and what to do; main prints it and exits 1.
+// Thread safety: each call opens its own files and store; no shared state.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+namespace admit::admin {
+
+class user_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+void keygen(const std::filesystem::path& data_dir, bool force, std::ostream& out);
+
+// Prints a summary of a valid config; throws config::config_error otherwise.
+void check_config(const std::filesystem::path& config_file, std::ostream& out);
+
+// All or nothing: every bad row goes to err as "<csv>:<line>: ..." and nothing is stored.
+void import_roster(
+    const std::filesystem::path& config_file,
+    const std::filesystem::path& data_dir,
+    const std::filesystem::path& csv_file,
+    std::ostream& out,
+    std::ostream& err
+);
+
+// Prints one badge token; reissue bumps the badge version, revoking older tokens.
+void issue_badge(
+    const std::filesystem::path& config_file,
+    const std::filesystem::path& data_dir,
+    const std::string& attendee_id,
+    bool reissue,
+    std::ostream& out
+);
+
+// Writes id,name,category,token for everyone to out_file (mode 0600).
+void issue_badges(
+    const std::filesystem::path& config_file,
+    const std::filesystem::path& data_dir,
+    const std::filesystem::path& out_file,
+    std::ostream& out
+);
+
+void demo_roster(
+    const std::filesystem::path& config_file,
+    std::size_t count,
+    std::uint64_t seed,
+    std::ostream& out
+);
+
+void hash_token(const std::string& token, std::ostream& out);
+
+}  // namespace admit::admin
