@@ -60,7 +60,11 @@ const std::string& reason_text(core::reason r) {
         }
         return t;
     }();
-    return texts.at(static_cast<std::size_t>(r));
+    const auto index = static_cast<std::size_t>(r);
+    if (index == 0 || index >= texts.size()) {
+        throw store_error(fmt::format("cannot store reason {}: not a known reason", index));
+    }
+    return texts[index];
 }
 
 // Resets a kept statement on every way out, so that it does not hold a read
@@ -304,7 +308,8 @@ sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode
         if (mode_ == open_mode::read_write) {
             insert_scan_.emplace(db_, insert_scan_sql);
         }
-        find_scan_ = prepare_raw(fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
+        find_scan_ =
+            prepare_raw(fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
     });
 }
 

@@ -16,7 +16,8 @@ namespace admit::test {
 class temp_dir {
 public:
     temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "admit-store-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "admit-store-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
             ADD_FAILURE() << "mkdtemp failed for " << pattern;
         }
