@@ -4,6 +4,8 @@
 #include "admin/commands.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,9 +18,6 @@
 #include <map>
 #include <sstream>
 #include <vector>
-
-#include <fmt/format.h>
-#include <fmt/ostream.h>
 
 #include "admin/demo_roster.hpp"
 #include "config/event_loader.hpp"
@@ -37,9 +36,7 @@ std::string read_text(const fs::path& file) {
     std::ifstream in{file, std::ios::binary};
     if (!in) {
         throw user_error(fmt::format(
-            "{}: cannot read the file: {}; check the path",
-            file.string(),
-            std::strerror(errno)
+            "{}: cannot read the file: {}; check the path", file.string(), std::strerror(errno)
         ));
     }
     std::ostringstream text;
@@ -115,13 +112,10 @@ void write_private_file(const fs::path& file, const std::string& text) {
     }
 }
 
-std::string sign_for(const core::event_config& event,
-                     const core::attendee& person,
-                     const core::secret_key& key) {
-    return core::sign_badge(
-        {event.id, person.id, person.category, person.badge_version},
-        key
-    );
+std::string sign_for(
+    const core::event_config& event, const core::attendee& person, const core::secret_key& key
+) {
+    return core::sign_badge({event.id, person.id, person.category, person.badge_version}, key);
 }
 
 }  // namespace
@@ -188,8 +182,12 @@ void check_config(const fs::path& config_file, std::ostream& out) {
     fmt::print(out, "stations {}\n", event.stations.size());
     std::string categories;
     for (const auto& c : event.categories) {
-        categories += fmt::format("{}{}{}", categories.empty() ? "" : ", ", c.id,
-                                  c.may_enter_full ? " (may enter full halls)" : "");
+        categories += fmt::format(
+            "{}{}{}",
+            categories.empty() ? "" : ", ",
+            c.id,
+            c.may_enter_full ? " (may enter full halls)" : ""
+        );
     }
     fmt::print(out, "categories {}: {}\n", event.categories.size(), categories);
     fmt::print(out, "sessions {}\n", event.sessions.size());
@@ -381,7 +379,9 @@ void issue_badges(
     fmt::print(out, "wrote {} badge token(s) to {}\n", people.size(), out_file.string());
 }
 
-void demo_roster(const fs::path& config_file, std::size_t count, std::uint64_t seed, std::ostream& out) {
+void demo_roster(
+    const fs::path& config_file, std::size_t count, std::uint64_t seed, std::ostream& out
+) {
     const auto config = config::load_config(config_file);
     out << config::roster_to_csv(make_demo_roster(config.event, count, seed));
 }

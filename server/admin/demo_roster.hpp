@@ -18,9 +18,7 @@ namespace admit::admin {
 // Only the event's categories are used; shares of missing ones go to "guest"
 // (or the first category). Ids are "<category>-NNNN", unique.
 std::vector<core::attendee> make_demo_roster(
-    const core::event_config& event,
-    std::size_t count,
-    std::uint64_t seed
+    const core::event_config& event, std::size_t count, std::uint64_t seed
 );
 
 }  // namespace admit::admin

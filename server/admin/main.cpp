@@ -1,12 +1,11 @@
 // `admit`: the organisers' command-line tool: badge keys, config checks,
 // roster import, badge tokens and demo data. Exit codes: 0 done, 1 a problem
 // the message explains, 2 wrong usage.
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <exception>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "admin/commands.hpp"
 #include "config/event_loader.hpp"
@@ -29,22 +28,15 @@ int main(int argc, char** argv) {
     std::string config_file;
     bool force = false;
     auto* keygen = app.add_subcommand(
-        "keygen",
-        "Create the event's badge signing keys in DIR/keys (badge.key 0600, badge.pub)."
+        "keygen", "Create the event's badge signing keys in DIR/keys (badge.key 0600, badge.pub)."
     );
     keygen->add_option("--data", data_dir, "Data directory of the event")->required();
-    keygen->add_flag(
-        "--force",
-        force,
-        "Replace existing keys (revokes every badge issued so far)"
-    );
+    keygen->add_flag("--force", force, "Replace existing keys (revokes every badge issued so far)");
 
     auto* check = app.add_subcommand(
-        "check-config",
-        "Check an event TOML file; print a summary, or every problem with its line."
+        "check-config", "Check an event TOML file; print a summary, or every problem with its line."
     );
-    check->add_option("FILE", config_file, "Event config, e.g. deploy/seoul-2023.toml")
-        ->required();
+    check->add_option("FILE", config_file, "Event config, e.g. deploy/seoul-2023.toml")->required();
 
     std::string csv_file;
     auto* import = app.add_subcommand(
@@ -86,8 +78,7 @@ int main(int argc, char** argv) {
         "Write a realistic made-up roster CSV to stdout (delegates from 71 cities, VIPs, "
         "speakers, 21 finalists, press, staff, guests). Same seed, same roster."
     );
-    demo->add_option("--config", config_file, "Event config file (for its categories)")
-        ->required();
+    demo->add_option("--config", config_file, "Event config file (for its categories)")->required();
     demo->add_option("--count", count, "How many people")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));

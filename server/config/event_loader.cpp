@@ -3,7 +3,9 @@
 // in one pass, each with the line it is on and what to do about it.
 #include "config/event_loader.hpp"
 
+#include <fmt/format.h>
 #include <sodium.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
@@ -15,10 +17,6 @@
 #include <string>
 #include <tuple>
 #include <utility>
-
-#include <fmt/format.h>
-
-#include <toml++/toml.h>
 
 #include "core/badge.hpp"
 
@@ -42,16 +40,26 @@ std::uint32_t line_of(const toml::node& node) {
 
 std::string_view type_name(const toml::node& node) {
     switch (node.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number with a fraction";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number with a fraction";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
@@ -67,8 +75,7 @@ std::string join_ids(const std::map<std::string, std::uint32_t>& ids) {
     return out.empty() ? std::string{"(none defined)"} : out;
 }
 
-constexpr std::string_view id_rule =
-    "ids use letters, digits, '-' and '_' (1 to 64 characters)";
+constexpr std::string_view id_rule = "ids use letters, digits, '-' and '_' (1 to 64 characters)";
 
 // The problems found so far, each prefixed with "<source>:<line>: ".
 class problem_list {
@@ -144,9 +151,7 @@ public:
     }
 
     std::optional<std::int64_t> integer(
-        std::string_view key,
-        bool required,
-        std::string_view example
+        std::string_view key, bool required, std::string_view example
     ) {
         const toml::node* node = find(key);
         if (node == nullptr) {
@@ -204,9 +209,8 @@ public:
         }
         const auto* value = node->as_date_time();
         if (value == nullptr) {
-            const std::string_view hint = node->is_string()
-                ? "a TOML date-time without quotes"
-                : "a date-time with a UTC offset";
+            const std::string_view hint = node->is_string() ? "a TOML date-time without quotes"
+                                                            : "a date-time with a UTC offset";
             wrong_type(*node, key, hint, example);
             return std::nullopt;
         }
@@ -248,10 +252,7 @@ public:
             problems_.add(
                 line_of(node),
                 fmt::format(
-                    "{} has an unknown key \"{}\" (a typo?); known keys are {}",
-                    label_,
-                    name,
-                    list
+                    "{} has an unknown key \"{}\" (a typo?); known keys are {}", label_, name, list
                 )
             );
         }
@@ -361,9 +362,7 @@ private:
                 problems_.add(
                     line_of(node),
                     fmt::format(
-                        "\"{}\" must be a list of tables; write each entry as [[{}]]",
-                        name,
-                        name
+                        "\"{}\" must be a list of tables; write each entry as [[{}]]", name, name
                     )
                 );
             } else if (!is_table && !is_array) {
@@ -394,18 +393,14 @@ private:
         for (const toml::node& node : *array) {
             ++index;
             table_reader reader{
-                problems_,
-                *node.as_table(),
-                fmt::format("[[{}]] entry {}", name, index)};
+                problems_, *node.as_table(), fmt::format("[[{}]] entry {}", name, index)};
             visit(reader, singular);
         }
     }
 
     // Reads and checks an entry's id; registers it in seen. Empty when unusable.
     std::string read_id(
-        table_reader& reader,
-        std::string_view singular,
-        std::map<std::string, std::uint32_t>& seen
+        table_reader& reader, std::string_view singular, std::map<std::string, std::uint32_t>& seen
     ) {
         const auto id = reader.text("id", true, "\"some-id\"");
         if (!id) {
@@ -414,7 +409,9 @@ private:
         const std::uint32_t line = reader.line_of_key("id");
         reader.relabel(fmt::format("{} \"{}\"", singular, *id));
         if (!core::is_valid_id(*id)) {
-            problems_.add(line, fmt::format("{} id \"{}\" is not valid; {}", singular, *id, id_rule));
+            problems_.add(
+                line, fmt::format("{} id \"{}\" is not valid; {}", singular, *id, id_rule)
+            );
             return {};
         }
         const auto [it, inserted] = seen.emplace(*id, line);
@@ -584,7 +581,9 @@ private:
             if (token.empty()) {
                 problems_.add(
                     plain_line,
-                    fmt::format("[access]: {} has an empty token; remove it or fill it in", plain_key)
+                    fmt::format(
+                        "[access]: {} has an empty token; remove it or fill it in", plain_key
+                    )
                 );
                 continue;
             }
@@ -640,8 +639,7 @@ private:
     void read_categories() {
         if (!root_.contains("categories")) {
             problems_.add(
-                1,
-                "there are no [[categories]]; define at least one category of attendee"
+                1, "there are no [[categories]]; define at least one category of attendee"
             );
         }
         each("categories", "category", [&](table_reader& reader, std::string_view singular) {
@@ -650,15 +648,12 @@ private:
             reader.check_keys({"id", "name", "colour", "may_enter_full"});
             category.name = reader.text("name", true, "\"VIP\"").value_or("");
             category.colour = reader.text("colour", false, "\"#c0392b\"").value_or("#7f8c8d");
-            const bool colour_ok = category.colour.size() == 7 && category.colour[0] == '#' &&
-                                   std::all_of(
-                                       category.colour.begin() + 1,
-                                       category.colour.end(),
-                                       [](char c) {
-                                           return (c >= '0' && c <= '9') ||
-                                                  (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-                                       }
-                                   );
+            const bool colour_ok =
+                category.colour.size() == 7 && category.colour[0] == '#' &&
+                std::all_of(category.colour.begin() + 1, category.colour.end(), [](char c) {
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                           (c >= 'A' && c <= 'F');
+                });
             if (!colour_ok) {
                 problems_.add(
                     reader.line_of_key("colour"),
@@ -791,7 +786,9 @@ private:
                 if (token->empty()) {
                     problems_.add(
                         reader.line_of_key("token"),
-                        fmt::format("{} has an empty token; give it a long random token", reader.label())
+                        fmt::format(
+                            "{} has an empty token; give it a long random token", reader.label()
+                        )
                     );
                 } else {
                     station.token_hash = hash_token(*token);
@@ -982,8 +979,7 @@ loaded_config load_config(const std::filesystem::path& file) {
     std::ifstream in{file, std::ios::binary};
     if (!in) {
         throw config_error({fmt::format(
-            "{}: cannot read the file; check the path and its permissions",
-            file.string()
+            "{}: cannot read the file; check the path and its permissions", file.string()
         )});
     }
     std::ostringstream text;

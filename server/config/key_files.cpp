@@ -4,6 +4,7 @@
 #include "config/key_files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,8 +15,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace admit::config {
 namespace {

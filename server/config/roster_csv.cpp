@@ -3,14 +3,14 @@
 // reported with the line it starts on, so the organiser fixes them all at once.
 #include "config/roster_csv.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/badge.hpp"
 
@@ -292,10 +292,9 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
             ));
         }
         if (!person.email.empty() && person.email.find('@') == std::string::npos) {
-            problem(fmt::format(
-                "email \"{}\" has no '@'; correct it or leave it empty",
-                person.email
-            ));
+            problem(
+                fmt::format("email \"{}\" has no '@'; correct it or leave it empty", person.email)
+            );
         }
         if (result.problems.size() == before) {
             result.people.push_back(std::move(person));

@@ -41,8 +41,8 @@ class admit_cli : public testing::Test {
 protected:
     // Runs `admit args...` in the temp dir, capturing both streams.
     run_result admit(const std::vector<std::string>& args) {
-        std::string command = "cd " + shell_quote(dir_.path().string()) + " && " +
-                              shell_quote(ADMIT_CLI);
+        std::string command =
+            "cd " + shell_quote(dir_.path().string()) + " && " + shell_quote(ADMIT_CLI);
         for (const auto& a : args) {
             command += " " + shell_quote(a);
         }
@@ -67,9 +67,8 @@ protected:
     }
 
     const core::attendee* find(const std::vector<core::attendee>& people, const std::string& id) {
-        const auto it = std::find_if(people.begin(), people.end(), [&](const auto& p) {
-            return p.id == id;
-        });
+        const auto it =
+            std::find_if(people.begin(), people.end(), [&](const auto& p) { return p.id == id; });
         return it == people.end() ? nullptr : &*it;
     }
 
@@ -152,17 +151,15 @@ TEST_F(admit_cli, import_with_a_bad_row_imports_nothing) {
     bad += "g-1,Alex Kim,vvip,,,,\n";
     bad += "del-0001,Dup,delegate,,,,\n";
     dir_.write("roster.csv", bad);
-    const auto r = admit(
-        {"import-roster", "--config", seoul_config, "--data", data().string(), "roster.csv"}
-    );
+    const auto r =
+        admit({"import-roster", "--config", seoul_config, "--data", data().string(), "roster.csv"});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(
         r.err.find("roster.csv:6: category \"vvip\" is not one of the event's categories"),
         std::string::npos
     ) << r.err;
     EXPECT_NE(
-        r.err.find("roster.csv:7: id \"del-0001\" is already used on line 2"),
-        std::string::npos
+        r.err.find("roster.csv:7: id \"del-0001\" is already used on line 2"), std::string::npos
     ) << r.err;
     EXPECT_NE(r.err.find("nothing imported"), std::string::npos) << r.err;
 
@@ -174,7 +171,8 @@ TEST_F(admit_cli, import_with_a_bad_row_imports_nothing) {
 
 TEST_F(admit_cli, reimport_updates_people_and_keeps_badge_versions) {
     dir_.write("roster.csv", good_roster);
-    auto r = admit({"import-roster", "--config", seoul_config, "--data", data().string(), "roster.csv"});
+    auto r =
+        admit({"import-roster", "--config", seoul_config, "--data", data().string(), "roster.csv"});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("3 new"), std::string::npos) << r.out;
     auto people = stored_roster();
@@ -184,8 +182,15 @@ TEST_F(admit_cli, reimport_updates_people_and_keeps_badge_versions) {
     EXPECT_EQ(find(people, "press-001")->name, "Lee, Seo-yeon");
 
     keygen();
-    r = admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0002",
-               "--reissue"});
+    r = admit(
+        {"issue-badge",
+         "--config",
+         seoul_config,
+         "--data",
+         data().string(),
+         "del-0002",
+         "--reissue"}
+    );
     ASSERT_EQ(r.code, 0) << r.err;
 
     std::string changed = good_roster;
@@ -213,7 +218,8 @@ TEST_F(admit_cli, issued_badge_verifies_and_reissue_revokes_it) {
     );
     const auto key = config::read_public_key(data());
 
-    auto r = admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0001"});
+    auto r =
+        admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0001"});
     ASSERT_EQ(r.code, 0) << r.err;
     ASSERT_FALSE(r.out.empty());
     const std::string old_token = r.out.substr(0, r.out.find('\n'));
@@ -223,8 +229,15 @@ TEST_F(admit_cli, issued_badge_verifies_and_reissue_revokes_it) {
     EXPECT_EQ(old_check.claims->attendee_id, "del-0001");
     EXPECT_EQ(old_check.claims->category, "delegate");
 
-    r = admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0001",
-               "--reissue"});
+    r = admit(
+        {"issue-badge",
+         "--config",
+         seoul_config,
+         "--data",
+         data().string(),
+         "del-0001",
+         "--reissue"}
+    );
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string new_token = r.out.substr(0, r.out.find('\n'));
     const auto new_check = core::verify_badge(new_token, key);
@@ -249,7 +262,8 @@ TEST_F(admit_cli, issue_badge_for_unknown_id_or_without_keys_explains) {
             .code,
         0
     );
-    auto r = admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0001"});
+    auto r =
+        admit({"issue-badge", "--config", seoul_config, "--data", data().string(), "del-0001"});
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("admit keygen --data"), std::string::npos) << r.err;
 
@@ -267,26 +281,30 @@ TEST_F(admit_cli, issue_badges_writes_a_token_for_everyone) {
             .code,
         0
     );
-    const auto r = admit({"issue-badges", "--config", seoul_config, "--data", data().string(),
-                          "--out", "tokens.csv"});
+    const auto r = admit(
+        {"issue-badges", "--config", seoul_config, "--data", data().string(), "--out", "tokens.csv"}
+    );
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string csv = test::read_file(dir_.path() / "tokens.csv");
     EXPECT_TRUE(csv.starts_with("id,name,category,token\r\n")) << csv;
-    EXPECT_NE(csv.find("press-001,\"Lee, Seo-yeon\",press,A1.seoul-smart-city-2023.press-001."),
-              std::string::npos)
-        << csv;
+    EXPECT_NE(
+        csv.find("press-001,\"Lee, Seo-yeon\",press,A1.seoul-smart-city-2023.press-001."),
+        std::string::npos
+    ) << csv;
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 
 TEST_F(admit_cli, demo_roster_is_deterministic_and_importable) {
-    const auto a = admit({"demo-roster", "--config", seoul_config, "--count", "250", "--seed", "9"});
-    const auto b = admit({"demo-roster", "--config", seoul_config, "--count", "250", "--seed", "9"});
+    const auto a =
+        admit({"demo-roster", "--config", seoul_config, "--count", "250", "--seed", "9"});
+    const auto b =
+        admit({"demo-roster", "--config", seoul_config, "--count", "250", "--seed", "9"});
     ASSERT_EQ(a.code, 0) << a.err;
     EXPECT_EQ(a.out, b.out);
     EXPECT_EQ(std::count(a.out.begin(), a.out.end(), '\n'), 251);
     dir_.write("demo.csv", a.out);
-    const auto r = admit({"import-roster", "--config", seoul_config, "--data", data().string(),
-                          "demo.csv"});
+    const auto r =
+        admit({"import-roster", "--config", seoul_config, "--data", data().string(), "demo.csv"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(stored_roster().size(), 250U);
 }

@@ -56,7 +56,9 @@ TEST(key_files, secret_key_is_private_and_directory_closed) {
     EXPECT_EQ(mode_of(dir.path() / "keys" / "badge.key"), 0600U);
     EXPECT_EQ(mode_of(dir.path() / "keys" / "badge.pub"), 0644U);
     // Only the two key files, no temporaries left behind.
-    EXPECT_EQ(std::distance(fs::directory_iterator{dir.path() / "keys"}, fs::directory_iterator{}), 2);
+    EXPECT_EQ(
+        std::distance(fs::directory_iterator{dir.path() / "keys"}, fs::directory_iterator{}), 2
+    );
 }
 
 TEST(key_files, existing_keys_are_kept_unless_overwrite) {
