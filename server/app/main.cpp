@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/clock.hpp"
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
 #include "engine/engine.hpp"
@@ -29,6 +30,8 @@ struct options {
     unsigned threads = 0;
     std::string port_file;
     std::string log_level = "info";
+    std::string clock_start;
+    double clock_speed = 1.0;
 };
 
 std::filesystem::path default_web_dir() {
@@ -54,11 +57,17 @@ int serve(const options& opt) {
                      opt.config_file);
     }
 
+    admit::app::server_clock clock;
+    if (!opt.clock_start.empty()) {
+        const auto start = admit::app::parse_iso_time(opt.clock_start);
+        if (!start) throw std::runtime_error("--clock-start \"" + opt.clock_start + "\" is not a time like 2023-09-25T17:00:00+09:00");
+        clock = admit::app::server_clock(*start, opt.clock_speed);
+        spdlog::warn("rehearsal clock: time starts at {} and runs {}x; do not use during the event", opt.clock_start, opt.clock_speed);
+    }
+
     const auto key = admit::config::read_public_key(s.data_dir);
     auto store = admit::store::open_sqlite_store(s.data_dir);
-    admit::engine::engine engine(config.event, std::move(store), key, [] {
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    });
+    admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); });
     admit::net::metrics stats(config.event);
     engine.set_observer([&stats](const auto& outcomes) { stats.count_outcomes(outcomes); });
     engine.start();
@@ -115,6 +124,10 @@ int main(int argc, char** argv) {
     app.add_option("-t,--threads", opt.threads, "network threads; default: [server] threads")->check(CLI::Range(1, 64));
     app.add_option("--web", opt.web_dir, "folder with the dashboard files; default: [server] web_dir or web/");
     app.add_option("--port-file", opt.port_file, "write the bound port to this file (for scripts and tests)");
+    app.add_option("--clock-start", opt.clock_start,
+                   "rehearsal: pretend the time is this (e.g. 2023-09-25T17:00:00+09:00)");
+    app.add_option("--clock-speed", opt.clock_speed, "rehearsal: the pretend clock runs this many times real time")
+        ->check(CLI::Range(0.1, 1000.0));
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);

@@ -89,6 +89,9 @@ public:
     // Called on the writer thread after each committed group (metrics, live view).
     void set_observer(observer watch);
 
+    // The engine's clock (real, or the rehearsal clock): what server times are.
+    core::time_point now() const { return now_(); }
+
     occupancy_snapshot occupancy() const;
     // Attendees inside a hall now, sorted by name.
     std::vector<core::attendee> people_in(const std::string& hall_id) const;

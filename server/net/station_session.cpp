@@ -9,10 +9,6 @@ namespace admit::net {
 
 namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
-
-core::time_point system_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 }  // namespace
 
 void server_context::add_session(const std::shared_ptr<station_session>& s) {
@@ -175,7 +171,7 @@ void station_session::on_frame(const beast::flat_buffer& frame) {
             return;
         case wire::StationMessage::kHeartbeat: {
             wire::ServerMessage reply;
-            reply.mutable_heartbeat()->set_time_ms(time_to_ms(system_now()));
+            reply.mutable_heartbeat()->set_time_ms(time_to_ms(ctx_->engine.now()));
             send(reply);
             return;
         }
@@ -226,7 +222,7 @@ void station_session::on_hello(const wire::Hello& hello) {
                   : station->role == core::station_role::exit   ? "exit"
                                                                 : "both");
     ack->set_event_id(ctx_->config.event.id);
-    ack->set_server_time_ms(time_to_ms(system_now()));
+    ack->set_server_time_ms(time_to_ms(ctx_->engine.now()));
     for (const auto& h : snapshot.halls) {
         if (h.hall_id == station->hall_id) {
             ack->set_inside(h.inside);
@@ -253,7 +249,7 @@ void station_session::on_scans(const google::protobuf::RepeatedPtrField<wire::Sc
         return;
     }
     const auto received = std::chrono::steady_clock::now();
-    const auto server_time = system_now();
+    const auto server_time = ctx_->engine.now();
     std::vector<core::scan> decoded;
     decoded.reserve(static_cast<std::size_t>(scans.size()));
     for (const auto& s : scans) {

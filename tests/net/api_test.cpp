@@ -1,0 +1,31 @@
+// The parts of the HTTP API that need no running server: target parsing.
+#include <gtest/gtest.h>
+
+#include "net/api.hpp"
+
+namespace admit::net {
+namespace {
+
+TEST(ApiTarget, PathStopsAtTheQuery) {
+    EXPECT_EQ(path_of("/api/occupancy?token=abc"), "/api/occupancy");
+    EXPECT_EQ(path_of("/api/occupancy"), "/api/occupancy");
+    EXPECT_EQ(path_of(""), "");
+}
+
+TEST(ApiTarget, QueryParameterIsFoundByName) {
+    EXPECT_EQ(query_param("/x?token=abc", "token"), "abc");
+    EXPECT_EQ(query_param("/x?a=1&token=abc&b=2", "token"), "abc");
+    EXPECT_EQ(query_param("/x?tokenx=abc", "token"), "");
+    EXPECT_EQ(query_param("/x?token", "token"), "");
+    EXPECT_EQ(query_param("/x", "token"), "");
+}
+
+TEST(ApiTarget, ErrorReplyIsJsonWithTheStatus) {
+    const auto r = error_reply(404, "no hall with id \"x\"");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_EQ(r.content_type, "application/json");
+    EXPECT_EQ(r.body, R"({"error":"no hall with id \"x\""})");
+}
+
+}  // namespace
+}  // namespace admit::net

@@ -1,0 +1,404 @@
+// The real server binary, real station clients, a real data directory:
+// verdicts, occupancy, the stored log, restarts, and bad input.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "net/station_client.hpp"
+#include "store/scan_store.hpp"
+#include "support/http_get.hpp"
+#include "support/server_process.hpp"
+
+namespace admit::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+std::vector<core::attendee> small_roster() {
+    std::vector<core::attendee> people;
+    auto add = [&](std::string id, std::string name, std::string category) {
+        core::attendee a;
+        a.id = std::move(id);
+        a.name = std::move(name);
+        a.category = std::move(category);
+        a.organisation = "Seoul Metropolitan Government";
+        a.city = "Seoul";
+        a.country = "KR";
+        people.push_back(std::move(a));
+    };
+    add("d-001", "김민준", "delegate");
+    add("d-002", "Ana Souza", "delegate");
+    add("d-003", "이서연", "delegate");
+    add("d-004", "Tomás Ruiz", "delegate");
+    add("g-001", "박지호", "guest");
+    add("s-001", "Staff One", "staff");
+    return people;
+}
+
+wire::StationMessage scan_message(const std::string& scan_id, const std::string& payload, wire::Direction dir) {
+    wire::StationMessage m;
+    auto* s = m.mutable_scan();
+    s->set_scan_id(scan_id);
+    s->set_payload(payload);
+    s->set_direction(dir);
+    return m;
+}
+
+class ServerTest : public ::testing::Test {
+protected:
+    ServerTest() : server_(small_event_toml(), small_roster()) {}
+    void SetUp() override { server_.start(); }
+    void TearDown() override {
+        if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log();
+    }
+
+    std::unique_ptr<net::station_client> station(const std::string& id) {
+        auto c = std::make_unique<net::station_client>();
+        c->connect("127.0.0.1", server_.port());
+        c->hello(id, id + "-token");
+        return c;
+    }
+
+    static wire::Verdict verdict_of(net::station_client& c) {
+        const auto reply = c.receive(5s);
+        EXPECT_TRUE(reply.has_value()) << "no verdict: " << c.close_reason();
+        if (!reply) return {};
+        EXPECT_TRUE(reply->has_verdict()) << reply->DebugString();
+        return reply->verdict();
+    }
+
+    wire::Verdict scan(net::station_client& c, const std::string& scan_id, const std::string& payload,
+                       wire::Direction dir = wire::ENTRY) {
+        c.send(scan_message(scan_id, payload, dir));
+        return verdict_of(c);
+    }
+
+    json::value get_json(const std::string& path, const std::string& token = "viewer-token") {
+        const auto r = http_get(server_.port(), path, token);
+        EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+        return json::parse(r.body);
+    }
+
+    int inside(const std::string& hall) {
+        const auto occupancy = get_json("/api/occupancy");
+        for (const auto& h : occupancy.at("halls").as_array())
+            if (h.at("id").as_string() == hall) return static_cast<int>(h.at("inside").as_int64());
+        return -1;
+    }
+
+    server_process server_;
+};
+
+TEST_F(ServerTest, AdmitsAValidBadgeAndCountsThePersonInside) {
+    auto in = station("main-in");
+    const auto v = scan(*in, "main-in-1", server_.badge("d-001"));
+    EXPECT_TRUE(v.admitted());
+    EXPECT_EQ(v.reason(), wire::OK);
+    EXPECT_EQ(v.attendee_name(), "김민준");
+    EXPECT_EQ(v.category(), "delegate");
+    EXPECT_EQ(v.hall_id(), "main");
+    EXPECT_EQ(v.inside(), 1);
+    EXPECT_EQ(v.capacity(), 3);
+    EXPECT_EQ(inside("main"), 1);
+}
+
+TEST_F(ServerTest, AcknowledgedScanIsInTheLogWithBothTimes) {
+    auto in = station("main-in");
+    wire::StationMessage m = scan_message("main-in-log", server_.badge("d-002"), wire::ENTRY);
+    m.mutable_scan()->set_device_time_ms(1'700'000'000'000);
+    in->send(m);
+    ASSERT_TRUE(verdict_of(*in).admitted());
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    const auto r = log->find_scan("main-in-log");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->station_id, "main-in");
+    EXPECT_EQ(r->attendee_id, "d-002");
+    EXPECT_EQ(r->device_time.time_since_epoch().count(), 1'700'000'000'000);
+    EXPECT_GT(r->server_time.time_since_epoch().count(), 1'700'000'000'000);
+    EXPECT_TRUE(r->result.admitted);
+}
+
+TEST_F(ServerTest, ReplayedScanIdGetsTheSameVerdictAndChangesNothing) {
+    auto in = station("main-in");
+    const auto first = scan(*in, "main-in-replay", server_.badge("d-003"));
+    ASSERT_TRUE(first.admitted());
+    const auto again = scan(*in, "main-in-replay", server_.badge("d-003"));
+    EXPECT_TRUE(again.admitted());
+    EXPECT_TRUE(again.replayed());
+    EXPECT_EQ(again.reason(), first.reason());
+    EXPECT_EQ(inside("main"), 1);
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    EXPECT_EQ(log->scan_count(), 1);
+}
+
+TEST_F(ServerTest, RefusesWithReasonsDoorStaffCanRead) {
+    auto in = station("main-in");
+    auto forged = server_.badge("d-001");
+    forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+    const auto other_key = core::badge_keys::generate();
+    const auto wrong_event = core::sign_badge({"another-event", "d-001", "delegate", 1}, server_.keys().secret);
+    const auto unknown = server_.badge("nobody-42");
+    struct row {
+        std::string payload;
+        wire::Reason reason;
+    } rows[] = {
+        {"hello world", wire::MALFORMED_BADGE},
+        {forged, wire::BAD_SIGNATURE},
+        {core::sign_badge({"test-event", "d-001", "delegate", 1}, other_key.secret), wire::BAD_SIGNATURE},
+        {wrong_event, wire::WRONG_EVENT},
+        {unknown, wire::UNKNOWN_BADGE},
+    };
+    int n = 0;
+    for (const auto& r : rows) {
+        const auto v = scan(*in, "refuse-" + std::to_string(n++), r.payload);
+        EXPECT_FALSE(v.admitted()) << r.payload;
+        EXPECT_EQ(v.reason(), r.reason) << r.payload << ": " << v.explanation();
+        EXPECT_FALSE(v.explanation().empty());
+    }
+    EXPECT_EQ(inside("main"), 0);
+}
+
+TEST_F(ServerTest, SecondEntryIsRefusedAndExitWithoutEntryIsFlagged) {
+    auto in = station("main-in");
+    auto out = station("main-out");
+    ASSERT_TRUE(scan(*in, "pb-1", server_.badge("d-001")).admitted());
+    const auto second = scan(*in, "pb-2", server_.badge("d-001"));
+    EXPECT_EQ(second.reason(), wire::ALREADY_INSIDE);
+    const auto stray = scan(*out, "pb-3", server_.badge("d-002"), wire::EXIT);
+    EXPECT_FALSE(stray.admitted());
+    EXPECT_EQ(stray.reason(), wire::NOT_INSIDE);
+    EXPECT_EQ(stray.inside(), 1);  // occupancy never below zero, nor changed
+    const auto leave = scan(*out, "pb-4", server_.badge("d-001"), wire::EXIT);
+    EXPECT_TRUE(leave.admitted());
+    EXPECT_EQ(leave.inside(), 0);
+}
+
+TEST_F(ServerTest, FullHallRefusesGuestsButLetsStaffIn) {
+    auto in = station("main-in");
+    for (const char* id : {"d-001", "d-002", "d-003"}) ASSERT_TRUE(scan(*in, std::string("full-") + id, server_.badge(id)).admitted());
+    const auto full = scan(*in, "full-d-004", server_.badge("d-004"));
+    EXPECT_EQ(full.reason(), wire::HALL_FULL);
+    EXPECT_TRUE(scan(*in, "full-s-001", server_.badge("s-001")).admitted());
+    EXPECT_EQ(inside("main"), 4);
+}
+
+TEST_F(ServerTest, EntryIntoAnotherHallMovesThePerson) {
+    auto main_in = station("main-in");
+    auto side = station("side-both");
+    ASSERT_TRUE(scan(*main_in, "mv-1", server_.badge("d-001")).admitted());
+    const auto moved = scan(*side, "mv-2", server_.badge("d-001"));
+    EXPECT_TRUE(moved.admitted());
+    EXPECT_EQ(inside("main"), 0);
+    EXPECT_EQ(inside("side"), 1);
+    const auto guest = scan(*side, "mv-3", server_.badge("g-001"));
+    EXPECT_EQ(guest.reason(), wire::CATEGORY_NOT_ALLOWED);
+}
+
+TEST_F(ServerTest, EntranceStationRefusesExits) {
+    auto in = station("main-in");
+    const auto v = scan(*in, "dir-1", server_.badge("d-001"), wire::EXIT);
+    EXPECT_EQ(v.reason(), wire::WRONG_DIRECTION);
+}
+
+TEST_F(ServerTest, BatchGetsOneVerdictPerScanInOrder) {
+    auto side = station("side-both");
+    wire::StationMessage m;
+    const char* ids[] = {"d-001", "d-002", "g-001", "d-003"};
+    for (int i = 0; i < 4; ++i) {
+        auto* s = m.mutable_batch()->add_scans();
+        s->set_scan_id("batch-" + std::to_string(i));
+        s->set_payload(server_.badge(ids[i]));
+        s->set_direction(wire::ENTRY);
+        s->set_offline(true);
+        s->set_device_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count());
+    }
+    side->send(m);
+    const auto reply = side->receive(5s);
+    ASSERT_TRUE(reply && reply->has_verdicts());
+    ASSERT_EQ(reply->verdicts().verdicts_size(), 4);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(reply->verdicts().verdicts(i).scan_id(), "batch-" + std::to_string(i));
+    EXPECT_FALSE(reply->verdicts().verdicts(2).admitted());
+    EXPECT_EQ(inside("side"), 3);
+}
+
+TEST_F(ServerTest, WrongTokenIsRefusedAndTheConnectionClosed) {
+    net::station_client c;
+    c.connect("127.0.0.1", server_.port());
+    try {
+        c.hello("main-in", "not-the-token");
+        FAIL() << "hello with a wrong token was accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("token is wrong"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(c.receive(3s).has_value());
+    EXPECT_FALSE(c.is_open());
+    EXPECT_TRUE(eventually([&] { return server_.log().find("refused hello for station \"main-in\"") != std::string::npos; }));
+}
+
+TEST_F(ServerTest, ScanBeforeHelloIsRefused) {
+    net::station_client c;
+    c.connect("127.0.0.1", server_.port());
+    c.send(scan_message("early-1", server_.badge("d-001"), wire::ENTRY));
+    const auto reply = c.receive(5s);
+    ASSERT_TRUE(reply && reply->has_error());
+    EXPECT_EQ(reply->error().code(), wire::Error::NOT_AUTHENTICATED);
+}
+
+TEST_F(ServerTest, BadFramesGetClearErrorsAndOtherStationsGoOn) {
+    auto bad = station("main-in");
+    auto good = station("side-both");
+    bad->send_raw(std::string("\xff\xff\xff\xff garbage", 13));
+    auto r = bad->receive(5s);
+    ASSERT_TRUE(r && r->has_error());
+    EXPECT_EQ(r->error().code(), wire::Error::MALFORMED);
+    bad->send_raw("{\"scan\": 1}", false);
+    r = bad->receive(5s);
+    ASSERT_TRUE(r && r->has_error());
+    EXPECT_NE(r->error().message().find("text frames"), std::string::npos);
+    wire::StationMessage no_id = scan_message("", server_.badge("d-001"), wire::ENTRY);
+    bad->send(no_id);
+    r = bad->receive(5s);
+    ASSERT_TRUE(r && r->has_error());
+    EXPECT_EQ(r->error().code(), wire::Error::BAD_SCAN);
+    // An oversize frame closes only that connection.
+    bad->send_raw(std::string(300 * 1024, 'x'));
+    EXPECT_TRUE(eventually([&] { return !bad->receive(100ms) && !bad->is_open(); }));
+    EXPECT_TRUE(scan(*good, "still-fine", server_.badge("d-001")).admitted());
+    EXPECT_EQ(inside("side"), 1);
+}
+
+TEST_F(ServerTest, OversizeBatchIsRefusedWhole) {
+    auto side = station("side-both");
+    wire::StationMessage m;
+    for (int i = 0; i < 501; ++i) {
+        auto* s = m.mutable_batch()->add_scans();
+        s->set_scan_id("big-" + std::to_string(i));
+        s->set_payload("x");
+        s->set_direction(wire::ENTRY);
+    }
+    side->send(m);
+    const auto r = side->receive(5s);
+    ASSERT_TRUE(r && r->has_error());
+    EXPECT_EQ(r->error().code(), wire::Error::TOO_LARGE);
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    EXPECT_EQ(log->scan_count(), 0);
+}
+
+TEST_F(ServerTest, GracefulRestartKeepsOccupancy) {
+    {
+        auto in = station("main-in");
+        auto side = station("side-both");
+        ASSERT_TRUE(scan(*in, "rs-1", server_.badge("d-001")).admitted());
+        ASSERT_TRUE(scan(*in, "rs-2", server_.badge("d-002")).admitted());
+        ASSERT_TRUE(scan(*side, "rs-3", server_.badge("d-003")).admitted());
+    }
+    server_.stop_graceful();
+    EXPECT_NE(server_.log().find("stopped cleanly"), std::string::npos);
+    server_.start();
+    EXPECT_EQ(inside("main"), 2);
+    EXPECT_EQ(inside("side"), 1);
+    auto in = station("main-in");
+    EXPECT_EQ(scan(*in, "rs-4", server_.badge("d-001")).reason(), wire::ALREADY_INSIDE);
+}
+
+TEST_F(ServerTest, KilledServerLosesNoAcknowledgedScan) {
+    std::vector<std::string> acked;
+    {
+        auto side = station("side-both");
+        for (int i = 0; i < 40; ++i) {
+            const auto id = "kill-" + std::to_string(i);
+            const auto v = scan(*side, id, server_.badge(i % 2 ? "d-001" : "d-002"), i % 4 < 2 ? wire::ENTRY : wire::EXIT);
+            if (!v.scan_id().empty()) acked.push_back(id);
+        }
+    }
+    const int before = inside("side");
+    server_.kill_hard();
+    server_.start();
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    for (const auto& id : acked) EXPECT_TRUE(log->find_scan(id).has_value()) << id;
+    EXPECT_EQ(acked.size(), 40u);
+    EXPECT_EQ(inside("side"), before);
+}
+
+TEST_F(ServerTest, ShutdownAnswersScansInFlightThenSaysGoodbye) {
+    auto side = station("side-both");
+    wire::StationMessage m;
+    for (int i = 0; i < 50; ++i) {
+        auto* s = m.mutable_batch()->add_scans();
+        s->set_scan_id("sd-" + std::to_string(i));
+        s->set_payload(server_.badge(i % 2 ? "d-001" : "d-002"));
+        s->set_direction(i % 4 < 2 ? wire::ENTRY : wire::EXIT);
+    }
+    side->send(m);
+    // The kiosk keeps reading while the server shuts down, as a real one does.
+    std::thread stopper([&] { server_.stop_graceful(); });
+    const auto reply = side->receive(5s);
+    const auto after = side->receive(5s);
+    stopper.join();
+    ASSERT_TRUE(reply && reply->has_verdicts()) << side->close_reason();
+    EXPECT_EQ(reply->verdicts().verdicts_size(), 50);
+    EXPECT_FALSE(after.has_value());
+    EXPECT_NE(side->close_reason().find("1001"), std::string::npos) << side->close_reason();
+    EXPECT_NE(server_.log().find("stopped cleanly; last scan seq 50"), std::string::npos);
+}
+
+TEST_F(ServerTest, ApiNeedsATokenAndAnswersRollCallAndHistory) {
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "api-1", server_.badge("d-001")).admitted());
+    EXPECT_EQ(http_get(server_.port(), "/api/occupancy").status, 401);
+    EXPECT_EQ(http_get(server_.port(), "/api/occupancy", "wrong").status, 401);
+    const auto roll = get_json("/api/halls/main/inside");
+    ASSERT_EQ(roll.at("count").as_int64(), 1);
+    EXPECT_EQ(roll.at("people").as_array()[0].at("name").as_string(), "김민준");
+    const auto person = get_json("/api/attendees/d-001", "staff-token");
+    EXPECT_EQ(person.at("inside_hall").as_string(), "main");
+    ASSERT_EQ(person.at("scans").as_array().size(), 1u);
+    EXPECT_EQ(person.at("scans").as_array()[0].at("scan_id").as_string(), "api-1");
+    EXPECT_EQ(http_get(server_.port(), "/api/attendees/nobody", "viewer-token").status, 404);
+    EXPECT_EQ(http_get(server_.port(), "/api/halls/nowhere/inside", "viewer-token").status, 404);
+    const auto occupancy = get_json("/api/occupancy");
+    const auto& sites = occupancy.at("sites").as_array();
+    ASSERT_EQ(sites.size(), 1u);
+    EXPECT_EQ(sites[0].at("inside").as_int64(), 1);
+}
+
+TEST_F(ServerTest, HealthAndMetricsAreServed) {
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "m-1", server_.badge("d-001")).admitted());
+    scan(*in, "m-2", "garbage");
+    const auto health = http_get(server_.port(), "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_NE(health.body.find("\"ok\""), std::string::npos);
+    const auto metrics = http_get(server_.port(), "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("admit_scans_total{reason=\"ok\",verdict=\"admitted\"} 1"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("reason=\"malformed_badge\""), std::string::npos);
+    EXPECT_NE(metrics.body.find("admit_connected_stations 1"), std::string::npos);
+    EXPECT_NE(metrics.body.find("admit_hall_inside{hall=\"main\"} 1"), std::string::npos);
+}
+
+TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
+    EXPECT_EQ(http_raw(server_.port(), "NONSENSE\r\n\r\n").status, 400);
+    EXPECT_EQ(http_get(server_.port(), "/api/nope", "viewer-token").status, 404);
+    EXPECT_EQ(http_get(server_.port(), "/../../etc/passwd").status, 400);
+    EXPECT_EQ(http_raw(server_.port(), "POST /api/occupancy HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").status, 405);
+    const std::string huge(2 * 1024 * 1024, 'a');
+    EXPECT_EQ(http_raw(server_.port(), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(huge.size()) +
+                                           "\r\n\r\n" + huge).status, 413);
+    EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
+TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {
+    server_process server(small_event_toml("[[halls]]\nid = \"bad\"\nname = \"Bad\"\nsite = \"site\"\ncapacity = -5\n"), {});
+    EXPECT_THROW(server.start(), std::runtime_error);
+    const auto log = server.log();
+    EXPECT_NE(log.find("capacity"), std::string::npos) << log;
+    EXPECT_NE(log.find("event.toml:"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace admit::test

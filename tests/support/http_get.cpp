@@ -1,0 +1,57 @@
+#include "support/http_get.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace admit::test {
+
+http_result http_raw(unsigned short port, const std::string& request) {
+    http_result result;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return result;
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return result;
+    }
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    std::string response;
+    char buf[65536];
+    for (;;) {
+        const auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        response.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    const auto head_end = response.find("\r\n\r\n");
+    if (response.rfind("HTTP/1.", 0) != 0 || head_end == std::string::npos) return result;
+    result.status = std::atoi(response.c_str() + 9);
+    result.headers = response.substr(0, head_end);
+    result.body = response.substr(head_end + 4);
+    return result;
+}
+
+http_result http_get(unsigned short port, const std::string& path, const std::string& token) {
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+    request += "\r\n";
+    return http_raw(port, request);
+}
+
+}  // namespace admit::test

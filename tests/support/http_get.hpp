@@ -1,0 +1,20 @@
+#pragma once
+// Test support: a tiny HTTP/1.1 client over a plain loopback socket, so tests
+// can also send malformed requests byte for byte.
+
+#include <string>
+
+namespace admit::test {
+
+struct http_result {
+    int status = 0;       // 0 when no answer
+    std::string headers;
+    std::string body;
+};
+
+// Sends the raw request text and reads until the server closes.
+http_result http_raw(unsigned short port, const std::string& request);
+// GET path with "Authorization: Bearer <token>" when token is not empty.
+http_result http_get(unsigned short port, const std::string& path, const std::string& token = {});
+
+}  // namespace admit::test

@@ -1,0 +1,218 @@
+#include "support/server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "config/key_files.hpp"
+#include "store/scan_store.hpp"
+
+namespace admit::test {
+
+temp_dir::temp_dir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "admit-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path program(const std::string& name) {
+    return std::filesystem::path(ADMIT_BINARY_DIR) / "bin" / name;
+}
+
+std::string small_event_toml(std::string_view extra) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto from = now - std::chrono::hours(1);
+    const auto to = now + std::chrono::hours(10);
+    return fmt::format(R"([event]
+id = "test-event"
+name = "Test event"
+time_zone = "UTC"
+utc_offset = "+00:00"
+
+[server]
+listen = "127.0.0.1"
+port = 0
+threads = 2
+data_dir = "unused"
+
+[access]
+viewer_tokens = ["viewer-token"]
+staff_tokens = ["staff-token"]
+
+[[sites]]
+id = "site"
+name = "Test site"
+
+[[halls]]
+id = "main"
+name = "Main Hall"
+site = "site"
+capacity = 3
+
+[[halls]]
+id = "side"
+name = "Side Room"
+site = "site"
+capacity = 50
+
+[[stations]]
+id = "main-in"
+hall = "main"
+role = "entrance"
+token = "main-in-token"
+
+[[stations]]
+id = "main-out"
+hall = "main"
+role = "exit"
+token = "main-out-token"
+
+[[stations]]
+id = "side-both"
+hall = "side"
+role = "both"
+token = "side-both-token"
+
+[[categories]]
+id = "delegate"
+name = "Delegate"
+colour = "#2471a3"
+
+[[categories]]
+id = "staff"
+name = "Staff"
+colour = "#2c3e50"
+may_enter_full = true
+
+[[categories]]
+id = "guest"
+name = "Guest"
+colour = "#7f8c8d"
+
+[[sessions]]
+id = "side-session"
+name = "Side session"
+hall = "side"
+start = {:%Y-%m-%dT%H:%M:%S}Z
+end = {:%Y-%m-%dT%H:%M:%S}Z
+categories = ["delegate", "staff"]
+{}
+)",
+                       from, to, extra);
+}
+
+server_process::server_process(std::string config_toml, std::vector<core::attendee> roster)
+    : data_dir_(dir_.path() / "data"),
+      config_file_(dir_.path() / "event.toml"),
+      log_file_(dir_.path() / "server.log"),
+      keys_(core::badge_keys::generate()),
+      roster_(std::move(roster)) {
+    std::ofstream(config_file_) << config_toml;
+    config::write_badge_keys(data_dir_, keys_, false);
+    auto store = store::open_sqlite_store(data_dir_);
+    store->upsert_attendees(roster_);
+    event_id_ = "test-event";
+    const auto id_line = config_toml.find("id = \"");
+    if (id_line != std::string::npos) {
+        const auto start = id_line + 6;
+        event_id_ = config_toml.substr(start, config_toml.find('"', start) - start);
+    }
+}
+
+server_process::~server_process() {
+    if (pid_ > 0) kill_hard();
+}
+
+void server_process::start(std::vector<std::string> extra_args) {
+    const auto port_file = dir_.path() / "port";
+    std::filesystem::remove(port_file);
+    std::vector<std::string> args{program("admit-server").string(), "--config", config_file_.string(),
+                                  "--data", data_dir_.string(), "--port", "0",
+                                  "--port-file", port_file.string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    pid_ = pid;
+    const bool up = eventually(
+        [&] {
+            std::ifstream in(port_file);
+            int p = 0;
+            if (in >> p && p > 0) {
+                port_ = static_cast<unsigned short>(p);
+                return true;
+            }
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return true;
+            }
+            return false;
+        },
+        std::chrono::seconds(20));
+    if (!up || pid_ < 0) {
+        throw std::runtime_error("admit-server did not start:\n" + log());
+    }
+}
+
+int server_process::wait_exit(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0) return -1;
+    int status = 0;
+    const bool ended = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    if (!ended) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void server_process::stop_graceful() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    if (wait_exit(std::chrono::seconds(15)) < 0) kill_hard();
+}
+
+void server_process::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+}
+
+std::string server_process::log() const {
+    std::ifstream in(log_file_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string server_process::badge(const std::string& attendee_id, std::uint32_t version) const {
+    std::string category = "guest";
+    for (const auto& a : roster_)
+        if (a.id == attendee_id) category = a.category;
+    return core::sign_badge(core::badge_claims{event_id_, attendee_id, category, version}, keys_.secret);
+}
+
+}  // namespace admit::test

@@ -1,0 +1,85 @@
+#pragma once
+// Test support: the real admit-server binary on an ephemeral loopback port,
+// with a fresh data directory (keys, roster) and an event config written by
+// the test. Stops with SIGTERM (graceful) or SIGKILL (crash), restarts on the
+// same data directory.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "core/badge.hpp"
+#include "core/roster.hpp"
+
+namespace admit::test {
+
+// A temporary directory removed at the end of the test.
+class temp_dir {
+public:
+    temp_dir();
+    ~temp_dir();
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// A small event open right now: two halls at one site, entrance/exit/both stations.
+//   hall "main" (capacity 3): station "main-in" (entrance), "main-out" (exit)
+//   hall "side" (capacity 50): station "side-both" (both)
+// Tokens are "<station>-token". Viewer token "viewer-token", staff "staff-token".
+std::string small_event_toml(std::string_view extra = {});
+
+class server_process {
+public:
+    // Writes config + keys + roster into a new temp dir; does not start.
+    explicit server_process(std::string config_toml, std::vector<core::attendee> roster);
+    ~server_process();
+
+    void start(std::vector<std::string> extra_args = {});
+    void stop_graceful();  // SIGTERM, wait for exit; returns when the process ended
+    void kill_hard();      // SIGKILL
+    int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10));  // exit code, -1 on timeout
+    bool running() const { return pid_ > 0; }
+
+    unsigned short port() const { return port_; }
+    const std::filesystem::path& data_dir() const { return data_dir_; }
+    const std::filesystem::path& config_file() const { return config_file_; }
+    const std::filesystem::path& log_file() const { return log_file_; }
+    std::string log() const;
+    const core::badge_keys& keys() const { return keys_; }
+
+    // A signed badge token for someone on the roster.
+    std::string badge(const std::string& attendee_id, std::uint32_t version = 1) const;
+
+private:
+    temp_dir dir_;
+    std::filesystem::path data_dir_;
+    std::filesystem::path config_file_;
+    std::filesystem::path log_file_;
+    core::badge_keys keys_;
+    std::vector<core::attendee> roster_;
+    std::string event_id_;
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+};
+
+// Path of a program built by this project (bin/<name>).
+std::filesystem::path program(const std::string& name);
+
+// Waits until pred() or the deadline; true when pred() held.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        struct timespec ts{0, 10'000'000};
+        nanosleep(&ts, nullptr);
+    }
+    return pred();
+}
+
+}  // namespace admit::test
