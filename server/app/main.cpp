@@ -69,15 +69,19 @@ int serve(const options& opt) {
     auto store = admit::store::open_sqlite_store(s.data_dir);
     admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); });
     admit::net::metrics stats(config.event);
-    engine.set_observer([&stats](const auto& outcomes) { stats.count_outcomes(outcomes); });
+    admit::net::live_state live(config, engine);
+    engine.set_observer([&stats, &live](const auto& outcomes) {
+        stats.count_outcomes(outcomes);
+        live.on_outcomes(outcomes);
+    });
     engine.start();
 
-    admit::net::api routes(config, engine, stats, s.data_dir, web);
+    admit::net::api routes(config, engine, stats, live, s.data_dir, web);
     admit::net::server_options net_opts;
     net_opts.address = s.listen_address;
     net_opts.port = s.port;
     net_opts.threads = s.threads;
-    admit::net::server server(config, engine, stats, routes, net_opts);
+    admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
     const auto port = server.port();

@@ -65,7 +65,7 @@ void engine::stop() {
 void engine::submit(std::vector<core::scan> scans, completion done) {
     {
         std::lock_guard lock(queue_mutex_);
-        queue_.push_back(request{std::move(scans), std::move(done)});
+        queue_.push_back(request{std::move(scans), std::move(done), {}});
     }
     queue_cv_.notify_one();
 }
@@ -76,6 +76,77 @@ void engine::drain() {
     auto finished = done.get_future();
     submit({}, [&done](std::vector<scan_outcome>) { done.set_value(); });
     finished.wait();
+}
+
+void engine::run_on_writer(const std::function<void(store::scan_store&)>& task) {
+    if (!writer_.joinable()) {
+        task(*store_);  // not started (admin tools, tests): this thread is the only user
+        return;
+    }
+    std::promise<void> done;
+    auto finished = done.get_future();
+    {
+        std::lock_guard lock(queue_mutex_);
+        request r;
+        r.task = [&] {
+            try {
+                task(*store_);
+                done.set_value();
+            } catch (...) {
+                done.set_exception(std::current_exception());
+            }
+        };
+        queue_.push_back(std::move(r));
+    }
+    queue_cv_.notify_one();
+    finished.get();
+}
+
+bool engine::annul(const std::string& scan_id, const store::audit_entry& why) {
+    bool found = false;
+    run_on_writer([&](store::scan_store& log) {
+        found = log.annul(scan_id, why);
+        if (!found) return;
+        std::lock_guard lock(state_mutex_);
+        rebuild_from_log();
+    });
+    return found;
+}
+
+void engine::reload_roster() {
+    run_on_writer([this](store::scan_store&) { reload_roster_if_changed(); });
+}
+
+namespace {
+std::string ascii_lower(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+}  // namespace
+
+std::vector<core::attendee> engine::search(const std::string& text, std::size_t limit) const {
+    const auto needle = ascii_lower(text);
+    std::vector<core::attendee> found;
+    std::lock_guard lock(state_mutex_);
+    for (const auto& [id, a] : roster_.all()) {
+        for (const auto* field : {&a.name, &a.id, &a.organisation, &a.city}) {
+            if (ascii_lower(*field).find(needle) != std::string::npos) {
+                found.push_back(a);
+                break;
+            }
+        }
+    }
+    std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {
+        return std::tie(x.name, x.id) < std::tie(y.name, y.id);
+    });
+    if (found.size() > limit) found.resize(limit);
+    return found;
+}
+
+core::roster engine::roster_copy() const {
+    std::lock_guard lock(state_mutex_);
+    return roster_;
 }
 
 void engine::set_observer(observer watch) {
@@ -118,19 +189,27 @@ void engine::count(const core::scan_record& r, int sign) {
 void engine::run_writer() {
     for (;;) {
         std::vector<request> group;
+        std::function<void()> task;
         bool stop_now = false;
         {
             std::unique_lock lock(queue_mutex_);
             queue_cv_.wait_for(lock, options_.tick, [this] { return stopping_ || !queue_.empty(); });
             std::size_t scans = 0;
-            // Take whole requests until the group is big enough; a kiosk's batch stays together.
-            while (!queue_.empty() && (group.empty() || scans + queue_.front().scans.size() <= options_.max_group)) {
+            // Take whole requests until the group is big enough; a kiosk's batch
+            // stays together. A task runs alone, in its place in the queue.
+            if (!queue_.empty() && queue_.front().task) {
+                task = std::move(queue_.front().task);
+                queue_.pop_front();
+            }
+            while (!task && !queue_.empty() && !queue_.front().task &&
+                   (group.empty() || scans + queue_.front().scans.size() <= options_.max_group)) {
                 scans += queue_.front().scans.size();
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
             stop_now = stopping_ && queue_.empty();
         }
+        if (task) task();
         if (!group.empty()) process(group);
         try {
             reload_roster_if_changed();
@@ -138,7 +217,7 @@ void engine::run_writer() {
         } catch (const store::store_error& e) {
             spdlog::error("periodic task failed: {}", e.what());
         }
-        if (stop_now && group.empty()) return;
+        if (stop_now && group.empty() && !task) return;
     }
 }
 

@@ -86,6 +86,21 @@ public:
     // Queues scans; `done` gets one outcome per scan, in order, after commit.
     void submit(std::vector<core::scan> scans, completion done);
 
+    // Runs `task` on the writer thread, in order with submitted scans, and
+    // waits for it: staff actions that touch the log go through here so the
+    // log has one writer. Exceptions from the task are rethrown here.
+    void run_on_writer(const std::function<void(store::scan_store&)>& task);
+
+    // Marks a scan annulled and recomputes occupancy without it. False when no such scan.
+    bool annul(const std::string& scan_id, const store::audit_entry& why);
+    // Reloads the roster now (after a reissue), instead of at the next tick.
+    void reload_roster();
+
+    // Attendees whose name, id, organisation or city contains `text`
+    // (ASCII case-insensitive; Hangul as typed), at most `limit`, by name.
+    std::vector<core::attendee> search(const std::string& text, std::size_t limit) const;
+    core::roster roster_copy() const;
+
     // Called on the writer thread after each committed group (metrics, live view).
     void set_observer(observer watch);
 
@@ -112,6 +127,7 @@ private:
     struct request {
         std::vector<core::scan> scans;
         completion done;
+        std::function<void()> task;  // a writer-thread task instead of scans
     };
     struct hall_counters {
         std::int64_t admitted = 0;

@@ -9,55 +9,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "config/key_files.hpp"
 #include "net/codec.hpp"
+#include "net/json_util.hpp"
+#include "net/rules_json.hpp"
 
 namespace admit::net {
 
 namespace json = boost::json;
 
 namespace {
-
-http_reply json_reply(const json::value& v, unsigned status = 200) {
-    return http_reply{status, "application/json", json::serialize(v), {}};
-}
-
-std::string iso_utc(core::time_point t) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-    const auto ms = (t - secs).count();
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, ms);
-}
-
-json::object attendee_json(const core::attendee& a) {
-    return {{"id", a.id},
-            {"name", a.name},
-            {"category", a.category},
-            {"organisation", a.organisation},
-            {"city", a.city},
-            {"country", a.country}};
-}
-
-json::object record_json(const core::scan_record& r) {
-    json::object o{
-        {"seq", r.seq},
-        {"scan_id", r.scan_id},
-        {"kind", r.kind == core::scan_kind::badge ? "badge" : r.kind == core::scan_kind::manual ? "manual" : "clear"},
-        {"station_id", r.station_id},
-        {"hall_id", r.hall_id},
-        {"direction", r.dir == core::direction::entry ? "entry" : "exit"},
-        {"device_time", iso_utc(r.device_time)},
-        {"server_time", iso_utc(r.server_time)},
-        {"offline", r.offline},
-        {"admitted", r.result.admitted},
-        {"reason", core::reason_code(r.result.why)},
-        {"warning", r.result.warning},
-        {"explanation", r.result.explanation},
-        {"annulled", r.annulled},
-    };
-    if (r.shown) o["shown_admitted"] = r.shown->admitted;
-    if (!r.actor.empty()) o["actor"] = r.actor;
-    if (!r.note.empty()) o["note"] = r.note;
-    return o;
-}
 
 std::string content_type_for(const std::filesystem::path& p) {
     static const std::map<std::string, std::string> types{
@@ -75,10 +36,6 @@ bool any_token_hash(const std::vector<std::string>& hashes, const std::string& h
 }
 
 }  // namespace
-
-http_reply error_reply(unsigned status, std::string_view message) {
-    return json_reply(json::object{{"error", message}}, status);
-}
 
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
@@ -103,14 +60,17 @@ api::api(
     const config::loaded_config& config,
     engine::engine& engine,
     metrics& stats,
+    live_state& live,
     std::filesystem::path data_dir,
     std::filesystem::path web_dir
 )
     : config_(config),
       engine_(engine),
       stats_(stats),
+      live_(live),
       data_dir_(std::move(data_dir)),
-      web_dir_(std::move(web_dir)) {}
+      web_dir_(std::move(web_dir)),
+      public_key_(config::read_public_key(data_dir_)) {}
 
 role api::role_of(const http_request_view& request) const {
     const auto& s = config_.server;
@@ -131,7 +91,15 @@ role api::role_of(const http_request_view& request) const {
 
 http_reply api::handle(const http_request_view& request) {
     const auto path = path_of(request.target);
-    if (request.method != "GET" && request.method != "HEAD") {
+    const bool is_get = request.method == "GET" || request.method == "HEAD";
+    if (request.method == "POST" && path.starts_with("/api/")) {
+        const auto who = role_of(request);
+        if (who == role::none)
+            return error_reply(401, "this route needs a staff token (Authorization: Bearer <token>)");
+        if (who != role::staff) return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
+        return staff_route(path, request);
+    }
+    if (!is_get) {
         auto r = error_reply(405, fmt::format("method {} is not allowed on {}", request.method, path));
         r.allow = "GET, HEAD";
         return r;
@@ -141,21 +109,65 @@ http_reply api::handle(const http_request_view& request) {
         stats_.update_occupancy(engine_.occupancy());
         return http_reply{200, "text/plain; version=0.0.4", stats_.render(), {}};
     }
+    if (path == "/api/station/rules") return station_rules(request);
     if (path.starts_with("/api/")) {
-        if (role_of(request) == role::none)
+        const auto who = role_of(request);
+        if (who == role::none)
             return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
-        if (path == "/api/occupancy") return occupancy();
-        if (path == "/api/event") return event_info();
-        constexpr std::string_view attendees = "/api/attendees/";
-        if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
-        constexpr std::string_view halls = "/api/halls/";
-        if (path.starts_with(halls) && path.ends_with("/inside")) {
-            const auto id = path.substr(halls.size(), path.size() - halls.size() - std::string_view("/inside").size());
-            return inside(std::string(id));
+        if (path.ends_with("/badge.pdf")) {
+            if (who != role::staff) return error_reply(403, "badges need a staff token");
+            return staff_route(path, request);
         }
-        return error_reply(404, fmt::format("no API route {}", path));
+        return read_route(path, request);
     }
     return static_file(path);
+}
+
+http_reply api::read_route(std::string_view path, const http_request_view& request) {
+    if (path == "/api/occupancy") return occupancy();
+    if (path == "/api/event") return event_info();
+    if (path == "/api/stations") return http_reply{200, "application/json", live_.stations_json(), {}};
+    if (path == "/api/attendees") return search(request.target);
+    constexpr std::string_view attendees = "/api/attendees/";
+    if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
+    constexpr std::string_view halls = "/api/halls/";
+    constexpr std::string_view inside_suffix = "/inside";
+    if (path.starts_with(halls) && path.ends_with(inside_suffix)) {
+        return inside(std::string(path.substr(halls.size(), path.size() - halls.size() - inside_suffix.size())));
+    }
+    return error_reply(404, fmt::format("no API route {}", path));
+}
+
+http_reply api::search(std::string_view target) const {
+    const auto q = url_decode(query_param(target, "q"));
+    if (q.empty()) return error_reply(400, "give the text to search for as ?q=");
+    json::array results;
+    for (const auto& a : engine_.search(q, 50)) {
+        auto o = attendee_json(a);
+        const auto hall = engine_.hall_of(a.id);
+        o["inside_hall"] = hall.empty() ? json::value(nullptr) : json::value(hall);
+        results.push_back(std::move(o));
+    }
+    return json_reply(json::object{{"results", std::move(results)}});
+}
+
+http_reply api::station_rules(const http_request_view& request) const {
+    const auto station_id = query_param(request.target, "station");
+    const auto* station = config_.event.find_station(station_id);
+    constexpr std::string_view bearer = "Bearer ";
+    const auto token = request.authorization.starts_with(bearer) ? request.authorization.substr(bearer.size())
+                                                                 : std::string_view{};
+    if (station == nullptr || token.empty() || config::hash_token(token) != station->token_hash) {
+        return error_reply(401, "rules need ?station=<id> and that station's token as Authorization: Bearer <token>");
+    }
+    net::station_rules rules;
+    rules.event = config_.event;
+    for (auto& s : rules.event.stations) s.token_hash.clear();
+    rules.badge_key = public_key_;
+    rules.revoked = revocations_of(engine_.roster_copy());
+    for (const auto& h : engine_.occupancy().halls) rules.inside.emplace_back(h.hall_id, h.inside);
+    rules.fetched_at_ms = engine_.now().time_since_epoch().count();
+    return http_reply{200, "application/json", rules_to_json(rules), {}};
 }
 
 http_reply api::health() const {
@@ -169,31 +181,7 @@ http_reply api::health() const {
 }
 
 http_reply api::occupancy() const {
-    const auto snap = engine_.occupancy();
-    json::array halls;
-    std::map<std::string, std::pair<int, int>> per_site;  // site -> inside, capacity
-    int total_inside = 0;
-    int total_capacity = 0;
-    for (const auto& h : snap.halls) {
-        const auto* site = config_.event.find_site(h.site_id);
-        halls.push_back(json::object{
-            {"id", h.hall_id}, {"name", h.name}, {"site", h.site_id},
-            {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
-            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
-        per_site[h.site_id].first += h.inside;
-        per_site[h.site_id].second += h.capacity;
-        total_inside += h.inside;
-        total_capacity += h.capacity;
-    }
-    json::array sites;
-    for (const auto& s : config_.event.sites) {
-        const auto& [in, cap] = per_site[s.id];
-        sites.push_back(json::object{{"id", s.id}, {"name", s.name}, {"inside", in}, {"capacity", cap}});
-    }
-    return json_reply(json::object{
-        {"event", config_.event.id}, {"halls", std::move(halls)}, {"sites", std::move(sites)},
-        {"total", json::object{{"inside", total_inside}, {"capacity", total_capacity}}},
-        {"last_seq", snap.last_seq}});
+    return http_reply{200, "application/json", occupancy_json(config_, engine_.occupancy()), {}};
 }
 
 http_reply api::attendee(const std::string& id) {

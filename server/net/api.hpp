@@ -7,6 +7,11 @@
 //   GET /api/attendees/{id}          status and scan history (viewer)
 //   GET /api/halls/{id}/inside       roll call: who is inside now (viewer)
 //   GET /api/event                   halls, stations, sessions (viewer)
+//   GET /api/attendees?q=TEXT        search (viewer)
+//   GET /api/stations                station health (viewer)
+//   GET /api/station/rules?station=  offline rules for a kiosk (station token)
+//   POST /api/checkin, /api/scans/{id}/annul, /api/attendees/{id}/reissue,
+//   GET /api/attendees/{id}/badge.pdf  help desk (staff); see docs/api.md
 //   GET /<file>                      web/ static files (open)
 // Tokens: "Authorization: Bearer <token>" or "?token=<token>". With no
 // tokens in the config, every route is open (the server warns at start).
@@ -20,6 +25,7 @@
 
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
+#include "net/live_state.hpp"
 #include "net/metrics.hpp"
 #include "store/scan_store.hpp"
 
@@ -46,6 +52,7 @@ public:
     api(const config::loaded_config& config,
         engine::engine& engine,
         metrics& stats,
+        live_state& live,
         std::filesystem::path data_dir,
         std::filesystem::path web_dir);
 
@@ -59,15 +66,29 @@ private:
     http_reply event_info() const;
     http_reply health() const;
     http_reply static_file(std::string_view path) const;
+    http_reply search(std::string_view target) const;
+    http_reply station_rules(const http_request_view& request) const;
+    http_reply read_route(std::string_view path, const http_request_view& request);
+    // Help desk (help_desk.cpp): staff actions.
+    http_reply staff_route(std::string_view path, const http_request_view& request);
+    http_reply checkin(std::string_view body);
+    http_reply annul(const std::string& scan_id, std::string_view body);
+    http_reply reissue(const std::string& attendee_id, std::string_view body);
+    http_reply badge_pdf(const std::string& attendee_id);
 
     const config::loaded_config& config_;
     engine::engine& engine_;
     metrics& stats_;
+    live_state& live_;
     std::filesystem::path data_dir_;
     std::filesystem::path web_dir_;
+    core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_
     std::unique_ptr<store::scan_store> reader_;
 };
+
+// The body of GET /api/occupancy (also inside every live-view frame).
+std::string occupancy_json(const config::loaded_config& config, const engine::occupancy_snapshot& snap);
 
 // "{\"error\":...}" with the status.
 http_reply error_reply(unsigned status, std::string_view message);

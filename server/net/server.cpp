@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "net/live_session.hpp"
 #include "net/station_session.hpp"
 
 namespace admit::net {
@@ -73,11 +74,24 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<serve
         auto req = parser.release();
         if (websocket::is_upgrade(req)) {
             stream.expires_never();
-            if (path_of(req.target()) == "/ws/station") {
+            const auto path = path_of(req.target());
+            if (path == "/ws/station") {
                 auto session = std::make_shared<station_session>(std::move(stream), ctx);
                 co_await session->run(std::move(req));
+            } else if (path == "/ws/live") {
+                const auto auth = req[http::field::authorization];
+                const http_request_view view{"GET", std::string_view(req.target().data(), req.target().size()),
+                                             std::string_view(auth.data(), auth.size()), {}};
+                if (ctx->routes.role_of(view) == role::none) {
+                    co_await write_plain_error(stream, http::status::unauthorized,
+                                               "the live view needs a viewer or staff token (?token=...)");
+                    co_return;
+                }
+                auto session = std::make_shared<live_session>(std::move(stream), ctx);
+                co_await session->run(std::move(req));
             } else {
-                co_await write_plain_error(stream, http::status::not_found, "no WebSocket at this path; stations use /ws/station");
+                co_await write_plain_error(stream, http::status::not_found,
+                                           "no WebSocket at this path; stations use /ws/station, dashboards /ws/live");
             }
             co_return;
         }
@@ -128,10 +142,11 @@ server::server(
     engine::engine& engine,
     metrics& stats,
     api& routes,
+    live_state& live,
     server_options options
 )
     : impl_(std::make_unique<impl>()) {
-    impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, std::move(options));
+    impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, live, std::move(options));
 }
 
 server::~server() { stop(); }
@@ -152,6 +167,8 @@ void server::start() {
     }
     impl_->bound_port = acceptor.local_endpoint().port();
     asio::co_spawn(impl_->ioc, impl_->accept_loop(), [](std::exception_ptr e) { log_escaped_exception(e, "listener"); });
+    asio::co_spawn(asio::make_strand(impl_->ioc), broadcast_live_state(impl_->ctx),
+                   [](std::exception_ptr e) { log_escaped_exception(e, "live view broadcaster"); });
     const unsigned n = std::max(1u, opts.threads);
     for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
@@ -169,9 +186,10 @@ void server::stop() {
     // 2. Everything already received is decided and committed; its verdicts are queued.
     impl_->ctx->engine.drain();
     // 3. Each station gets its verdicts, then a close frame.
-    for (const auto& s : impl_->ctx->live_sessions()) s->request_close();
+    for (const auto& s : impl_->ctx->stations.alive()) s->request_close();
+    for (const auto& v : impl_->ctx->viewers.alive()) v->request_close();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (!impl_->ctx->live_sessions().empty() && std::chrono::steady_clock::now() < deadline) {
+    while (!impl_->ctx->stations.alive().empty() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     // 4. Whatever is still open (idle HTTP keep-alives) ends with the io_context.

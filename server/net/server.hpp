@@ -12,6 +12,7 @@
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
 #include "net/api.hpp"
+#include "net/live_state.hpp"
 #include "net/metrics.hpp"
 
 namespace admit::net {
@@ -35,6 +36,7 @@ public:
            engine::engine& engine,
            metrics& stats,
            api& routes,
+           live_state& live,
            server_options options);
     ~server();
     server(const server&) = delete;

@@ -94,7 +94,7 @@ void station_client::send_raw(std::string_view bytes, bool binary) {
     if (ec) throw std::runtime_error(fmt::format("send failed: {}", ec.message()));
 }
 
-std::optional<wire::ServerMessage> station_client::receive(std::chrono::milliseconds timeout) {
+std::optional<std::string> station_client::receive_raw(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (impl_->received.empty() && impl_->ended.empty()) {
         impl_->start_read();
@@ -104,10 +104,16 @@ std::optional<wire::ServerMessage> station_client::receive(std::chrono::millisec
         impl_->ioc.run_one_for(left);
     }
     if (impl_->received.empty()) return std::nullopt;
-    wire::ServerMessage m;
-    const auto bytes = std::move(impl_->received.front());
+    auto bytes = std::move(impl_->received.front());
     impl_->received.pop_front();
-    if (!m.ParseFromString(bytes)) throw std::runtime_error("server sent a frame that is not a ServerMessage");
+    return bytes;
+}
+
+std::optional<wire::ServerMessage> station_client::receive(std::chrono::milliseconds timeout) {
+    const auto bytes = receive_raw(timeout);
+    if (!bytes) return std::nullopt;
+    wire::ServerMessage m;
+    if (!m.ParseFromString(*bytes)) throw std::runtime_error("server sent a frame that is not a ServerMessage");
     return m;
 }
 

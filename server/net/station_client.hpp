@@ -34,6 +34,8 @@ public:
 
     // The next server message; nullopt when none arrived in time or the connection closed.
     std::optional<wire::ServerMessage> receive(std::chrono::milliseconds timeout);
+    // The next frame as it came (the JSON text of /ws/live, say); nullopt as receive().
+    std::optional<std::string> receive_raw(std::chrono::milliseconds timeout);
     // Why the connection ended (empty while open): "closed by server (1001 going away)", ...
     std::string close_reason() const;
 

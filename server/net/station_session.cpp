@@ -11,20 +11,6 @@ namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
 }  // namespace
 
-void server_context::add_session(const std::shared_ptr<station_session>& s) {
-    std::lock_guard lock(sessions_mutex);
-    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
-    sessions.push_back(s);
-}
-
-std::vector<std::shared_ptr<station_session>> server_context::live_sessions() {
-    std::lock_guard lock(sessions_mutex);
-    std::vector<std::shared_ptr<station_session>> alive;
-    for (const auto& w : sessions)
-        if (auto s = w.lock()) alive.push_back(std::move(s));
-    return alive;
-}
-
 station_session::station_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
     : ws_(std::move(stream)),
       ctx_(std::move(ctx)),
@@ -48,14 +34,17 @@ asio::awaitable<void> station_session::run(http::request<http::string_body> upgr
         spdlog::warn("station connection from {}: WebSocket handshake failed: {}", remote_, ec.message());
         co_return;
     }
-    ctx_->add_session(shared_from_this());
+    ctx_->stations.add(shared_from_this());
     asio::co_spawn(ws_.get_executor(), write_loop(), [self = shared_from_this()](std::exception_ptr e) {
         if (e) spdlog::error("station {} writer ended by an exception", self->remote_);
     });
     co_await read_loop();
     closed_ = true;
     wake_.cancel();
-    if (counted_) ctx_->stats.station_disconnected();
+    if (counted_) {
+        ctx_->stats.station_disconnected();
+        ctx_->live.station_offline(station_id_);
+    }
     spdlog::info("station {} ({}) disconnected", station_id_.empty() ? "-" : station_id_, remote_);
 }
 
@@ -170,6 +159,9 @@ void station_session::on_frame(const beast::flat_buffer& frame) {
             on_scans(message.batch().scans(), true);
             return;
         case wire::StationMessage::kHeartbeat: {
+            if (!station_id_.empty())
+                ctx_->live.station_heartbeat(station_id_, message.heartbeat().outbox_backlog(),
+                                             message.heartbeat().time_ms());
             wire::ServerMessage reply;
             reply.mutable_heartbeat()->set_time_ms(time_to_ms(ctx_->engine.now()));
             send(reply);
@@ -209,6 +201,7 @@ void station_session::on_hello(const wire::Hello& hello) {
     if (!counted_) {
         counted_ = true;
         ctx_->stats.station_connected();
+        ctx_->live.station_online(station_id_, hello.outbox_backlog(), 0);
     }
     const auto* hall = ctx_->config.event.find_hall(station->hall_id);
     const auto snapshot = ctx_->engine.occupancy();

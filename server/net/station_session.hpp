@@ -23,22 +23,45 @@
 namespace admit::net {
 
 class station_session;
+class live_session;
+
+// Weak references to the open sessions of one kind, for shutdown and broadcast.
+// Thread safety: safe from any thread.
+template <typename Session>
+class session_registry {
+public:
+    void add(const std::shared_ptr<Session>& s) {
+        std::lock_guard lock(mutex_);
+        std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+        sessions_.push_back(s);
+    }
+    std::vector<std::shared_ptr<Session>> alive() {
+        std::lock_guard lock(mutex_);
+        std::vector<std::shared_ptr<Session>> out;
+        for (const auto& w : sessions_)
+            if (auto s = w.lock()) out.push_back(std::move(s));
+        return out;
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::weak_ptr<Session>> sessions_;
+};
 
 // What every connection of one server shares.
 struct server_context {
-    server_context(const config::loaded_config& c, engine::engine& e, metrics& m, api& a, server_options o)
-        : config(c), engine(e), stats(m), routes(a), options(std::move(o)) {}
+    server_context(const config::loaded_config& c, engine::engine& e, metrics& m, api& a, live_state& l,
+                   server_options o)
+        : config(c), engine(e), stats(m), routes(a), live(l), options(std::move(o)) {}
 
     const config::loaded_config& config;
     engine::engine& engine;
     metrics& stats;
     api& routes;
+    live_state& live;
     server_options options;
-
-    std::mutex sessions_mutex;  // guards sessions
-    std::vector<std::weak_ptr<station_session>> sessions;
-    void add_session(const std::shared_ptr<station_session>& s);
-    std::vector<std::shared_ptr<station_session>> live_sessions();
+    session_registry<station_session> stations;
+    session_registry<live_session> viewers;
 };
 
 class station_session : public std::enable_shared_from_this<station_session> {

@@ -54,4 +54,13 @@ http_result http_get(unsigned short port, const std::string& path, const std::st
     return http_raw(port, request);
 }
 
+http_result http_post(unsigned short port, const std::string& path, const std::string& json_body,
+                      const std::string& token) {
+    std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(json_body.size()) + "\r\n";
+    if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+    request += "\r\n" + json_body;
+    return http_raw(port, request);
+}
+
 }  // namespace admit::test

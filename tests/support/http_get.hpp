@@ -17,4 +17,8 @@ http_result http_raw(unsigned short port, const std::string& request);
 // GET path with "Authorization: Bearer <token>" when token is not empty.
 http_result http_get(unsigned short port, const std::string& path, const std::string& token = {});
 
+// POST path with a JSON body.
+http_result http_post(unsigned short port, const std::string& path, const std::string& json_body,
+                      const std::string& token = {});
+
 }  // namespace admit::test

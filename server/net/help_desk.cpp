@@ -1,0 +1,179 @@
+// The help desk's actions (staff only): manual check-in and check-out,
+// annulling a wrong scan, reissuing a badge and printing it. Each action is
+// recorded with who did it: manual scans in the scan log, the rest in the
+// audit log.
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "badges/badge_pdf.hpp"
+#include "config/key_files.hpp"
+#include "net/api.hpp"
+#include "net/json_util.hpp"
+
+namespace admit::net {
+
+namespace json = boost::json;
+
+namespace {
+
+// The body as a JSON object, or an error naming what is wrong.
+std::optional<json::object> parse_body(std::string_view body, http_reply& error) {
+    boost::system::error_code ec;
+    auto v = json::parse(body, ec);
+    if (ec || !v.is_object()) {
+        error = error_reply(400, ec ? fmt::format("request body is not JSON: {}", ec.message())
+                                    : std::string("request body must be a JSON object"));
+        return std::nullopt;
+    }
+    return std::move(v.as_object());
+}
+
+std::string manual_scan_id(core::time_point now) {
+    static std::atomic<std::uint64_t> counter{0};
+    return fmt::format("desk-{}-{}", now.time_since_epoch().count(), ++counter);
+}
+
+}  // namespace
+
+http_reply api::staff_route(std::string_view path, const http_request_view& request) {
+    if (path == "/api/checkin") return checkin(request.body);
+    constexpr std::string_view scans = "/api/scans/";
+    constexpr std::string_view annul_suffix = "/annul";
+    if (path.starts_with(scans) && path.ends_with(annul_suffix)) {
+        return annul(std::string(path.substr(scans.size(), path.size() - scans.size() - annul_suffix.size())),
+                     request.body);
+    }
+    constexpr std::string_view attendees = "/api/attendees/";
+    constexpr std::string_view reissue_suffix = "/reissue";
+    constexpr std::string_view badge_suffix = "/badge.pdf";
+    if (path.starts_with(attendees) && path.ends_with(reissue_suffix)) {
+        return reissue(std::string(path.substr(attendees.size(), path.size() - attendees.size() - reissue_suffix.size())),
+                       request.body);
+    }
+    if (path.starts_with(attendees) && path.ends_with(badge_suffix)) {
+        return badge_pdf(std::string(path.substr(attendees.size(), path.size() - attendees.size() - badge_suffix.size())));
+    }
+    return error_reply(404, fmt::format("no help-desk route {}", path));
+}
+
+http_reply api::checkin(std::string_view body) {
+    http_reply error;
+    const auto req = parse_body(body, error);
+    if (!req) return error;
+    core::scan s;
+    s.kind = core::scan_kind::manual;
+    s.attendee_id = json_string(*req, "attendee_id");
+    s.hall_id = json_string(*req, "hall_id");
+    s.actor = json_string(*req, "actor");
+    s.note = json_string(*req, "reason");
+    const auto direction = json_string(*req, "direction");
+    if (!engine_.find_attendee(s.attendee_id))
+        return error_reply(400, fmt::format("attendee_id \"{}\" is not on the roster", s.attendee_id));
+    if (!config_.event.find_hall(s.hall_id))
+        return error_reply(400, fmt::format("hall_id \"{}\" is not a hall of this event", s.hall_id));
+    if (direction != "entry" && direction != "exit")
+        return error_reply(400, "direction must be \"entry\" or \"exit\"");
+    if (s.actor.empty()) return error_reply(400, "actor (who is at the desk) is required");
+    if (s.note.empty()) return error_reply(400, "reason (e.g. lost badge, scanner failure) is required");
+    s.dir = direction == "entry" ? core::direction::entry : core::direction::exit;
+    s.server_time = s.device_time = engine_.now();
+    s.scan_id = manual_scan_id(s.server_time);
+
+    std::promise<engine::scan_outcome> result;
+    auto outcome = result.get_future();
+    engine_.submit({s}, [&result](std::vector<engine::scan_outcome> o) { result.set_value(std::move(o.front())); });
+    if (outcome.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+        return error_reply(503, "the scan log did not answer in time; try again");
+    const auto o = outcome.get();
+    if (!o.stored) return error_reply(503, fmt::format("not stored: {}", o.store_error));
+    spdlog::info("help desk: {} {} {} at {} ({}): {}", s.actor, direction == "entry" ? "checked in" : "checked out",
+                 s.attendee_id, s.hall_id, s.note, o.record.result.explanation);
+    auto reply = record_json(o.record);
+    reply["inside"] = o.inside;
+    reply["capacity"] = o.capacity;
+    return json_reply(reply);
+}
+
+http_reply api::annul(const std::string& scan_id, std::string_view body) {
+    http_reply error;
+    const auto req = parse_body(body, error);
+    if (!req) return error;
+    store::audit_entry entry;
+    entry.at = engine_.now();
+    entry.actor = json_string(*req, "actor");
+    entry.action = "annul";
+    entry.subject = scan_id;
+    entry.note = json_string(*req, "reason");
+    if (entry.actor.empty() || entry.note.empty()) return error_reply(400, "actor and reason are required");
+    try {
+        if (!engine_.annul(scan_id, entry)) return error_reply(404, fmt::format("no scan with id \"{}\"", scan_id));
+    } catch (const store::store_error& e) {
+        return error_reply(503, e.what());
+    }
+    spdlog::info("help desk: {} annulled scan {} ({})", entry.actor, scan_id, entry.note);
+    return json_reply(json::object{{"annulled", scan_id}});
+}
+
+http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
+    http_reply error;
+    const auto req = parse_body(body, error);
+    if (!req) return error;
+    auto person = engine_.find_attendee(attendee_id);
+    if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
+    store::audit_entry entry;
+    entry.at = engine_.now();
+    entry.actor = json_string(*req, "actor");
+    entry.action = "reissue";
+    entry.subject = attendee_id;
+    entry.note = json_string(*req, "reason");
+    if (entry.actor.empty() || entry.note.empty()) return error_reply(400, "actor and reason are required");
+    std::string token;
+    try {
+        const auto keys = config::read_badge_keys(data_dir_);
+        engine_.run_on_writer([&](store::scan_store& log) {
+            // Read the stored version: it may be ahead of the engine's copy.
+            for (const auto& a : log.load_roster())
+                if (a.id == attendee_id) person->badge_version = std::max(person->badge_version, a.badge_version);
+            ++person->badge_version;
+            log.upsert_attendees({*person});
+            log.add_audit(entry);
+        });
+        engine_.reload_roster();
+        token = core::sign_badge({config_.event.id, person->id, person->category, person->badge_version}, keys.secret);
+    } catch (const std::exception& e) {
+        return error_reply(503, fmt::format("badge not reissued: {}", e.what()));
+    }
+    spdlog::info("help desk: {} reissued the badge of {} (version {}): {}", entry.actor, attendee_id,
+                 person->badge_version, entry.note);
+    return json_reply(json::object{{"id", attendee_id}, {"badge_version", person->badge_version}, {"token", token}});
+}
+
+http_reply api::badge_pdf(const std::string& attendee_id) {
+    const auto person = engine_.find_attendee(attendee_id);
+    if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
+    try {
+        const auto keys = config::read_badge_keys(data_dir_);
+        const auto* category = config_.event.find_category(person->category);
+        badges::badge_print print{
+            *person, category ? category->name : person->category, category ? category->colour : "",
+            config_.event.name,
+            core::sign_badge({config_.event.id, person->id, person->category, person->badge_version}, keys.secret)};
+        const auto file = std::filesystem::temp_directory_path() /
+                          fmt::format("admit-badge-{}-{}.pdf", attendee_id, manual_scan_id(engine_.now()));
+        badges::write_badges_pdf(file, {print}, badges::page_layout::a6_single);
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream pdf;
+        pdf << in.rdbuf();
+        std::filesystem::remove(file);
+        return http_reply{200, "application/pdf", pdf.str(), {}};
+    } catch (const std::exception& e) {
+        return error_reply(500, fmt::format("badge not made: {}", e.what()));
+    }
+}
+
+}  // namespace admit::net

@@ -1,0 +1,87 @@
+#include "net/json_util.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace admit::net {
+
+namespace json = boost::json;
+
+http_reply json_reply(const json::value& v, unsigned status) {
+    return http_reply{status, "application/json", json::serialize(v), {}};
+}
+
+http_reply error_reply(unsigned status, std::string_view message) {
+    return json_reply(json::object{{"error", message}}, status);
+}
+
+std::string iso_utc(core::time_point t) {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", secs, (t - secs).count());
+}
+
+json::object attendee_json(const core::attendee& a) {
+    return {{"id", a.id},
+            {"name", a.name},
+            {"category", a.category},
+            {"organisation", a.organisation},
+            {"city", a.city},
+            {"country", a.country}};
+}
+
+json::object record_json(const core::scan_record& r) {
+    const char* kind = r.kind == core::scan_kind::badge    ? "badge"
+                       : r.kind == core::scan_kind::manual ? "manual"
+                                                           : "clear";
+    json::object o{
+        {"seq", r.seq},
+        {"scan_id", r.scan_id},
+        {"kind", kind},
+        {"station_id", r.station_id},
+        {"hall_id", r.hall_id},
+        {"attendee_id", r.attendee_id},
+        {"direction", r.dir == core::direction::entry ? "entry" : "exit"},
+        {"device_time", iso_utc(r.device_time)},
+        {"server_time", iso_utc(r.server_time)},
+        {"offline", r.offline},
+        {"admitted", r.result.admitted},
+        {"reason", core::reason_code(r.result.why)},
+        {"warning", r.result.warning},
+        {"explanation", r.result.explanation},
+        {"annulled", r.annulled},
+    };
+    if (r.shown) o["shown_admitted"] = r.shown->admitted;
+    if (!r.actor.empty()) o["actor"] = r.actor;
+    if (!r.note.empty()) o["note"] = r.note;
+    return o;
+}
+
+std::string url_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] == '%' && i + 2 < text.size() &&
+                   hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+std::string json_string(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace admit::net

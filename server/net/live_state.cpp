@@ -1,0 +1,208 @@
+#include "net/live_state.hpp"
+
+#include "net/json_util.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace admit::net {
+
+namespace json = boost::json;
+
+namespace {
+constexpr std::size_t max_feed = 50;
+constexpr std::size_t max_samples = 24 * 60;  // a day of one-minute samples per hall
+constexpr int forged_alert_threshold = 3;      // bad signatures from one station within 5 minutes
+
+
+const char* role_name(core::station_role r) {
+    return r == core::station_role::entrance ? "entrance" : r == core::station_role::exit ? "exit" : "both";
+}
+
+json::object occupancy_object(const config::loaded_config& config, const engine::occupancy_snapshot& snap) {
+    json::array halls;
+    std::map<std::string, std::pair<int, int>> per_site;
+    int total_inside = 0, total_capacity = 0;
+    for (const auto& h : snap.halls) {
+        const auto* site = config.event.find_site(h.site_id);
+        halls.push_back(json::object{
+            {"id", h.hall_id}, {"name", h.name}, {"site", h.site_id},
+            {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
+            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
+        per_site[h.site_id].first += h.inside;
+        per_site[h.site_id].second += h.capacity;
+        total_inside += h.inside;
+        total_capacity += h.capacity;
+    }
+    json::array sites;
+    for (const auto& s : config.event.sites) {
+        const auto& [in, cap] = per_site[s.id];
+        sites.push_back(json::object{{"id", s.id}, {"name", s.name}, {"inside", in}, {"capacity", cap}});
+    }
+    return json::object{
+        {"event", config.event.id}, {"halls", std::move(halls)}, {"sites", std::move(sites)},
+        {"total", json::object{{"inside", total_inside}, {"capacity", total_capacity}}},
+        {"last_seq", snap.last_seq}};
+}
+
+}  // namespace
+
+std::string occupancy_json(const config::loaded_config& config, const engine::occupancy_snapshot& snap) {
+    return json::serialize(occupancy_object(config, snap));
+}
+
+live_state::live_state(const config::loaded_config& config, engine::engine& engine)
+    : config_(config), engine_(engine) {
+    for (const auto& s : config.event.stations) stations_[s.id];
+}
+
+void live_state::add_feed(feed_entry entry) {
+    feed_.push_front(std::move(entry));
+    if (feed_.size() > max_feed) feed_.pop_back();
+}
+
+void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    bool changed = false;
+    for (const auto& o : outcomes) {
+        if (!o.stored || o.replayed) continue;
+        changed = true;
+        const auto& r = o.record;
+        if (auto it = stations_.find(r.station_id); it != stations_.end()) {
+            auto& s = it->second;
+            s.recent.push_back(now);
+            while (!s.recent.empty() && now - s.recent.front() > std::chrono::minutes(1)) s.recent.pop_front();
+            if (r.result.why == core::reason::bad_signature) {
+                s.forged.push_back(now);
+                while (!s.forged.empty() && now - s.forged.front() > std::chrono::minutes(5)) s.forged.pop_front();
+                if (s.forged.size() >= forged_alert_threshold && now - s.forged_alerted > std::chrono::minutes(5)) {
+                    s.forged_alerted = now;
+                    add_feed({r.server_time, "forged_badges", r.station_id, r.hall_id, "", "", "bad_signature",
+                              fmt::format("{} forged or damaged badges at station {} within 5 minutes: check the door",
+                                          s.forged.size(), r.station_id)});
+                }
+            }
+        }
+        const auto* hall = config_.event.find_hall(r.hall_id);
+        const std::string hall_name = hall ? hall->name : r.hall_id;
+        if (r.conflicts()) {
+            add_feed({r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
+                      std::string(core::reason_code(r.result.why)),
+                      fmt::format("Offline the kiosk {} {}; the server {}: {}",
+                                  r.shown->admitted ? "admitted" : "refused",
+                                  o.attendee_name.empty() ? r.attendee_id : o.attendee_name,
+                                  r.result.admitted ? "admitted" : "refused", r.result.explanation)});
+        } else if (!r.result.admitted) {
+            const bool full = r.result.why == core::reason::hall_full;
+            add_feed({r.server_time, full ? "hall_full" : "refusal", r.station_id, r.hall_id, r.attendee_id,
+                      o.attendee_name, std::string(core::reason_code(r.result.why)),
+                      full ? fmt::format("{} is full ({}/{})", hall_name, o.inside, o.capacity)
+                           : r.result.explanation});
+        }
+    }
+    if (changed) ++version_;
+}
+
+void live_state::touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms) {
+    const auto now = engine_.now();
+    s.last_seen = now;
+    s.backlog = backlog;
+    if (device_time_ms > 0) s.clock_skew_ms = device_time_ms - now.time_since_epoch().count();
+    ++version_;
+}
+
+void live_state::station_online(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms) {
+    std::lock_guard lock(mutex_);
+    auto& s = stations_[station_id];
+    ++s.connections;
+    touch(s, backlog, device_time_ms);
+}
+
+void live_state::station_heartbeat(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms) {
+    std::lock_guard lock(mutex_);
+    touch(stations_[station_id], backlog, device_time_ms);
+}
+
+void live_state::station_offline(const std::string& station_id) {
+    std::lock_guard lock(mutex_);
+    auto& s = stations_[station_id];
+    if (s.connections > 0) --s.connections;
+    s.last_seen = engine_.now();
+    ++version_;
+}
+
+void live_state::sample() {
+    const auto now = engine_.now();
+    const auto minute = std::chrono::floor<std::chrono::minutes>(now).time_since_epoch().count();
+    std::lock_guard lock(mutex_);
+    if (minute == last_sample_minute_) return;
+    last_sample_minute_ = minute;
+    for (const auto& h : engine_.occupancy().halls) {
+        auto& points = series_[h.hall_id];
+        points.emplace_back(now, h.inside);
+        if (points.size() > max_samples) points.erase(points.begin());
+    }
+    ++version_;
+}
+
+std::uint64_t live_state::version() const {
+    std::lock_guard lock(mutex_);
+    return version_;
+}
+
+std::string live_state::stations_json_locked() const {
+    const auto steady_now = std::chrono::steady_clock::now();
+    json::array list;
+    for (const auto& st : config_.event.stations) {
+        const auto it = stations_.find(st.id);
+        if (it == stations_.end()) continue;
+        const auto& s = it->second;
+        std::int64_t per_minute = 0;
+        for (const auto& t : s.recent)
+            if (steady_now - t <= std::chrono::minutes(1)) ++per_minute;
+        list.push_back(json::object{
+            {"id", st.id}, {"hall", st.hall_id}, {"role", role_name(st.role)}, {"online", s.connections > 0},
+            {"last_seen", s.last_seen == core::time_point{} ? json::value(nullptr) : json::value(iso_utc(s.last_seen))},
+            {"scans_per_minute", per_minute}, {"backlog", s.backlog}, {"clock_skew_ms", s.clock_skew_ms}});
+    }
+    return json::serialize(list);
+}
+
+std::string live_state::stations_json() const {
+    std::lock_guard lock(mutex_);
+    return stations_json_locked();
+}
+
+std::string live_state::render_json(bool full) const {
+    const auto now = engine_.now();
+    const auto snap = engine_.occupancy();
+    json::array sessions;
+    for (const auto& h : config_.event.halls) {
+        if (const auto* s = core::current_session(config_.event, h.id, now))
+            sessions.push_back(json::object{{"hall", h.id}, {"id", s->id}, {"name", s->name}});
+    }
+    std::lock_guard lock(mutex_);
+    json::array feed;
+    for (const auto& f : feed_) {
+        feed.push_back(json::object{
+            {"time", iso_utc(f.time)}, {"kind", f.kind}, {"station", f.station}, {"hall", f.hall},
+            {"attendee_id", f.attendee_id}, {"name", f.name}, {"reason", f.reason}, {"message", f.message}});
+    }
+    json::object series;
+    for (const auto& h : snap.halls) {
+        json::array points;
+        const auto it = series_.find(h.hall_id);
+        if (full && it != series_.end())
+            for (const auto& [t, n] : it->second) points.push_back(json::array{json::value(iso_utc(t)), json::value(n)});
+        points.push_back(json::array{json::value(iso_utc(now)), json::value(h.inside)});  // the latest
+        series[h.hall_id] = std::move(points);
+    }
+    return json::serialize(json::object{
+        {"type", "state"}, {"server_time", iso_utc(now)}, {"occupancy", occupancy_object(config_, snap)},
+        {"sessions", std::move(sessions)}, {"stations", json::parse(stations_json_locked())},
+        {"feed", std::move(feed)}, {"series", std::move(series)}});
+}
+
+}  // namespace admit::net

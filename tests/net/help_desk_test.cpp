@@ -1,0 +1,182 @@
+// The live view, the help desk and the kiosk rules, against the real server.
+#include <gtest/gtest.h>
+
+#include "net/rules_json.hpp"
+#include "net/server_fixture.hpp"
+
+namespace admit::test {
+namespace {
+
+std::string checkin_body(const std::string& who, const std::string& hall, const std::string& dir) {
+    return R"({"attendee_id":")" + who + R"(","hall_id":")" + hall + R"(","direction":")" + dir +
+           R"(","actor":"Desk Kim","reason":"lost badge"})";
+}
+
+// Reads live frames until one satisfies pred, or the deadline passes.
+template <typename Pred>
+std::optional<json::value> live_frame_where(net::station_client& live, Pred pred, std::chrono::milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto text = live.receive_raw(left);
+        if (!text) break;
+        auto v = json::parse(*text);
+        if (pred(v)) return v;
+    }
+    return std::nullopt;
+}
+
+int hall_inside(const json::value& state, const std::string& hall) {
+    for (const auto& h : state.at("occupancy").at("halls").as_array())
+        if (h.at("id").as_string() == hall) return static_cast<int>(h.at("inside").as_int64());
+    return -1;
+}
+
+TEST_F(ServerTest, StaffChecksSomeoneInAndOutByHand) {
+    auto r = http_post(server_.port(), "/api/checkin", checkin_body("d-001", "main", "entry"), "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto record = json::parse(r.body);
+    EXPECT_EQ(record.at("kind").as_string(), "manual");
+    EXPECT_EQ(record.at("actor").as_string(), "Desk Kim");
+    EXPECT_EQ(record.at("note").as_string(), "lost badge");
+    EXPECT_EQ(record.at("inside").as_int64(), 1);
+    EXPECT_EQ(inside("main"), 1);
+    r = http_post(server_.port(), "/api/checkin", checkin_body("d-001", "main", "exit"), "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(inside("main"), 0);
+}
+
+TEST_F(ServerTest, ViewersCannotActAndBadRequestsNameTheField) {
+    EXPECT_EQ(http_post(server_.port(), "/api/checkin", checkin_body("d-001", "main", "entry"), "viewer-token").status, 403);
+    EXPECT_EQ(http_post(server_.port(), "/api/checkin", checkin_body("d-001", "main", "entry")).status, 401);
+    auto r = http_post(server_.port(), "/api/checkin", checkin_body("d-001", "nowhere", "entry"), "staff-token");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("hall_id"), std::string::npos) << r.body;
+    r = http_post(server_.port(), "/api/checkin", "{not json", "staff-token");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("not JSON"), std::string::npos) << r.body;
+    r = http_post(server_.port(), "/api/checkin", checkin_body("d-001", "main", "sideways"), "staff-token");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find("direction"), std::string::npos) << r.body;
+    EXPECT_EQ(inside("main"), 0);
+}
+
+TEST_F(ServerTest, AnnulledScanNoLongerCounts) {
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "wrong-scan", server_.badge("d-002")).admitted());
+    EXPECT_EQ(inside("main"), 1);
+    const auto r = http_post(server_.port(), "/api/scans/wrong-scan/annul",
+                             R"({"actor":"Desk Kim","reason":"scanned the wrong badge"})", "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(inside("main"), 0);
+    const auto person = get_json("/api/attendees/d-002");
+    EXPECT_TRUE(person.at("scans").as_array()[0].at("annulled").as_bool());
+    EXPECT_EQ(http_post(server_.port(), "/api/scans/no-such-scan/annul", R"({"actor":"a","reason":"b"})", "staff-token").status,
+              404);
+}
+
+TEST_F(ServerTest, ReissuedBadgeRevokesTheOldOne) {
+    const auto old_badge = server_.badge("d-003");
+    const auto r = http_post(server_.port(), "/api/attendees/d-003/reissue", R"({"actor":"Desk Kim","reason":"lost"})",
+                             "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto reply = json::parse(r.body);
+    EXPECT_EQ(reply.at("badge_version").as_int64(), 2);
+    const std::string new_badge(reply.at("token").as_string());
+    auto in = station("main-in");
+    EXPECT_EQ(scan(*in, "old-badge", old_badge).reason(), wire::REVOKED_BADGE);
+    EXPECT_TRUE(scan(*in, "new-badge", new_badge).admitted());
+    const auto pdf = http_get(server_.port(), "/api/attendees/d-003/badge.pdf", "staff-token");
+    EXPECT_EQ(pdf.status, 200);
+    EXPECT_EQ(pdf.body.rfind("%PDF", 0), 0u);
+}
+
+TEST_F(ServerTest, SearchFindsHangulAndLatinParts) {
+    // "김" percent-encoded, as a browser sends it.
+    auto found = get_json("/api/attendees?q=%EA%B9%80");
+    ASSERT_EQ(found.at("results").as_array().size(), 1u);
+    EXPECT_EQ(found.at("results").as_array()[0].at("id").as_string(), "d-001");
+    found = get_json("/api/attendees?q=souza");
+    ASSERT_EQ(found.at("results").as_array().size(), 1u);
+    EXPECT_EQ(found.at("results").as_array()[0].at("name").as_string(), "Ana Souza");
+    EXPECT_EQ(get_json("/api/attendees?q=seoul+metropolitan").at("results").as_array().size(), 6u);
+}
+
+TEST_F(ServerTest, KioskGetsRulesWithItsOwnTokenOnly) {
+    EXPECT_EQ(http_get(server_.port(), "/api/station/rules?station=main-in", "wrong").status, 401);
+    EXPECT_EQ(http_get(server_.port(), "/api/station/rules?station=main-in", "viewer-token").status, 401);
+    ASSERT_TRUE(http_post(server_.port(), "/api/attendees/d-004/reissue", R"({"actor":"a","reason":"b"})",
+                          "staff-token").status == 200);
+    const auto r = http_get(server_.port(), "/api/station/rules?station=main-in", "main-in-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body.find("token"), std::string::npos) << "rules must not carry station tokens";
+    std::string error;
+    const auto rules = net::rules_from_json(r.body, error);
+    ASSERT_TRUE(rules) << error;
+    EXPECT_EQ(rules->event.id, "test-event");
+    EXPECT_EQ(rules->event.halls.size(), 2u);
+    EXPECT_EQ(rules->badge_key, server_.keys().pub);
+    ASSERT_EQ(rules->revoked.size(), 1u);
+    EXPECT_EQ(rules->revoked[0].attendee_id, "d-004");
+    EXPECT_EQ(rules->revoked[0].current_version, 2u);
+}
+
+TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
+    net::station_client live;
+    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    const auto first = live_frame_where(live, [](const json::value&) { return true; }, 5s);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->at("type").as_string(), "state");
+    EXPECT_EQ(hall_inside(*first, "main"), 0);
+    EXPECT_EQ(first->at("stations").as_array().size(), 3u);
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "live-1", server_.badge("d-001")).admitted());
+    const auto seen = live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 1s);
+    EXPECT_TRUE(seen) << "the scan did not reach the live view within a second";
+    scan(*in, "live-2", "garbage");
+    const auto refusal = live_frame_where(
+        live, [](const json::value& v) { return !v.at("feed").as_array().empty(); }, 2s);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->at("feed").as_array()[0].at("reason").as_string(), "malformed_badge");
+    bool online = false;
+    for (const auto& s : refusal->at("stations").as_array())
+        if (s.at("id").as_string() == "main-in") online = s.at("online").as_bool();
+    EXPECT_TRUE(online);
+}
+
+TEST_F(ServerTest, LiveViewNeedsAToken) {
+    net::station_client live;
+    EXPECT_THROW(live.connect("127.0.0.1", server_.port(), "/ws/live"), std::runtime_error);
+}
+
+TEST_F(ServerTest, DisconnectedStationShowsOffline) {
+    {
+        auto side = station("side-both");
+        ASSERT_TRUE(eventually([&] {
+            const auto stations = http_get(server_.port(), "/api/stations", "viewer-token");
+            return stations.body.find(R"("id":"side-both","hall":"side","role":"both","online":true)") != std::string::npos;
+        }));
+    }
+    EXPECT_TRUE(eventually([&] {
+        const auto stations = http_get(server_.port(), "/api/stations", "viewer-token");
+        return stations.body.find(R"("id":"side-both","hall":"side","role":"both","online":false)") != std::string::npos;
+    }));
+}
+
+TEST_F(ServerTest, StalledViewersDoNotHoldUpVerdicts) {
+    // Viewers that connect and never read a byte.
+    std::vector<std::unique_ptr<net::station_client>> stalled;
+    for (int i = 0; i < 5; ++i) {
+        stalled.push_back(std::make_unique<net::station_client>());
+        stalled.back()->connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    }
+    auto side = station("side-both");
+    for (int i = 0; i < 200; ++i) {
+        const auto v = scan(*side, "busy-" + std::to_string(i), server_.badge(i % 2 ? "d-001" : "d-002"),
+                            i % 4 < 2 ? wire::ENTRY : wire::EXIT);
+        ASSERT_FALSE(v.scan_id().empty()) << "verdict " << i << " did not arrive";
+    }
+}
+
+}  // namespace
+}  // namespace admit::test

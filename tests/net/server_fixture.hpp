@@ -1,0 +1,97 @@
+#pragma once
+// The fixture of the server integration tests: the real admit-server binary
+// on the small test event, with helpers to connect stations, scan, and read
+// the API.
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include "net/station_client.hpp"
+#include "support/http_get.hpp"
+#include "support/server_process.hpp"
+
+namespace admit::test {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+inline std::vector<core::attendee> small_roster() {
+    std::vector<core::attendee> people;
+    auto add = [&](std::string id, std::string name, std::string category) {
+        core::attendee a;
+        a.id = std::move(id);
+        a.name = std::move(name);
+        a.category = std::move(category);
+        a.organisation = "Seoul Metropolitan Government";
+        a.city = "Seoul";
+        a.country = "KR";
+        people.push_back(std::move(a));
+    };
+    add("d-001", "김민준", "delegate");
+    add("d-002", "Ana Souza", "delegate");
+    add("d-003", "이서연", "delegate");
+    add("d-004", "Tomás Ruiz", "delegate");
+    add("g-001", "박지호", "guest");
+    add("s-001", "Staff One", "staff");
+    return people;
+}
+
+inline wire::StationMessage scan_message(const std::string& scan_id, const std::string& payload, wire::Direction dir) {
+    wire::StationMessage m;
+    auto* s = m.mutable_scan();
+    s->set_scan_id(scan_id);
+    s->set_payload(payload);
+    s->set_direction(dir);
+    return m;
+}
+
+class ServerTest : public ::testing::Test {
+protected:
+    ServerTest() : server_(small_event_toml(), small_roster()) {}
+    void SetUp() override { server_.start(); }
+    void TearDown() override {
+        if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log();
+    }
+
+    std::unique_ptr<net::station_client> station(const std::string& id) {
+        auto c = std::make_unique<net::station_client>();
+        c->connect("127.0.0.1", server_.port());
+        c->hello(id, id + "-token");
+        return c;
+    }
+
+    static wire::Verdict verdict_of(net::station_client& c) {
+        const auto reply = c.receive(5s);
+        EXPECT_TRUE(reply.has_value()) << "no verdict: " << c.close_reason();
+        if (!reply) return {};
+        EXPECT_TRUE(reply->has_verdict()) << reply->DebugString();
+        return reply->verdict();
+    }
+
+    wire::Verdict scan(net::station_client& c, const std::string& scan_id, const std::string& payload,
+                       wire::Direction dir = wire::ENTRY) {
+        c.send(scan_message(scan_id, payload, dir));
+        return verdict_of(c);
+    }
+
+    json::value get_json(const std::string& path, const std::string& token = "viewer-token") {
+        const auto r = http_get(server_.port(), path, token);
+        EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+        return json::parse(r.body);
+    }
+
+    int inside(const std::string& hall) {
+        const auto occupancy = get_json("/api/occupancy");
+        for (const auto& h : occupancy.at("halls").as_array())
+            if (h.at("id").as_string() == hall) return static_cast<int>(h.at("inside").as_int64());
+        return -1;
+    }
+
+    server_process server_;
+};
+
+}  // namespace admit::test
