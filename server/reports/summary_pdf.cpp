@@ -1,0 +1,281 @@
+#include "reports/summary_pdf.hpp"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <fmt/format.h>
+#include <pango/pangocairo.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "reports/report_time.hpp"
+
+namespace admit::reports {
+namespace {
+
+constexpr double mm = 72.0 / 25.4;
+constexpr double page_w = 210.0 * mm;
+constexpr double page_h = 297.0 * mm;
+constexpr double margin = 16.0 * mm;
+constexpr const char* font_family = "Noto Sans CJK KR";
+
+struct rgb {
+    double r, g, b;
+};
+// Distinct, print-safe colours for the curves (Okabe-Ito).
+constexpr std::array<rgb, 7> palette{{
+    {0.00, 0.45, 0.70},
+    {0.84, 0.37, 0.00},
+    {0.00, 0.62, 0.45},
+    {0.80, 0.47, 0.65},
+    {0.94, 0.89, 0.26},
+    {0.34, 0.71, 0.91},
+    {0.90, 0.62, 0.00},
+}};
+
+struct surface_deleter {
+    void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct cairo_deleter {
+    void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+struct layout_deleter {
+    void operator()(PangoLayout* l) const { g_object_unref(l); }
+};
+struct font_deleter {
+    void operator()(PangoFontDescription* f) const { pango_font_description_free(f); }
+};
+
+// Draws text with its top-left at (x, y); returns its height. width > 0 wraps/ellipsizes.
+double draw_text(
+    cairo_t* cr,
+    double x,
+    double y,
+    const std::string& text,
+    double size,
+    bool bold = false,
+    double width = 0,
+    PangoAlignment align = PANGO_ALIGN_LEFT
+) {
+    std::unique_ptr<PangoLayout, layout_deleter> layout{pango_cairo_create_layout(cr)};
+    std::unique_ptr<PangoFontDescription, font_deleter> font{pango_font_description_new()};
+    pango_font_description_set_family(font.get(), font_family);
+    pango_font_description_set_absolute_size(font.get(), size * PANGO_SCALE);
+    pango_font_description_set_weight(font.get(), bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_layout_set_font_description(layout.get(), font.get());
+    if (width > 0) {
+        pango_layout_set_width(layout.get(), static_cast<int>(width * PANGO_SCALE));
+        pango_layout_set_ellipsize(layout.get(), PANGO_ELLIPSIZE_END);
+        pango_layout_set_alignment(layout.get(), align);
+    }
+    pango_layout_set_text(layout.get(), text.c_str(), -1);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, layout.get());
+    int w = 0;
+    int h = 0;
+    pango_layout_get_pixel_size(layout.get(), &w, &h);
+    return h;
+}
+
+std::string clock_text(core::time_point t, std::chrono::minutes offset) {
+    return local_text(t, offset).substr(11, 5);  // "HH:MM"
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+    if (whole <= 0) return "-";
+    return fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+std::string offset_text(std::chrono::minutes offset) {
+    const auto m = offset.count();
+    const auto a = m < 0 ? -m : m;
+    return fmt::format("UTC{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+void draw_figures(cairo_t* cr, double y, const day_summary& day) {
+    const std::array<std::pair<std::string, std::string>, 8> figures{{
+        {"Registered", fmt::format("{}", day.registered)},
+        {"Attended", fmt::format("{}", day.attended)},
+        {"Attendance", percent(std::min(day.attended, day.registered), day.registered)},
+        {"Entries", fmt::format("{}", day.entries)},
+        {"Refused scans", fmt::format("{}", day.refused)},
+        {"Manual check-ins", fmt::format("{}", day.manual)},
+        {"Annulled scans", fmt::format("{}", day.annulled)},
+        {"Offline conflicts", fmt::format("{}", day.conflicts)},
+    }};
+    const double box_w = (page_w - 2 * margin - 3 * 6) / 4;
+    const double box_h = 17 * mm;
+    for (std::size_t i = 0; i < figures.size(); ++i) {
+        const double x = margin + static_cast<double>(i % 4) * (box_w + 6);
+        const double top = y + static_cast<double>(i / 4) * (box_h + 6);
+        cairo_set_source_rgb(cr, 0.94, 0.95, 0.97);
+        cairo_rectangle(cr, x, top, box_w, box_h);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.35, 0.38, 0.42);
+        draw_text(cr, x + 6, top + 4, figures[i].first, 8);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+        draw_text(cr, x + 6, top + 16, figures[i].second, 18, true);
+    }
+}
+
+double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono::minutes offset) {
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+    y += draw_text(cr, margin, y, "Sessions", 12, true) + 4;
+    if (day.sessions.empty()) {
+        return y + draw_text(cr, margin, y, "No session on this day.", 9) + 6;
+    }
+    const double w = page_w - 2 * margin;
+    for (const auto& s : day.sessions) {
+        draw_text(cr, margin, y, s.name, 9, false, w * 0.50);
+        draw_text(cr, margin + w * 0.51, y, s.hall, 9, false, w * 0.22);
+        draw_text(
+            cr, margin + w * 0.74, y,
+            fmt::format("{}–{}", clock_text(s.start, offset), clock_text(s.end, offset)), 9
+        );
+        const double h = draw_text(
+            cr, margin + w * 0.86, y,
+            fmt::format("{}/{}  {}", s.attended, s.registered, percent(s.attended_registered, s.registered)),
+            9, true, w * 0.14, PANGO_ALIGN_RIGHT
+        );
+        y += h + 2;
+    }
+    return y + 6;
+}
+
+void draw_curves(cairo_t* cr, double top, double bottom, const day_summary& day, std::chrono::minutes offset) {
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+    top += draw_text(cr, margin, top, "Occupancy per hall (peak in each 5-minute interval)", 12, true) + 4;
+    // Legend: one line per hall with its peak and when.
+    for (std::size_t h = 0; h < day.halls.size(); ++h) {
+        const auto& hall = day.halls[h];
+        const auto& c = palette[h % palette.size()];
+        cairo_set_source_rgb(cr, c.r, c.g, c.b);
+        cairo_rectangle(cr, margin, top + 4, 14, 4);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+        const std::string peak = hall.peak > 0
+            ? fmt::format("peak {} at {} (capacity {})", hall.peak, clock_text(hall.peak_at, offset), hall.capacity)
+            : fmt::format("nobody inside (capacity {})", hall.capacity);
+        top += draw_text(cr, margin + 20, top, fmt::format("{}: {}", hall.name, peak), 9) + 1;
+    }
+    top += 8;
+
+    // The time axis spans every hall's buckets that day.
+    auto first = core::time_point::max();
+    auto last = core::time_point::min();
+    int most = 1;
+    for (const auto& hall : day.halls) {
+        for (const auto& [t, n] : hall.points) {
+            first = std::min(first, t);
+            last = std::max(last, t + std::chrono::minutes{5});
+            most = std::max(most, n);
+        }
+        most = std::max(most, hall.peak);
+    }
+    const double left = margin + 30;
+    const double right = page_w - margin;
+    const double base = bottom - 16;
+    cairo_set_line_width(cr, 0.5);
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_rectangle(cr, left, top, right - left, base - top);
+    cairo_stroke(cr);
+    if (first >= last) {
+        draw_text(cr, left + 8, top + 8, "No movements recorded on this day.", 9);
+        return;
+    }
+    // Y grid: about five lines at a round step.
+    const int step = std::max(1, (most + 4) / 5);
+    const int y_max = ((most + step - 1) / step) * step;
+    auto y_of = [&](int n) { return base - (base - top) * n / static_cast<double>(y_max); };
+    const auto span = static_cast<double>((last - first).count());
+    auto x_of = [&](core::time_point t) {
+        return left + (right - left) * static_cast<double>((t - first).count()) / span;
+    };
+    for (int n = 0; n <= y_max; n += step) {
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, left, y_of(n));
+        cairo_line_to(cr, right, y_of(n));
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        draw_text(cr, margin, y_of(n) - 6, fmt::format("{}", n), 7, false, 26, PANGO_ALIGN_RIGHT);
+    }
+    // X labels on whole hours (or every few hours for a long day).
+    const auto hours = std::chrono::duration_cast<std::chrono::hours>(last - first).count();
+    const int every = hours > 12 ? 2 : 1;
+    auto tick = std::chrono::ceil<std::chrono::hours>(first + offset) - offset;
+    for (; tick <= last; tick += std::chrono::hours{every}) {
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, x_of(tick), top);
+        cairo_line_to(cr, x_of(tick), base);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        draw_text(cr, x_of(tick) - 14, base + 3, clock_text(tick, offset), 7);
+    }
+    cairo_set_line_width(cr, 1.4);
+    for (std::size_t h = 0; h < day.halls.size(); ++h) {
+        const auto& points = day.halls[h].points;
+        if (points.empty()) continue;
+        const auto& c = palette[h % palette.size()];
+        cairo_set_source_rgb(cr, c.r, c.g, c.b);
+        cairo_move_to(cr, x_of(points.front().first), y_of(points.front().second));
+        for (const auto& [t, n] : points) {
+            cairo_line_to(cr, x_of(t), y_of(n));
+            cairo_line_to(cr, x_of(t + std::chrono::minutes{5}), y_of(n));
+        }
+        cairo_stroke(cr);
+    }
+}
+
+}  // namespace
+
+void write_day_summary_pdf(
+    const std::filesystem::path& file,
+    const core::event_config& event,
+    const day_summary& day
+) {
+    std::unique_ptr<cairo_surface_t, surface_deleter> surface{
+        cairo_pdf_surface_create(file.c_str(), page_w, page_h)};
+    if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
+        throw std::runtime_error(fmt::format(
+            "cannot create {}: {}", file.string(), cairo_status_to_string(cairo_surface_status(surface.get()))
+        ));
+    }
+    std::unique_ptr<cairo_t, cairo_deleter> cr{cairo_create(surface.get())};
+    const auto offset = event.utc_offset;
+    double y = margin;
+    cairo_set_source_rgb(cr.get(), 0.1, 0.1, 0.12);
+    y += draw_text(cr.get(), margin, y, event.name, 15, true, page_w - 2 * margin) + 2;
+    cairo_set_source_rgb(cr.get(), 0.35, 0.38, 0.42);
+    y += draw_text(
+             cr.get(), margin, y,
+             fmt::format(
+                 "Attendance summary for {} · times in {} ({})", day_text(day.day),
+                 event.time_zone.empty() ? std::string("local time") : event.time_zone, offset_text(offset)
+             ),
+             10
+         ) + 10;
+    draw_figures(cr.get(), y, day);
+    y += 2 * (17 * mm + 6) + 8;
+    y = draw_sessions(cr.get(), y, day, offset);
+    draw_curves(cr.get(), y, page_h - margin - 14, day, offset);
+    cairo_set_source_rgb(cr.get(), 0.5, 0.5, 0.5);
+    draw_text(
+        cr.get(), margin, page_h - margin - 8,
+        "admit export · attendance = inside the session's hall during its time; occupancy as "
+        "counted live by the server",
+        7
+    );
+    cairo_show_page(cr.get());
+    cr.reset();
+    cairo_surface_finish(surface.get());
+    if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
+        throw std::runtime_error(fmt::format(
+            "cannot write {}: {}", file.string(), cairo_status_to_string(cairo_surface_status(surface.get()))
+        ));
+    }
+}
+
+}  // namespace admit::reports
