@@ -8,6 +8,7 @@
 #include <string>
 
 #include "admin/commands.hpp"
+#include "admin/export_command.hpp"
 #include "config/event_loader.hpp"
 
 namespace {
@@ -92,6 +93,9 @@ int main(int argc, char** argv) {
     );
     hash->add_option("TOKEN", token, "The plain token")->required();
 
+    admit::admin::export_args export_args;
+    auto* export_reports = admit::admin::add_export_command(app, export_args);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -115,6 +119,8 @@ int main(int argc, char** argv) {
             admit::admin::demo_roster(config_file, count, seed, std::cout);
         } else if (*hash) {
             admit::admin::hash_token(token, std::cout);
+        } else if (*export_reports) {
+            admit::admin::run_export(export_args, std::cout);
         }
     } catch (const admit::config::config_error& e) {
         for (const auto& problem : e.problems()) {
