@@ -1,0 +1,179 @@
+// The live dashboard (web/index.html) against the real admit-server in
+// Debian's Chromium: the numbers match the API, a scan shows within a second,
+// a station that goes away shows offline, the page says it is stale while the
+// server is down and recovers by itself. Screenshots go to $ADMIT_ARTIFACTS.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+    admit_server, requireBrowserOrSkip, launchBrowser, screenshot, watchConsole, waitFor,
+    VIEWER, STAFF,
+} from './server.mjs';
+
+const pw = requireBrowserOrSkip();
+const HALL = 'ddp-art-hall-2';  // the award ceremony's hall; check-in is open on the rehearsal clock
+let srv;
+let browser;
+const errors = [];
+
+before(async () => {
+    srv = await new admit_server().start();
+    browser = await launchBrowser(pw);
+});
+
+after(async () => {
+    if (browser) await browser.close();
+    if (srv) await srv.stop();
+    if (errors.length) process.stdout.write(`# page console:\n# ${errors.join('\n# ')}\n`);
+});
+
+async function openDashboard(token = VIEWER) {
+    const page = await browser.context.newPage();
+    watchConsole(page, errors);
+    await page.goto(`${srv.base}/?token=${token}`);
+    await waitFor('the live link', async () =>
+        (await page.getAttribute('[data-testid="conn-state"]', 'class'))?.includes('conn-live'), 10000);
+    return page;
+}
+
+const text = (page, testid) => page.textContent(`[data-testid="${testid}"]`);
+
+// Everyone on the roster who is outside and may enter the award ceremony's hall.
+async function outsidePeople() {
+    const people = [];
+    for (const row of srv.roster()) {
+        const r = await srv.api('GET', `/api/attendees/${encodeURIComponent(row.id)}`, { token: VIEWER });
+        if (r.status === 200 && r.body.inside_hall === null) people.push(row);
+    }
+    return people;
+}
+
+test('the dashboard shows the same numbers as GET /api/occupancy after scans', { timeout: 60000 }, async () => {
+    const sim = await srv.sim(['--rate', '50', '--max-scans', '80', '--seed', '11', '--bad-scans', '0.1']);
+    assert.equal(sim.code, 0, `admit-sim failed:\n${sim.out}`);
+    const page = await openDashboard();
+    const occ = await srv.occupancy();
+    assert.ok(occ.total.inside > 0, 'the simulated scans admitted someone');
+
+    const shown = async () => {
+        const rows = [];
+        for (const h of occ.halls) {
+            rows.push([h.id, 'inside', Number(await text(page, `hall-${h.id}-inside`)), h.inside]);
+            rows.push([h.id, 'capacity', Number(await text(page, `hall-${h.id}-capacity`)), h.capacity]);
+            rows.push([h.id, 'admitted', Number(await text(page, `hall-${h.id}-admitted`)), h.admitted]);
+            rows.push([h.id, 'refused', Number(await text(page, `hall-${h.id}-refused`)), h.refused]);
+        }
+        for (const s of occ.sites) rows.push([s.id, 'site inside', Number(await text(page, `site-${s.id}-inside`)), s.inside]);
+        rows.push(['event', 'total inside', Number(await text(page, 'total-inside')), occ.total.inside]);
+        rows.push(['event', 'total capacity', Number(await text(page, 'total-capacity')), occ.total.capacity]);
+        return rows;
+    };
+    let rows = [];
+    try {
+        await waitFor('the page to match the API', async () => {
+            rows = await shown();
+            return rows.every(([, , a, b]) => a === b);
+        }, 3000);
+    } finally {
+        await screenshot(page, 'dashboard-after-scans');
+    }
+    assert.deepEqual(rows.map((r) => r[2]), rows.map((r) => r[3]));
+
+    // Refusals reach the feed; stations that were connected are listed.
+    if (occ.halls.some((h) => h.refused > 0)) {
+        await waitFor('refusals in the feed', async () => (await page.locator('[data-testid="feed-item"]').count()) > 0, 3000);
+    }
+    // The roll call of the hall lists as many people as are inside.
+    const ddp = occ.halls.find((h) => h.id === HALL);
+    await page.click(`[data-testid="roll-tab-${HALL}"]`);
+    await waitFor('the roll call', async () =>
+        (await page.locator('[data-testid="roll-row"]').count()) === ddp.inside, 3000);
+
+    // Korean labels.
+    await page.click('[data-testid="lang-toggle"]');
+    assert.match(await page.textContent(`#hall-${HALL} .hall-name`), /아트홀/);
+    assert.match(await page.textContent('h1'), /실시간/);
+    await screenshot(page, 'dashboard-korean');
+    await page.click('[data-testid="lang-toggle"]');
+
+    // The print view shows the roll call only.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.isVisible('#sites'), false);
+    assert.equal(await page.isVisible('[data-testid="roll-table"]'), true);
+    await screenshot(page, 'rollcall-print');
+    await page.emulateMedia({ media: 'screen' });
+
+    // A phone-sized screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'dashboard-phone');
+    await page.close();
+});
+
+test('a new scan appears on the open page within a second', { timeout: 60000 }, async () => {
+    const page = await openDashboard();
+    const [person] = await outsidePeople();
+    assert.ok(person, 'someone on the roster is outside');
+    const before = await srv.occupancy();
+    const hallBefore = before.halls.find((h) => h.id === HALL);
+    await waitFor('the page to show the current count', async () =>
+        Number(await text(page, `hall-${HALL}-inside`)) === hallBefore.inside, 3000);
+
+    const r = await srv.api('POST', '/api/checkin', {
+        token: STAFF,
+        body: { attendee_id: person.id, hall_id: HALL, direction: 'entry', actor: 'browser test', reason: 'live update test' },
+    });
+    const posted = Date.now();
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.admitted, true, JSON.stringify(r.body));
+    assert.equal(r.body.inside, hallBefore.inside + 1);
+    try {
+        // Polled inside the page, so the deadline measures the page, not the test's round trips.
+        await page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent === n,
+            [`[data-testid="hall-${HALL}-inside"]`, String(r.body.inside)], { timeout: 1000, polling: 10 });
+    } finally {
+        await screenshot(page, 'dashboard-live-scan');
+    }
+    process.stdout.write(`# the scan showed ${Date.now() - posted} ms after the POST answered\n`);
+    await page.close();
+});
+
+test('a station that disconnects shows offline', { timeout: 60000 }, async () => {
+    const station = 'ch-main-in-1';
+    const page = await openDashboard();
+    const status = () => page.getAttribute(`[data-testid="station-${station}-status"]`, 'data-status');
+    const sim = srv.sim(['--stations', station, '--rate', '4', '--duration', '3', '--seed', '5']);
+    try {
+        await waitFor(`${station} online`, async () => (await status()) === 'online', 5000, 25);
+        await screenshot(page, 'station-online');
+        const done = await sim;
+        assert.equal(done.code, 0, done.out);
+        await waitFor(`${station} offline after the simulator exited`, async () => (await status()) === 'offline', 5000);
+        const row = page.locator(`[data-testid="station-${station}"]`);
+        assert.match(await row.getAttribute('class'), /offline/);
+        assert.notEqual((await row.locator('td').nth(4).textContent()).trim(), 'never', 'last seen is a time');
+    } finally {
+        await screenshot(page, 'station-offline');
+    }
+    await page.close();
+});
+
+test('while the server is down the page says it is stale, then recovers by itself', { timeout: 90000 }, async () => {
+    const page = await openDashboard();
+    const inside = Number(await text(page, `hall-${HALL}-inside`));
+    const port = srv.port;
+    await srv.restart(async () => {
+        await waitFor('the stale banner', async () => {
+            const b = page.locator('[data-testid="conn-banner"]');
+            return (await b.isVisible()) && /reconnecting since \d\d:\d\d:\d\d/.test(await b.textContent());
+        }, 5000);
+        await screenshot(page, 'dashboard-stale');
+    });
+    assert.equal(srv.port, port);
+    await waitFor('the live link again', async () =>
+        (await page.getAttribute('[data-testid="conn-state"]', 'class'))?.includes('conn-live'), 20000, 100);
+    assert.equal(await page.isVisible('[data-testid="conn-banner"]'), false);
+    // Occupancy was rebuilt from the scan log.
+    assert.equal(Number(await text(page, `hall-${HALL}-inside`)), inside);
+    await screenshot(page, 'dashboard-recovered');
+    await page.close();
+});

@@ -1,0 +1,600 @@
+// The live dashboard: occupancy of every hall with thresholds, per-site and
+// event totals, current sessions, an occupancy chart per hall (uPlot), station
+// health, the refusal/alert feed and a printable roll call. Live data comes
+// from /ws/live (docs/api.md); the page reconnects by itself with backoff and
+// says so in a banner while the link is down.
+
+import {
+    call, takeToken, setToken, initLang, getLang, setLang, t, placeName, applyLabels,
+    setEventOffset, eventClock, eventDateTime, localClock, el,
+} from './common.js';
+
+const AMBER = 0.85;  // nearly full from 85 %
+const RED = 1.0;     // full at 100 %
+const POLL_WHILE_DOWN_MS = 5000;
+const MAX_CHART_POINTS = 2000;
+
+const state = {
+    token: '',
+    event: null,          // GET /api/event
+    occupancy: null,      // latest occupancy (live or polled)
+    sessions: {},         // hall id -> {id, name}
+    stations: null,       // latest station health list
+    feed: [],
+    series: {},           // hall id -> [[unix seconds], [inside]]
+    server_time: null,
+    built_for: '',        // hall ids the cards were built for
+    charts: {},           // hall id -> uPlot
+    roll: { hall: '', data: null, loading: false, seen_inside: -1, timer: 0 },
+};
+
+const conn = {
+    ws: null,
+    live: false,
+    down_since: null,     // Date the link went down (null while live)
+    attempt: 0,
+    retry_timer: 0,
+    poll_timer: 0,
+    first_frame: true,
+};
+
+// ---- start ----------------------------------------------------------------------
+
+async function start() {
+    initLang();
+    state.token = takeToken();
+    document.getElementById('lang-toggle').addEventListener('click', () => {
+        setLang(getLang() === 'ko' ? 'en' : 'ko');
+        relabel();
+    });
+    document.getElementById('token-form').addEventListener('submit', (e) => {
+        e.preventDefault();
+        const v = document.getElementById('token-input').value.trim();
+        if (!v) return;
+        setToken(v);
+        state.token = v;
+        document.getElementById('token-gate').hidden = true;
+        load();
+    });
+    document.getElementById('roll-filter').addEventListener('input', renderRoll);
+    document.getElementById('roll-refresh').addEventListener('click', () => loadRoll(true));
+    document.getElementById('roll-print').addEventListener('click', printRoll);
+    window.addEventListener('beforeprint', () => {
+        document.getElementById('roll-printed').textContent = t('roll.printed', { time: new Date().toLocaleString() });
+    });
+    relabel();
+    await load();
+}
+
+async function load() {
+    try {
+        state.event = await call(state.token, 'GET', '/api/event');
+    } catch (e) {
+        if (e.status === 401 || e.status === 403) return showGate(e.status === 401 && state.token ? t('token.bad') : '');
+        setBanner(true);
+        setTimeout(load, 3000);
+        return;
+    }
+    setEventOffset(state.event.utc_offset_minutes);
+    document.getElementById('event-name').textContent = state.event.name;
+    try {
+        applyOccupancy(await call(state.token, 'GET', '/api/occupancy'), null);
+    } catch {
+        // the live link brings it too
+    }
+    loadStations();
+    connect();
+}
+
+function showGate(message) {
+    document.getElementById('token-gate').hidden = false;
+    document.getElementById('token-error').textContent = message || '';
+    document.getElementById('token-input').focus();
+}
+
+// /api/stations before the first live frame, so the table is not empty.
+async function loadStations() {
+    try {
+        const data = await call(state.token, 'GET', '/api/stations');
+        if (state.stations === null) {
+            state.stations = Array.isArray(data) ? data : data.stations || [];
+            renderStations();
+        }
+    } catch {
+        renderStations();
+    }
+}
+
+// ---- live link --------------------------------------------------------------------
+
+function connect() {
+    clearTimeout(conn.retry_timer);
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const url = `${proto}//${location.host}/ws/live?token=${encodeURIComponent(state.token)}`;
+    let ws;
+    try {
+        ws = new WebSocket(url);
+    } catch {
+        linkDown();
+        return;
+    }
+    conn.ws = ws;
+    conn.first_frame = true;
+    ws.onmessage = (ev) => {
+        if (conn.ws !== ws) return;
+        let msg;
+        try {
+            msg = JSON.parse(ev.data);
+        } catch {
+            return;
+        }
+        if (msg.type !== 'state') return;
+        if (!conn.live) linkUp();
+        applyLive(msg, conn.first_frame);
+        conn.first_frame = false;
+    };
+    ws.onclose = () => {
+        if (conn.ws !== ws) return;
+        conn.ws = null;
+        linkDown();
+    };
+    ws.onerror = () => {
+        // onclose follows and schedules the retry
+    };
+}
+
+function linkUp() {
+    conn.live = true;
+    conn.down_since = null;
+    conn.attempt = 0;
+    clearInterval(conn.poll_timer);
+    conn.poll_timer = 0;
+    setBanner(false);
+}
+
+function linkDown() {
+    conn.live = false;
+    if (!conn.down_since) conn.down_since = new Date();
+    conn.attempt += 1;
+    setBanner(true);
+    // Backoff: 0.5 s, 1 s, 2 s ... up to 15 s, with jitter so that many
+    // screens do not reconnect in lockstep after a server restart.
+    const base = Math.min(15000, 500 * 2 ** Math.min(conn.attempt - 1, 5));
+    const delay = base * (0.75 + Math.random() * 0.5);
+    conn.retry_timer = setTimeout(connect, delay);
+    // Numbers keep coming over plain HTTP while the socket is down (if it can).
+    if (!conn.poll_timer) conn.poll_timer = setInterval(pollWhileDown, POLL_WHILE_DOWN_MS);
+}
+
+async function pollWhileDown() {
+    if (conn.live) return;
+    try {
+        applyOccupancy(await call(state.token, 'GET', '/api/occupancy', undefined, 4000), null);
+    } catch {
+        // still down
+    }
+}
+
+function setBanner(down) {
+    const banner = document.getElementById('conn-banner');
+    const pill = document.getElementById('conn-pill');
+    document.body.classList.toggle('stale', down);
+    if (down) {
+        const since = localClock(conn.down_since || new Date());
+        banner.textContent = t('conn.stale', { since, n: Math.max(conn.attempt, 1) });
+        banner.hidden = false;
+        pill.className = 'conn-pill conn-down';
+        pill.textContent = t('conn.stale_short');
+    } else {
+        banner.hidden = true;
+        pill.className = 'conn-pill conn-live';
+        pill.textContent = t('conn.live');
+    }
+}
+
+// ---- applying data ------------------------------------------------------------------
+
+function applyLive(msg, full) {
+    state.server_time = msg.server_time || state.server_time;
+    state.sessions = {};
+    for (const s of msg.sessions || []) state.sessions[s.hall] = s;
+    if (Array.isArray(msg.stations)) state.stations = msg.stations;
+    if (Array.isArray(msg.feed)) state.feed = msg.feed;
+    if (msg.series) mergeSeries(msg.series, full);
+    if (msg.occupancy) applyOccupancy(msg.occupancy, msg.server_time);
+    renderStations();
+    renderFeed();
+    document.getElementById('server-time').textContent = eventDateTime(state.server_time);
+}
+
+// First frame: the day's samples replace what we had. Later frames: the newest
+// point per hall. Keep the first point of each minute and the latest one, so a
+// long day stays about one point per minute.
+function mergeSeries(series, full) {
+    for (const [hall, points] of Object.entries(series)) {
+        if (full || !state.series[hall]) state.series[hall] = [[], []];
+        const [xs, ys] = state.series[hall];
+        for (const [iso, n] of points) {
+            const x = Date.parse(iso) / 1000;
+            if (!Number.isFinite(x)) continue;
+            const last = xs.length - 1;
+            if (last >= 0 && x < xs[last]) continue;
+            const minute = Math.floor(x / 60);
+            if (last >= 1 && Math.floor(xs[last] / 60) === minute && Math.floor(xs[last - 1] / 60) === minute) {
+                xs[last] = x;
+                ys[last] = n;
+            } else if (last >= 0 && xs[last] === x) {
+                ys[last] = n;
+            } else {
+                xs.push(x);
+                ys.push(n);
+            }
+        }
+        if (xs.length > MAX_CHART_POINTS) {
+            xs.splice(0, xs.length - MAX_CHART_POINTS);
+            ys.splice(0, ys.length - MAX_CHART_POINTS);
+        }
+    }
+}
+
+function applyOccupancy(occ, server_time) {
+    state.occupancy = occ;
+    const ids = occ.halls.map((h) => h.id).join(',');
+    if (ids !== state.built_for) buildHalls();
+    renderOccupancy();
+}
+
+// ---- rendering ------------------------------------------------------------------------
+
+function level(inside, capacity) {
+    if (capacity > 0 && inside / capacity >= RED) return 'red';
+    if (capacity > 0 && inside / capacity >= AMBER) return 'amber';
+    return 'ok';
+}
+
+function pct(inside, capacity) {
+    return capacity > 0 ? Math.round((inside / capacity) * 100) : 0;
+}
+
+function buildHalls() {
+    const occ = state.occupancy;
+    state.built_for = occ.halls.map((h) => h.id).join(',');
+    for (const c of Object.values(state.charts)) c.destroy();
+    state.charts = {};
+
+    const totals = document.getElementById('totals');
+    totals.replaceChildren(totalCard('event', 'total', t('totals.event')));
+    for (const s of occ.sites) totals.append(totalCard('site', `site-${s.id}`, placeName(s.id, s.name)));
+
+    const sites = document.getElementById('sites');
+    sites.replaceChildren();
+    for (const s of occ.sites) {
+        const grid = el('div', { class: 'halls' });
+        for (const h of occ.halls.filter((x) => x.site === s.id)) grid.append(hallCard(h));
+        sites.append(el('section', { class: 'site', 'data-testid': `site-section-${s.id}` },
+            el('h2', { class: 'site-name', 'data-site': s.id, text: placeName(s.id, s.name) }), grid));
+    }
+    for (const h of occ.halls) makeChart(h);
+
+    const tabs = document.getElementById('roll-tabs');
+    tabs.replaceChildren();
+    for (const h of occ.halls) {
+        tabs.append(el('button', {
+            type: 'button', role: 'tab', 'data-hall': h.id, 'data-testid': `roll-tab-${h.id}`,
+            text: placeName(h.id, h.name), onclick: () => selectRollHall(h.id),
+        }));
+    }
+    if (!state.roll.hall || !occ.halls.some((h) => h.id === state.roll.hall)) selectRollHall(occ.halls[0]?.id || '');
+}
+
+function totalCard(kind, testid, title) {
+    return el('article', { class: `total-card ${kind}`, 'data-testid': testid },
+        el('h3', { class: 'total-title', text: title }),
+        el('div', { class: 'total-numbers' },
+            el('span', { class: 'total-inside', 'data-testid': `${testid}-inside`, text: '0' }),
+            el('span', { class: 'total-sep', text: ' / ' }),
+            el('span', { class: 'total-capacity', 'data-testid': `${testid}-capacity`, text: '0' })),
+        el('div', { class: 'bar' }, el('div', { class: 'fill' })));
+}
+
+function hallCard(h) {
+    const id = h.id;
+    return el('article', { class: 'hall level-ok', id: `hall-${id}`, 'data-testid': `hall-${id}` },
+        el('header', { class: 'hall-head' },
+            el('h3', { class: 'hall-name', 'data-hall': id, text: placeName(id, h.name) }),
+            el('span', { class: 'warning', 'data-testid': `hall-${id}-warning`, hidden: true })),
+        el('p', { class: 'session', 'data-testid': `hall-${id}-session` }),
+        el('div', { class: 'hall-numbers' },
+            el('span', { class: 'inside', 'data-testid': `hall-${id}-inside`, text: String(h.inside) }),
+            el('span', { class: 'of', text: ' / ' }),
+            el('span', { class: 'capacity', 'data-testid': `hall-${id}-capacity`, text: String(h.capacity) }),
+            el('span', { class: 'pct', 'data-testid': `hall-${id}-pct` })),
+        el('div', { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': String(h.capacity) },
+            el('div', { class: 'fill' }), el('div', { class: 'mark mark-amber' })),
+        el('dl', { class: 'counts' },
+            el('div', {}, el('dt', { 'data-i18n': 'hall.admitted', text: t('hall.admitted') }),
+                el('dd', { 'data-testid': `hall-${id}-admitted`, text: String(h.admitted) })),
+            el('div', {}, el('dt', { 'data-i18n': 'hall.refused', text: t('hall.refused') }),
+                el('dd', { class: 'refused', 'data-testid': `hall-${id}-refused`, text: String(h.refused) }))),
+        el('div', { class: 'chart', id: `chart-${id}`, 'data-testid': `hall-${id}-chart`,
+            'aria-label': t('hall.chart') }));
+}
+
+function setBar(container, inside, capacity) {
+    const fill = container.querySelector('.bar .fill');
+    fill.style.width = `${Math.min(100, capacity > 0 ? (inside / capacity) * 100 : 0)}%`;
+    container.classList.remove('level-ok', 'level-amber', 'level-red');
+    container.classList.add(`level-${level(inside, capacity)}`);
+}
+
+function renderOccupancy() {
+    const occ = state.occupancy;
+    if (!occ) return;
+    const q = (sel) => document.querySelector(`[data-testid="${sel}"]`);
+
+    const total = q('total');
+    q('total-inside').textContent = String(occ.total.inside);
+    q('total-capacity').textContent = String(occ.total.capacity);
+    setBar(total, occ.total.inside, occ.total.capacity);
+    for (const s of occ.sites) {
+        const card = q(`site-${s.id}`);
+        if (!card) continue;
+        q(`site-${s.id}-inside`).textContent = String(s.inside);
+        q(`site-${s.id}-capacity`).textContent = String(s.capacity);
+        setBar(card, s.inside, s.capacity);
+    }
+    for (const h of occ.halls) {
+        const card = document.getElementById(`hall-${h.id}`);
+        if (!card) continue;
+        q(`hall-${h.id}-inside`).textContent = String(h.inside);
+        q(`hall-${h.id}-capacity`).textContent = String(h.capacity);
+        q(`hall-${h.id}-admitted`).textContent = String(h.admitted);
+        q(`hall-${h.id}-refused`).textContent = String(h.refused);
+        q(`hall-${h.id}-pct`).textContent = `${pct(h.inside, h.capacity)}%`;
+        setBar(card, h.inside, h.capacity);
+        const lv = level(h.inside, h.capacity);
+        const warn = q(`hall-${h.id}-warning`);
+        warn.hidden = lv === 'ok';
+        warn.textContent = lv === 'red' ? t('hall.full') : lv === 'amber' ? t('hall.nearly_full') : '';
+        const sess = state.sessions[h.id];
+        const sessEl = q(`hall-${h.id}-session`);
+        sessEl.textContent = sess ? `${t('hall.session')}: ${sess.name}` : t('hall.no_session');
+        sessEl.classList.toggle('none', !sess);
+        updateChart(h);
+    }
+    maybeRefreshRoll();
+}
+
+// ---- charts -----------------------------------------------------------------------------
+
+function chartWidth(node) {
+    return Math.max(200, Math.floor(node.getBoundingClientRect().width || node.parentElement.clientWidth || 300));
+}
+
+function makeChart(h) {
+    const node = document.getElementById(`chart-${h.id}`);
+    if (!node || typeof window.uPlot === 'undefined') return;
+    const tz = state.event?.time_zone || 'Asia/Seoul';
+    const opts = {
+        width: chartWidth(node),
+        height: 150,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1e3), tz),
+        // One sample (a fresh server) would make an empty axis: show the hour around it.
+        scales: { x: { time: true, range: (u, min, max) => (max - min < 600 ? [min - 1800, max + 600] : [min, max]) }, y: { range: (u, min, max) => [0, Math.max(h.capacity * 1.05, max || 0)] } },
+        axes: [
+            {
+                stroke: '#8a94a6', grid: { stroke: '#2a3242' }, ticks: { stroke: '#2a3242' },
+                // 24-hour venue time (the event's zone), e.g. 17:05.
+                values: (u, splits) => splits.map((v) => eventClock(new Date(v * 1000).toISOString()).slice(0, 5)),
+            },
+            { stroke: '#8a94a6', grid: { stroke: '#2a3242' }, ticks: { stroke: '#2a3242' }, size: 44 },
+        ],
+        series: [
+            {},
+            { label: t('hall.inside'), stroke: '#4cc9f0', width: 2, fill: 'rgba(76,201,240,0.15)' },
+            { label: t('hall.capacity'), stroke: '#e63946', width: 1, dash: [6, 4], points: { show: false } },
+            { label: '85%', stroke: '#f4a261', width: 1, dash: [2, 4], points: { show: false } },
+        ],
+    };
+    const chart = new window.uPlot(opts, chartData(h), node);
+    state.charts[h.id] = chart;
+    new ResizeObserver(() => {
+        const w = chartWidth(node);
+        if (Math.abs(w - chart.width) > 2) chart.setSize({ width: w, height: 150 });
+    }).observe(node);
+}
+
+function chartData(h) {
+    let [xs, ys] = state.series[h.id] || [[], []];
+    if (xs.length === 0) {
+        const x = (state.server_time ? Date.parse(state.server_time) : Date.now()) / 1000;
+        xs = [x];
+        ys = [h.inside];
+    }
+    return [xs.slice(), ys.slice(), xs.map(() => h.capacity), xs.map(() => h.capacity * AMBER)];
+}
+
+function updateChart(h) {
+    if (!state.charts[h.id] && typeof window.uPlot !== 'undefined') makeChart(h);
+    const chart = state.charts[h.id];
+    if (chart) chart.setData(chartData(h));
+}
+
+// ---- stations -----------------------------------------------------------------------------
+
+function stationRows() {
+    // Every configured station, with health where the server has it (a station
+    // that never connected is offline, last seen never).
+    const known = new Map((state.stations || []).map((s) => [s.id, s]));
+    const rows = [];
+    for (const s of state.event?.stations || []) {
+        rows.push({ id: s.id, hall: s.hall, role: s.role, ...(known.get(s.id) || { online: false, last_seen: null }) });
+        known.delete(s.id);
+    }
+    for (const s of known.values()) rows.push(s);
+    return rows;
+}
+
+function hallName(id) {
+    const h = (state.occupancy?.halls || state.event?.halls || []).find((x) => x.id === id);
+    return placeName(id, h ? h.name : id);
+}
+
+function fmtSkew(ms) {
+    if (ms === undefined || ms === null) return t('common.dash');
+    const a = Math.abs(ms);
+    const s = a >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+    return ms > 0 ? `+${s}` : s;
+}
+
+function renderStations() {
+    const body = document.getElementById('stations-body');
+    const rows = stationRows();
+    if (!rows.length) {
+        body.replaceChildren(el('tr', {}, el('td', { colspan: '8', class: 'muted', text: t('stations.none') })));
+        return;
+    }
+    body.replaceChildren(...rows.map((s) => {
+        const status = s.online ? 'online' : 'offline';
+        const skewBad = Math.abs(s.clock_skew_ms || 0) >= 5000;
+        return el('tr', { class: `station ${status}`, 'data-testid': `station-${s.id}` },
+            el('td', { class: 'mono', text: s.id }),
+            el('td', { text: hallName(s.hall) }),
+            el('td', { text: t(`role.${s.role}`) }),
+            el('td', {}, el('span', { class: `status-chip ${status}`, 'data-testid': `station-${s.id}-status`,
+                'data-status': status, text: t(`stations.${status}`) })),
+            el('td', { class: 'mono', text: s.last_seen ? eventClock(s.last_seen) : t('stations.never') }),
+            el('td', { class: 'num', text: s.scans_per_minute ?? t('common.dash') }),
+            el('td', { class: `num${s.backlog > 0 ? ' warn-text' : ''}`, text: s.backlog ?? t('common.dash') }),
+            el('td', { class: `num mono${skewBad ? ' warn-text' : ''}`, text: fmtSkew(s.clock_skew_ms) }));
+    }));
+}
+
+// ---- feed -------------------------------------------------------------------------------------
+
+function renderFeed() {
+    const list = document.getElementById('feed');
+    if (!state.feed.length) {
+        list.replaceChildren(el('li', { class: 'muted', text: t('feed.empty') }));
+        return;
+    }
+    list.replaceChildren(...state.feed.map((f) => el('li', { class: `feed-item kind-${f.kind}`, 'data-testid': 'feed-item' },
+        el('span', { class: 'feed-time mono', text: eventClock(f.time) }),
+        el('span', { class: 'feed-kind', text: t(`feed.${f.kind}`) }),
+        el('span', { class: 'feed-msg', text: f.message || f.reason || '' }),
+        el('span', { class: 'feed-where muted', text: [f.name, f.station].filter(Boolean).join(' · ') }))));
+}
+
+// ---- roll call ---------------------------------------------------------------------------------
+
+function selectRollHall(id) {
+    state.roll.hall = id;
+    state.roll.data = null;
+    for (const b of document.querySelectorAll('#roll-tabs button')) {
+        b.setAttribute('aria-selected', b.dataset.hall === id ? 'true' : 'false');
+    }
+    loadRoll(true);
+}
+
+async function loadRoll(force) {
+    const hall = state.roll.hall;
+    if (!hall || (state.roll.loading && !force)) return;
+    state.roll.loading = true;
+    if (!state.roll.data) renderRoll();
+    try {
+        const data = await call(state.token, 'GET', `/api/halls/${encodeURIComponent(hall)}/inside`);
+        if (hall === state.roll.hall) {
+            state.roll.data = data;
+            state.roll.seen_inside = data.count;
+        }
+    } catch {
+        // keep what we had; the next change retries
+    } finally {
+        state.roll.loading = false;
+    }
+    renderRoll();
+}
+
+// The roll call follows the hall's count, at most once a second.
+function maybeRefreshRoll() {
+    const h = state.occupancy?.halls.find((x) => x.id === state.roll.hall);
+    if (!h || h.inside === state.roll.seen_inside || state.roll.timer) return;
+    state.roll.timer = setTimeout(() => {
+        state.roll.timer = 0;
+        loadRoll(false);
+    }, 1000);
+}
+
+function categoryOf(id) {
+    return (state.event?.categories || []).find((c) => c.id === id);
+}
+
+function renderRoll() {
+    const hall = state.roll.hall;
+    document.getElementById('roll-hall-name').textContent = hall ? hallName(hall) : '';
+    const body = document.getElementById('roll-body');
+    const data = state.roll.data;
+    const count = document.getElementById('roll-count');
+    if (!data) {
+        body.replaceChildren();
+        count.textContent = t('common.loading');
+        return;
+    }
+    const q = document.getElementById('roll-filter').value.trim().toLowerCase();
+    const people = data.people.filter((p) => !q ||
+        [p.name, p.id, p.organisation, p.city, p.country, p.category, categoryOf(p.category)?.name]
+            .some((v) => v && String(v).toLowerCase().includes(q)));
+    count.textContent = t('roll.count', { shown: people.length, count: data.count });
+    if (!people.length) {
+        body.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('roll.empty') })));
+        return;
+    }
+    body.replaceChildren(...people.map((p, i) => {
+        const cat = categoryOf(p.category);
+        const chip = el('span', { class: 'cat-chip' });
+        if (cat?.colour) chip.style.background = cat.colour;
+        return el('tr', { 'data-testid': 'roll-row', 'data-attendee': p.id },
+            el('td', { class: 'num', text: String(i + 1) }),
+            el('td', { class: 'roll-name', text: p.name }),
+            el('td', {}, chip, cat ? cat.name : p.category),
+            el('td', { text: p.organisation || '' }),
+            el('td', { text: [p.city, p.country].filter(Boolean).join(', ') }));
+    }));
+}
+
+function printRoll() {
+    document.getElementById('roll-printed').textContent = t('roll.printed', { time: new Date().toLocaleString() });
+    window.print();
+}
+
+// ---- language -----------------------------------------------------------------------------------
+
+function relabel() {
+    applyLabels();
+    document.getElementById('lang-toggle').textContent = t('lang.toggle');
+    document.title = `admit: ${t('app.dashboard')}`;
+    for (const n of document.querySelectorAll('[data-hall].hall-name, #roll-tabs [data-hall]')) {
+        n.textContent = hallName(n.dataset.hall);
+    }
+    for (const n of document.querySelectorAll('.site-name[data-site]')) {
+        const s = state.occupancy?.sites.find((x) => x.id === n.dataset.site);
+        n.textContent = placeName(n.dataset.site, s?.name);
+    }
+    if (state.occupancy) {
+        document.querySelector('[data-testid="total"] .total-title').textContent = t('totals.event');
+        for (const s of state.occupancy.sites) {
+            const title = document.querySelector(`[data-testid="site-${s.id}"] .total-title`);
+            if (title) title.textContent = placeName(s.id, s.name);
+        }
+    }
+    if (conn.live || conn.down_since) setBanner(!conn.live);
+    else document.getElementById('conn-pill').textContent = t('conn.connecting');
+    renderOccupancy();
+    renderStations();
+    renderFeed();
+    renderRoll();
+}
+
+start();
