@@ -1,0 +1,258 @@
+// admit-scanner: the door kiosk. Reads badges from a camera, image files,
+// raw grey frames or a handheld scanner in keyboard mode, and shows each
+// verdict full screen (or as JSON lines with --json). Every scan goes to the
+// outbox in --state first, so nothing is lost when the link or the power
+// fails. Exit codes: 0 done, 1 a problem the message explains, 2 wrong usage.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "decode/duplicate_filter.hpp"
+#include "decode/qr_decoder.hpp"
+#include "kiosk/json_display.hpp"
+#include "kiosk/kiosk.hpp"
+#include "kiosk/terminal_display.hpp"
+#include "sources/camera_source.hpp"
+#include "sources/file_source.hpp"
+#include "sources/line_source.hpp"
+#include "sources/raw_frame_source.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace admit::scanner;
+
+constexpr int exit_ok = 0;
+constexpr int exit_problem = 1;
+constexpr int exit_usage = 2;
+
+struct settings {
+    std::string config_file;
+    std::string server = "127.0.0.1:8080";
+    std::string station;
+    std::string token;
+    std::string direction;
+    std::string state = "kiosk-state";
+    std::string rules_file;
+    int margin = 5;
+    std::string repeat_window = "3s";
+    int answer_timeout_ms = 3000;
+    double drain_timeout_s = 10;
+    std::string camera;
+    std::string size = "1280x720";
+    int fps = 15;
+    std::vector<std::string> images;
+    std::string raw;
+    bool keyboard = false;
+    bool json = false;
+    bool sound = false;
+};
+
+// "3s", "500ms", "2.5" (seconds).
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        const double value = std::stod(text, &used);
+        const auto unit = text.substr(used);
+        if (value < 0) return std::nullopt;
+        if (unit == "ms") return std::chrono::milliseconds(static_cast<std::int64_t>(value));
+        if (unit.empty() || unit == "s") return std::chrono::milliseconds(static_cast<std::int64_t>(value * 1000));
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+// The TOML file gives defaults; options on the command line win.
+void apply_config_file(settings& s, const CLI::App& app) {
+    toml::table t;
+    try {
+        t = toml::parse_file(s.config_file);
+    } catch (const toml::parse_error& e) {
+        throw std::runtime_error(fmt::format(
+            "{}:{}: {}", s.config_file, e.source().begin.line, std::string(e.description())));
+    }
+    auto take = [&](const char* key, const char* option, auto& target) {
+        using T = std::remove_reference_t<decltype(target)>;
+        if (app.count(option) > 0) return;
+        if (auto v = t[key].value<T>()) target = *v;
+    };
+    take("server", "--server", s.server);
+    take("station", "--station", s.station);
+    take("token", "--token", s.token);
+    take("direction", "--direction", s.direction);
+    take("state", "--state", s.state);
+    take("rules", "--rules", s.rules_file);
+    take("margin", "--margin", s.margin);
+    take("repeat_window", "--repeat-window", s.repeat_window);
+    take("sound", "--sound", s.sound);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file; check the path", path));
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    settings s;
+    CLI::App app{
+        "admit-scanner: the door kiosk of the admit check-in system.\n"
+        "Reads badges, shows ADMITTED/REFUSED, keeps every scan in an outbox until the server "
+        "has it, and decides offline when the link is down."};
+    app.add_option("--config", s.config_file, "kiosk TOML file with the same keys (server, station, ...)");
+    app.add_option("--server", s.server, "server HOST:PORT")->capture_default_str();
+    app.add_option("--station", s.station, "this kiosk's station id");
+    app.add_option("--token", s.token, "this station's token");
+    app.add_option("--direction", s.direction, "entry or exit (default: the station's role)")
+        ->check(CLI::IsMember({"entry", "exit"}));
+    app.add_option("--state", s.state, "directory for the outbox and cached rules")->capture_default_str();
+    app.add_option("--rules", s.rules_file, "rules JSON to start with (as GET /api/station/rules gives)");
+    app.add_option("--margin", s.margin, "offline: refuse entries this many places before capacity")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    app.add_option("--repeat-window", s.repeat_window, "ignore the same badge again within this time")
+        ->capture_default_str();
+    app.add_option("--answer-timeout", s.answer_timeout_ms, "ms to wait for the server's verdict")
+        ->capture_default_str()
+        ->check(CLI::Range(50, 60000));
+    app.add_option("--drain-timeout", s.drain_timeout_s, "at end of input, seconds to wait for the outbox to empty")
+        ->capture_default_str();
+    auto* camera = app.add_option("--camera", s.camera, "V4L2 camera device, e.g. /dev/video0");
+    app.add_option("--size", s.size, "camera frame size WxH")->capture_default_str();
+    app.add_option("--fps", s.fps, "camera frames per second")->capture_default_str();
+    auto* images = app.add_option("--images", s.images, "image files, or a folder of them");
+    auto* raw = app.add_option("--raw", s.raw, "raw grey frames of WxH on stdin");
+    auto* keyboard = app.add_flag("--keyboard", s.keyboard, "one payload per line on stdin (handheld scanner)");
+    app.add_flag("--json", s.json, "print one JSON line per event instead of the door screen");
+    app.add_flag("--sound", s.sound, "ring the terminal bell on refusals");
+    camera->excludes(images)->excludes(raw)->excludes(keyboard);
+    images->excludes(raw)->excludes(keyboard);
+    raw->excludes(keyboard);
+
+    try {
+        app.parse(argc, argv);
+        if (!s.config_file.empty()) apply_config_file(s, app);
+    } catch (const CLI::ParseError& e) {
+        const int printed = app.exit(e);
+        return printed == 0 ? exit_ok : exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "admit-scanner: " << e.what() << '\n';
+        return exit_usage;
+    }
+
+    auto usage = [](const std::string& what) {
+        std::cerr << "admit-scanner: " << what << "; see --help\n";
+        return exit_usage;
+    };
+    if (s.station.empty() || s.token.empty()) return usage("--station and --token are required");
+    if (s.camera.empty() && s.images.empty() && s.raw.empty() && !s.keyboard)
+        return usage("choose an input: --camera, --images, --raw or --keyboard");
+    const auto colon = s.server.rfind(':');
+    if (colon == std::string::npos) return usage("--server must be HOST:PORT");
+    const auto window = parse_duration(s.repeat_window);
+    if (!window) return usage("--repeat-window must be like 3s or 500ms");
+
+    kiosk_options options;
+    options.link.host = s.server.substr(0, colon);
+    try {
+        options.link.port = static_cast<unsigned short>(std::stoul(s.server.substr(colon + 1)));
+    } catch (const std::exception&) {
+        return usage("--server must be HOST:PORT");
+    }
+    options.link.station_id = s.station;
+    options.link.token = s.token;
+    options.link.state_dir = s.state;
+    options.link.answer_timeout = std::chrono::milliseconds(s.answer_timeout_ms);
+    if (s.direction == "entry") options.dir = admit::core::direction::entry;
+    if (s.direction == "exit") options.dir = admit::core::direction::exit;
+    options.margin = s.margin;
+
+    std::unique_ptr<display> screen;
+    if (s.json) {
+        screen = std::make_unique<json_display>(std::cout);
+    } else {
+        screen = std::make_unique<terminal_display>(std::cout, s.sound);
+    }
+
+    try {
+        kiosk k(options, *screen);
+        if (!s.rules_file.empty()) k.seed_rules(read_file(s.rules_file));
+        if (!options.dir && k.role() == "both") {
+            return usage(fmt::format("station {} is an entrance and an exit; give --direction entry|exit", s.station));
+        }
+        k.start();
+        // A kiosk just switched on gives the link a moment, so the first badge gets a server verdict.
+        k.wait_online(options.link.answer_timeout);
+        if (!options.dir && k.role() == "both") {
+            return usage(fmt::format("station {} is an entrance and an exit; give --direction entry|exit", s.station));
+        }
+
+        // Open the input before announcing readiness, so a missing camera stops the start.
+        std::unique_ptr<frame_source> frames;
+        std::optional<line_source> lines;
+        if (!s.camera.empty()) {
+            const auto size = raw_frame_source::parse_size(s.size);
+            if (!size) return usage("--size must be WxH, e.g. 1280x720");
+            frames = std::make_unique<camera_source>(camera_options{s.camera, size->width, size->height, s.fps});
+        } else if (!s.images.empty()) {
+            if (s.images.size() == 1 && fs::is_directory(s.images.front())) {
+                frames = std::make_unique<file_source>(file_source::from_folder(s.images.front()).files());
+            } else {
+                frames = std::make_unique<file_source>(std::vector<fs::path>(s.images.begin(), s.images.end()));
+            }
+        } else if (!s.raw.empty()) {
+            const auto size = raw_frame_source::parse_size(s.raw);
+            if (!size) return usage("--raw must be WxH, e.g. 1280x720");
+            frames = std::make_unique<raw_frame_source>(std::cin, *size);
+        } else {
+            lines.emplace(std::cin);
+        }
+
+        const auto dir = k.direction();
+        screen->ready(s.station, dir ? (*dir == admit::core::direction::entry ? "entry" : "exit") : "from server");
+
+        duplicate_filter repeats(*window);
+        auto handle = [&](const std::string& payload) {
+            if (!repeats.accept(payload, std::chrono::steady_clock::now())) {
+                screen->repeat(payload);
+                return;
+            }
+            k.scan(payload);
+        };
+        if (lines) {
+            while (auto payload = lines->next()) handle(*payload);
+        } else {
+            const qr_decoder decoder;
+            for (;;) {
+                auto f = frames->next();
+                if (f.what == next_frame::kind::end) break;
+                if (f.what == next_frame::kind::problem) {
+                    screen->note("error", f.problem);
+                    continue;
+                }
+                for (const auto& text : decoder.decode(f.image.view())) handle(text);
+            }
+        }
+        // End of input: give the outbox a chance to reach the server.
+        const bool drained = k.drain(std::chrono::milliseconds(static_cast<std::int64_t>(s.drain_timeout_s * 1000)));
+        if (!drained) {
+            screen->note("warning", fmt::format("{} scan(s) still in the outbox; they are sent at the next start", k.backlog()));
+        }
+        k.stop();
+    } catch (const std::exception& e) {
+        screen->note("error", e.what());
+        std::cerr << "admit-scanner: " << e.what() << '\n';
+        return exit_problem;
+    }
+    return exit_ok;
+}

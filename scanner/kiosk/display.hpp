@@ -1,0 +1,57 @@
+#pragma once
+// What the kiosk shows: a scan's verdict, the link going up or down, the
+// outbox catching up, problems. Two implementations: terminal_display (the
+// big coloured door screen) and json_display (one JSON line per event, for
+// tests and for driving another UI).
+// Thread safety: implementations must accept calls from the scan loop and
+// the link thread at once.
+
+#include <cstddef>
+#include <string>
+
+#include "core/verdict.hpp"
+
+namespace admit::scanner {
+
+// A verdict as shown at the door.
+struct shown_scan {
+    std::string scan_id;
+    core::verdict result;
+    std::string attendee_id;
+    std::string name;
+    std::string category;  // the category's display name
+    std::string hall_name;
+    int inside = 0;
+    int capacity = 0;
+    bool offline = false;  // decided by the kiosk, not the server
+    double latency_ms = 0;  // from reading the badge to this verdict
+    std::size_t backlog = 0;
+};
+
+// A verdict for an earlier scan that arrived later (outbox replay).
+struct synced_scan {
+    std::string scan_id;
+    bool server_admitted = false;
+    std::string reason;  // server's reason code
+    bool was_offline = false;
+    bool conflict = false;  // the kiosk showed the opposite offline
+    bool shown_admitted = false;
+    std::size_t backlog = 0;
+};
+
+class display {
+public:
+    display() = default;
+    display(const display&) = delete;
+    display& operator=(const display&) = delete;
+    virtual ~display() = default;
+
+    virtual void ready(const std::string& station, const std::string& direction) = 0;
+    virtual void scan(const shown_scan& s) = 0;
+    virtual void repeat(const std::string& payload) = 0;
+    virtual void link(bool online, const std::string& detail, std::size_t backlog) = 0;
+    virtual void synced(const synced_scan& s) = 0;
+    virtual void note(const std::string& kind, const std::string& message) = 0;
+};
+
+}  // namespace admit::scanner

@@ -1,0 +1,324 @@
+// The link thread. One loop: connect with backoff, then pump (send what the
+// outbox has, read what the server says in short slices, heartbeat, fetch
+// rules) until the link dies or the kiosk stops.
+#include "kiosk/station_link.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <random>
+#include <unordered_map>
+
+#include "kiosk/http_get.hpp"
+#include "net/codec.hpp"
+#include "net/station_client.hpp"
+
+namespace admit::scanner {
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr auto read_slice = 3ms;  // how long a read waits before the loop looks for new scans
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()
+    )
+        .count();
+}
+
+void to_wire(const std::string& station, const outbox_entry& e, wire::Scan& s) {
+    s.set_scan_id(e.scan_id);
+    s.set_station_id(station);
+    s.set_payload(e.payload);
+    s.set_direction(net::direction_to_wire(e.dir));
+    s.set_device_time_ms(e.device_time_ms);
+    s.set_offline(e.offline);
+    if (e.shown) net::verdict_to_wire(*e.shown, *s.mutable_shown());
+    s.set_seq(static_cast<std::uint64_t>(e.seq));
+}
+
+server_verdict from_wire(const wire::Verdict& v) {
+    server_verdict out;
+    out.scan_id = v.scan_id();
+    out.result = net::verdict_from_wire(v);
+    out.attendee_id = v.attendee_id();
+    out.name = v.attendee_name();
+    out.category = v.category();
+    out.hall_id = v.hall_id();
+    out.inside = v.inside();
+    out.capacity = v.capacity();
+    out.replayed = v.replayed();
+    return out;
+}
+
+}  // namespace
+
+station_link::station_link(link_options options, outbox& box, event_handler on_event)
+    : options_(std::move(options)), outbox_(box), on_event_(std::move(on_event)) {
+    // Rules kept from an earlier run let the kiosk decide offline from its first scan.
+    std::ifstream in(options_.state_dir / "rules.json");
+    if (in) {
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        std::string error;
+        if (auto r = net::rules_from_json(text, error)) {
+            rules_ = std::make_shared<const net::station_rules>(std::move(*r));
+        }
+    }
+}
+
+station_link::~station_link() { stop(); }
+
+void station_link::start() {
+    if (thread_.joinable()) return;
+    stop_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void station_link::stop() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stop_ = true;
+    }
+    stop_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::optional<hello_facts> station_link::hello() const {
+    std::lock_guard lock(mutex_);
+    return hello_;
+}
+
+std::shared_ptr<const net::station_rules> station_link::rules() const {
+    std::lock_guard lock(mutex_);
+    return rules_;
+}
+
+void station_link::seed_rules(std::shared_ptr<const net::station_rules> rules, const std::string& json) {
+    store_rules(json);
+    std::lock_guard lock(mutex_);
+    rules_ = std::move(rules);
+}
+
+bool station_link::wait_or_stop(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mutex_);
+    return stop_cv_.wait_for(lock, d, [this] { return stop_.load(); });
+}
+
+void station_link::store_rules(const std::string& json) {
+    // Write then rename: a crash leaves the old rules or the new, never half.
+    const auto file = options_.state_dir / "rules.json";
+    const auto tmp = options_.state_dir / "rules.json.tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << json;
+        out.flush();
+        if (!out) {
+            on_event_({link_event::kind::problem, fmt::format("cannot write {}", tmp.string()), {}, {}, {}});
+            return;
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) on_event_({link_event::kind::problem, fmt::format("cannot replace {}: {}", file.string(), ec.message()), {}, {}, {}});
+}
+
+void station_link::fetch_rules() {
+    const auto target = fmt::format("/api/station/rules?station={}", options_.station_id);
+    const auto r = http_get(options_.host, options_.port, target, options_.token, 2s);
+    if (r.status != 200) {
+        on_event_({link_event::kind::problem,
+                   r.status == 0 ? fmt::format("rules not fetched: {}", r.error)
+                                 : fmt::format("rules not fetched: HTTP {} from {}", r.status, target),
+                   {}, {}, {}});
+        return;
+    }
+    std::string error;
+    auto parsed = net::rules_from_json(r.body, error);
+    if (!parsed) {
+        on_event_({link_event::kind::problem, "rules not usable: " + error, {}, {}, {}});
+        return;
+    }
+    if (parsed->fetched_at_ms == 0) parsed->fetched_at_ms = now_ms();
+    store_rules(r.body);
+    // The server's count is the truth now; keep only what we saw since.
+    for (const auto& [hall, inside] : parsed->inside) {
+        if (const auto* st = parsed->event.find_station(options_.station_id); st && st->hall_id == hall) {
+            outbox_.set_last_inside(inside);
+        }
+    }
+    outbox_.forget_presence_before(parsed->fetched_at_ms);
+    {
+        std::lock_guard lock(mutex_);
+        rules_ = std::make_shared<const net::station_rules>(std::move(*parsed));
+    }
+    on_event_({link_event::kind::rules, "rules fetched", {}, {}, {}});
+}
+
+void station_link::run() {
+    std::mt19937 random{std::random_device{}()};
+    auto backoff = options_.backoff_min;
+    bool announced_offline = false;
+
+    while (!stop_) {
+        net::station_client client;
+        hello_facts facts;
+        try {
+            client.connect(options_.host, options_.port, "/ws/station", 2s);
+            wire::StationMessage m;
+            auto* h = m.mutable_hello();
+            h->set_protocol_version(net::protocol_version);
+            h->set_station_id(options_.station_id);
+            h->set_token(options_.token);
+            h->set_software_version("admit-scanner/1");
+            h->set_outbox_backlog(static_cast<std::uint32_t>(outbox_.backlog()));
+            client.send(m);
+            const auto reply = client.receive(options_.answer_timeout);
+            if (!reply) throw std::runtime_error("no answer to hello (" + client.close_reason() + ")");
+            if (reply->has_error()) throw std::runtime_error("hello refused: " + reply->error().message());
+            if (!reply->has_hello_ack()) throw std::runtime_error("unexpected answer to hello");
+            const auto& ack = reply->hello_ack();
+            facts = {ack.hall_id(), ack.hall_name(), ack.role(), ack.inside(), ack.capacity(),
+                     ack.max_batch() > 0 ? ack.max_batch() : 100};
+        } catch (const std::exception& e) {
+            if (!announced_offline) {
+                announced_offline = true;
+                on_event_({link_event::kind::offline, e.what(), {}, {}, {}});
+            }
+            // Backoff with +-20% jitter so a hall full of kiosks does not reconnect in step.
+            std::uniform_real_distribution<double> jitter(0.8, 1.2);
+            const auto wait = std::chrono::milliseconds(
+                static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(random))
+            );
+            backoff = std::min(backoff * 2, options_.backoff_max);
+            if (wait_or_stop(wait)) break;
+            continue;
+        }
+
+        backoff = options_.backoff_min;
+        announced_offline = false;
+        outbox_.set_last_inside(facts.inside);
+        {
+            std::lock_guard lock(mutex_);
+            hello_ = facts;
+        }
+        online_ = true;
+        on_event_({link_event::kind::online, "connected", facts, {}, {}});
+        fetch_rules();
+
+        std::string why_down;
+        std::int64_t last_sent = 0;  // outbox seq sent on this connection
+        std::unordered_map<std::string, bool> in_flight;
+        const std::size_t window = 2 * facts.max_batch;
+        auto last_heard = steady::now();
+        auto waiting_since = steady::now();  // since when the oldest unanswered thing waits
+        bool heartbeat_pending = false;
+        auto next_heartbeat = steady::now() + options_.heartbeat_every;
+        auto next_rules = steady::now() + options_.rules_every;
+        dirty_ = true;
+
+        while (!stop_ && why_down.empty()) {
+            // Send whatever the outbox holds that this connection has not seen.
+            if (dirty_.exchange(false)) {
+                try {
+                    while (in_flight.size() < window) {
+                        const auto batch = outbox_.after(
+                            last_sent, std::min<std::size_t>(facts.max_batch, window - in_flight.size())
+                        );
+                        if (batch.empty()) break;
+                        wire::StationMessage m;
+                        if (batch.size() == 1) {
+                            to_wire(options_.station_id, batch.front(), *m.mutable_scan());
+                        } else {
+                            for (const auto& e : batch) to_wire(options_.station_id, e, *m.mutable_batch()->add_scans());
+                        }
+                        if (in_flight.empty()) waiting_since = steady::now();
+                        client.send(m);
+                        for (const auto& e : batch) in_flight.emplace(e.scan_id, true);
+                        last_sent = batch.back().seq;
+                    }
+                } catch (const std::exception& e) {
+                    why_down = e.what();
+                    break;
+                }
+            }
+            std::optional<wire::ServerMessage> msg;
+            try {
+                msg = client.receive(read_slice);
+            } catch (const std::exception& e) {
+                why_down = e.what();
+                break;
+            }
+            const auto now = steady::now();
+            if (msg) {
+                last_heard = now;
+                heartbeat_pending = false;
+                waiting_since = now;
+                auto on_verdict = [&](const wire::Verdict& v) {
+                    in_flight.erase(v.scan_id());
+                    link_event ev{link_event::kind::verdict, {}, {}, from_wire(v), outbox_.remove(v.scan_id())};
+                    if (!v.replayed() && v.hall_id() == facts.hall_id) outbox_.set_last_inside(v.inside());
+                    on_event_(ev);
+                };
+                if (msg->has_verdict()) {
+                    on_verdict(msg->verdict());
+                    dirty_ = true;
+                } else if (msg->has_verdicts()) {
+                    for (const auto& v : msg->verdicts().verdicts()) on_verdict(v);
+                    dirty_ = true;
+                } else if (msg->has_error()) {
+                    const auto& err = msg->error();
+                    if (err.code() == wire::Error::BAD_SCAN && !err.scan_id().empty()) {
+                        in_flight.erase(err.scan_id());
+                        link_event ev{link_event::kind::dropped, err.message(), {}, {}, outbox_.remove(err.scan_id())};
+                        on_event_(ev);
+                        dirty_ = true;
+                    } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE ||
+                               err.code() == wire::Error::BAD_TOKEN ||
+                               err.code() == wire::Error::TOO_LARGE) {
+                        // Keep the scans; a new connection replays them.
+                        why_down = fmt::format("server error {}: {}", wire::Error::Code_Name(err.code()), err.message());
+                    } else {
+                        on_event_({link_event::kind::problem,
+                                   fmt::format("server error {}: {}", wire::Error::Code_Name(err.code()), err.message()),
+                                   {}, {}, {}});
+                    }
+                }
+            } else if (!client.is_open()) {
+                why_down = "connection closed: " + client.close_reason();
+                break;
+            }
+            if (!in_flight.empty() && now - waiting_since > options_.answer_timeout) {
+                why_down = fmt::format("no answer to a scan within {} ms", options_.answer_timeout.count());
+            } else if (heartbeat_pending && now - last_heard > options_.answer_timeout) {
+                why_down = fmt::format("no answer to a heartbeat within {} ms", options_.answer_timeout.count());
+            } else if (now >= next_heartbeat) {
+                next_heartbeat = now + options_.heartbeat_every;
+                wire::StationMessage hb;
+                hb.mutable_heartbeat()->set_time_ms(now_ms());
+                hb.mutable_heartbeat()->set_outbox_backlog(static_cast<std::uint32_t>(outbox_.backlog()));
+                try {
+                    client.send(hb);
+                    if (!heartbeat_pending) last_heard = now;
+                    heartbeat_pending = true;
+                } catch (const std::exception& e) {
+                    why_down = e.what();
+                }
+            } else if (now >= next_rules) {
+                next_rules = now + options_.rules_every;
+                fetch_rules();
+            }
+        }
+        online_ = false;
+        client.close();
+        if (!stop_) {
+            announced_offline = true;
+            on_event_({link_event::kind::offline, why_down, {}, {}, {}});
+        }
+    }
+    online_ = false;
+}
+
+}  // namespace admit::scanner

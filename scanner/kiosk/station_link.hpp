@@ -1,0 +1,125 @@
+#pragma once
+// The kiosk's link to the server: one thread that keeps the station
+// WebSocket up and moves the outbox to the server. It connects, says hello
+// (station, token, protocol 1, outbox backlog), then sends every outbox scan
+// it has not sent on this connection, in outbox order: the replay after a
+// reconnect and a fresh scan are the same path, batched up to the server's
+// max_batch. Each verdict removes its scan from the outbox. A link that does
+// not answer a scan or a heartbeat within answer_timeout is dead: it is
+// closed, the scans stay in the outbox, and it reconnects with backoff
+// (0.2 s doubling to 5 s, with jitter). While online it fetches the offline
+// rules (GET /api/station/rules) at connect and every minute, and keeps them
+// in <state>/rules.json.
+// Thread safety: public member functions may be called from any thread;
+// events are delivered on the link thread.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "kiosk/outbox.hpp"
+#include "net/rules_json.hpp"
+
+namespace admit::scanner {
+
+struct link_options {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string station_id;
+    std::string token;
+    std::filesystem::path state_dir;
+    std::chrono::milliseconds answer_timeout{3000};
+    std::chrono::milliseconds heartbeat_every{5000};
+    std::chrono::milliseconds rules_every{60000};
+    std::chrono::milliseconds backoff_min{200};
+    std::chrono::milliseconds backoff_max{5000};
+};
+
+// A server verdict as the kiosk uses it.
+struct server_verdict {
+    std::string scan_id;
+    core::verdict result;
+    std::string attendee_id;
+    std::string name;
+    std::string category;
+    std::string hall_id;
+    int inside = 0;
+    int capacity = 0;
+    bool replayed = false;
+};
+
+// What the server said at hello.
+struct hello_facts {
+    std::string hall_id;
+    std::string hall_name;
+    std::string role;  // "entrance", "exit", "both"
+    int inside = 0;
+    int capacity = 0;
+    std::uint32_t max_batch = 100;
+};
+
+struct link_event {
+    enum class kind : std::uint8_t {
+        online,   // hello acknowledged: hello is set
+        offline,  // the link went down: detail says why
+        verdict,  // a verdict arrived: verdict and (when it was still waiting) entry are set
+        dropped,  // the server refused a scan for good (BAD_SCAN): entry and detail
+        rules,    // new rules fetched and stored
+        problem,  // something to log: detail
+    };
+    kind what = kind::problem;
+    std::string detail;
+    std::optional<hello_facts> hello;
+    std::optional<server_verdict> verdict;
+    std::optional<outbox_entry> entry;
+};
+
+class station_link {
+public:
+    using event_handler = std::function<void(const link_event&)>;
+
+    station_link(link_options options, outbox& box, event_handler on_event);
+    ~station_link();
+    station_link(const station_link&) = delete;
+    station_link& operator=(const station_link&) = delete;
+
+    void start();
+    void stop();
+    // A new scan is in the outbox: send it now.
+    void wake() { dirty_ = true; }
+
+    bool online() const { return online_; }
+    std::optional<hello_facts> hello() const;
+    // The latest rules: fetched, or read from <state>/rules.json at start; may be null.
+    std::shared_ptr<const net::station_rules> rules() const;
+    // Stores rules given by the operator (e.g. --rules FILE) as the cached rules.
+    void seed_rules(std::shared_ptr<const net::station_rules> rules, const std::string& json);
+
+private:
+    void run();
+    void fetch_rules();
+    void store_rules(const std::string& json);
+    bool wait_or_stop(std::chrono::milliseconds d);
+
+    link_options options_;
+    outbox& outbox_;
+    event_handler on_event_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> online_{false};
+    std::atomic<bool> dirty_{true};
+    std::mutex stop_mutex_;
+    std::condition_variable stop_cv_;
+
+    mutable std::mutex mutex_;  // guards hello_ and rules_
+    std::optional<hello_facts> hello_;
+    std::shared_ptr<const net::station_rules> rules_;
+};
+
+}  // namespace admit::scanner

@@ -1,0 +1,335 @@
+// The real admit-scanner against the real admit-server: what door staff and
+// organisers would check. The kiosk runs as a child process with --json;
+// badges are typed on its stdin like a handheld scanner does, or read from
+// PNG files; its JSON events are awaited with deadlines.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include "badges/qr_code.hpp"
+#include "config/event_loader.hpp"
+#include "kiosk/outbox.hpp"
+#include "net/rules_json.hpp"
+#include "scanner/kiosk/kiosk_process.hpp"
+#include "scanner/kiosk/tcp_relay.hpp"
+#include "store/scan_store.hpp"
+#include "support/http_get.hpp"
+#include "support/server_process.hpp"
+
+namespace admit::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+std::vector<core::attendee> roster() {
+    std::vector<core::attendee> people;
+    auto add = [&](std::string id, std::string name, std::string category) {
+        core::attendee a;
+        a.id = std::move(id);
+        a.name = std::move(name);
+        a.category = std::move(category);
+        people.push_back(std::move(a));
+    };
+    add("d-001", "김민준", "delegate");
+    add("d-002", "Ana Souza", "delegate");
+    add("d-003", "이서연", "delegate");
+    add("d-004", "Tomás Ruiz", "delegate");
+    add("g-001", "박지호", "guest");
+    add("s-001", "Staff One", "staff");
+    for (int i = 0; i < 40; ++i) add(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate");
+    return people;
+}
+
+std::string forged(std::string token) {
+    // Flip one character of the signature: still well formed, no longer genuine.
+    auto& c = token[token.size() - 5];
+    c = c == 'A' ? 'B' : 'A';
+    return token;
+}
+
+bool is(const json::object& e, std::string_view type) {
+    const auto* t = e.if_contains("type");
+    return t && t->is_string() && t->as_string() == type;
+}
+
+class KioskTest : public ::testing::Test {
+protected:
+    KioskTest() : server_(small_event_toml(), roster()) {}
+    void SetUp() override {
+        server_.start();
+        relay_.set_target(server_.port());
+    }
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "--- server log ---\n" << server_.log();
+            if (kiosk_) std::cerr << "--- kiosk events ---\n" << kiosk_->transcript();
+        }
+    }
+
+    std::vector<std::string> args(const std::string& station, std::vector<std::string> more = {}) {
+        std::vector<std::string> a{"--server", fmt::format("127.0.0.1:{}", relay_.port()),
+                                   "--station", station, "--token", station + "-token",
+                                   "--state", (state_.path() / station).string(), "--json"};
+        a.insert(a.end(), more.begin(), more.end());
+        return a;
+    }
+
+    kiosk_process& start_kiosk(const std::string& station, std::vector<std::string> more = {"--keyboard"}) {
+        kiosk_ = std::make_unique<kiosk_process>(args(station, std::move(more)));
+        const auto ready = kiosk_->wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
+        EXPECT_FALSE(ready.empty()) << "the kiosk did not start:\n" << kiosk_->transcript();
+        return *kiosk_;
+    }
+
+    // The rules a kiosk would fetch, written by the test from the event config.
+    std::filesystem::path rules_file() {
+        net::station_rules r;
+        r.event = config::load_config(server_.config_file()).event;
+        for (auto& s : r.event.stations) s.token_hash.clear();
+        r.badge_key = server_.keys().pub;
+        const auto file = state_.path() / "rules.json";
+        std::ofstream(file) << net::rules_to_json(r);
+        return file;
+    }
+
+    std::size_t outbox_backlog(const std::string& station) {
+        return scanner::outbox::open_read_only(state_.path() / station)->backlog();
+    }
+
+    std::int64_t stored_scans() {
+        return store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only)->scan_count();
+    }
+
+    int inside(const std::string& hall) {
+        const auto r = http_get(server_.port(), "/api/occupancy", "viewer-token");
+        if (r.status != 200) return -1;
+        for (const auto& h : json::parse(r.body).at("halls").as_array())
+            if (h.at("id") == hall.c_str()) return static_cast<int>(h.at("inside").as_int64());
+        return -1;
+    }
+
+    server_process server_;
+    tcp_relay relay_;
+    temp_dir state_;
+    std::unique_ptr<kiosk_process> kiosk_;
+};
+
+TEST_F(KioskTest, OnlineVerdictsComeFromTheServerAndBadBadgesAreRefusedWithAReason) {
+    auto& k = start_kiosk("main-in");
+    const auto other_event =
+        core::sign_badge({"other-event", "d-004", "delegate", 1}, server_.keys().secret);
+
+    k.send_line(server_.badge("d-001"));
+    auto s = k.next_scan();
+    ASSERT_FALSE(s.empty()) << k.transcript();
+    EXPECT_EQ(s.at("admitted"), true);
+    EXPECT_EQ(s.at("source"), "server");
+    EXPECT_EQ(s.at("offline"), false);
+    EXPECT_EQ(s.at("name"), "김민준");
+    EXPECT_EQ(s.at("category"), "Delegate");
+    EXPECT_EQ(s.at("inside"), 1);
+    EXPECT_EQ(s.at("capacity"), 3);
+
+    const std::vector<std::pair<std::string, std::string>> bad{
+        {"hello world", "malformed_badge"},
+        {forged(server_.badge("d-002")), "bad_signature"},
+        {other_event, "wrong_event"},
+        {server_.badge("d-003", 2), "unknown_badge"},  // a version never issued
+    };
+    for (const auto& [payload, reason] : bad) {
+        k.send_line(payload);
+        s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("admitted"), false) << payload;
+        EXPECT_EQ(s.at("reason"), reason.c_str()) << payload;
+        EXPECT_FALSE(s.at("explanation").as_string().empty());
+        EXPECT_EQ(s.at("source"), "server");
+    }
+    // The kiosk keeps going.
+    k.send_line(server_.badge("d-003"));
+    s = k.next_scan();
+    ASSERT_FALSE(s.empty()) << k.transcript();
+    EXPECT_EQ(s.at("admitted"), true);
+    EXPECT_EQ(s.at("inside"), 2);
+    EXPECT_TRUE(eventually([&] { return stored_scans() == 6; }));
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("main-in") == 0; }));
+}
+
+TEST_F(KioskTest, ScanToVerdictOnlineIsWellUnder100ms) {
+    auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry", "--repeat-window", "0s"});
+    std::vector<double> ms;
+    for (int i = 0; i < 40; ++i) {
+        k.send_line(server_.badge(fmt::format("m-{:03}", i)));
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("source"), "server");
+        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+        ms.push_back(s.at("latency_ms").to_number<double>());
+    }
+    std::sort(ms.begin(), ms.end());
+    const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+    std::cout << fmt::format(
+        "scan to verdict online, {} scans: min {:.1f} ms, median {:.1f} ms, p95 {:.1f} ms, max {:.1f} ms, "
+        "mean {:.1f} ms\n",
+        ms.size(), ms.front(), ms[ms.size() / 2], ms[ms.size() * 95 / 100], ms.back(), mean
+    );
+    EXPECT_LT(ms[ms.size() / 2], 100.0);
+    EXPECT_LT(ms[ms.size() * 95 / 100], 100.0);
+}
+
+TEST_F(KioskTest, TheSameBadgeHeldUpTwiceCountsOnce) {
+    auto& k = start_kiosk("main-in");
+    const auto badge = server_.badge("d-001");
+    k.send_line(badge);
+    k.send_line(badge);
+    k.send_line(server_.badge("d-002"));
+    const auto first = k.next_scan();
+    const auto second = k.next_scan();
+    ASSERT_FALSE(second.empty()) << k.transcript();
+    EXPECT_EQ(first.at("admitted"), true);
+    EXPECT_EQ(second.at("attendee_id"), "d-002");
+    EXPECT_FALSE(k.wait_for([](const auto& e) { return is(e, "repeat"); }, 1s).empty());
+    EXPECT_TRUE(eventually([&] { return stored_scans() == 2; }));
+}
+
+TEST_F(KioskTest, AFolderOfBadgeImagesGivesTheExpectedVerdicts) {
+    const auto dir = state_.path() / "pictures";
+    std::filesystem::create_directories(dir);
+    const std::vector<std::pair<std::string, std::string>> pictures{
+        {"01-d-001.png", server_.badge("d-001")},
+        {"02-forged.png", forged(server_.badge("d-002"))},
+        {"03-g-001.png", server_.badge("g-001")},
+        {"04-not-a-badge.png", "https://example.com/not-a-badge"},
+        {"05-d-001-again.png", server_.badge("d-001")},  // passback, after the repeat window? no: same run
+    };
+    for (const auto& [name, text] : pictures) {
+        const auto png = badges::qr_png(text, 6);
+        std::ofstream(dir / name, std::ios::binary)
+            .write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+    }
+    auto& k = start_kiosk("main-in", {"--images", dir.string(), "--repeat-window", "0s"});
+    const std::vector<std::pair<bool, std::string>> expected{
+        {true, "ok"}, {false, "bad_signature"}, {true, "ok"}, {false, "malformed_badge"},
+        {false, "already_inside"}};
+    for (const auto& [admitted, reason] : expected) {
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("admitted"), admitted) << json::serialize(s);
+        EXPECT_EQ(s.at("reason"), reason.c_str()) << json::serialize(s);
+        EXPECT_EQ(s.at("source"), "server");
+    }
+    EXPECT_EQ(k.wait_exit(20s), 0) << k.transcript();
+    EXPECT_EQ(stored_scans(), 5);
+    EXPECT_EQ(inside("main"), 2);
+}
+
+TEST_F(KioskTest, FetchesTheOfflineRulesFromTheServer) {
+    auto& k = start_kiosk("main-in");
+    EXPECT_FALSE(k.wait_for([](const auto& e) { return is(e, "info"); }, 5s).empty()) << k.transcript();
+    std::ifstream in(state_.path() / "main-in" / "rules.json");
+    ASSERT_TRUE(in) << "no rules.json in the kiosk's state directory";
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    std::string error;
+    const auto rules = net::rules_from_json(text, error);
+    ASSERT_TRUE(rules) << error;
+    EXPECT_EQ(rules->event.id, "test-event");
+    EXPECT_EQ(rules->badge_key, server_.keys().pub);
+}
+
+TEST_F(KioskTest, OfflineScansAreDecidedLocallyAndArriveExactlyOnceAfterAKill9) {
+    auto& k = start_kiosk(
+        "side-both", {"--keyboard", "--direction", "entry", "--rules", rules_file().string()}
+    );
+    server_.kill_hard();
+    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
+                     .empty())
+        << k.transcript();
+
+    const std::vector<std::pair<std::string, std::string>> batch{
+        {"d-001", "ok"}, {"d-002", "ok"}, {"g-001", "category_not_allowed"}, {"d-003", "ok"}, {"s-001", "ok"}};
+    for (const auto& [who, reason] : batch) {
+        k.send_line(server_.badge(who));
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("offline"), true);
+        EXPECT_EQ(s.at("source"), "offline");
+        EXPECT_EQ(s.at("reason"), reason.c_str()) << json::serialize(s);
+    }
+    // Offline anti-passback: this kiosk remembers who it let in.
+    k.send_line("   ");  // blank lines are skipped
+    k.send_line(forged(server_.badge("d-004")));
+    auto s = k.next_scan();
+    ASSERT_FALSE(s.empty()) << k.transcript();
+    EXPECT_EQ(s.at("reason"), "bad_signature");
+    EXPECT_EQ(s.at("offline"), true);
+
+    k.kill_hard();
+    EXPECT_EQ(outbox_backlog("side-both"), 6u);
+
+    server_.start();
+    relay_.set_target(server_.port());
+    auto& again = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 20s)) << again.transcript();
+    EXPECT_EQ(stored_scans(), 6);
+    EXPECT_EQ(inside("side"), 4);
+    // Offline verdicts the server agreed with are no conflict.
+    const auto events = again.events();
+    EXPECT_EQ(std::count_if(events.begin(), events.end(), [](const auto& e) { return is(e, "synced"); }), 6);
+    EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                            [](const auto& e) { return is(e, "synced") && e.at("conflict") == true; }),
+              0);
+}
+
+TEST_F(KioskTest, OfflineKioskRefusesAtCapacityMinusTheMargin) {
+    auto& k = start_kiosk(
+        "side-both",
+        {"--keyboard", "--direction", "entry", "--margin", "47", "--rules", rules_file().string()}
+    );
+    server_.kill_hard();
+    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
+                     .empty());
+    for (const auto* who : {"m-001", "m-002", "m-003", "m-004"}) k.send_line(server_.badge(who));
+    std::vector<std::string> reasons;
+    for (int i = 0; i < 4; ++i) {
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        reasons.emplace_back(s.at("reason").as_string());
+    }
+    EXPECT_EQ(reasons, (std::vector<std::string>{"ok", "ok", "ok", "hall_full"}));
+}
+
+TEST_F(KioskTest, LinkDroppingMidReplayStillDeliversEveryScanExactlyOnce) {
+    constexpr int scans = 3000;
+    {
+        // A kiosk that was offline for a long time: a large outbox.
+        scanner::outbox box(state_.path() / "side-both", "side-both");
+        for (int i = 0; i < scans; ++i) {
+            scanner::outbox_entry e;
+            e.scan_id = box.next_scan_id();
+            e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
+            e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
+            e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+            box.add(e);
+        }
+    }
+    auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
+    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "synced"); }, 20s).empty()) << k.transcript();
+    server_.kill_hard();
+    const auto left = outbox_backlog("side-both");
+    std::cout << "server killed with " << left << " of " << scans << " scans still in the outbox\n";
+    server_.start();
+    relay_.set_target(server_.port());
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 60s)) << outbox_backlog("side-both");
+    EXPECT_EQ(stored_scans(), scans);
+    // 3000 scans alternate 40 entries and 40 exits; the last block (2960..2999) is entries.
+    EXPECT_EQ(inside("side"), 40);
+}
+
+}  // namespace
+}  // namespace admit::test
