@@ -247,24 +247,8 @@ void import_roster(
     }
 
     auto store = open_store(data_dir);
-    std::map<std::string, core::attendee> existing;
-    for (auto& person : store->load_roster()) {
-        existing.emplace(person.id, std::move(person));
-    }
-    std::size_t added = 0;
-    std::size_t updated = 0;
-    std::size_t unchanged = 0;
-    for (auto& person : parsed.people) {
-        const auto it = existing.find(person.id);
-        if (it == existing.end()) {
-            ++added;
-            continue;
-        }
-        // A re-import keeps the badge version: printed badges stay valid.
-        person.badge_version = it->second.badge_version;
-        ++(person == it->second ? unchanged : updated);
-        existing.erase(it);
-    }
+    const auto counts = core::prepare_import(store->load_roster(), parsed.people);
+    const auto [added, updated, unchanged, kept] = counts;
     store->upsert_attendees(parsed.people);
     store->add_audit({
         0,
@@ -283,11 +267,9 @@ void import_roster(
         updated,
         unchanged
     );
-    if (!existing.empty()) {
+    if (kept > 0) {
         fmt::print(
-            out,
-            "{} attendee(s) already in the store are not in this file and were kept\n",
-            existing.size()
+            out, "{} attendee(s) already in the store are not in this file and were kept\n", kept
         );
     }
 }

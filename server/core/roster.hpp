@@ -37,4 +37,17 @@ private:
     std::unordered_map<std::string, attendee> by_id_;
 };
 
+// What a roster import changes, for the importer's report.
+struct roster_import_counts {
+    std::size_t added = 0;
+    std::size_t updated = 0;
+    std::size_t unchanged = 0;
+    std::size_t kept = 0;  // already registered, not in the file, left as they were
+};
+
+// Prepares an import over the people already registered: each incoming
+// person keeps their current badge version (printed badges stay valid; a
+// reissue is never undone), and the changes are counted.
+roster_import_counts prepare_import(const std::vector<attendee>& existing, std::vector<attendee>& incoming);
+
 }  // namespace admit::core

@@ -114,7 +114,7 @@ http_reply api::handle(const http_request_view& request) {
         const auto who = role_of(request);
         if (who == role::none)
             return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
-        if (path.ends_with("/badge.pdf")) {
+        if (path.ends_with("/badge.pdf") || path.ends_with("/token")) {
             if (who != role::staff) return error_reply(403, "badges need a staff token");
             return staff_route(path, request);
         }

@@ -11,7 +11,8 @@
 //   GET /api/stations                station health (viewer)
 //   GET /api/station/rules?station=  offline rules for a kiosk (station token)
 //   POST /api/checkin, /api/scans/{id}/annul, /api/attendees/{id}/reissue,
-//   GET /api/attendees/{id}/badge.pdf  help desk (staff); see docs/api.md
+//   GET /api/attendees/{id}/badge.pdf, /token, POST /api/roster (CSV)
+//                                    help desk and admin (staff); see docs/api.md
 //   GET /<file>                      web/ static files (open)
 // Tokens: "Authorization: Bearer <token>" or "?token=<token>". With no
 // tokens in the config, every route is open (the server warns at start).
@@ -75,6 +76,8 @@ private:
     http_reply annul(const std::string& scan_id, std::string_view body);
     http_reply reissue(const std::string& attendee_id, std::string_view body);
     http_reply badge_pdf(const std::string& attendee_id);
+    http_reply badge_token(const std::string& attendee_id);
+    http_reply import_roster(std::string_view csv);
 
     const config::loaded_config& config_;
     engine::engine& engine_;

@@ -12,6 +12,7 @@
 
 #include "badges/badge_pdf.hpp"
 #include "config/key_files.hpp"
+#include "config/roster_csv.hpp"
 #include "net/api.hpp"
 #include "net/json_util.hpp"
 
@@ -42,6 +43,7 @@ std::string manual_scan_id(core::time_point now) {
 
 http_reply api::staff_route(std::string_view path, const http_request_view& request) {
     if (path == "/api/checkin") return checkin(request.body);
+    if (path == "/api/roster") return import_roster(request.body);
     constexpr std::string_view scans = "/api/scans/";
     constexpr std::string_view annul_suffix = "/annul";
     if (path.starts_with(scans) && path.ends_with(annul_suffix)) {
@@ -54,6 +56,10 @@ http_reply api::staff_route(std::string_view path, const http_request_view& requ
     if (path.starts_with(attendees) && path.ends_with(reissue_suffix)) {
         return reissue(std::string(path.substr(attendees.size(), path.size() - attendees.size() - reissue_suffix.size())),
                        request.body);
+    }
+    constexpr std::string_view token_suffix = "/token";
+    if (path.starts_with(attendees) && path.ends_with(token_suffix)) {
+        return badge_token(std::string(path.substr(attendees.size(), path.size() - attendees.size() - token_suffix.size())));
     }
     if (path.starts_with(attendees) && path.ends_with(badge_suffix)) {
         return badge_pdf(std::string(path.substr(attendees.size(), path.size() - attendees.size() - badge_suffix.size())));
@@ -151,6 +157,49 @@ http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
     spdlog::info("help desk: {} reissued the badge of {} (version {}): {}", entry.actor, attendee_id,
                  person->badge_version, entry.note);
     return json_reply(json::object{{"id", attendee_id}, {"badge_version", person->badge_version}, {"token", token}});
+}
+
+http_reply api::import_roster(std::string_view csv) {
+    auto parsed = config::parse_roster_csv(csv, config_.event);
+    if (!parsed.ok()) {
+        json::array problems;
+        for (const auto& p : parsed.problems)
+            problems.push_back(json::object{{"line", p.line}, {"message", p.message}});
+        auto reply = json_reply(json::object{
+            {"error", fmt::format("nothing imported: {} problem(s) in the CSV", parsed.problems.size())},
+            {"problems", std::move(problems)}}, 400);
+        return reply;
+    }
+    core::roster_import_counts counts;
+    try {
+        engine_.run_on_writer([&](store::scan_store& log) {
+            counts = core::prepare_import(log.load_roster(), parsed.people);
+            log.upsert_attendees(parsed.people);
+            log.add_audit({0, engine_.now(), "http", "import_roster", "POST /api/roster",
+                           fmt::format("{} new, {} updated, {} unchanged", counts.added, counts.updated,
+                                       counts.unchanged)});
+        });
+        engine_.reload_roster();
+    } catch (const store::store_error& e) {
+        return error_reply(503, fmt::format("nothing imported: {}", e.what()));
+    }
+    return json_reply(json::object{{"imported", parsed.people.size()}, {"added", counts.added},
+                                   {"updated", counts.updated}, {"unchanged", counts.unchanged},
+                                   {"kept", counts.kept}});
+}
+
+http_reply api::badge_token(const std::string& attendee_id) {
+    const auto person = engine_.find_attendee(attendee_id);
+    if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
+    try {
+        const auto keys = config::read_badge_keys(data_dir_);
+        return json_reply(json::object{
+            {"id", person->id}, {"badge_version", person->badge_version},
+            {"token", core::sign_badge({config_.event.id, person->id, person->category, person->badge_version},
+                                       keys.secret)}});
+    } catch (const std::exception& e) {
+        return error_reply(500, fmt::format("no token: {}", e.what()));
+    }
 }
 
 http_reply api::badge_pdf(const std::string& attendee_id) {

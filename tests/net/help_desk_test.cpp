@@ -1,6 +1,8 @@
 // The live view, the help desk and the kiosk rules, against the real server.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "net/rules_json.hpp"
 #include "net/server_fixture.hpp"
 
@@ -176,6 +178,68 @@ TEST_F(ServerTest, StalledViewersDoNotHoldUpVerdicts) {
                             i % 4 < 2 ? wire::ENTRY : wire::EXIT);
         ASSERT_FALSE(v.scan_id().empty()) << "verdict " << i << " did not arrive";
     }
+}
+
+}  // namespace
+}  // namespace admit::test
+
+namespace admit::test {
+namespace {
+
+TEST_F(ServerTest, RosterImportOverHttpIsAllOrNothing) {
+    const std::string bad = "id,name,category\nn-001,New Person,delegate\nn-002,,delegate\nn-003,Third,vvip\n";
+    auto r = http_post(server_.port(), "/api/roster", bad, "staff-token");
+    ASSERT_EQ(r.status, 400) << r.body;
+    const auto problems = json::parse(r.body).at("problems").as_array();
+    ASSERT_EQ(problems.size(), 2u);
+    EXPECT_EQ(problems[0].at("line").as_int64(), 3);
+    EXPECT_EQ(problems[1].at("line").as_int64(), 4);
+    EXPECT_EQ(http_get(server_.port(), "/api/attendees/n-001", "viewer-token").status, 404);
+    const std::string good = "id,name,category,city\nn-001,New Person,delegate,Busan\nd-001,김민준,delegate,Seoul\n";
+    r = http_post(server_.port(), "/api/roster", good, "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body).at("added").as_int64(), 1);
+    EXPECT_EQ(get_json("/api/attendees/n-001").at("city").as_string(), "Busan");
+    const auto token = json::parse(http_get(server_.port(), "/api/attendees/n-001/token", "staff-token").body);
+    auto in = station("main-in");
+    EXPECT_TRUE(scan(*in, "new-person", std::string(token.at("token").as_string())).admitted());
+}
+
+TEST_F(ServerTest, RosterImportedByTheAdminToolReachesTheRunningServer) {
+    const auto csv = server_.data_dir().parent_path() / "late.csv";
+    std::ofstream(csv) << "id,name,category\nlate-1,Late Arrival,delegate\n";
+    const auto cmd = program("admit").string() + " import-roster --config " + server_.config_file().string() +
+                     " --data " + server_.data_dir().string() + " " + csv.string() + " > /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    EXPECT_TRUE(eventually([&] { return http_get(server_.port(), "/api/attendees/late-1", "viewer-token").status == 200; }));
+}
+
+TEST_F(ServerTest, OneFloodingStationDoesNotStarveAnother) {
+    auto flood = station("side-both");
+    auto calm = station("main-in");
+    // 20 batches of 400 scans sent without reading a single verdict.
+    for (int b = 0; b < 20; ++b) {
+        wire::StationMessage m;
+        for (int i = 0; i < 400; ++i) {
+            auto* s = m.mutable_batch()->add_scans();
+            s->set_scan_id("flood-" + std::to_string(b) + "-" + std::to_string(i));
+            s->set_payload("garbage-" + std::to_string(i));
+            s->set_direction(wire::ENTRY);
+        }
+        flood->send(m);
+    }
+    for (int i = 0; i < 20; ++i) {
+        const auto v = scan(*calm, "calm-" + std::to_string(i), server_.badge("d-001"), wire::ENTRY);
+        ASSERT_EQ(v.scan_id(), "calm-" + std::to_string(i)) << "the calm station got no verdict";
+    }
+    // The flooding station still gets all its verdicts, in order, once it reads.
+    std::size_t verdicts = 0;
+    while (verdicts < 8000) {
+        const auto reply = flood->receive(10s);
+        ASSERT_TRUE(reply.has_value()) << "after " << verdicts << " verdicts: " << flood->close_reason();
+        if (reply->has_verdicts()) verdicts += static_cast<std::size_t>(reply->verdicts().verdicts_size());
+    }
+    EXPECT_EQ(verdicts, 8000u);
 }
 
 }  // namespace
