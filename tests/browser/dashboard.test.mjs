@@ -177,3 +177,47 @@ test('while the server is down the page says it is stale, then recovers by itsel
     await screenshot(page, 'dashboard-recovered');
     await page.close();
 });
+
+test('a hall shows "nearly full" from 85 % and "FULL" at 100 %, and station refusals reach the feed', { timeout: 90000 }, async () => {
+    // Art Hall 2 with room for 7: six people are 86 %, seven are full.
+    const small = await new admit_server({ capacities: { [HALL]: 7 } }).start();
+    const page = await browser.context.newPage();
+    watchConsole(page, errors);
+    try {
+        await page.goto(`${small.base}/?token=${VIEWER}`);
+        await waitFor('the live link', async () =>
+            (await page.getAttribute('[data-testid="conn-state"]', 'class'))?.includes('conn-live'), 10000);
+        const card = page.locator(`[data-testid="hall-${HALL}"]`);
+        const warning = page.locator(`[data-testid="hall-${HALL}-warning"]`);
+        assert.equal(await warning.isVisible(), false);
+        // Not staff: staff may enter a full hall.
+        const people = small.roster().filter((r) => r.category !== 'staff').slice(0, 7);
+        const checkin = (p) => small.api('POST', '/api/checkin', {
+            token: STAFF,
+            body: { attendee_id: p.id, hall_id: HALL, direction: 'entry', actor: 'browser test', reason: 'fill the hall' },
+        });
+        for (const p of people.slice(0, 6)) assert.equal((await checkin(p)).status, 200);
+        await waitFor('nearly full', async () => /level-amber/.test(await card.getAttribute('class')), 3000);
+        assert.equal(await warning.isVisible(), true);
+        assert.match(await warning.textContent(), /nearly full/i);
+        await screenshot(page, 'hall-nearly-full');
+
+        assert.equal((await checkin(people[6])).status, 200);
+        await waitFor('full', async () => /level-red/.test(await card.getAttribute('class')), 3000);
+        assert.equal(await warning.textContent(), 'FULL');
+
+        // A help-desk check-in is a staff decision and may exceed capacity; a
+        // station refuses people at a full hall.
+        const sim = await small.sim(['--stations', 'ddp-ah2-in-1', '--rate', '50', '--max-scans', '10', '--bad-scans', '0', '--seed', '9']);
+        assert.equal(sim.code, 0, sim.out);
+        await waitFor('a hall_full alert in the feed', async () =>
+            (await page.locator('[data-testid="feed-item"].kind-hall_full').count()) > 0, 3000);
+        const occ = await small.occupancy();
+        await waitFor('the page to match the API', async () =>
+            Number(await text(page, `hall-${HALL}-inside`)) === occ.halls.find((h) => h.id === HALL).inside, 3000);
+        await screenshot(page, 'hall-full');
+    } finally {
+        await page.close();
+        await small.stop();
+    }
+});

@@ -120,8 +120,21 @@ export function parseCsv(text) {
 // A running admit-server with its data directory. start() prepares and starts
 // it; stop() sends SIGTERM and removes the directory.
 export class admit_server {
-    constructor() {
+    // capacities: {hall id: capacity} overrides deploy/seoul-2023.toml (a copy
+    // in the data directory is used then), to fill a hall with a small roster.
+    constructor({ capacities } = {}) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'admit-browser-'));
+        this.config = CONFIG;
+        if (capacities) {
+            let toml = fs.readFileSync(CONFIG, 'utf8');
+            for (const [hall, cap] of Object.entries(capacities)) {
+                const re = new RegExp(`(id = "${hall}"[^\\[]*?capacity = )\\d+`);
+                if (!re.test(toml)) throw new Error(`no hall ${hall} with a capacity in ${CONFIG}`);
+                toml = toml.replace(re, `$1${cap}`);
+            }
+            this.config = path.join(this.dir, 'event.toml');
+            fs.writeFileSync(this.config, toml);
+        }
         this.proc = null;
         this.port = 0;
         this.log = '';
@@ -147,9 +160,9 @@ export class admit_server {
     async start() {
         const d = this.dir;
         run('admit', ['keygen', '--data', d]);
-        fs.writeFileSync(this.rosterCsv, run('admit', ['demo-roster', '--config', CONFIG, '--count', '60', '--seed', '7']));
-        run('admit', ['import-roster', '--config', CONFIG, '--data', d, this.rosterCsv]);
-        run('admit', ['issue-badges', '--config', CONFIG, '--data', d, '--out', this.tokensCsv]);
+        fs.writeFileSync(this.rosterCsv, run('admit', ['demo-roster', '--config', this.config, '--count', '60', '--seed', '7']));
+        run('admit', ['import-roster', '--config', this.config, '--data', d, this.rosterCsv]);
+        run('admit', ['issue-badges', '--config', this.config, '--data', d, '--out', this.tokensCsv]);
         await this.launch(0);
         return this;
     }
@@ -159,7 +172,7 @@ export class admit_server {
         const portFile = path.join(d, 'port');
         fs.rmSync(portFile, { force: true });
         this.proc = spawn(path.join(BIN, 'admit-server'), [
-            '--config', CONFIG, '--data', d, '--listen', '127.0.0.1', '--port', String(port), '--port-file', portFile,
+            '--config', this.config, '--data', d, '--listen', '127.0.0.1', '--port', String(port), '--port-file', portFile,
             '--web', path.join(SOURCE_DIR, 'web'),
             // The rehearsal clock: the award ceremony's check-in is open.
             '--clock-start', '2023-09-25T17:00:00+09:00',
@@ -225,7 +238,7 @@ export class admit_server {
     // Simulated stations (tools/sim). Resolves with the exit code; bounded by timeout_ms.
     sim(args, timeout_ms = 20000) {
         const p = spawn(path.join(BIN, 'admit-sim'), [
-            '--config', CONFIG, '--tokens', this.tokensCsv, '--host', '127.0.0.1', '--port', String(this.port),
+            '--config', this.config, '--tokens', this.tokensCsv, '--host', '127.0.0.1', '--port', String(this.port),
             '--quiet', ...args,
         ], { stdio: ['ignore', 'pipe', 'pipe'] });
         this.sims.add(p);
