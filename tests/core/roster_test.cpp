@@ -59,5 +59,17 @@ TEST(Roster, LaterDuplicateInTheListWins) {
     EXPECT_EQ(people.all().at("spk-1").badge_version, 3u);
 }
 
+TEST(RosterImport, KeepsReissuedVersionsAndCountsTheChanges) {
+    const std::vector<attendee> existing{person("a", "guest", 3), person("b", "guest"), person("c", "press")};
+    std::vector<attendee> incoming{person("a", "guest"), person("b", "speaker"), person("d", "vip")};
+    const auto counts = prepare_import(existing, incoming);
+    EXPECT_EQ(counts.added, 1u);      // d
+    EXPECT_EQ(counts.updated, 1u);    // b changed category
+    EXPECT_EQ(counts.unchanged, 1u);  // a, once its version is kept
+    EXPECT_EQ(counts.kept, 1u);       // c is not in the file
+    EXPECT_EQ(incoming[0].badge_version, 3u) << "an import must never undo a reissue";
+    EXPECT_EQ(incoming[2].badge_version, 1u);
+}
+
 }  // namespace
 }  // namespace admit::core
