@@ -230,18 +230,29 @@ void kiosk::on_link(const link_event& ev) {
             break;
     }
     const auto& v = *ev.verdict;
-    // Remember who went in or out here, for offline anti-passback.
-    if (ev.entry && v.result.admitted && !v.attendee_id.empty()) {
-        outbox_.remember_presence(v.attendee_id, ev.entry->dir == core::direction::entry ? v.hall_id : "", now_ms());
-    }
+    // Remember who went in or out here, for offline anti-passback (after the
+    // screen has its answer: this is one more disk write).
+    auto remember = [&] {
+        if (!ev.entry || v.attendee_id.empty()) return;
+        const bool entry = ev.entry->dir == core::direction::entry;
+        if (v.result.admitted) {
+            outbox_.remember_presence(v.attendee_id, entry ? v.hall_id : "", now_ms());
+        } else if (entry && v.result.why != core::reason::already_inside) {
+            outbox_.remember_presence(v.attendee_id, "", now_ms());
+        }
+    };
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         if (!waiting_.empty() && v.scan_id == waiting_) {
             answer_ = v;
             answered_.notify_all();
+            lock.unlock();
+            remember();
             return;
         }
     }
+    // A replayed offline verdict the server overturned: correct what we remember.
+    if (ev.entry && ev.entry->shown && ev.entry->shown->admitted != v.result.admitted) remember();
     synced_scan s;
     s.scan_id = v.scan_id;
     s.server_admitted = v.result.admitted;

@@ -165,6 +165,21 @@ bool outbox::mark_offline(const std::string& scan_id, const core::verdict& shown
 
 std::optional<outbox_entry> outbox::remove(const std::string& scan_id) {
     std::lock_guard lock(mutex_);
+    return remove_locked(scan_id);
+}
+
+std::vector<std::optional<outbox_entry>> outbox::remove(const std::vector<std::string>& scan_ids) {
+    std::lock_guard lock(mutex_);
+    // One commit (one fsync) for a whole verdict batch: a replay of thousands stays quick.
+    SQLite::Transaction tx(*db_);
+    std::vector<std::optional<outbox_entry>> out;
+    out.reserve(scan_ids.size());
+    for (const auto& id : scan_ids) out.push_back(remove_locked(id));
+    tx.commit();
+    return out;
+}
+
+std::optional<outbox_entry> outbox::remove_locked(const std::string& scan_id) {
     SQLite::Statement q(
         *db_, fmt::format("SELECT {} FROM outbox WHERE scan_id = ?", entry_columns)
     );

@@ -63,6 +63,9 @@ public:
     bool mark_offline(const std::string& scan_id, const core::verdict& shown, int hall_delta);
     // Removes the scan; returns it when it was still there.
     std::optional<outbox_entry> remove(const std::string& scan_id);
+    // Removes many in one transaction (a replay's verdict batch); the entries
+    // that were still there, in the order of scan_ids (nullopt for the others).
+    std::vector<std::optional<outbox_entry>> remove(const std::vector<std::string>& scan_ids);
 
     // Up to limit scans with seq > after_seq, in order.
     std::vector<outbox_entry> after(std::int64_t after_seq, std::size_t limit) const;
@@ -86,6 +89,7 @@ private:
     struct read_only_tag {};
     outbox(const std::filesystem::path& state_dir, read_only_tag);
 
+    std::optional<outbox_entry> remove_locked(const std::string& scan_id);
     std::optional<std::string> meta(const std::string& key) const;
     void set_meta(const std::string& key, const std::string& value);
 

@@ -256,19 +256,28 @@ void station_link::run() {
                 last_heard = now;
                 heartbeat_pending = false;
                 waiting_since = now;
-                auto on_verdict = [&](const wire::Verdict& v) {
+                std::optional<int> inside_now;
+                auto on_verdict = [&](const wire::Verdict& v, std::optional<outbox_entry> entry) {
                     in_flight.erase(v.scan_id());
-                    link_event ev{link_event::kind::verdict, {}, {}, from_wire(v), outbox_.remove(v.scan_id())};
-                    if (!v.replayed() && v.hall_id() == facts.hall_id) outbox_.set_last_inside(v.inside());
-                    on_event_(ev);
+                    if (!v.replayed() && v.hall_id() == facts.hall_id) inside_now = v.inside();
+                    on_event_({link_event::kind::verdict, {}, {}, from_wire(v), std::move(entry)});
                 };
                 if (msg->has_verdict()) {
-                    on_verdict(msg->verdict());
+                    on_verdict(msg->verdict(), outbox_.remove(msg->verdict().scan_id()));
                     dirty_ = true;
                 } else if (msg->has_verdicts()) {
-                    for (const auto& v : msg->verdicts().verdicts()) on_verdict(v);
+                    const auto& all = msg->verdicts().verdicts();
+                    std::vector<std::string> ids;
+                    ids.reserve(static_cast<std::size_t>(all.size()));
+                    for (const auto& v : all) ids.push_back(v.scan_id());
+                    auto entries = outbox_.remove(ids);
+                    for (int i = 0; i < all.size(); ++i) {
+                        on_verdict(all[i], std::move(entries[static_cast<std::size_t>(i)]));
+                    }
                     dirty_ = true;
-                } else if (msg->has_error()) {
+                }
+                if (inside_now) outbox_.set_last_inside(*inside_now);
+                if (msg->has_error()) {
                     const auto& err = msg->error();
                     if (err.code() == wire::Error::BAD_SCAN && !err.scan_id().empty()) {
                         in_flight.erase(err.scan_id());

@@ -107,7 +107,8 @@ protected:
     int inside(const std::string& hall) {
         const auto r = http_get(server_.port(), "/api/occupancy", "viewer-token");
         if (r.status != 200) return -1;
-        for (const auto& h : json::parse(r.body).at("halls").as_array())
+        const auto body = json::parse(r.body);
+        for (const auto& h : body.at("halls").as_array())
             if (h.at("id") == hall.c_str()) return static_cast<int>(h.at("inside").as_int64());
         return -1;
     }
@@ -325,7 +326,12 @@ TEST_F(KioskTest, LinkDroppingMidReplayStillDeliversEveryScanExactlyOnce) {
     std::cout << "server killed with " << left << " of " << scans << " scans still in the outbox\n";
     server_.start();
     relay_.set_target(server_.port());
+    const auto restarted = std::chrono::steady_clock::now();
     EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 60s)) << outbox_backlog("side-both");
+    std::cout << fmt::format(
+        "replayed the rest ({} scans) after the restart in {} ms\n", left,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted).count()
+    );
     EXPECT_EQ(stored_scans(), scans);
     // 3000 scans alternate 40 entries and 40 exits; the last block (2960..2999) is entries.
     EXPECT_EQ(inside("side"), 40);
