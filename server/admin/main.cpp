@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
+#include "admin/badge_files.hpp"
 #include "admin/commands.hpp"
 #include "admin/export_command.hpp"
 #include "config/event_loader.hpp"
@@ -72,6 +74,22 @@ int main(int argc, char** argv) {
     issue_all->add_option("--data", data_dir, "Data directory of the event")->required();
     issue_all->add_option("--out", out_file, "Output CSV file")->required();
 
+    std::string badge_dir;
+    std::string badge_id;
+    std::string layout = "a6";
+    auto* badges_cmd = app.add_subcommand(
+        "badges",
+        "Write badge files for printing: <id>.png and <id>.svg (the QR of the signed token) per "
+        "attendee and one print-ready badges.pdf, into DIR (files mode 0600)."
+    );
+    badges_cmd->add_option("--config", config_file, "Event config file")->required();
+    badges_cmd->add_option("--data", data_dir, "Data directory of the event")->required();
+    badges_cmd->add_option("--out", badge_dir, "Output folder")->required();
+    badges_cmd->add_option("--id", badge_id, "Only this attendee");
+    badges_cmd->add_option("--layout", layout, "a6: one badge per A6 page; a4: four per A4 sheet")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"a6", "a4"}));
+
     std::size_t count = 400;
     std::uint64_t seed = 2023;
     auto* demo = app.add_subcommand(
@@ -115,6 +133,16 @@ int main(int argc, char** argv) {
             admit::admin::issue_badge(config_file, data_dir, attendee_id, reissue, std::cout);
         } else if (*issue_all) {
             admit::admin::issue_badges(config_file, data_dir, out_file, std::cout);
+        } else if (*badges_cmd) {
+            admit::admin::write_badge_files(
+                config_file,
+                data_dir,
+                badge_dir,
+                badge_id.empty() ? std::nullopt : std::optional<std::string>(badge_id),
+                layout == "a4" ? admit::badges::page_layout::a4_four_up
+                               : admit::badges::page_layout::a6_single,
+                std::cout
+            );
         } else if (*demo) {
             admit::admin::demo_roster(config_file, count, seed, std::cout);
         } else if (*hash) {
