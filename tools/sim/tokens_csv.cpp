@@ -1,0 +1,159 @@
+#include "sim/tokens_csv.hpp"
+
+#include <array>
+#include <cstddef>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace admit::sim {
+
+namespace {
+
+struct csv_row {
+    std::size_t line = 0;  // where the row starts, for messages
+    std::vector<std::string> fields;
+};
+
+// Splits RFC 4180 text into rows. Quoted fields may hold commas and newlines.
+std::vector<csv_row> split_csv(std::string_view text, const std::string& source_name) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    std::vector<csv_row> rows;
+    csv_row row{1, {}};
+    std::string field;
+    std::size_t line = 1;
+    bool in_quotes = false;
+    bool field_started = false;  // distinguishes an empty last line from an empty field
+    const auto end_row = [&] {
+        if (field_started || !row.fields.empty()) {
+            row.fields.push_back(std::move(field));
+            rows.push_back(std::move(row));
+        }
+        field.clear();
+        row = csv_row{line, {}};
+        field_started = false;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_quotes) {
+            if (c == '"') {
+                if (i + 1 < text.size() && text[i + 1] == '"') {
+                    field += '"';
+                    ++i;
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                if (c == '\n') ++line;
+                field += c;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"':
+                if (!field.empty()) {
+                    throw std::runtime_error(fmt::format(
+                        "{}:{}: a quote inside an unquoted field; quote the whole field and "
+                        "double the quotes inside it",
+                        source_name, line
+                    ));
+                }
+                in_quotes = true;
+                field_started = true;
+                break;
+            case ',':
+                row.fields.push_back(std::move(field));
+                field.clear();
+                field_started = true;
+                break;
+            case '\r':
+                break;  // CRLF and LF both end a row
+            case '\n':
+                ++line;
+                end_row();
+                break;
+            default:
+                field += c;
+                field_started = true;
+        }
+    }
+    if (in_quotes) {
+        throw std::runtime_error(fmt::format(
+            "{}:{}: a quoted field is never closed; add the closing quote", source_name, row.line
+        ));
+    }
+    end_row();
+    return rows;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(fmt::format(
+            "cannot read {}; write it with `admit issue-badges --config FILE --data DIR --out {}`",
+            file.string(), file.string()
+        ));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return std::move(text).str();
+}
+
+}  // namespace
+
+std::vector<badge_holder> parse_tokens_csv(std::string_view text, const std::string& source_name) {
+    const auto rows = split_csv(text, source_name);
+    if (rows.empty()) {
+        throw std::runtime_error(fmt::format("{}: the file is empty", source_name));
+    }
+    constexpr std::array<std::string_view, 4> wanted{"id", "name", "category", "token"};
+    std::array<std::optional<std::size_t>, 4> column{};
+    for (std::size_t i = 0; i < rows[0].fields.size(); ++i) {
+        for (std::size_t w = 0; w < wanted.size(); ++w) {
+            if (rows[0].fields[i] == wanted[w]) column[w] = i;
+        }
+    }
+    for (std::size_t w = 0; w < wanted.size(); ++w) {
+        if (!column[w]) {
+            throw std::runtime_error(fmt::format(
+                "{}:1: no \"{}\" column; the header must name id,name,category,token (as "
+                "written by `admit issue-badges`)",
+                source_name, wanted[w]
+            ));
+        }
+    }
+    std::vector<badge_holder> people;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+        const auto& fields = rows[r].fields;
+        const auto get = [&](std::size_t w) -> const std::string& {
+            const std::size_t c = *column[w];
+            if (c >= fields.size()) {
+                throw std::runtime_error(fmt::format(
+                    "{}:{}: {} fields, but the \"{}\" column is field {}", source_name,
+                    rows[r].line, fields.size(), wanted[w], c + 1
+                ));
+            }
+            return fields[c];
+        };
+        badge_holder person{get(0), get(1), get(2), get(3)};
+        if (person.token.empty()) {
+            throw std::runtime_error(fmt::format(
+                "{}:{}: attendee \"{}\" has no token", source_name, rows[r].line, person.id
+            ));
+        }
+        people.push_back(std::move(person));
+    }
+    if (people.empty()) {
+        throw std::runtime_error(fmt::format("{}: a header but no attendees", source_name));
+    }
+    return people;
+}
+
+std::vector<badge_holder> read_tokens_csv(const std::filesystem::path& file) {
+    return parse_tokens_csv(read_file(file), file.string());
+}
+
+}  // namespace admit::sim
