@@ -197,6 +197,30 @@ TEST_F(KioskTest, TheSameBadgeHeldUpTwiceCountsOnce) {
     EXPECT_TRUE(eventually([&] { return stored_scans() == 2; }));
 }
 
+TEST_F(KioskTest, ReadsItsSettingsFromAKioskTomlAndABothStationNeedsADirection) {
+    const auto toml = state_.path() / "kiosk.toml";
+    std::ofstream(toml) << fmt::format(
+        "server = \"127.0.0.1:{}\"\nstation = \"main-out\"\ntoken = \"main-out-token\"\nstate = \"{}\"\n",
+        relay_.port(), (state_.path() / "from-toml").string()
+    );
+    kiosk_ = std::make_unique<kiosk_process>(std::vector<std::string>{"--config", toml.string(), "--keyboard", "--json"});
+    auto& k = *kiosk_;
+    const auto ready = k.wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
+    ASSERT_FALSE(ready.empty()) << k.transcript();
+    EXPECT_EQ(ready.at("direction"), "exit");  // from the station's role
+    k.send_line(server_.badge("d-001"));
+    const auto s = k.next_scan();
+    ASSERT_FALSE(s.empty()) << k.transcript();
+    EXPECT_EQ(s.at("reason"), "not_inside");
+    EXPECT_EQ(s.at("source"), "server");
+    EXPECT_TRUE(std::filesystem::exists(state_.path() / "from-toml" / "outbox.db"));
+    k.close_stdin();
+    EXPECT_EQ(k.wait_exit(15s), 0);
+
+    kiosk_process both(args("side-both", {"--keyboard"}));
+    EXPECT_EQ(both.wait_exit(15s), 2) << "a both-station without --direction must not start";
+}
+
 TEST_F(KioskTest, AFolderOfBadgeImagesGivesTheExpectedVerdicts) {
     const auto dir = state_.path() / "pictures";
     std::filesystem::create_directories(dir);
