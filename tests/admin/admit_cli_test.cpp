@@ -12,7 +12,7 @@
 
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
-#include "config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "core/badge.hpp"
 #include "store/scan_store.hpp"
 
@@ -72,7 +72,7 @@ protected:
         return it == people.end() ? nullptr : &*it;
     }
 
-    test::config_temp_dir dir_;
+    test::temp_dir dir_;
 };
 
 const std::string good_roster =

@@ -72,8 +72,10 @@ protected:
                "del-0001,김민준,delegate,Seoul Metropolitan Government,Seoul,Republic of Korea,\n"
                "press-001,\"Lee, Seo-yeon\",press,Yonhap News Agency,Seoul,Republic of Korea,\n"
                "del-0002,Batbayar Ganbold,delegate,City of Ulaanbaatar,Ulaanbaatar,Mongolia,\n";
-        const auto r = admit({"import-roster", "--config", seoul_config, "--data", data().string(),
-                              (dir_ / "roster.csv").string()});
+        const auto r = admit(
+            {"import-roster", "--config", seoul_config, "--data", data().string(),
+             (dir_ / "roster.csv").string()}
+        );
         ASSERT_EQ(r.code, 0) << r.out;
     }
 
@@ -84,8 +86,10 @@ protected:
 };
 
 TEST_F(admit_badges_command, writes_png_svg_and_pdf_and_the_png_reads_back_to_the_signed_token) {
-    const auto r = admit({"badges", "--config", seoul_config, "--data", data().string(), "--out",
-                          out().string(), "--layout", "a4"});
+    const auto r = admit(
+        {"badges", "--config", seoul_config, "--data", data().string(), "--out", out().string(),
+         "--layout", "a4"}
+    );
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("wrote 3 badge(s)"), std::string::npos) << r.out;
     for (const auto* id : {"del-0001", "del-0002", "press-001"}) {
@@ -101,7 +105,8 @@ TEST_F(admit_badges_command, writes_png_svg_and_pdf_and_the_png_reads_back_to_th
     EXPECT_EQ(st.st_mode & 0777U, 0600U) << "badge tokens admit people: owner only";
 
     // What a camera reads off the PNG is a genuine token for that person.
-    const auto scanned = run("zbarimg --quiet --raw " + quote((out() / "press-001.png").string()), false);
+    const auto scanned =
+        run("zbarimg --quiet --raw " + quote((out() / "press-001.png").string()), false);
     ASSERT_EQ(scanned.code, 0) << scanned.out;
     std::string token = scanned.out;
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
@@ -113,20 +118,26 @@ TEST_F(admit_badges_command, writes_png_svg_and_pdf_and_the_png_reads_back_to_th
 }
 
 TEST_F(admit_badges_command, one_attendee_with_id_and_an_unknown_id_is_refused) {
-    auto r = admit({"badges", "--config", seoul_config, "--data", data().string(), "--out",
-                    out().string(), "--id", "del-0002"});
+    auto r = admit(
+        {"badges", "--config", seoul_config, "--data", data().string(), "--out", out().string(),
+         "--id", "del-0002"}
+    );
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_TRUE(fs::exists(out() / "del-0002.png"));
     EXPECT_FALSE(fs::exists(out() / "del-0001.png"));
     EXPECT_TRUE(fs::exists(out() / "badges.pdf"));
 
-    r = admit({"badges", "--config", seoul_config, "--data", data().string(), "--out",
-               out().string(), "--id", "nobody"});
+    r = admit(
+        {"badges", "--config", seoul_config, "--data", data().string(), "--out", out().string(),
+         "--id", "nobody"}
+    );
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("no attendee \"nobody\""), std::string::npos) << r.out;
 
-    r = admit({"badges", "--config", seoul_config, "--data", data().string(), "--out",
-               out().string(), "--layout", "letter"});
+    r = admit(
+        {"badges", "--config", seoul_config, "--data", data().string(), "--out", out().string(),
+         "--layout", "letter"}
+    );
     EXPECT_EQ(r.code, 2) << r.out;
 }
 

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <string>
 
-#include "config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::config {
 namespace {
@@ -308,7 +308,7 @@ TEST(event_loader, missing_file_is_a_config_error_naming_it) {
 }
 
 TEST(event_loader, load_config_names_the_file_in_messages) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     std::string text{base};
     text.replace(text.find("capacity = 100"), 14, "capacity = -5");
     const auto file = dir.write("seoul.toml", text);

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::config {
 namespace {
@@ -33,7 +33,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(key_files, written_keys_read_back_and_sign_verifiable_badges) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     const auto keys = core::badge_keys::generate();
     write_badge_keys(dir.path() / "data", keys, false);
 
@@ -48,7 +48,7 @@ TEST(key_files, written_keys_read_back_and_sign_verifiable_badges) {
 }
 
 TEST(key_files, secret_key_is_private_and_directory_closed) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     const mode_t old = ::umask(0);  // the most permissive umask must not leak the key
     write_badge_keys(dir.path(), core::badge_keys::generate(), false);
     ::umask(old);
@@ -62,7 +62,7 @@ TEST(key_files, secret_key_is_private_and_directory_closed) {
 }
 
 TEST(key_files, existing_keys_are_kept_unless_overwrite) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     const auto first = core::badge_keys::generate();
     write_badge_keys(dir.path(), first, false);
     const auto second = core::badge_keys::generate();
@@ -78,7 +78,7 @@ TEST(key_files, existing_keys_are_kept_unless_overwrite) {
 }
 
 TEST(key_files, missing_keys_say_to_run_keygen) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     const std::string message = error_of([&] { read_public_key(dir.path()); });
     EXPECT_NE(message.find((dir.path() / "keys" / "badge.pub").string()), std::string::npos);
     EXPECT_NE(message.find("admit keygen --data " + dir.path().string()), std::string::npos)
@@ -86,7 +86,7 @@ TEST(key_files, missing_keys_say_to_run_keygen) {
 }
 
 TEST(key_files, garbage_key_file_is_refused) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     write_badge_keys(dir.path(), core::badge_keys::generate(), false);
     dir.write("keys/badge.pub", "not a key\n");
     const std::string message = error_of([&] { read_public_key(dir.path()); });
@@ -94,7 +94,7 @@ TEST(key_files, garbage_key_file_is_refused) {
 }
 
 TEST(key_files, mismatched_pair_is_refused) {
-    test::config_temp_dir dir;
+    test::temp_dir dir;
     write_badge_keys(dir.path(), core::badge_keys::generate(), false);
     const auto other = core::badge_keys::generate();
     dir.write("keys/badge.pub", core::key_to_text(other.pub) + "\n");

@@ -9,7 +9,7 @@
 
 #include "store/scan_store.hpp"
 #include "store/schema.hpp"
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::store {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "store/scan_store.hpp"
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::store {
 namespace {

@@ -18,17 +18,6 @@
 
 namespace admit::test {
 
-temp_dir::temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "admit-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 std::filesystem::path program(const std::string& name) {
     return std::filesystem::path(ADMIT_BINARY_DIR) / "bin" / name;
 }

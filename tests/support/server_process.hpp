@@ -13,19 +13,9 @@
 
 #include "core/badge.hpp"
 #include "core/roster.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::test {
-
-// A temporary directory removed at the end of the test.
-class temp_dir {
-public:
-    temp_dir();
-    ~temp_dir();
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // A small event open right now: two halls at one site, entrance/exit/both stations.
 //   hall "main" (capacity 3): station "main-in" (entrance), "main-out" (exit)

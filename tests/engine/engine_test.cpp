@@ -1,0 +1,251 @@
+// The engine: group commit, replays, rebuild on restart, the scheduled
+// clear-out, and a failed commit that must leave occupancy as it was.
+// Real SQLite files; only the clock is fake.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "core/seoul_event.hpp"
+#include "engine/engine.hpp"
+#include "support/temp_dir.hpp"
+#include "support/server_process.hpp"
+
+#include <fmt/format.h>
+
+namespace admit::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using core::testing::badge_of;
+using core::testing::kst;
+
+class fake_clock {
+public:
+    explicit fake_clock(core::time_point t) : ms_(t.time_since_epoch().count()) {}
+    core::time_point now() const { return core::time_point{std::chrono::milliseconds{ms_.load()}}; }
+    void set(core::time_point t) { ms_ = t.time_since_epoch().count(); }
+
+private:
+    std::atomic<std::int64_t> ms_;
+};
+
+class EngineTest : public ::testing::Test {
+protected:
+    EngineTest() : event_(core::testing::seoul_event()), clock_(kst(25, 17, 0)) {
+        auto store = store::open_sqlite_store(dir_.path());
+        const auto roster = core::testing::seoul_roster();
+        std::vector<core::attendee> people;
+        for (const auto& [id, a] : roster.all()) people.push_back(a);
+        store->upsert_attendees(people);
+    }
+
+    std::unique_ptr<engine> make_engine() {
+        auto e = std::make_unique<engine>(event_, store::open_sqlite_store(dir_.path()),
+                                          core::testing::event_keys().pub, [this] { return clock_.now(); },
+                                          engine_options{4096, 10ms});
+        e->start();
+        return e;
+    }
+
+    core::scan badge_scan(const std::string& id, const std::string& station, const std::string& who,
+                          core::direction dir = core::direction::entry) {
+        core::scan s;
+        s.scan_id = id;
+        s.station_id = station;
+        s.payload = badge_of(who);
+        s.dir = dir;
+        s.server_time = s.device_time = clock_.now();
+        return s;
+    }
+
+    static std::vector<scan_outcome> submit_and_wait(engine& e, std::vector<core::scan> scans) {
+        std::promise<std::vector<scan_outcome>> done;
+        auto result = done.get_future();
+        e.submit(std::move(scans), [&done](std::vector<scan_outcome> o) { done.set_value(std::move(o)); });
+        EXPECT_EQ(result.wait_for(10s), std::future_status::ready);
+        return result.get();
+    }
+
+    static int inside(const engine& e, std::string_view hall) {
+        for (const auto& h : e.occupancy().halls)
+            if (h.hall_id == hall) return h.inside;
+        return -1;
+    }
+
+    test::temp_dir dir_;
+    core::event_config event_;
+    fake_clock clock_;
+};
+
+// Someone with a category the ceremony admits, from the Seoul test roster.
+std::string first_of(const core::roster& r, const std::string& category) {
+    std::string id;
+    for (const auto& [k, a] : r.all())
+        if (a.category == category && (id.empty() || k < id)) id = k;
+    return id;
+}
+
+TEST_F(EngineTest, VerdictsComeBackStoredInSubmissionOrder) {
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    const auto out = submit_and_wait(*e, {badge_scan("a", "ddp-art2-in", who), badge_scan("b", "ddp-art2-in", "nobody")});
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].record.scan_id, "a");
+    EXPECT_TRUE(out[0].stored);
+    EXPECT_TRUE(out[0].record.result.admitted) << out[0].record.result.explanation;
+    EXPECT_GT(out[0].record.seq, 0);
+    EXPECT_EQ(out[0].inside, 1);
+    EXPECT_EQ(out[0].capacity, 700);
+    EXPECT_FALSE(out[1].record.result.admitted);
+    EXPECT_EQ(out[1].record.seq, out[0].record.seq + 1);
+}
+
+TEST_F(EngineTest, ConcurrentSubmittersGetEveryScanExactlyOnce) {
+    auto e = make_engine();
+    const auto roster = core::testing::seoul_roster();
+    std::vector<std::string> people;
+    for (const auto& [id, a] : roster.all()) people.push_back(id);
+    std::atomic<int> answered{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                const auto out = submit_and_wait(
+                    *e, {badge_scan(fmt::format("t{}-{}", t, i), "ch-multi-side", people[static_cast<std::size_t>(i) % people.size()],
+                                    i % 2 ? core::direction::exit : core::direction::entry)});
+                if (out.size() == 1 && out[0].stored) ++answered;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(answered.load(), 200);
+    e->stop();
+    auto log = store::open_sqlite_store(dir_.path(), store::open_mode::read_only);
+    EXPECT_EQ(log->scan_count(), 200);
+}
+
+TEST_F(EngineTest, ReplayedScanIdChangesNothing) {
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    const auto first = submit_and_wait(*e, {badge_scan("same", "ddp-art2-in", who)});
+    const auto again = submit_and_wait(*e, {badge_scan("same", "ddp-art2-in", who), badge_scan("same", "ddp-art2-in", who)});
+    ASSERT_EQ(again.size(), 2u);
+    for (const auto& o : again) {
+        EXPECT_TRUE(o.replayed);
+        EXPECT_EQ(o.record.seq, first[0].record.seq);
+        EXPECT_EQ(o.record.result, first[0].record.result);
+    }
+    EXPECT_EQ(inside(*e, core::testing::ddp_art2), 1);
+}
+
+TEST_F(EngineTest, RestartRebuildsOccupancyFromTheLog) {
+    clock_.set(kst(26, 15, 0));  // WeGO General Assembly under way
+    const auto roster = core::testing::seoul_roster();
+    {
+        auto e = make_engine();
+        int n = 0;
+        for (const auto& [id, a] : roster.all())
+            submit_and_wait(*e, {badge_scan(fmt::format("r{}", n++), "ch-multi-side", id)});
+        EXPECT_GT(inside(*e, core::testing::wego_hall), 0);
+        const auto before = e->occupancy();
+        e->stop();
+        auto again = make_engine();
+        const auto after = again->occupancy();
+        for (std::size_t i = 0; i < before.halls.size(); ++i) {
+            EXPECT_EQ(after.halls[i].inside, before.halls[i].inside) << after.halls[i].hall_id;
+            EXPECT_EQ(after.halls[i].refused, before.halls[i].refused) << after.halls[i].hall_id;
+        }
+        EXPECT_EQ(after.last_seq, before.last_seq);
+    }
+}
+
+TEST_F(EngineTest, ScheduledClearOutEmptiesTheHallAtItsTime) {
+    clock_.set(kst(26, 15, 0));  // WeGO General Assembly under way; clear-out at 23:00
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    ASSERT_TRUE(submit_and_wait(*e, {badge_scan("in", "ch-multi-in", who)})[0].record.result.admitted);
+    EXPECT_EQ(inside(*e, core::testing::wego_hall), 1);
+    clock_.set(kst(26, 22, 59));
+    std::this_thread::sleep_for(50ms);  // several ticks: nothing is due yet
+    EXPECT_EQ(inside(*e, core::testing::wego_hall), 1);
+    clock_.set(kst(26, 23, 0) + 1s);
+    EXPECT_TRUE(test::eventually([&] { return inside(*e, core::testing::wego_hall) == 0; }));
+    e->stop();
+    auto log = store::open_sqlite_store(dir_.path(), store::open_mode::read_only);
+    std::vector<core::scan_record> clears;
+    log->for_each_scan([&](const core::scan_record& r) {
+        if (r.kind == core::scan_kind::clear) clears.push_back(r);
+    });
+    ASSERT_EQ(clears.size(), 1u);
+    EXPECT_EQ(clears[0].attendee_id, who);
+    EXPECT_EQ(clears[0].server_time, kst(26, 23, 0));
+}
+
+// Makes this process unable to grow any file past `bytes`, as a full disk would.
+class file_size_limit {
+public:
+    explicit file_size_limit(rlim_t bytes) {
+        getrlimit(RLIMIT_FSIZE, &saved_);
+        old_ = signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails with EFBIG
+        rlimit limit = saved_;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~file_size_limit() {
+        setrlimit(RLIMIT_FSIZE, &saved_);
+        signal(SIGXFSZ, old_);
+    }
+
+private:
+    rlimit saved_{};
+    sighandler_t old_{};
+};
+
+TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
+    clock_.set(kst(26, 15, 0));
+    auto e = make_engine();
+    const auto roster = core::testing::seoul_roster();
+    const auto who = first_of(roster, "delegate");
+    ASSERT_TRUE(submit_and_wait(*e, {badge_scan("ok-1", "ch-multi-in", who)})[0].stored);
+    const auto wal = dir_.path() / "admit.db-wal";
+    std::vector<core::scan> many;
+    for (const auto& [id, a] : roster.all()) {
+        auto s = badge_scan("full-" + id, "ch-multi-side", id);
+        s.payload += std::string(200, ' ');  // still refused or admitted, but makes the batch big
+        many.push_back(s);
+    }
+    for (int i = 0; i < 200; ++i) {
+        auto s = badge_scan(fmt::format("pad-{}", i), "ch-multi-side", "nobody");
+        s.payload = std::string(900, 'x');
+        many.push_back(s);
+    }
+    std::vector<scan_outcome> out;
+    {
+        file_size_limit full(std::filesystem::file_size(wal));
+        out = submit_and_wait(*e, many);
+    }
+    ASSERT_EQ(out.size(), many.size());
+    for (const auto& o : out) EXPECT_FALSE(o.stored) << o.record.scan_id;
+    EXPECT_FALSE(out[0].store_error.empty());
+    EXPECT_TRUE(e->storage_failing());
+    EXPECT_EQ(inside(*e, core::testing::wego_hall), 1) << "a failed commit must not move anyone";
+    // Space is back: the kiosk resends and this time it is stored.
+    out = submit_and_wait(*e, many);
+    for (const auto& o : out) EXPECT_TRUE(o.stored) << o.record.scan_id;
+    EXPECT_FALSE(e->storage_failing());
+}
+
+TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {
+    // 23:00 KST is 14:00 UTC.
+    EXPECT_EQ(next_local_time(kst(26, 15, 0), 23h, 9h), kst(26, 23, 0));
+    EXPECT_EQ(next_local_time(kst(26, 23, 0), 23h, 9h), kst(27, 23, 0));
+    EXPECT_EQ(next_local_time(kst(26, 23, 30), 23h, 9h), kst(27, 23, 0));
+}
+
+}  // namespace
+}  // namespace admit::engine
