@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -16,7 +17,11 @@ namespace {
 constexpr std::size_t chunk = 64 * 1024;
 
 void append_quoted(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    // A plain loop: find_first_of calls memchr once per character.
+    const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
+        return c == ',' || c == '"' || c == '\r' || c == '\n';
+    });
+    if (plain) {
         out.append(v);
         return;
     }

@@ -123,22 +123,22 @@ void draw_figures(cairo_t* cr, double y, const day_summary& day) {
 
 double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono::minutes offset) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-    y += draw_text(cr, margin, y, "Sessions", 12, true) + 4;
+    y += draw_text(cr, margin, y, "Sessions (attended of registered, attendance rate)", 12, true) + 4;
     if (day.sessions.empty()) {
         return y + draw_text(cr, margin, y, "No session on this day.", 9) + 6;
     }
     const double w = page_w - 2 * margin;
     for (const auto& s : day.sessions) {
-        draw_text(cr, margin, y, s.name, 9, false, w * 0.50);
-        draw_text(cr, margin + w * 0.51, y, s.hall, 9, false, w * 0.22);
+        draw_text(cr, margin, y, s.name, 9, false, w * 0.45);
+        draw_text(cr, margin + w * 0.46, y, s.hall, 9, false, w * 0.20);
         draw_text(
-            cr, margin + w * 0.74, y,
+            cr, margin + w * 0.67, y,
             fmt::format("{}–{}", clock_text(s.start, offset), clock_text(s.end, offset)), 9
         );
         const double h = draw_text(
-            cr, margin + w * 0.86, y,
-            fmt::format("{}/{}  {}", s.attended, s.registered, percent(s.attended_registered, s.registered)),
-            9, true, w * 0.14, PANGO_ALIGN_RIGHT
+            cr, margin + w * 0.78, y,
+            fmt::format("{} of {}  {}", s.attended, s.registered, percent(s.attended_registered, s.registered)),
+            9, true, w * 0.22, PANGO_ALIGN_RIGHT
         );
         y += h + 2;
     }
@@ -186,8 +186,14 @@ void draw_curves(cairo_t* cr, double top, double bottom, const day_summary& day,
         draw_text(cr, left + 8, top + 8, "No movements recorded on this day.", 9);
         return;
     }
-    // Y grid: about five lines at a round step.
-    const int step = std::max(1, (most + 4) / 5);
+    // Y grid: about five lines at a round step (1, 2 or 5 times a power of ten).
+    int step = 1;
+    for (int magnitude = 1; step * 5 < most; magnitude *= 10) {
+        for (const int m : {1, 2, 5, 10}) {
+            step = m * magnitude;
+            if (step * 5 >= most) break;
+        }
+    }
     const int y_max = ((most + step - 1) / step) * step;
     auto y_of = [&](int n) { return base - (base - top) * n / static_cast<double>(y_max); };
     const auto span = static_cast<double>((last - first).count());
