@@ -96,8 +96,10 @@ test('the help desk finds a Hangul name, checks the person in, and the dashboard
     await desk.fill('[data-testid="desk-reason"]', 'checked in the wrong person');
     await desk.click(`[data-testid="annul-${manual.scan_id}"]`);
     await waitFor('outside again', async () => /not inside/.test(await text(desk, 'person-where')), 5000);
-    await waitFor('the dashboard count back', async () =>
-        Number(await text(dash, `hall-${HALL}-inside`)) === hallBefore.inside, 2000);
+    const afterAnnul = (await srv.occupancy()).halls.find((h) => h.id === HALL).inside;
+    assert.equal(afterAnnul, hallBefore.inside, 'GET /api/occupancy no longer counts the annulled check-in');
+    await waitFor(`the dashboard count back to ${afterAnnul}: a /ws/live frame after POST /api/scans/${manual.scan_id}/annul`,
+        async () => Number(await text(dash, `hall-${HALL}-inside`)) === afterAnnul, 2000);
 
     // Reissue: a new badge version and its PDF link.
     const version = Number(await text(desk, 'person-badge'));

@@ -122,8 +122,10 @@ export function parseCsv(text) {
 export class admit_server {
     // capacities: {hall id: capacity} overrides deploy/seoul-2023.toml (a copy
     // in the data directory is used then), to fill a hall with a small roster.
-    constructor({ capacities } = {}) {
+    // serverArgs: more admit-server options (e.g. ['--clock-speed', '60']).
+    constructor({ capacities, serverArgs = [] } = {}) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'admit-browser-'));
+        this.serverArgs = serverArgs;
         this.config = CONFIG;
         if (capacities) {
             let toml = fs.readFileSync(CONFIG, 'utf8');
@@ -175,7 +177,7 @@ export class admit_server {
             '--config', this.config, '--data', d, '--listen', '127.0.0.1', '--port', String(port), '--port-file', portFile,
             '--web', path.join(SOURCE_DIR, 'web'),
             // The rehearsal clock: the award ceremony's check-in is open.
-            '--clock-start', '2023-09-25T17:00:00+09:00',
+            '--clock-start', '2023-09-25T17:00:00+09:00', ...this.serverArgs,
         ], { stdio: ['ignore', 'pipe', 'pipe'] });
         const keep = (b) => { this.log = (this.log + b.toString()).slice(-20000); };
         this.proc.stdout.on('data', keep);

@@ -71,6 +71,9 @@ async function load() {
         state.event = await call(state.token, 'GET', '/api/event');
     } catch (e) {
         if (e.status === 401 || e.status === 403) return showGate(e.status === 401 && state.token ? t('token.bad') : '');
+        // The server is not reachable yet: say so and keep trying.
+        if (!conn.down_since) conn.down_since = new Date();
+        conn.attempt += 1;
         setBanner(true);
         setTimeout(load, 3000);
         return;
@@ -393,7 +396,7 @@ function makeChart(h) {
         ],
         series: [
             {},
-            { label: t('hall.inside'), stroke: '#4cc9f0', width: 2, fill: 'rgba(76,201,240,0.15)' },
+            { label: t('hall.inside'), stroke: '#4cc9f0', width: 2, fill: 'rgba(76,201,240,0.15)', points: { show: false } },
             { label: t('hall.capacity'), stroke: '#e63946', width: 1, dash: [6, 4], points: { show: false } },
             { label: '85%', stroke: '#f4a261', width: 1, dash: [2, 4], points: { show: false } },
         ],
