@@ -31,6 +31,7 @@ struct options {
     std::string port_file;
     std::string log_level = "info";
     std::string clock_start;
+    std::size_t max_group = 4096;
     double clock_speed = 1.0;
 };
 
@@ -67,7 +68,8 @@ int serve(const options& opt) {
 
     const auto key = admit::config::read_public_key(s.data_dir);
     auto store = admit::store::open_sqlite_store(s.data_dir);
-    admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); });
+    admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); },
+                                  admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});
     admit::net::metrics stats(config.event);
     admit::net::live_state live(config, engine);
     engine.set_observer([&stats, &live](const auto& outcomes) {
@@ -132,6 +134,9 @@ int main(int argc, char** argv) {
                    "rehearsal: pretend the time is this (e.g. 2023-09-25T17:00:00+09:00)");
     app.add_option("--clock-speed", opt.clock_speed, "rehearsal: the pretend clock runs this many times real time")
         ->check(CLI::Range(0.1, 1000.0));
+    app.add_option("--max-group", opt.max_group,
+                   "most scans committed in one transaction (1 = a commit per scan, for benchmarks)")
+        ->check(CLI::Range(1, 100000));
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);
