@@ -266,6 +266,8 @@ export async function launchBrowser(pw) {
         headless: true,
         viewport: { width: 1600, height: 1000 },
         locale: 'en-GB',
+        // No bar transitions or pulsing banners half-way through a screenshot.
+        reducedMotion: 'reduce',
         timeout: 30000,
         args: [
             '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

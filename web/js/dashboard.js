@@ -461,7 +461,8 @@ function renderStations() {
     }
     body.replaceChildren(...rows.map((s) => {
         const status = s.online ? 'online' : 'offline';
-        const skewBad = Math.abs(s.clock_skew_ms || 0) >= 5000;
+        const seen = Boolean(s.last_seen);
+        const skewBad = seen && Math.abs(s.clock_skew_ms || 0) >= 5000;
         return el('tr', { class: `station ${status}`, 'data-testid': `station-${s.id}` },
             el('td', { class: 'mono', text: s.id }),
             el('td', { text: hallName(s.hall) }),
@@ -469,9 +470,10 @@ function renderStations() {
             el('td', {}, el('span', { class: `status-chip ${status}`, 'data-testid': `station-${s.id}-status`,
                 'data-status': status, text: t(`stations.${status}`) })),
             el('td', { class: 'mono', text: s.last_seen ? eventClock(s.last_seen) : t('stations.never') }),
-            el('td', { class: 'num', text: s.scans_per_minute ?? t('common.dash') }),
-            el('td', { class: `num${s.backlog > 0 ? ' warn-text' : ''}`, text: s.backlog ?? t('common.dash') }),
-            el('td', { class: `num mono${skewBad ? ' warn-text' : ''}`, text: fmtSkew(s.clock_skew_ms) }));
+            // A station never seen has no rate, backlog or clock to report.
+            el('td', { class: 'num', text: seen ? (s.scans_per_minute ?? t('common.dash')) : t('common.dash') }),
+            el('td', { class: `num${s.backlog > 0 ? ' warn-text' : ''}`, text: seen ? (s.backlog ?? t('common.dash')) : t('common.dash') }),
+            el('td', { class: `num mono${skewBad ? ' warn-text' : ''}`, text: seen ? fmtSkew(s.clock_skew_ms) : t('common.dash') }));
     }));
 }
 
