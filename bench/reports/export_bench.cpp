@@ -41,10 +41,11 @@ long peak_rss_kib() {
 }
 
 std::vector<admit::core::attendee> make_roster(std::size_t count) {
-    static constexpr std::string_view categories[] = {"delegate", "delegate", "delegate", "guest",
-                                                      "guest", "press", "speaker", "vip", "staff"};
-    static constexpr std::string_view cities[] = {"Seoul", "Busan", "Lisbon", "Yokohama", "Ulaanbaatar",
-                                                  "Bogotá", "Jakarta", "Kazan", "Rome", "Chengdu"};
+    static constexpr std::string_view categories[] = {
+        "delegate", "delegate", "delegate", "guest", "guest", "press", "speaker", "vip", "staff"};
+    static constexpr std::string_view cities[] = {"Seoul",       "Busan",  "Lisbon",  "Yokohama",
+                                                  "Ulaanbaatar", "Bogotá", "Jakarta", "Kazan",
+                                                  "Rome",        "Chengdu"};
     std::vector<admit::core::attendee> people(count);
     for (std::size_t i = 0; i < count; ++i) {
         auto& a = people[i];
@@ -72,7 +73,8 @@ void generate(
     const auto day1 = sys_days{year{2023} / September / 25} + hours{16 - 9};
     const auto day2 = sys_days{year{2023} / September / 26} + hours{9 - 9};
     const std::vector<std::string> day1_halls{"ddp-art-hall-2"};
-    const std::vector<std::string> day2_halls{"city-hall-main-conference", "city-hall-multipurpose"};
+    const std::vector<std::string> day2_halls{
+        "city-hall-main-conference", "city-hall-multipurpose"};
     auto station_of = [&](const std::string& hall, direction d) {
         for (const auto& s : event.stations) {
             if (s.hall_id != hall) continue;
@@ -89,9 +91,13 @@ void generate(
         store.begin_batch();
         for (int i = 0; i < 10'000 && done < scans; ++i, ++done) {
             const bool first_day = done < half;
-            const auto at = first_day
-                ? time_point_cast<milliseconds>(day1 + duration<double>(span1 * static_cast<double>(done)))
-                : time_point_cast<milliseconds>(day2 + duration<double>(span2 * static_cast<double>(done - half)));
+            const auto at =
+                first_day ? time_point_cast<milliseconds>(
+                                day1 + duration<double>(span1 * static_cast<double>(done))
+                            )
+                          : time_point_cast<milliseconds>(
+                                day2 + duration<double>(span2 * static_cast<double>(done - half))
+                            );
             if (done == half) {
                 // The 23:00 clear-out, as the server writes it: one exit per person inside.
                 const auto at_clear = time_point_cast<milliseconds>(day1 + hours{7});
@@ -126,9 +132,11 @@ void generate(
             if (roll < 6) {
                 r.dir = direction::entry;
                 r.hall_id = hall;
-                r.result = {false, roll < 3 ? admit::core::reason::category_not_allowed
-                                            : admit::core::reason::already_inside,
-                            false, "Refused."};
+                r.result = {
+                    false,
+                    roll < 3 ? admit::core::reason::category_not_allowed
+                             : admit::core::reason::already_inside,
+                    false, "Refused."};
             } else if (inside.empty() || roll < 40) {
                 r.dir = direction::entry;
                 r.hall_id = hall;
@@ -145,8 +153,8 @@ void generate(
                 // An offline kiosk's replay, now and then seen differently by the server.
                 r.offline = true;
                 r.device_time = at - minutes{3};
-                r.shown = admit::core::verdict{!r.result.admitted || roll % 2 == 0, admit::core::reason::ok,
-                                               false, ""};
+                r.shown = admit::core::verdict{
+                    !r.result.admitted || roll % 2 == 0, admit::core::reason::ok, false, ""};
             }
             if (r.moved) where.apply(*r.moved);
             store.append(r);
@@ -166,13 +174,23 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-        if (arg == "--scans") scans = std::stoll(value());
-        else if (arg == "--people") people_count = std::stoul(value());
-        else if (arg == "--dir") dir = value();
-        else if (arg == "--keep") keep = true;
-        else if (arg == "--formats") formats = value();
+        if (arg == "--scans")
+            scans = std::stoll(value());
+        else if (arg == "--people")
+            people_count = std::stoul(value());
+        else if (arg == "--dir")
+            dir = value();
+        else if (arg == "--keep")
+            keep = true;
+        else if (arg == "--formats")
+            formats = value();
         else {
-            std::fprintf(stderr, "usage: %s [--scans N] [--people N] [--dir DIR] [--keep] [--formats csv,xlsx,pdf]\n", argv[0]);
+            std::fprintf(
+                stderr,
+                "usage: %s [--scans N] [--people N] [--dir DIR] [--keep] [--formats "
+                "csv,xlsx,pdf]\n",
+                argv[0]
+            );
             return 2;
         }
     }
@@ -202,15 +220,23 @@ int main(int argc, char** argv) {
     std::uintmax_t bytes = 0;
     for (const auto& f : result.files) bytes += fs::file_size(f);
 
-    std::printf("generated %lld scans in %.1f s (peak RSS %ld MiB)\n",
-                static_cast<long long>(reader->scan_count()), generated.count(), rss_before / 1024);
-    std::printf("exported  %lld scans (%s) in %.2f s: %.0f scans/s, %zu files, %.1f MiB written\n",
-                static_cast<long long>(result.scans), formats.c_str(), exported.count(),
-                static_cast<double>(result.scans) / exported.count(), result.files.size(),
-                static_cast<double>(bytes) / (1024.0 * 1024.0));
-    std::printf("peak RSS after export: %ld MiB (before export: %ld MiB)\n", peak_rss_kib() / 1024,
-                rss_before / 1024);
-    if (!keep) fs::remove_all(dir);
-    else std::printf("kept %s\n", dir.c_str());
+    std::printf(
+        "generated %lld scans in %.1f s (peak RSS %ld MiB)\n",
+        static_cast<long long>(reader->scan_count()), generated.count(), rss_before / 1024
+    );
+    std::printf(
+        "exported  %lld scans (%s) in %.2f s: %.0f scans/s, %zu files, %.1f MiB written\n",
+        static_cast<long long>(result.scans), formats.c_str(), exported.count(),
+        static_cast<double>(result.scans) / exported.count(), result.files.size(),
+        static_cast<double>(bytes) / (1024.0 * 1024.0)
+    );
+    std::printf(
+        "peak RSS after export: %ld MiB (before export: %ld MiB)\n", peak_rss_kib() / 1024,
+        rss_before / 1024
+    );
+    if (!keep)
+        fs::remove_all(dir);
+    else
+        std::printf("kept %s\n", dir.c_str());
     return 0;
 }

@@ -110,7 +110,8 @@ void csv_writer::close() {
         flush(s, files_[i]);
         if (std::fclose(s.file.release()) != 0) {
             throw std::runtime_error(fmt::format(
-                "cannot write {}: {}; check the free space", files_[i].string(), std::strerror(errno)
+                "cannot write {}: {}; check the free space", files_[i].string(),
+                std::strerror(errno)
             ));
         }
     }

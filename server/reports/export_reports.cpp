@@ -17,9 +17,7 @@ namespace admit::reports {
 namespace fs = std::filesystem;
 
 export_result export_reports(
-    store::scan_store& store,
-    const core::event_config& event,
-    const export_options& opt
+    store::scan_store& store, const core::event_config& event, const export_options& opt
 ) {
     std::error_code ec;
     fs::create_directories(opt.out_dir, ec);
@@ -36,7 +34,8 @@ export_result export_reports(
         const auto dir = opt.out_dir / "csv";
         fs::create_directories(dir, ec);
         if (ec) {
-            throw std::runtime_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+            throw std::runtime_error(fmt::format("cannot create {}: {}", dir.string(), ec.message())
+            );
         }
         csv.emplace(dir, builder.tables(), event.utc_offset, opt.csv_byte_order_mark);
         out.add(*csv);

@@ -40,9 +40,7 @@ struct export_result {
 // Throws store::store_error (reading) or std::runtime_error (writing), each
 // naming the file and what to do.
 export_result export_reports(
-    store::scan_store& store,
-    const core::event_config& event,
-    const export_options& opt
+    store::scan_store& store, const core::event_config& event, const export_options& opt
 );
 
 }  // namespace admit::reports

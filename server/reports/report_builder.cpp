@@ -22,9 +22,15 @@ column text(std::string name, double width = 14) {
 column integer(std::string name, double width = 10) {
     return {std::move(name), column_type::integer, width};
 }
-column time_col(std::string name) { return {std::move(name), column_type::time, 19}; }
-column minutes_col(std::string name) { return {std::move(name), column_type::minutes, 12}; }
-column rate_col(std::string name) { return {std::move(name), column_type::rate, 14}; }
+column time_col(std::string name) {
+    return {std::move(name), column_type::time, 19};
+}
+column minutes_col(std::string name) {
+    return {std::move(name), column_type::minutes, 12};
+}
+column rate_col(std::string name) {
+    return {std::move(name), column_type::rate, 14};
+}
 
 std::vector<table_spec> make_tables(const core::event_config& event) {
     std::vector<column> day_hall_columns;
@@ -63,8 +69,10 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
         {text("session_id", 22), text("category"), integer("registered"), integer("attended"),
          integer("no_shows"), rate_col("attendance_rate")});
     set(table_id::session_attendance, "session_attendance", "Who attended each session",
-        with(with({text("session_id", 22)}, person_columns()),
-             {time_col("first_entry"), minutes_col("minutes_inside"), text("registered", 10)}));
+        with(
+            with({text("session_id", 22)}, person_columns()),
+            {time_col("first_entry"), minutes_col("minutes_inside"), text("registered", 10)}
+        ));
     set(table_id::session_no_shows, "session_no_shows", "Registered but not seen, per session",
         with({text("session_id", 22)}, person_columns()));
     set(table_id::by_city, "by_city", "Attendance per city and session",
@@ -74,12 +82,18 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
         {text("organisation", 30), text("session_id", 22), integer("registered"),
          integer("attended"), rate_col("attendance_rate")});
     set(table_id::attendees, "attendees", "Per attendee: days, first in, last out, time per hall",
-        with(with(person_columns(), {integer("days_present"), time_col("first_in"),
-                                     time_col("last_out")}),
-             day_hall_columns));
+        with(
+            with(
+                person_columns(),
+                {integer("days_present"), time_col("first_in"), time_col("last_out")}
+            ),
+            day_hall_columns
+        ));
     set(table_id::attendee_days, "attendee_days", "Per attendee and day",
-        with(with(person_columns(), {text("day", 11), time_col("first_in"), time_col("last_out")}),
-             day_hall_columns));
+        with(
+            with(person_columns(), {text("day", 11), time_col("first_in"), time_col("last_out")}),
+            day_hall_columns
+        ));
     set(table_id::timeline, "timeline", "Every entry and exit, in log order",
         {text("attendee_id", 14), text("name", 18), time_col("time"), text("direction", 9),
          text("hall_id", 24), text("station_id", 16), text("kind", 8), text("how", 28),
@@ -95,13 +109,16 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
     set(table_id::audit, "audit", "Manual check-ins, annulled scans and staff actions",
         {time_col("time"), text("actor", 18), text("action", 16), text("subject", 20),
          text("attendee_id", 14), text("name", 18), text("hall_id", 24), text("note", 30)});
-    const std::vector<column> scan_columns{
-        integer("seq"), text("scan_id", 20), text("kind", 8), time_col("device_time"),
-        time_col("server_time"), text("station_id", 16), text("hall_id", 24),
-        text("attendee_id", 14), text("name", 18), text("category", 10), text("direction", 9),
-        text("verdict", 9), text("reason", 20), text("warning", 8), text("offline", 8),
-        text("shown_verdict", 13), text("shown_reason", 20), text("annulled", 9),
-        text("actor", 14), text("note", 24)};
+    const std::vector<column> scan_columns{integer("seq"),           text("scan_id", 20),
+                                           text("kind", 8),          time_col("device_time"),
+                                           time_col("server_time"),  text("station_id", 16),
+                                           text("hall_id", 24),      text("attendee_id", 14),
+                                           text("name", 18),         text("category", 10),
+                                           text("direction", 9),     text("verdict", 9),
+                                           text("reason", 20),       text("warning", 8),
+                                           text("offline", 8),       text("shown_verdict", 13),
+                                           text("shown_reason", 20), text("annulled", 9),
+                                           text("actor", 14),        text("note", 24)};
     set(table_id::scans, "scans", "Every scan in the log", scan_columns);
     set(table_id::conflicts, "conflicts", "Scans decided offline that the server decided otherwise",
         {integer("seq"), text("scan_id", 20), time_col("device_time"), time_col("server_time"),
@@ -118,17 +135,24 @@ core::time_point door_time(const core::scan_record& r) {
 
 std::string_view kind_text(core::scan_kind k) {
     switch (k) {
-        case core::scan_kind::badge: return "badge";
-        case core::scan_kind::manual: return "manual";
-        case core::scan_kind::clear: return "clear";
+        case core::scan_kind::badge:
+            return "badge";
+        case core::scan_kind::manual:
+            return "manual";
+        case core::scan_kind::clear:
+            return "clear";
     }
     return "badge";
 }
 std::string_view dir_text(core::direction d) {
     return d == core::direction::entry ? "entry" : "exit";
 }
-std::string_view verdict_text(bool admitted) { return admitted ? "admitted" : "refused"; }
-std::string_view yes(bool b) { return b ? "yes" : ""; }
+std::string_view verdict_text(bool admitted) {
+    return admitted ? "admitted" : "refused";
+}
+std::string_view yes(bool b) {
+    return b ? "yes" : "";
+}
 
 cell time_or_empty(core::time_point t) {
     if (t == core::time_point::max() || t == core::time_point::min()) return {};
@@ -138,8 +162,12 @@ cell rate_of(std::int64_t part, std::int64_t whole) {
     if (whole <= 0) return {};
     return static_cast<double>(part) / static_cast<double>(whole);
 }
-double minutes_of(std::int64_t ms) { return static_cast<double>(ms) / 60000.0; }
-std::int64_t ms_of(core::time_point::duration d) { return d.count(); }
+double minutes_of(std::int64_t ms) {
+    return static_cast<double>(ms) / 60000.0;
+}
+std::int64_t ms_of(core::time_point::duration d) {
+    return d.count();
+}
 
 // local minutes since the epoch / 5, for bucketing
 std::int64_t bucket_of(core::time_point t, minutes offset) {
@@ -152,7 +180,9 @@ core::time_point bucket_start(std::int64_t bucket, minutes offset) {
 }
 local_day day_of_bucket(std::int64_t bucket) {
     constexpr std::int64_t per_day = 1440 / report_builder::bucket.count();
-    return static_cast<local_day>(bucket >= 0 ? bucket / per_day : (bucket - per_day + 1) / per_day);
+    return static_cast<local_day>(
+        bucket >= 0 ? bucket / per_day : (bucket - per_day + 1) / per_day
+    );
 }
 
 template <std::size_t N>
@@ -163,7 +193,10 @@ void emit(table_output& out, table_id id, const std::array<cell, N>& cells) {
 }  // namespace
 
 report_builder::report_builder(const core::event_config& event, std::vector<core::attendee> roster)
-    : event_(event), offset_(event.utc_offset), tables_(make_tables(event)), people_(std::move(roster)) {
+    : event_(event),
+      offset_(event.utc_offset),
+      tables_(make_tables(event)),
+      people_(std::move(roster)) {
     // Sorted by id so every per-person table comes out in a stable order.
     std::sort(people_.begin(), people_.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;
@@ -179,11 +212,14 @@ report_builder::report_builder(const core::event_config& event, std::vector<core
     }
     visits_.resize(event_.sessions.size());
     for (std::size_t s = 0; s < event_.sessions.size(); ++s) {
-        sessions_of_hall_[static_cast<std::size_t>(hall_of(event_.sessions[s].hall_id))].push_back(s);
+        sessions_of_hall_[static_cast<std::size_t>(hall_of(event_.sessions[s].hall_id))].push_back(s
+        );
     }
 }
 
-std::uint32_t report_builder::person_of(const std::string& attendee_id, const std::string& category) {
+std::uint32_t report_builder::person_of(
+    const std::string& attendee_id, const std::string& category
+) {
     const auto it = person_index_.find(attendee_id);
     if (it != person_index_.end()) return it->second;
     // Someone moved who is not in the roster (removed since, or forced in by
@@ -211,7 +247,8 @@ int report_builder::hall_of(const std::string& hall_id) {
 
 std::string_view report_builder::hall_name(int hall) const {
     const auto* h = event_.find_hall(hall_ids_[static_cast<std::size_t>(hall)]);
-    return h != nullptr ? std::string_view(h->name) : std::string_view(hall_ids_[static_cast<std::size_t>(hall)]);
+    return h != nullptr ? std::string_view(h->name)
+                        : std::string_view(hall_ids_[static_cast<std::size_t>(hall)]);
 }
 
 bool report_builder::eligible(std::size_t session, const core::attendee& a) const {
@@ -247,13 +284,16 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
         const auto seq = r.seq;
         const std::string_view name = [&] {
             const auto it = person_index_.find(r.attendee_id);
-            return it == person_index_.end() ? std::string_view{} : std::string_view(people_[it->second].name);
+            return it == person_index_.end() ? std::string_view{}
+                                             : std::string_view(people_[it->second].name);
         }();
-        emit<14>(out, table_id::conflicts,
-                 {seq, r.scan_id, r.device_time, r.server_time, r.station_id, r.hall_id,
-                  r.attendee_id, name, dir_text(r.dir), verdict_text(r.shown->admitted),
-                  core::reason_code(r.shown->why), verdict_text(r.result.admitted),
-                  core::reason_code(r.result.why), yes(r.annulled)});
+        emit<14>(
+            out, table_id::conflicts,
+            {seq, r.scan_id, r.device_time, r.server_time, r.station_id, r.hall_id, r.attendee_id,
+             name, dir_text(r.dir), verdict_text(r.shown->admitted),
+             core::reason_code(r.shown->why), verdict_text(r.result.admitted),
+             core::reason_code(r.result.why), yes(r.annulled)}
+        );
     }
     if (r.kind == core::scan_kind::manual) {
         ++counts.manual;
@@ -265,14 +305,17 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
     if (r.annulled) {
         // Kept for the audit sheet; like the server's rebuild, it changes nothing else.
         ++counts.annulled;
-        annulled_.emplace(r.scan_id, staff_action{r.server_time, "", "annulled", r.scan_id,
-                                                  r.attendee_id, r.hall_id, r.note});
+        annulled_.emplace(
+            r.scan_id,
+            staff_action{r.server_time, "", "annulled", r.scan_id, r.attendee_id, r.hall_id, r.note}
+        );
         return;
     }
     if (!r.result.admitted) {
         ++counts.refused;
-        auto& slot = refusals_[{std::string(core::reason_code(r.result.why)),
-                                r.station_id.empty() ? std::string("(help desk)") : r.station_id}];
+        auto& slot = refusals_[{
+            std::string(core::reason_code(r.result.why)),
+            r.station_id.empty() ? std::string("(help desk)") : r.station_id}];
         slot.first = r.hall_id;
         ++slot.second;
     }
@@ -286,14 +329,29 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
         if (it != person_index_.end()) name = people_[it->second].name;
     }
     const bool shown = r.shown.has_value();
-    emit<20>(out, table_id::scans,
-             {r.seq, r.scan_id, kind_text(r.kind), r.device_time, r.server_time, r.station_id,
-              r.hall_id, r.attendee_id, name, r.category, dir_text(r.dir),
-              verdict_text(r.result.admitted), core::reason_code(r.result.why),
-              yes(r.result.warning), std::string_view(r.offline ? "yes" : "no"),
-              shown ? cell{verdict_text(r.shown->admitted)} : cell{},
-              shown ? cell{core::reason_code(r.shown->why)} : cell{}, yes(r.annulled), r.actor,
-              r.note});
+    emit<20>(
+        out, table_id::scans,
+        {r.seq,
+         r.scan_id,
+         kind_text(r.kind),
+         r.device_time,
+         r.server_time,
+         r.station_id,
+         r.hall_id,
+         r.attendee_id,
+         name,
+         r.category,
+         dir_text(r.dir),
+         verdict_text(r.result.admitted),
+         core::reason_code(r.result.why),
+         yes(r.result.warning),
+         std::string_view(r.offline ? "yes" : "no"),
+         shown ? cell{verdict_text(r.shown->admitted)} : cell{},
+         shown ? cell{core::reason_code(r.shown->why)} : cell{},
+         yes(r.annulled),
+         r.actor,
+         r.note}
+    );
 }
 
 void report_builder::move(const core::scan_record& r, table_output& out) {
@@ -322,10 +380,12 @@ void report_builder::move(const core::scan_record& r, table_output& out) {
         } else if (after != nowhere) {
             how = "moved to " + m.to_hall;
         }
-        emit<10>(out, table_id::timeline,
-                 {m.attendee_id, name, at_door, std::string_view("exit"),
-                  hall_ids_[static_cast<std::size_t>(before)], r.station_id, kind,
-                  std::string_view(how), r.seq, offline});
+        emit<10>(
+            out, table_id::timeline,
+            {m.attendee_id, name, at_door, std::string_view("exit"),
+             hall_ids_[static_cast<std::size_t>(before)], r.station_id, kind, std::string_view(how),
+             r.seq, offline}
+        );
     }
     if (after != nowhere) {
         std::string how;
@@ -339,18 +399,17 @@ void report_builder::move(const core::scan_record& r, table_output& out) {
         auto& d = day_entry(p, day_of(at_door, offset_));
         d.first_in = std::min(d.first_in, at_door);
         ++counts.entries;
-        emit<10>(out, table_id::timeline,
-                 {m.attendee_id, name, at_door, std::string_view("entry"), m.to_hall, r.station_id,
-                  kind, std::string_view(how), r.seq, offline});
+        emit<10>(
+            out, table_id::timeline,
+            {m.attendee_id, name, at_door, std::string_view("entry"), m.to_hall, r.station_id, kind,
+             std::string_view(how), r.seq, offline}
+        );
     }
     state_[p].hall = after;
 }
 
 void report_builder::close_interval(
-    std::uint32_t p,
-    int hall,
-    core::time_point from,
-    core::time_point to
+    std::uint32_t p, int hall, core::time_point from, core::time_point to
 ) {
     // An offline scan may carry a door time before the entry it closes.
     to = std::max(to, from);
@@ -420,9 +479,11 @@ void report_builder::finish(std::span<const store::audit_entry> audit, table_out
             const auto* hall = event_.find_hall(hall_ids_[h]);
             const auto curve = curves_[h].find(day.day);
             const bool has_session = std::any_of(
-                event_.sessions.begin(), event_.sessions.end(), [&](const core::session& s) {
+                event_.sessions.begin(), event_.sessions.end(),
+                [&](const core::session& s) {
                     return s.hall_id == hall_ids_[h] && day_of(s.start, offset_) == day.day;
-                });
+                }
+            );
             if (curve == curves_[h].end() && !has_session) continue;
             day_summary::hall_curve c;
             c.name = std::string(hall_name(static_cast<int>(h)));
@@ -454,9 +515,9 @@ void report_builder::write_days(table_output& out) {
         std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_category;
         for (std::uint32_t p = 0; p < people_.size(); ++p) {
             const auto& days_of = state_[p].days;
-            const bool present = std::any_of(days_of.begin(), days_of.end(), [&](const person_day& d) {
-                return d.day == day;
-            });
+            const bool present = std::any_of(
+                days_of.begin(), days_of.end(), [&](const person_day& d) { return d.day == day; }
+            );
             auto& cat = by_category[people_[p].category];
             if (p < registered_) ++cat.first;
             if (present) {
@@ -478,17 +539,22 @@ void report_builder::write_days(table_output& out) {
             ++session_count;
             session_attendances += static_cast<std::int64_t>(visits_[s].size());
         }
-        emit<12>(out, table_id::days,
-                 {std::string_view(day_text(day)), sum.registered, sum.attended,
-                  rate_of(attended_registered, sum.registered), c.entries, c.exits, c.refused,
-                  c.manual, c.annulled, c.conflicts, session_count, session_attendances});
+        emit<12>(
+            out, table_id::days,
+            {std::string_view(day_text(day)), sum.registered, sum.attended,
+             rate_of(attended_registered, sum.registered), c.entries, c.exits, c.refused, c.manual,
+             c.annulled, c.conflicts, session_count, session_attendances}
+        );
         const auto day_name = day_text(day);
         auto category_row = [&](const std::string& id) {
             const auto it = by_category.find(id);
-            if (it == by_category.end() || (it->second.first == 0 && it->second.second == 0)) return;
-            emit<5>(out, table_id::day_categories,
-                    {std::string_view(day_name), id, it->second.first, it->second.second,
-                     rate_of(std::min(it->second.first, it->second.second), it->second.first)});
+            if (it == by_category.end() || (it->second.first == 0 && it->second.second == 0))
+                return;
+            emit<5>(
+                out, table_id::day_categories,
+                {std::string_view(day_name), id, it->second.first, it->second.second,
+                 rate_of(std::min(it->second.first, it->second.second), it->second.first)}
+            );
             by_category.erase(it);
         };
         for (const auto& cat : event_.categories) category_row(cat.id);
@@ -525,16 +591,20 @@ void report_builder::write_sessions(table_output& out) {
                 ses.name, std::string(hall_name(hall_of(ses.hall_id))), ses.start, ses.end,
                 registered, attended, attended_registered});
         }
-        emit<9>(out, table_id::sessions,
-                {ses.id, ses.name, ses.hall_id, ses.start, ses.end, registered, attended,
-                 registered - attended_registered, rate_of(attended_registered, registered)});
+        emit<9>(
+            out, table_id::sessions,
+            {ses.id, ses.name, ses.hall_id, ses.start, ses.end, registered, attended,
+             registered - attended_registered, rate_of(attended_registered, registered)}
+        );
         auto category_row = [&](const std::string& id) {
             const auto it = by_category.find(id);
             if (it == by_category.end()) return;
             const auto [reg, att, both] = it->second;
             if (reg != 0 || att != 0) {
-                emit<6>(out, table_id::session_categories,
-                        {ses.id, id, reg, att, reg - both, rate_of(both, reg)});
+                emit<6>(
+                    out, table_id::session_categories,
+                    {ses.id, id, reg, att, reg - both, rate_of(both, reg)}
+                );
             }
             by_category.erase(it);
         };
@@ -545,20 +615,26 @@ void report_builder::write_sessions(table_output& out) {
         std::vector<std::uint32_t> who;
         who.reserve(visits.size());
         for (const auto& [p, v] : visits) who.push_back(p);
-        std::sort(who.begin(), who.end(), [&](auto a, auto b) { return people_[a].id < people_[b].id; });
+        std::sort(who.begin(), who.end(), [&](auto a, auto b) {
+            return people_[a].id < people_[b].id;
+        });
         for (const auto p : who) {
             const auto& a = people_[p];
             const auto& v = visits.at(p);
             const bool reg = p < registered_ && eligible(s, a);
-            emit<9>(out, table_id::session_attendance,
-                    {ses.id, a.id, a.name, a.category, a.organisation, a.city, v.first_entry,
-                     minutes_of(v.inside_ms), std::string_view(reg ? "yes" : "no")});
+            emit<9>(
+                out, table_id::session_attendance,
+                {ses.id, a.id, a.name, a.category, a.organisation, a.city, v.first_entry,
+                 minutes_of(v.inside_ms), std::string_view(reg ? "yes" : "no")}
+            );
         }
         for (std::uint32_t p = 0; p < registered_; ++p) {
             const auto& a = people_[p];
             if (!eligible(s, a) || visits.count(p) != 0) continue;
-            emit<6>(out, table_id::session_no_shows,
-                    {ses.id, a.id, a.name, a.category, a.organisation, a.city});
+            emit<6>(
+                out, table_id::session_no_shows,
+                {ses.id, a.id, a.name, a.category, a.organisation, a.city}
+            );
         }
     }
 }
@@ -587,7 +663,8 @@ void report_builder::write_groups(table_output& out, table_id table, bool by_cit
     }
     for (const auto& [key, g] : groups) {
         for (std::size_t s = 0; s <= n; ++s) {
-            const std::string_view session = s < n ? std::string_view(event_.sessions[s].id) : "(event)";
+            const std::string_view session =
+                s < n ? std::string_view(event_.sessions[s].id) : "(event)";
             emit<5>(out, table, {key, session, g[s][0], g[s][1], rate_of(g[s][2], g[s][0])});
         }
     }
@@ -608,9 +685,11 @@ void report_builder::write_attendees(table_output& out) {
             last_out = std::max(last_out, d.last_out);
             for (std::size_t h = 0; h < d.inside_ms.size(); ++h) inside[h] += d.inside_ms[h];
         }
-        row.assign({a.id, a.name, a.category, a.organisation, a.city,
-                    static_cast<std::int64_t>(days.size()), time_or_empty(first_in),
-                    time_or_empty(last_out)});
+        row.assign(
+            {a.id, a.name, a.category, a.organisation, a.city,
+             static_cast<std::int64_t>(days.size()), time_or_empty(first_in),
+             time_or_empty(last_out)}
+        );
         for (std::size_t h = 0; h < halls; ++h) row.emplace_back(minutes_of(inside[h]));
         row.emplace_back(minutes_of(std::accumulate(inside.begin(), inside.end(), ms{0})));
         out.row(table_id::attendees, row);
@@ -624,12 +703,16 @@ void report_builder::write_attendee_days(table_output& out) {
         const auto& a = people_[p];
         for (const auto& d : state_[p].days) {
             const auto day = day_text(d.day);
-            row.assign({a.id, a.name, a.category, a.organisation, a.city, std::string_view(day),
-                        time_or_empty(d.first_in), time_or_empty(d.last_out)});
+            row.assign(
+                {a.id, a.name, a.category, a.organisation, a.city, std::string_view(day),
+                 time_or_empty(d.first_in), time_or_empty(d.last_out)}
+            );
             for (std::size_t h = 0; h < halls; ++h) {
                 row.emplace_back(minutes_of(h < d.inside_ms.size() ? d.inside_ms[h] : 0));
             }
-            row.emplace_back(minutes_of(std::accumulate(d.inside_ms.begin(), d.inside_ms.end(), ms{0})));
+            row.emplace_back(
+                minutes_of(std::accumulate(d.inside_ms.begin(), d.inside_ms.end(), ms{0}))
+            );
             out.row(table_id::attendee_days, row);
         }
     }
@@ -645,7 +728,8 @@ void report_builder::write_occupancy(table_output& out) {
             // One run per local day: from its first touched bucket to its last.
             const auto day = day_of_bucket(buckets[i].bucket);
             std::size_t last = i;
-            while (last + 1 < buckets.size() && day_of_bucket(buckets[last + 1].bucket) == day) ++last;
+            while (last + 1 < buckets.size() && day_of_bucket(buckets[last + 1].bucket) == day)
+                ++last;
             auto& curve = curves_[h][day];
             for (auto b = buckets[i].bucket; b <= buckets[last].bucket; ++b) {
                 int end = carry;
@@ -657,17 +741,21 @@ void report_builder::write_occupancy(table_output& out) {
                 }
                 carry = end;
                 const auto start = bucket_start(b, offset_);
-                emit<5>(out, table_id::occupancy,
-                        {hall_id, start, start + bucket, std::int64_t{end}, std::int64_t{peak}});
+                emit<5>(
+                    out, table_id::occupancy,
+                    {hall_id, start, start + bucket, std::int64_t{end}, std::int64_t{peak}}
+                );
                 curve.emplace_back(start, peak);
             }
         }
         const auto* hall = event_.find_hall(hall_ids_[h]);
         for (const auto& [day, peak] : halls_[h].day_peaks) {
-            emit<6>(out, table_id::hall_peaks,
-                    {hall_id, hall_name(static_cast<int>(h)),
-                     hall != nullptr ? cell{std::int64_t{hall->capacity}} : cell{},
-                     std::string_view(day_text(day)), std::int64_t{peak.first}, peak.second});
+            emit<6>(
+                out, table_id::hall_peaks,
+                {hall_id, hall_name(static_cast<int>(h)),
+                 hall != nullptr ? cell{std::int64_t{hall->capacity}} : cell{},
+                 std::string_view(day_text(day)), std::int64_t{peak.first}, peak.second}
+            );
         }
     }
 }
@@ -707,8 +795,10 @@ void report_builder::write_audit(std::span<const store::audit_entry> audit, tabl
         std::string_view name;
         const auto it = person_index_.find(a.attendee_id);
         if (it != person_index_.end()) name = people_[it->second].name;
-        emit<8>(out, table_id::audit,
-                {a.at, a.actor, a.action, a.subject, a.attendee_id, name, a.hall_id, a.note});
+        emit<8>(
+            out, table_id::audit,
+            {a.at, a.actor, a.action, a.subject, a.attendee_id, name, a.hall_id, a.note}
+        );
     }
 }
 

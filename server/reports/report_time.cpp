@@ -13,9 +13,7 @@ local_day day_of(core::time_point t, minutes utc_offset) {
 std::string day_text(local_day day) {
     const year_month_day ymd{sys_days{days{day}}};
     return fmt::format(
-        "{:04}-{:02}-{:02}",
-        static_cast<int>(ymd.year()),
-        static_cast<unsigned>(ymd.month()),
+        "{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
         static_cast<unsigned>(ymd.day())
     );
 }
@@ -30,13 +28,9 @@ std::string local_text(core::time_point t, minutes utc_offset) {
     const year_month_day ymd{day};
     const hh_mm_ss hms{local - day};
     return fmt::format(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        static_cast<int>(ymd.year()),
-        static_cast<unsigned>(ymd.month()),
-        static_cast<unsigned>(ymd.day()),
-        hms.hours().count(),
-        hms.minutes().count(),
-        hms.seconds().count()
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+        hms.minutes().count(), hms.seconds().count()
     );
 }
 

@@ -123,7 +123,8 @@ void draw_figures(cairo_t* cr, double y, const day_summary& day) {
 
 double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono::minutes offset) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-    y += draw_text(cr, margin, y, "Sessions (attended of registered, attendance rate)", 12, true) + 4;
+    y += draw_text(cr, margin, y, "Sessions (attended of registered, attendance rate)", 12, true) +
+         4;
     if (day.sessions.empty()) {
         return y + draw_text(cr, margin, y, "No session on this day.", 9) + 6;
     }
@@ -137,7 +138,10 @@ double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono:
         );
         const double h = draw_text(
             cr, margin + w * 0.78, y,
-            fmt::format("{} of {}  {}", s.attended, s.registered, percent(s.attended_registered, s.registered)),
+            fmt::format(
+                "{} of {}  {}", s.attended, s.registered,
+                percent(s.attended_registered, s.registered)
+            ),
             9, true, w * 0.22, PANGO_ALIGN_RIGHT
         );
         y += h + 2;
@@ -145,9 +149,14 @@ double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono:
     return y + 6;
 }
 
-void draw_curves(cairo_t* cr, double top, double bottom, const day_summary& day, std::chrono::minutes offset) {
+void draw_curves(
+    cairo_t* cr, double top, double bottom, const day_summary& day, std::chrono::minutes offset
+) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-    top += draw_text(cr, margin, top, "Occupancy per hall (peak in each 5-minute interval)", 12, true) + 4;
+    top += draw_text(
+               cr, margin, top, "Occupancy per hall (peak in each 5-minute interval)", 12, true
+           ) +
+           4;
     // Legend: one line per hall with its peak and when.
     for (std::size_t h = 0; h < day.halls.size(); ++h) {
         const auto& hall = day.halls[h];
@@ -157,8 +166,11 @@ void draw_curves(cairo_t* cr, double top, double bottom, const day_summary& day,
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
         const std::string peak = hall.peak > 0
-            ? fmt::format("peak {} at {} (capacity {})", hall.peak, clock_text(hall.peak_at, offset), hall.capacity)
-            : fmt::format("nobody inside (capacity {})", hall.capacity);
+                                     ? fmt::format(
+                                           "peak {} at {} (capacity {})", hall.peak,
+                                           clock_text(hall.peak_at, offset), hall.capacity
+                                       )
+                                     : fmt::format("nobody inside (capacity {})", hall.capacity);
         top += draw_text(cr, margin + 20, top, fmt::format("{}: {}", hall.name, peak), 9) + 1;
     }
     top += 8;
@@ -238,15 +250,14 @@ void draw_curves(cairo_t* cr, double top, double bottom, const day_summary& day,
 }  // namespace
 
 void write_day_summary_pdf(
-    const std::filesystem::path& file,
-    const core::event_config& event,
-    const day_summary& day
+    const std::filesystem::path& file, const core::event_config& event, const day_summary& day
 ) {
     std::unique_ptr<cairo_surface_t, surface_deleter> surface{
         cairo_pdf_surface_create(file.c_str(), page_w, page_h)};
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
         throw std::runtime_error(fmt::format(
-            "cannot create {}: {}", file.string(), cairo_status_to_string(cairo_surface_status(surface.get()))
+            "cannot create {}: {}", file.string(),
+            cairo_status_to_string(cairo_surface_status(surface.get()))
         ));
     }
     std::unique_ptr<cairo_t, cairo_deleter> cr{cairo_create(surface.get())};
@@ -259,10 +270,12 @@ void write_day_summary_pdf(
              cr.get(), margin, y,
              fmt::format(
                  "Attendance summary for {} · times in {} ({})", day_text(day.day),
-                 event.time_zone.empty() ? std::string("local time") : event.time_zone, offset_text(offset)
+                 event.time_zone.empty() ? std::string("local time") : event.time_zone,
+                 offset_text(offset)
              ),
              10
-         ) + 10;
+         ) +
+         10;
     draw_figures(cr.get(), y, day);
     y += 2 * (17 * mm + 6) + 8;
     y = draw_sessions(cr.get(), y, day, offset);
@@ -279,7 +292,8 @@ void write_day_summary_pdf(
     cairo_surface_finish(surface.get());
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
         throw std::runtime_error(fmt::format(
-            "cannot write {}: {}", file.string(), cairo_status_to_string(cairo_surface_status(surface.get()))
+            "cannot write {}: {}", file.string(),
+            cairo_status_to_string(cairo_surface_status(surface.get()))
         ));
     }
 }

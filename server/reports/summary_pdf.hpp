@@ -14,9 +14,7 @@ namespace admit::reports {
 
 // Writes one A4 page to `file`. Throws std::runtime_error naming the file.
 void write_day_summary_pdf(
-    const std::filesystem::path& file,
-    const core::event_config& event,
-    const day_summary& day
+    const std::filesystem::path& file, const core::event_config& event, const day_summary& day
 );
 
 }  // namespace admit::reports

@@ -11,7 +11,7 @@ namespace admit::reports {
 namespace {
 
 constexpr std::uint32_t max_rows = LXW_ROW_MAX;  // 1,048,576 including the header
-constexpr std::size_t max_text = 32767;  // Excel's limit per cell
+constexpr std::size_t max_text = 32767;          // Excel's limit per cell
 
 }  // namespace
 
@@ -65,10 +65,17 @@ lxw_worksheet* xlsx_writer::add_sheet(const table_spec& spec, const std::string&
         const auto& col = spec.columns[c];
         lxw_format* f = nullptr;
         switch (col.type) {
-            case column_type::time: f = time_; break;
-            case column_type::minutes: f = minutes_; break;
-            case column_type::rate: f = rate_; break;
-            default: break;
+            case column_type::time:
+                f = time_;
+                break;
+            case column_type::minutes:
+                f = minutes_;
+                break;
+            case column_type::rate:
+                f = rate_;
+                break;
+            default:
+                break;
         }
         const auto index = static_cast<lxw_col_t>(c);
         worksheet_set_column(ws, index, index, col.width, f);
@@ -105,7 +112,9 @@ void xlsx_writer::row(table_id table, std::span<const cell> cells) {
         } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
             worksheet_write_number(s.current, r, c, static_cast<double>(*n), nullptr);
         } else if (const auto* d = std::get_if<double>(&v)) {
-            worksheet_write_number(s.current, r, c, *d, type == column_type::rate ? rate_ : minutes_);
+            worksheet_write_number(
+                s.current, r, c, *d, type == column_type::rate ? rate_ : minutes_
+            );
         } else if (const auto* t = std::get_if<core::time_point>(&v)) {
             worksheet_write_number(s.current, r, c, excel_serial(*t, offset_), time_);
         }

@@ -43,8 +43,9 @@ using core::direction;
 // --- Fixture data -------------------------------------------------------------
 
 core::time_point kst(int day, int hour, int minute, int second = 0) {
-    return core::time_point{sys_days{year{2023} / September / day} + hours{hour - 9} +
-                            minutes{minute} + seconds{second}};
+    return core::time_point{
+        sys_days{year{2023} / September / day} + hours{hour - 9} + minutes{minute} +
+        seconds{second}};
 }
 
 core::event_config test_event() {
@@ -54,21 +55,40 @@ core::event_config test_event() {
     e.time_zone = "Asia/Seoul";
     e.utc_offset = hours{9};
     e.sites = {{"ddp", "DDP"}};
-    e.halls = {{"hall-a", "Art Hall 2", "ddp", 100, std::nullopt},
-               {"hall-b", "회의실 B", "ddp", 50, std::nullopt}};
-    e.stations = {{"a-in", "hall-a", core::station_role::entrance, ""},
-                  {"a-out", "hall-a", core::station_role::exit, ""},
-                  {"b-in", "hall-b", core::station_role::entrance, ""},
-                  {"b-out", "hall-b", core::station_role::exit, ""}};
-    e.categories = {{"vip", "VIP", "#c0392b", false},
-                    {"delegate", "WeGO delegate", "#2471a3", false},
-                    {"press", "Press", "#117a65", false},
-                    {"guest", "Guest", "#7f8c8d", false}};
+    e.halls = {
+        {"hall-a", "Art Hall 2", "ddp", 100, std::nullopt},
+        {"hall-b", "회의실 B", "ddp", 50, std::nullopt}};
+    e.stations = {
+        {"a-in", "hall-a", core::station_role::entrance, ""},
+        {"a-out", "hall-a", core::station_role::exit, ""},
+        {"b-in", "hall-b", core::station_role::entrance, ""},
+        {"b-out", "hall-b", core::station_role::exit, ""}};
+    e.categories = {
+        {"vip", "VIP", "#c0392b", false},
+        {"delegate", "WeGO delegate", "#2471a3", false},
+        {"press", "Press", "#117a65", false},
+        {"guest", "Guest", "#7f8c8d", false}};
     e.sessions = {
-        {"ceremony", "시상식 Prize ceremony", "hall-a", kst(25, 17, 30), kst(25, 19, 0), {}, minutes{60}},
-        {"briefing", "Delegate briefing", "hall-b", kst(25, 18, 0), kst(25, 19, 0),
-         {"delegate", "vip"}, minutes{30}},
-        {"assembly", "General Assembly", "hall-a", kst(26, 10, 0), kst(26, 12, 0), {"delegate"},
+        {"ceremony",
+         "시상식 Prize ceremony",
+         "hall-a",
+         kst(25, 17, 30),
+         kst(25, 19, 0),
+         {},
+         minutes{60}},
+        {"briefing",
+         "Delegate briefing",
+         "hall-b",
+         kst(25, 18, 0),
+         kst(25, 19, 0),
+         {"delegate", "vip"},
+         minutes{30}},
+        {"assembly",
+         "General Assembly",
+         "hall-a",
+         kst(26, 10, 0),
+         kst(26, 12, 0),
+         {"delegate"},
          minutes{30}},
     };
     return e;
@@ -96,9 +116,9 @@ std::vector<core::attendee> test_roster() {
     };
 }
 
-const std::map<std::string, std::string> category_of{
-    {"p1", "vip"}, {"p2", "delegate"}, {"p3", "delegate"},
-    {"p4", "press"}, {"p5", "guest"}, {"p6", "delegate"}};
+const std::map<std::string, std::string> category_of{{"p1", "vip"},      {"p2", "delegate"},
+                                                     {"p3", "delegate"}, {"p4", "press"},
+                                                     {"p5", "guest"},    {"p6", "delegate"}};
 
 struct scan_script {
     std::vector<core::scan_record> log;
@@ -168,17 +188,21 @@ std::vector<core::scan_record> scripted_log() {
     s.moved("s13", kst(25, 19, 0), "b-out", "p2", out, "hall-b", "");
     {
         // The offline kiosk's outbox, replayed at 19:05.
-        auto& c = s.scan("s14", kst(25, 18, 45), "b-in", "p4", in, core::reason::category_not_allowed);
+        auto& c =
+            s.scan("s14", kst(25, 18, 45), "b-in", "p4", in, core::reason::category_not_allowed);
         c.offline = true;
         c.server_time = kst(25, 19, 5);
-        c.shown = core::verdict{.admitted = true, .why = core::reason::ok, .warning = false, .explanation = ""};
+        c.shown = core::verdict{
+            .admitted = true, .why = core::reason::ok, .warning = false, .explanation = ""};
         auto& x = s.moved("s15", kst(25, 18, 40), "a-out", "p5", out, "hall-a", "");
         x.offline = true;
         x.server_time = kst(25, 19, 5, 1);
-        x.shown = core::verdict{.admitted = true, .why = core::reason::ok, .warning = false, .explanation = ""};
+        x.shown = core::verdict{
+            .admitted = true, .why = core::reason::ok, .warning = false, .explanation = ""};
     }
     s.moved("s16", kst(25, 19, 30), "a-out", "p1", out, "hall-a", "");
-    for (const auto& [id, who, hall] : {std::tuple{"s17", "p4", "hall-a"}, {"s18", "p3", "hall-b"}}) {
+    for (const auto& [id, who, hall] :
+         {std::tuple{"s17", "p4", "hall-a"}, {"s18", "p3", "hall-b"}}) {
         auto& c = s.moved(id, kst(25, 23, 0), "", who, out, hall, "");
         c.kind = core::scan_kind::clear;
         c.hall_id = hall;
@@ -298,7 +322,9 @@ int run(const std::string& command) {
 class export_reports_test : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        root_ = new fs::path(fs::temp_directory_path() / ("admit-reports-" + std::to_string(::getpid())));
+        root_ = new fs::path(
+            fs::temp_directory_path() / ("admit-reports-" + std::to_string(::getpid()))
+        );
         fs::remove_all(*root_);
         const auto data = *root_ / "data";
         fs::create_directories(data);
@@ -328,7 +354,9 @@ protected:
         delete result_;
     }
 
-    static table csv(const std::string& name) { return load_table(out() / "csv" / (name + ".csv")); }
+    static table csv(const std::string& name) {
+        return load_table(out() / "csv" / (name + ".csv"));
+    }
     static fs::path out() { return *root_ / "out"; }
 
     static fs::path* root_;
@@ -340,10 +368,10 @@ export_result* export_reports_test::result_ = nullptr;
 TEST_F(export_reports_test, writes_every_file) {
     EXPECT_EQ(result_->scans, 25);
     EXPECT_EQ(result_->days, 2);
-    for (const char* name : {"days", "day_categories", "sessions", "session_categories",
-                             "session_attendance", "session_no_shows", "by_city", "by_organisation",
-                             "attendees", "attendee_days", "timeline", "occupancy", "hall_peaks",
-                             "refusals", "audit", "scans", "conflicts"}) {
+    for (const char* name :
+         {"days", "day_categories", "sessions", "session_categories", "session_attendance",
+          "session_no_shows", "by_city", "by_organisation", "attendees", "attendee_days",
+          "timeline", "occupancy", "hall_peaks", "refusals", "audit", "scans", "conflicts"}) {
         EXPECT_TRUE(fs::exists(out() / "csv" / (std::string(name) + ".csv"))) << name;
     }
     EXPECT_TRUE(fs::exists(out() / "admit-report.xlsx"));
@@ -354,8 +382,10 @@ TEST_F(export_reports_test, writes_every_file) {
 TEST_F(export_reports_test, csv_is_utf8_with_rfc4180_quoting) {
     const auto text = read_all(out() / "csv" / "by_organisation.csv");
     EXPECT_EQ(text.rfind("\xEF\xBB\xBF", 0), 0u) << "UTF-8 byte-order mark for Excel";
-    EXPECT_NE(text.find("\"Lisbon City Council, \"\"Smart\"\" Unit\",ceremony,1,1,1.0000\r\n"),
-              std::string::npos);
+    EXPECT_NE(
+        text.find("\"Lisbon City Council, \"\"Smart\"\" Unit\",ceremony,1,1,1.0000\r\n"),
+        std::string::npos
+    );
     auto people = csv("attendees");
     EXPECT_EQ(people.one({{"attendee_id", "p1"}})["name"], "김민지");
     EXPECT_EQ(people.one({{"attendee_id", "p1"}})["organisation"], "서울특별시");
@@ -427,7 +457,7 @@ TEST_F(export_reports_test, attendees_have_first_in_last_out_and_time_per_hall) 
     auto p4 = day("p4", "2023-09-25");
     EXPECT_EQ(p4["first_in"], "2023-09-25 17:20:00");
     EXPECT_EQ(p4["last_out"], "2023-09-25 23:00:00");  // the clear-out
-    EXPECT_EQ(p4["minutes_hall-a"], "325.0");         // 5 + 320
+    EXPECT_EQ(p4["minutes_hall-a"], "325.0");          // 5 + 320
     EXPECT_EQ(p4["minutes_hall-b"], "0.0");
     auto p2 = day("p2", "2023-09-25");
     EXPECT_EQ(p2["minutes_hall-a"], "55.0");
@@ -438,7 +468,9 @@ TEST_F(export_reports_test, attendees_have_first_in_last_out_and_time_per_hall) 
     EXPECT_EQ(day("p3", "2023-09-26")["minutes_hall-a"], "105.0");
     EXPECT_EQ(day("p3", "2023-09-26")["last_out"], "2023-09-26 12:10:00");
     EXPECT_EQ(day("p5", "2023-09-25")["last_out"], "2023-09-25 18:40:00");
-    EXPECT_EQ(day("p1", "2023-09-25")["minutes_hall-a"], "150.0");  // the annulled scan moved nothing
+    EXPECT_EQ(
+        day("p1", "2023-09-25")["minutes_hall-a"], "150.0"
+    );  // the annulled scan moved nothing
     EXPECT_EQ(days.where({{"attendee_id", "p6"}}).size(), 0u);
     EXPECT_EQ(days.rows.size(), 7u);
 
@@ -453,7 +485,9 @@ TEST_F(export_reports_test, attendees_have_first_in_last_out_and_time_per_hall) 
 
     auto timeline = csv("timeline");
     EXPECT_EQ(timeline.rows.size(), 20u);  // 10 entries, 10 exits
-    auto walk = timeline.one({{"attendee_id", "p2"}, {"time", "2023-09-25 18:05:00"}, {"direction", "exit"}});
+    auto walk =
+        timeline.one({{"attendee_id", "p2"}, {"time", "2023-09-25 18:05:00"}, {"direction", "exit"}}
+        );
     EXPECT_EQ(walk["hall_id"], "hall-a");
     EXPECT_EQ(walk["station_id"], "b-in");
     EXPECT_EQ(walk["how"], "moved to hall-b");
@@ -482,12 +516,16 @@ TEST_F(export_reports_test, cities_and_organisations) {
 
     auto orgs = csv("by_organisation");
     EXPECT_EQ(orgs.one({{"organisation", "(none)"}, {"session_id", "ceremony"}})["attended"], "1");
-    EXPECT_EQ(orgs.one({{"organisation", "부산광역시"}, {"session_id", "assembly"}})["attended"], "1");
+    EXPECT_EQ(
+        orgs.one({{"organisation", "부산광역시"}, {"session_id", "assembly"}})["attended"], "1"
+    );
 }
 
 TEST_F(export_reports_test, occupancy_replays_the_log_like_the_server) {
     auto peaks = csv("hall_peaks");
-    auto peak = [&](const char* h, const char* d) { return peaks.one({{"hall_id", h}, {"day", d}}); };
+    auto peak = [&](const char* h, const char* d) {
+        return peaks.one({{"hall_id", h}, {"day", d}});
+    };
     EXPECT_EQ(peak("hall-a", "2023-09-25")["peak"], "3");
     EXPECT_EQ(peak("hall-a", "2023-09-25")["peak_at"], "2023-09-25 17:20:00");
     EXPECT_EQ(peak("hall-b", "2023-09-25")["peak"], "2");  // not 3: p1's scan was annulled
@@ -507,7 +545,9 @@ TEST_F(export_reports_test, occupancy_replays_the_log_like_the_server) {
     EXPECT_EQ(bucket("hall-a", "2023-09-25 17:25:00")["inside_at_end"], "2");
     EXPECT_EQ(bucket("hall-a", "2023-09-25 17:25:00")["peak_in_bucket"], "3");
     EXPECT_EQ(bucket("hall-a", "2023-09-25 17:35:00")["peak_in_bucket"], "2");
-    EXPECT_EQ(bucket("hall-a", "2023-09-25 18:40:00")["inside_at_end"], "3");  // offline exit not yet known
+    EXPECT_EQ(
+        bucket("hall-a", "2023-09-25 18:40:00")["inside_at_end"], "3"
+    );  // offline exit not yet known
     EXPECT_EQ(bucket("hall-a", "2023-09-25 19:05:00")["inside_at_end"], "2");  // the replay arrives
     EXPECT_EQ(bucket("hall-a", "2023-09-25 23:00:00")["inside_at_end"], "0");
     EXPECT_EQ(bucket("hall-a", "2023-09-25 23:00:00")["peak_in_bucket"], "1");
@@ -518,8 +558,12 @@ TEST_F(export_reports_test, occupancy_replays_the_log_like_the_server) {
 
 TEST_F(export_reports_test, refusals_audit_scans_and_conflicts) {
     auto refusals = csv("refusals");
-    EXPECT_EQ(refusals.one({{"reason", "category_not_allowed"}, {"station_id", "b-in"}})["count"], "2");
-    EXPECT_EQ(refusals.one({{"reason", "category_not_allowed"}, {"station_id", "a-in"}})["count"], "1");
+    EXPECT_EQ(
+        refusals.one({{"reason", "category_not_allowed"}, {"station_id", "b-in"}})["count"], "2"
+    );
+    EXPECT_EQ(
+        refusals.one({{"reason", "category_not_allowed"}, {"station_id", "a-in"}})["count"], "1"
+    );
     EXPECT_EQ(refusals.one({{"reason", "already_inside"}})["count"], "1");
     EXPECT_EQ(refusals.one({{"reason", "malformed_badge"}})["hall_id"], "hall-a");
     EXPECT_EQ(refusals.rows.size(), 4u);
@@ -591,9 +635,11 @@ TEST_F(export_reports_test, figures_per_day) {
 
 TEST_F(export_reports_test, workbook_read_independently_matches_the_csv) {
     const std::string script = ADMIT_SOURCE_DIR "/tests/reports/xlsx_matches_csv.py";
-    EXPECT_EQ(run("python3 '" + script + "' '" + (out() / "admit-report.xlsx").string() + "' '" +
-                  (out() / "csv").string() + "'"),
-              0);
+    EXPECT_EQ(
+        run("python3 '" + script + "' '" + (out() / "admit-report.xlsx").string() + "' '" +
+            (out() / "csv").string() + "'"),
+        0
+    );
 }
 
 TEST_F(export_reports_test, one_pdf_page_per_day) {
@@ -601,8 +647,9 @@ TEST_F(export_reports_test, one_pdf_page_per_day) {
     for (const char* day : {"2023-09-25", "2023-09-26"}) {
         const auto pdf = read_all(out() / (std::string("summary-") + day + ".pdf"));
         ASSERT_EQ(pdf.rfind("%PDF-", 0), 0u) << day;
-        const auto pages = std::distance(std::sregex_iterator(pdf.begin(), pdf.end(), page),
-                                         std::sregex_iterator());
+        const auto pages = std::distance(
+            std::sregex_iterator(pdf.begin(), pdf.end(), page), std::sregex_iterator()
+        );
         EXPECT_EQ(pages, 1) << day;
     }
 }
@@ -616,7 +663,11 @@ TEST_F(export_reports_test, admit_export_command_writes_the_chosen_formats) {
     EXPECT_TRUE(fs::exists(dir / "csv" / "scans.csv"));
     EXPECT_FALSE(fs::exists(dir / "admit-report.xlsx"));
     EXPECT_EQ(load_table(dir / "csv" / "scans.csv").rows.size(), 25u);
-    EXPECT_EQ(run(std::string(ADMIT_CLI) + " export --config x --data y --out z --format doc 2>/dev/null"), 2);
+    EXPECT_EQ(
+        run(std::string(ADMIT_CLI) + " export --config x --data y --out z --format doc 2>/dev/null"
+        ),
+        2
+    );
 }
 
 TEST_F(export_reports_test, exports_on_two_threads_at_once_agree) {
@@ -632,8 +683,12 @@ TEST_F(export_reports_test, exports_on_two_threads_at_once_agree) {
     std::thread b(one, *root_ / "t2");
     a.join();
     b.join();
-    EXPECT_EQ(read_all(*root_ / "t1" / "csv" / "sessions.csv"), read_all(out() / "csv" / "sessions.csv"));
-    EXPECT_EQ(read_all(*root_ / "t2" / "csv" / "timeline.csv"), read_all(out() / "csv" / "timeline.csv"));
+    EXPECT_EQ(
+        read_all(*root_ / "t1" / "csv" / "sessions.csv"), read_all(out() / "csv" / "sessions.csv")
+    );
+    EXPECT_EQ(
+        read_all(*root_ / "t2" / "csv" / "timeline.csv"), read_all(out() / "csv" / "timeline.csv")
+    );
 }
 
 }  // namespace
