@@ -3,16 +3,16 @@
 // verdict full screen (or as JSON lines with --json). Every scan goes to the
 // outbox in --state first, so nothing is lost when the link or the power
 // fails. Exit codes: 0 done, 1 a problem the message explains, 2 wrong usage.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <toml++/toml.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "decode/duplicate_filter.hpp"
@@ -64,7 +64,8 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
         const auto unit = text.substr(used);
         if (value < 0) return std::nullopt;
         if (unit == "ms") return std::chrono::milliseconds(static_cast<std::int64_t>(value));
-        if (unit.empty() || unit == "s") return std::chrono::milliseconds(static_cast<std::int64_t>(value * 1000));
+        if (unit.empty() || unit == "s")
+            return std::chrono::milliseconds(static_cast<std::int64_t>(value * 1000));
     } catch (const std::exception&) {
     }
     return std::nullopt;
@@ -77,7 +78,8 @@ void apply_config_file(settings& s, const CLI::App& app) {
         t = toml::parse_file(s.config_file);
     } catch (const toml::parse_error& e) {
         throw std::runtime_error(fmt::format(
-            "{}:{}: {}", s.config_file, e.source().begin.line, std::string(e.description())));
+            "{}:{}: {}", s.config_file, e.source().begin.line, std::string(e.description())
+        ));
     }
     auto take = [&](const char* key, const char* option, auto& target) {
         using T = std::remove_reference_t<decltype(target)>;
@@ -97,7 +99,8 @@ void apply_config_file(settings& s, const CLI::App& app) {
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the file; check the path", path));
+    if (!in)
+        throw std::runtime_error(fmt::format("{}: cannot read the file; check the path", path));
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
@@ -109,30 +112,41 @@ int main(int argc, char** argv) {
         "admit-scanner: the door kiosk of the admit check-in system.\n"
         "Reads badges, shows ADMITTED/REFUSED, keeps every scan in an outbox until the server "
         "has it, and decides offline when the link is down."};
-    app.add_option("--config", s.config_file, "kiosk TOML file with the same keys (server, station, ...)");
+    app.add_option(
+        "--config", s.config_file, "kiosk TOML file with the same keys (server, station, ...)"
+    );
     app.add_option("--server", s.server, "server HOST:PORT")->capture_default_str();
     app.add_option("--station", s.station, "this kiosk's station id");
     app.add_option("--token", s.token, "this station's token");
     app.add_option("--direction", s.direction, "entry or exit (default: the station's role)")
         ->check(CLI::IsMember({"entry", "exit"}));
-    app.add_option("--state", s.state, "directory for the outbox and cached rules")->capture_default_str();
-    app.add_option("--rules", s.rules_file, "rules JSON to start with (as GET /api/station/rules gives)");
+    app.add_option("--state", s.state, "directory for the outbox and cached rules")
+        ->capture_default_str();
+    app.add_option(
+        "--rules", s.rules_file, "rules JSON to start with (as GET /api/station/rules gives)"
+    );
     app.add_option("--margin", s.margin, "offline: refuse entries this many places before capacity")
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
-    app.add_option("--repeat-window", s.repeat_window, "ignore the same badge again within this time")
+    app.add_option(
+           "--repeat-window", s.repeat_window, "ignore the same badge again within this time"
+    )
         ->capture_default_str();
     app.add_option("--answer-timeout", s.answer_timeout_ms, "ms to wait for the server's verdict")
         ->capture_default_str()
         ->check(CLI::Range(50, 60000));
-    app.add_option("--drain-timeout", s.drain_timeout_s, "at end of input, seconds to wait for the outbox to empty")
+    app.add_option(
+           "--drain-timeout", s.drain_timeout_s,
+           "at end of input, seconds to wait for the outbox to empty"
+    )
         ->capture_default_str();
     auto* camera = app.add_option("--camera", s.camera, "V4L2 camera device, e.g. /dev/video0");
     app.add_option("--size", s.size, "camera frame size WxH")->capture_default_str();
     app.add_option("--fps", s.fps, "camera frames per second")->capture_default_str();
     auto* images = app.add_option("--images", s.images, "image files, or a folder of them");
     auto* raw = app.add_option("--raw", s.raw, "raw grey frames of WxH on stdin");
-    auto* keyboard = app.add_flag("--keyboard", s.keyboard, "one payload per line on stdin (handheld scanner)");
+    auto* keyboard =
+        app.add_flag("--keyboard", s.keyboard, "one payload per line on stdin (handheld scanner)");
     app.add_flag("--json", s.json, "print one JSON line per event instead of the door screen");
     app.add_flag("--sound", s.sound, "ring the terminal bell on refusals");
     camera->excludes(images)->excludes(raw)->excludes(keyboard);
@@ -188,13 +202,18 @@ int main(int argc, char** argv) {
         kiosk k(options, *screen);
         if (!s.rules_file.empty()) k.seed_rules(read_file(s.rules_file));
         if (!options.dir && k.role() == "both") {
-            return usage(fmt::format("station {} is an entrance and an exit; give --direction entry|exit", s.station));
+            return usage(fmt::format(
+                "station {} is an entrance and an exit; give --direction entry|exit", s.station
+            ));
         }
         k.start();
-        // A kiosk just switched on gives the link a moment, so the first badge gets a server verdict.
+        // A kiosk just switched on gives the link a moment, so the first badge gets a server
+        // verdict.
         k.wait_online(options.link.answer_timeout);
         if (!options.dir && k.role() == "both") {
-            return usage(fmt::format("station {} is an entrance and an exit; give --direction entry|exit", s.station));
+            return usage(fmt::format(
+                "station {} is an entrance and an exit; give --direction entry|exit", s.station
+            ));
         }
 
         // Open the input before announcing readiness, so a missing camera stops the start.
@@ -203,12 +222,17 @@ int main(int argc, char** argv) {
         if (!s.camera.empty()) {
             const auto size = raw_frame_source::parse_size(s.size);
             if (!size) return usage("--size must be WxH, e.g. 1280x720");
-            frames = std::make_unique<camera_source>(camera_options{s.camera, size->width, size->height, s.fps});
+            frames = std::make_unique<camera_source>(camera_options{
+                s.camera, size->width, size->height, s.fps});
         } else if (!s.images.empty()) {
             if (s.images.size() == 1 && fs::is_directory(s.images.front())) {
-                frames = std::make_unique<file_source>(file_source::from_folder(s.images.front()).files());
+                frames =
+                    std::make_unique<file_source>(file_source::from_folder(s.images.front()).files()
+                    );
             } else {
-                frames = std::make_unique<file_source>(std::vector<fs::path>(s.images.begin(), s.images.end()));
+                frames = std::make_unique<file_source>(
+                    std::vector<fs::path>(s.images.begin(), s.images.end())
+                );
             }
         } else if (!s.raw.empty()) {
             const auto size = raw_frame_source::parse_size(s.raw);
@@ -219,7 +243,10 @@ int main(int argc, char** argv) {
         }
 
         const auto dir = k.direction();
-        screen->ready(s.station, dir ? (*dir == admit::core::direction::entry ? "entry" : "exit") : "from server");
+        screen->ready(
+            s.station,
+            dir ? (*dir == admit::core::direction::entry ? "entry" : "exit") : "from server"
+        );
 
         duplicate_filter repeats(*window);
         auto handle = [&](const std::string& payload) {
@@ -244,9 +271,15 @@ int main(int argc, char** argv) {
             }
         }
         // End of input: give the outbox a chance to reach the server.
-        const bool drained = k.drain(std::chrono::milliseconds(static_cast<std::int64_t>(s.drain_timeout_s * 1000)));
+        const bool drained =
+            k.drain(std::chrono::milliseconds(static_cast<std::int64_t>(s.drain_timeout_s * 1000)));
         if (!drained) {
-            screen->note("warning", fmt::format("{} scan(s) still in the outbox; they are sent at the next start", k.backlog()));
+            screen->note(
+                "warning",
+                fmt::format(
+                    "{} scan(s) still in the outbox; they are sent at the next start", k.backlog()
+                )
+            );
         }
         k.stop();
     } catch (const std::exception& e) {

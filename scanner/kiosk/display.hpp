@@ -23,7 +23,7 @@ struct shown_scan {
     std::string hall_name;
     int inside = 0;
     int capacity = 0;
-    bool offline = false;  // decided by the kiosk, not the server
+    bool offline = false;   // decided by the kiosk, not the server
     double latency_ms = 0;  // from reading the badge to this verdict
     std::size_t backlog = 0;
 };

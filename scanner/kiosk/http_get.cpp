@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <functional>
 
+#include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 
 namespace admit::scanner {
 
@@ -51,26 +51,27 @@ http_response http_get(
     tcp::resolver resolver(ioc);
     tcp::socket socket(ioc);
     const std::string request = fmt::format(
-        "GET {} HTTP/1.1\r\nHost: {}:{}\r\nAuthorization: Bearer {}\r\nUser-Agent: admit-scanner/1\r\n"
+        "GET {} HTTP/1.1\r\nHost: {}:{}\r\nAuthorization: Bearer {}\r\nUser-Agent: "
+        "admit-scanner/1\r\n"
         "Accept: application/json\r\nConnection: close\r\n\r\n",
-        target,
-        host,
-        port,
-        bearer_token
+        target, host, port, bearer_token
     );
     std::string response;
     std::array<char, 16384> chunk{};
     boost::system::error_code failure;
 
     std::function<void()> read_more = [&] {
-        socket.async_read_some(asio::buffer(chunk), [&](boost::system::error_code ec, std::size_t n) {
-            response.append(chunk.data(), n);
-            if (ec || response.size() > max_response) {
-                if (ec != asio::error::eof) failure = ec;
-                return;
+        socket.async_read_some(
+            asio::buffer(chunk),
+            [&](boost::system::error_code ec, std::size_t n) {
+                response.append(chunk.data(), n);
+                if (ec || response.size() > max_response) {
+                    if (ec != asio::error::eof) failure = ec;
+                    return;
+                }
+                read_more();
             }
-            read_more();
-        });
+        );
     };
     resolver.async_resolve(host, std::to_string(port), [&](auto ec, tcp::resolver::results_type r) {
         if (ec) {
@@ -93,7 +94,8 @@ http_response http_get(
     });
     ioc.run_for(timeout);
     if (!ioc.stopped()) {
-        out.error = fmt::format("no complete answer from {}:{} within {} ms", host, port, timeout.count());
+        out.error =
+            fmt::format("no complete answer from {}:{} within {} ms", host, port, timeout.count());
         return out;
     }
     const auto header_end = response.find("\r\n\r\n");

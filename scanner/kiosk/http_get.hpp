@@ -10,7 +10,7 @@
 namespace admit::scanner {
 
 struct http_response {
-    int status = 0;     // 0 when there was no answer
+    int status = 0;  // 0 when there was no answer
     std::string body;
     std::string error;  // why there was no answer
 };

@@ -14,7 +14,8 @@ void json_display::line(const std::string& text) {
 }
 
 void json_display::ready(const std::string& station, const std::string& direction) {
-    line(json::serialize(json::object{{"type", "ready"}, {"station", station}, {"direction", direction}}));
+    line(json::serialize(json::object{
+        {"type", "ready"}, {"station", station}, {"direction", direction}}));
 }
 
 void json_display::scan(const shown_scan& s) {
@@ -44,7 +45,10 @@ void json_display::repeat(const std::string& payload) {
 
 void json_display::link(bool online, const std::string& detail, std::size_t backlog) {
     line(json::serialize(json::object{
-        {"type", "link"}, {"state", online ? "online" : "offline"}, {"detail", detail}, {"backlog", backlog}}));
+        {"type", "link"},
+        {"state", online ? "online" : "offline"},
+        {"detail", detail},
+        {"backlog", backlog}}));
 }
 
 void json_display::synced(const synced_scan& s) {

@@ -47,7 +47,9 @@ kiosk::kiosk(kiosk_options options, display& screen)
       outbox_(options_.link.state_dir, options_.link.station_id),
       link_(options_.link, outbox_, [this](const link_event& ev) { on_link(ev); }) {}
 
-kiosk::~kiosk() { stop(); }
+kiosk::~kiosk() {
+    stop();
+}
 
 void kiosk::seed_rules(const std::string& rules_json) {
     std::string error;
@@ -56,17 +58,24 @@ void kiosk::seed_rules(const std::string& rules_json) {
     link_.seed_rules(std::make_shared<const net::station_rules>(std::move(*parsed)), rules_json);
 }
 
-void kiosk::start() { link_.start(); }
-void kiosk::stop() { link_.stop(); }
+void kiosk::start() {
+    link_.start();
+}
+void kiosk::stop() {
+    link_.stop();
+}
 
 std::optional<std::string> kiosk::role() const {
     if (const auto h = link_.hello(); h && !h->role.empty()) return h->role;
     if (const auto rules = link_.rules()) {
         if (const auto* st = rules->event.find_station(options_.link.station_id)) {
             switch (st->role) {
-                case core::station_role::entrance: return "entrance";
-                case core::station_role::exit: return "exit";
-                case core::station_role::both: return "both";
+                case core::station_role::entrance:
+                    return "entrance";
+                case core::station_role::exit:
+                    return "exit";
+                case core::station_role::both:
+                    return "both";
             }
         }
     }
@@ -124,7 +133,9 @@ shown_scan kiosk::scan(const std::string& payload) {
         std::optional<server_verdict> answer;
         {
             std::unique_lock lock(mutex_);
-            answered_.wait_for(lock, options_.link.answer_timeout, [this] { return answer_.has_value(); });
+            answered_.wait_for(lock, options_.link.answer_timeout, [this] {
+                return answer_.has_value();
+            });
             answer = std::move(answer_);
             answer_.reset();
             waiting_.clear();
@@ -138,8 +149,9 @@ shown_scan kiosk::scan(const std::string& payload) {
             s.name = answer->name;
             s.category = category_name(rules.get(), answer->category);
             const auto hello = link_.hello();
-            s.hall_name = hello && hello->hall_id == answer->hall_id ? hello->hall_name
-                                                                     : hall_name(rules.get(), answer->hall_id);
+            s.hall_name = hello && hello->hall_id == answer->hall_id
+                              ? hello->hall_name
+                              : hall_name(rules.get(), answer->hall_id);
             s.inside = answer->inside;
             s.capacity = answer->capacity;
             s.offline = false;
@@ -173,15 +185,18 @@ shown_scan kiosk::decide_offline(
     const auto rules = link_.rules();
     int delta = 0;
     if (!rules) {
-        s.result = {false, core::reason::unknown_badge, false,
-                    "Offline and no rules on this kiosk yet; cannot check badges. Send to the help desk."};
+        s.result = {
+            false, core::reason::unknown_badge, false,
+            "Offline and no rules on this kiosk yet; cannot check badges. Send to the help desk."};
     } else {
         const offline_judge judge(rules, options_.link.station_id, options_.margin);
         offline_memory memory;
         memory.last_inside = outbox_.last_inside().value_or(0);
         memory.pending_delta = outbox_.pending_hall_delta();
         memory.presence = outbox_.remembered_presence();
-        const auto d = judge.decide(scan_id, payload, dir, core::time_point{std::chrono::milliseconds{at_ms}}, memory);
+        const auto d = judge.decide(
+            scan_id, payload, dir, core::time_point{std::chrono::milliseconds{at_ms}}, memory
+        );
         s.result = d.record.result;
         s.attendee_id = d.record.attendee_id;
         s.name = d.name;
@@ -190,7 +205,8 @@ shown_scan kiosk::decide_offline(
         s.inside = d.inside;
         s.capacity = d.capacity;
         delta = d.hall_delta;
-        if (d.record.moved) outbox_.remember_presence(d.record.moved->attendee_id, d.record.moved->to_hall, at_ms);
+        if (d.record.moved)
+            outbox_.remember_presence(d.record.moved->attendee_id, d.record.moved->to_hall, at_ms);
     }
     if (!already_stored || !outbox_.mark_offline(scan_id, s.result, delta)) {
         if (!already_stored) outbox_.add({0, scan_id, payload, dir, at_ms, true, s.result, delta});
@@ -215,12 +231,16 @@ void kiosk::on_link(const link_event& ev) {
             return;
         case link_event::kind::dropped: {
             const auto id = ev.entry ? ev.entry->scan_id : std::string();
-            screen_.note("error", fmt::format("the server refused scan {} for good: {}", id, ev.detail));
+            screen_.note(
+                "error", fmt::format("the server refused scan {} for good: {}", id, ev.detail)
+            );
             std::lock_guard lock(mutex_);
             if (!id.empty() && id == waiting_) {
                 server_verdict v;
                 v.scan_id = id;
-                v.result = {false, core::reason::malformed_badge, false, "The server could not take this scan: " + ev.detail};
+                v.result = {
+                    false, core::reason::malformed_badge, false,
+                    "The server could not take this scan: " + ev.detail};
                 answer_ = std::move(v);
                 answered_.notify_all();
             }

@@ -58,8 +58,13 @@ public:
 
 private:
     void on_link(const link_event& ev);
-    shown_scan decide_offline(const std::string& scan_id, const std::string& payload,
-                              core::direction dir, std::int64_t at_ms, bool already_stored);
+    shown_scan decide_offline(
+        const std::string& scan_id,
+        const std::string& payload,
+        core::direction dir,
+        std::int64_t at_ms,
+        bool already_stored
+    );
 
     kiosk_options options_;
     display& screen_;

@@ -41,7 +41,8 @@ offline_decision offline_judge::decide(
         a.category = check.claims->category;
         a.badge_version = check.claims->version;
         for (const auto& r : rules_->revoked) {
-            if (r.attendee_id == a.id) a.badge_version = std::max(a.badge_version, r.current_version);
+            if (r.attendee_id == a.id)
+                a.badge_version = std::max(a.badge_version, r.current_version);
         }
         people.upsert(std::move(a));
     }

@@ -21,7 +21,7 @@ namespace admit::scanner {
 
 // What the kiosk remembers when the scan comes.
 struct offline_memory {
-    int last_inside = 0;   // the hall's count when the server last said
+    int last_inside = 0;    // the hall's count when the server last said
     int pending_delta = 0;  // own offline admits - exits not yet counted by the server
     std::vector<std::pair<std::string, std::string>> presence;  // attendee id -> hall ("" = out)
 };
@@ -30,14 +30,16 @@ struct offline_decision {
     core::scan_record record;  // verdict, attendee, category, movement
     std::string name;          // offline the kiosk knows no names: the attendee id
     std::string category_name;
-    int hall_delta = 0;        // +1 entry admitted here, -1 exit admitted from here
-    int inside = 0;            // estimated count after this scan
+    int hall_delta = 0;  // +1 entry admitted here, -1 exit admitted from here
+    int inside = 0;      // estimated count after this scan
     int capacity = 0;
 };
 
 class offline_judge {
 public:
-    offline_judge(std::shared_ptr<const net::station_rules> rules, std::string station_id, int margin);
+    offline_judge(
+        std::shared_ptr<const net::station_rules> rules, std::string station_id, int margin
+    );
 
     offline_decision decide(
         const std::string& scan_id,

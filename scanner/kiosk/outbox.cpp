@@ -80,8 +80,7 @@ outbox::outbox(const std::filesystem::path& state_dir, std::string station_id)
     } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format(
             "{}: cannot open the kiosk outbox: {}; check --state and its permissions",
-            file.string(),
-            e.what()
+            file.string(), e.what()
         ));
     }
 }
@@ -196,8 +195,7 @@ std::optional<outbox_entry> outbox::remove_locked(const std::string& scan_id) {
 std::vector<outbox_entry> outbox::after(std::int64_t after_seq, std::size_t limit) const {
     std::lock_guard lock(mutex_);
     SQLite::Statement q(
-        *db_,
-        fmt::format("SELECT {} FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", entry_columns)
+        *db_, fmt::format("SELECT {} FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", entry_columns)
     );
     q.bind(1, after_seq);
     q.bind(2, static_cast<std::int64_t>(limit));
@@ -249,7 +247,8 @@ std::vector<std::pair<std::string, std::string>> outbox::remembered_presence() c
     std::lock_guard lock(mutex_);
     SQLite::Statement q(*db_, "SELECT attendee_id, hall_id FROM presence ORDER BY attendee_id");
     std::vector<std::pair<std::string, std::string>> out;
-    while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+    while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
     return out;
 }
 

@@ -38,7 +38,7 @@ struct outbox_entry {
     std::int64_t device_time_ms = 0;
     bool offline = false;                // decided by the kiosk, shown as OFFLINE
     std::optional<core::verdict> shown;  // what the kiosk showed, when offline
-    int hall_delta = 0;  // +1 / -1: what an offline verdict did to the hall's count
+    int hall_delta = 0;                  // +1 / -1: what an offline verdict did to the hall's count
 };
 
 class outbox {
@@ -79,7 +79,9 @@ public:
     std::optional<int> last_inside() const;
 
     // Who this kiosk saw go in (hall id) or out (empty hall) since `since_ms`.
-    void remember_presence(const std::string& attendee_id, const std::string& hall_id, std::int64_t at_ms);
+    void remember_presence(
+        const std::string& attendee_id, const std::string& hall_id, std::int64_t at_ms
+    );
     std::vector<std::pair<std::string, std::string>> remembered_presence() const;
     void forget_presence_before(std::int64_t at_ms);
 

@@ -69,7 +69,9 @@ station_link::station_link(link_options options, outbox& box, event_handler on_e
     }
 }
 
-station_link::~station_link() { stop(); }
+station_link::~station_link() {
+    stop();
+}
 
 void station_link::start() {
     if (thread_.joinable()) return;
@@ -96,7 +98,9 @@ std::shared_ptr<const net::station_rules> station_link::rules() const {
     return rules_;
 }
 
-void station_link::seed_rules(std::shared_ptr<const net::station_rules> rules, const std::string& json) {
+void station_link::seed_rules(
+    std::shared_ptr<const net::station_rules> rules, const std::string& json
+) {
     store_rules(json);
     std::lock_guard lock(mutex_);
     rules_ = std::move(rules);
@@ -116,23 +120,40 @@ void station_link::store_rules(const std::string& json) {
         out << json;
         out.flush();
         if (!out) {
-            on_event_({link_event::kind::problem, fmt::format("cannot write {}", tmp.string()), {}, {}, {}});
+            on_event_(
+                {link_event::kind::problem,
+                 fmt::format("cannot write {}", tmp.string()),
+                 {},
+                 {},
+                 {}}
+            );
             return;
         }
     }
     std::error_code ec;
     std::filesystem::rename(tmp, file, ec);
-    if (ec) on_event_({link_event::kind::problem, fmt::format("cannot replace {}: {}", file.string(), ec.message()), {}, {}, {}});
+    if (ec)
+        on_event_(
+            {link_event::kind::problem,
+             fmt::format("cannot replace {}: {}", file.string(), ec.message()),
+             {},
+             {},
+             {}}
+        );
 }
 
 void station_link::fetch_rules() {
     const auto target = fmt::format("/api/station/rules?station={}", options_.station_id);
     const auto r = http_get(options_.host, options_.port, target, options_.token, 2s);
     if (r.status != 200) {
-        on_event_({link_event::kind::problem,
-                   r.status == 0 ? fmt::format("rules not fetched: {}", r.error)
-                                 : fmt::format("rules not fetched: HTTP {} from {}", r.status, target),
-                   {}, {}, {}});
+        on_event_(
+            {link_event::kind::problem,
+             r.status == 0 ? fmt::format("rules not fetched: {}", r.error)
+                           : fmt::format("rules not fetched: HTTP {} from {}", r.status, target),
+             {},
+             {},
+             {}}
+        );
         return;
     }
     std::string error;
@@ -145,7 +166,8 @@ void station_link::fetch_rules() {
     store_rules(r.body);
     // The server's count is the truth now; keep only what we saw since.
     for (const auto& [hall, inside] : parsed->inside) {
-        if (const auto* st = parsed->event.find_station(options_.station_id); st && st->hall_id == hall) {
+        if (const auto* st = parsed->event.find_station(options_.station_id);
+            st && st->hall_id == hall) {
             outbox_.set_last_inside(inside);
         }
     }
@@ -176,12 +198,14 @@ void station_link::run() {
             h->set_outbox_backlog(static_cast<std::uint32_t>(outbox_.backlog()));
             client.send(m);
             const auto reply = client.receive(options_.answer_timeout);
-            if (!reply) throw std::runtime_error("no answer to hello (" + client.close_reason() + ")");
-            if (reply->has_error()) throw std::runtime_error("hello refused: " + reply->error().message());
+            if (!reply)
+                throw std::runtime_error("no answer to hello (" + client.close_reason() + ")");
+            if (reply->has_error())
+                throw std::runtime_error("hello refused: " + reply->error().message());
             if (!reply->has_hello_ack()) throw std::runtime_error("unexpected answer to hello");
             const auto& ack = reply->hello_ack();
-            facts = {ack.hall_id(), ack.hall_name(), ack.role(), ack.inside(), ack.capacity(),
-                     ack.max_batch() > 0 ? ack.max_batch() : 100};
+            facts = {ack.hall_id(), ack.hall_name(), ack.role(),
+                     ack.inside(),  ack.capacity(),  ack.max_batch() > 0 ? ack.max_batch() : 100};
         } catch (const std::exception& e) {
             if (!announced_offline) {
                 announced_offline = true;
@@ -225,14 +249,16 @@ void station_link::run() {
                 try {
                     while (in_flight.size() < window) {
                         const auto batch = outbox_.after(
-                            last_sent, std::min<std::size_t>(facts.max_batch, window - in_flight.size())
+                            last_sent,
+                            std::min<std::size_t>(facts.max_batch, window - in_flight.size())
                         );
                         if (batch.empty()) break;
                         wire::StationMessage m;
                         if (batch.size() == 1) {
                             to_wire(options_.station_id, batch.front(), *m.mutable_scan());
                         } else {
-                            for (const auto& e : batch) to_wire(options_.station_id, e, *m.mutable_batch()->add_scans());
+                            for (const auto& e : batch)
+                                to_wire(options_.station_id, e, *m.mutable_batch()->add_scans());
                         }
                         if (in_flight.empty()) waiting_since = steady::now();
                         client.send(m);
@@ -281,18 +307,32 @@ void station_link::run() {
                     const auto& err = msg->error();
                     if (err.code() == wire::Error::BAD_SCAN && !err.scan_id().empty()) {
                         in_flight.erase(err.scan_id());
-                        link_event ev{link_event::kind::dropped, err.message(), {}, {}, outbox_.remove(err.scan_id())};
+                        link_event ev{
+                            link_event::kind::dropped,
+                            err.message(),
+                            {},
+                            {},
+                            outbox_.remove(err.scan_id())};
                         on_event_(ev);
                         dirty_ = true;
                     } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE ||
                                err.code() == wire::Error::BAD_TOKEN ||
                                err.code() == wire::Error::TOO_LARGE) {
                         // Keep the scans; a new connection replays them.
-                        why_down = fmt::format("server error {}: {}", wire::Error::Code_Name(err.code()), err.message());
+                        why_down = fmt::format(
+                            "server error {}: {}", wire::Error::Code_Name(err.code()), err.message()
+                        );
                     } else {
-                        on_event_({link_event::kind::problem,
-                                   fmt::format("server error {}: {}", wire::Error::Code_Name(err.code()), err.message()),
-                                   {}, {}, {}});
+                        on_event_(
+                            {link_event::kind::problem,
+                             fmt::format(
+                                 "server error {}: {}", wire::Error::Code_Name(err.code()),
+                                 err.message()
+                             ),
+                             {},
+                             {},
+                             {}}
+                        );
                     }
                 }
             } else if (!client.is_open()) {
@@ -300,14 +340,20 @@ void station_link::run() {
                 break;
             }
             if (!in_flight.empty() && now - waiting_since > options_.answer_timeout) {
-                why_down = fmt::format("no answer to a scan within {} ms", options_.answer_timeout.count());
+                why_down = fmt::format(
+                    "no answer to a scan within {} ms", options_.answer_timeout.count()
+                );
             } else if (heartbeat_pending && now - last_heard > options_.answer_timeout) {
-                why_down = fmt::format("no answer to a heartbeat within {} ms", options_.answer_timeout.count());
+                why_down = fmt::format(
+                    "no answer to a heartbeat within {} ms", options_.answer_timeout.count()
+                );
             } else if (now >= next_heartbeat) {
                 next_heartbeat = now + options_.heartbeat_every;
                 wire::StationMessage hb;
                 hb.mutable_heartbeat()->set_time_ms(now_ms());
-                hb.mutable_heartbeat()->set_outbox_backlog(static_cast<std::uint32_t>(outbox_.backlog()));
+                hb.mutable_heartbeat()->set_outbox_backlog(
+                    static_cast<std::uint32_t>(outbox_.backlog())
+                );
                 try {
                     client.send(hb);
                     if (!heartbeat_pending) last_heard = now;

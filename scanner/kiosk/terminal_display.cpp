@@ -21,7 +21,8 @@ std::string banner(const char* colour, const std::string& word) {
     std::string text = fmt::format("{}{}{}\n", colour, pad, reset);
     const auto left = (60 - word.size()) / 2;
     text += fmt::format(
-        "{}{}{}{}{}\n", colour, std::string(left, ' '), word, std::string(60 - left - word.size(), ' '), reset
+        "{}{}{}{}{}\n", colour, std::string(left, ' '), word,
+        std::string(60 - left - word.size(), ' '), reset
     );
     text += fmt::format("{}{}{}\n", colour, pad, reset);
     return text;
@@ -32,20 +33,24 @@ std::string banner(const char* colour, const std::string& word) {
 void terminal_display::redraw() {
     std::string screen = clear;
     screen += fmt::format(
-        "{}admit-scanner{}  station {}  {}  {}{}{}  outbox {}\n\n",
-        bold, reset, station_, direction_,
-        online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset, backlog_
+        "{}admit-scanner{}  station {}  {}  {}{}{}  outbox {}\n\n", bold, reset, station_,
+        direction_, online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset, backlog_
     );
     if (last_) {
         const auto& s = *last_;
-        screen += banner(s.result.admitted ? green_bg : red_bg, s.result.admitted ? "ADMITTED" : "REFUSED");
+        screen += banner(
+            s.result.admitted ? green_bg : red_bg, s.result.admitted ? "ADMITTED" : "REFUSED"
+        );
         screen += "\n";
         if (!s.name.empty()) screen += fmt::format("  {}{}{}\n", bold, s.name, reset);
         if (!s.category.empty()) screen += fmt::format("  {}\n", s.category);
         screen += fmt::format("\n  {}\n", s.result.explanation);
         if (s.result.warning) screen += fmt::format("  {}staff: please check{}\n", yellow, reset);
-        if (s.capacity > 0) screen += fmt::format("\n  {} {}/{}\n", s.hall_name, s.inside, s.capacity);
-        if (s.offline) screen += fmt::format("\n  {}OFFLINE verdict (decided on this kiosk){}\n", yellow, reset);
+        if (s.capacity > 0)
+            screen += fmt::format("\n  {} {}/{}\n", s.hall_name, s.inside, s.capacity);
+        if (s.offline)
+            screen +=
+                fmt::format("\n  {}OFFLINE verdict (decided on this kiosk){}\n", yellow, reset);
     } else {
         screen += "\n  Show your badge to the camera.\n";
     }
@@ -88,9 +93,9 @@ void terminal_display::synced(const synced_scan& s) {
     backlog_ = s.backlog;
     if (s.conflict) {
         status_line_ = fmt::format(
-            "scan {}: shown {} offline, server says {} ({})",
-            s.scan_id, s.shown_admitted ? "ADMITTED" : "REFUSED",
-            s.server_admitted ? "ADMITTED" : "REFUSED", s.reason
+            "scan {}: shown {} offline, server says {} ({})", s.scan_id,
+            s.shown_admitted ? "ADMITTED" : "REFUSED", s.server_admitted ? "ADMITTED" : "REFUSED",
+            s.reason
         );
     }
     // A replay brings thousands of verdicts: redraw only for what staff must see.

@@ -31,7 +31,9 @@ constexpr int png_module_px = 8;
 void write_private(const fs::path& file, const void* data, std::size_t size) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        throw user_error(fmt::format("{}: cannot create the file: {}", file.string(), std::strerror(errno)));
+        throw user_error(
+            fmt::format("{}: cannot create the file: {}", file.string(), std::strerror(errno))
+        );
     }
     bool ok = ::fchmod(fd, 0600) == 0;
     std::size_t written = 0;
@@ -44,7 +46,9 @@ void write_private(const fs::path& file, const void* data, std::size_t size) {
     }
     const int err = errno;
     if (::close(fd) != 0 || !ok) {
-        throw user_error(fmt::format("{}: cannot write the file: {}", file.string(), std::strerror(err)));
+        throw user_error(
+            fmt::format("{}: cannot write the file: {}", file.string(), std::strerror(err))
+        );
     }
 }
 
@@ -62,28 +66,32 @@ void write_badge_files(
     const auto& event = config.event;
     const auto keys = config::read_badge_keys(data_dir);
     auto people = store::open_sqlite_store(data_dir, store::open_mode::read_only)->load_roster();
-    std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
+        return a.id < b.id;
+    });
     if (attendee_id) {
         std::erase_if(people, [&](const auto& p) { return p.id != *attendee_id; });
         if (people.empty()) {
             throw user_error(fmt::format(
                 "no attendee \"{}\" in the roster in {}; check the id or import the roster with "
                 "`admit import-roster`",
-                *attendee_id,
-                data_dir.string()
+                *attendee_id, data_dir.string()
             ));
         }
     }
     if (people.empty()) {
         throw user_error(fmt::format(
-            "the roster in {} is empty; import it first with `admit import-roster`", data_dir.string()
+            "the roster in {} is empty; import it first with `admit import-roster`",
+            data_dir.string()
         ));
     }
 
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec) {
-        throw user_error(fmt::format("{}: cannot create the folder: {}", out_dir.string(), ec.message()));
+        throw user_error(
+            fmt::format("{}: cannot create the folder: {}", out_dir.string(), ec.message())
+        );
     }
 
     std::vector<badges::badge_print> prints;
@@ -92,13 +100,14 @@ void write_badge_files(
         const auto* category = event.find_category(person.category);
         if (category == nullptr) {
             throw user_error(fmt::format(
-                "attendee \"{}\" has category \"{}\", which {} does not define; fix the roster or the config",
-                person.id,
-                person.category,
-                config_file.string()
+                "attendee \"{}\" has category \"{}\", which {} does not define; fix the roster or "
+                "the config",
+                person.id, person.category, config_file.string()
             ));
         }
-        auto token = core::sign_badge({event.id, person.id, person.category, person.badge_version}, keys.secret);
+        auto token = core::sign_badge(
+            {event.id, person.id, person.category, person.badge_version}, keys.secret
+        );
         const auto png = badges::qr_png(token, png_module_px);
         write_private(out_dir / (person.id + ".png"), png.data(), png.size());
         const auto svg = badges::qr_svg(token);
@@ -111,10 +120,9 @@ void write_badge_files(
     ::chmod(pdf.c_str(), 0600);
     fmt::print(
         out,
-        "wrote {} badge(s) to {}: <id>.png and <id>.svg per attendee, badges.pdf ({} page(s), {})\n",
-        prints.size(),
-        out_dir.string(),
-        badges::badge_page_count(prints.size(), layout),
+        "wrote {} badge(s) to {}: <id>.png and <id>.svg per attendee, badges.pdf ({} page(s), "
+        "{})\n",
+        prints.size(), out_dir.string(), badges::badge_page_count(prints.size(), layout),
         layout == badges::page_layout::a6_single ? "A6" : "A4, four per sheet"
     );
 }

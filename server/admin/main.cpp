@@ -135,9 +135,7 @@ int main(int argc, char** argv) {
             admit::admin::issue_badges(config_file, data_dir, out_file, std::cout);
         } else if (*badges_cmd) {
             admit::admin::write_badge_files(
-                config_file,
-                data_dir,
-                badge_dir,
+                config_file, data_dir, badge_dir,
                 badge_id.empty() ? std::nullopt : std::optional<std::string>(badge_id),
                 layout == "a4" ? admit::badges::page_layout::a4_four_up
                                : admit::badges::page_layout::a6_single,

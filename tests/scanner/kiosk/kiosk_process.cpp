@@ -16,7 +16,8 @@ namespace json = boost::json;
 kiosk_process::kiosk_process(std::vector<std::string> args) {
     int in_pipe[2];
     int out_pipe[2];
-    if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0)
+        throw std::runtime_error("pipe failed");
     args.insert(args.begin(), program("admit-scanner").string());
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -90,14 +91,17 @@ void kiosk_process::kill_hard() {
 int kiosk_process::wait_exit(std::chrono::milliseconds timeout) {
     if (pid_ <= 0) return -1;
     int status = 0;
-    const bool ended = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    const bool ended =
+        eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
     if (!ended) return -1;
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 json::object kiosk_process::wait_for(
-    const std::function<bool(const json::object&)>& match, std::chrono::milliseconds timeout, std::size_t from
+    const std::function<bool(const json::object&)>& match,
+    std::chrono::milliseconds timeout,
+    std::size_t from
 ) {
     std::unique_lock lock(mutex_);
     std::size_t seen = from;

@@ -40,7 +40,8 @@ std::vector<core::attendee> roster() {
     add("d-004", "Tomás Ruiz", "delegate");
     add("g-001", "박지호", "guest");
     add("s-001", "Staff One", "staff");
-    for (int i = 0; i < 40; ++i) add(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate");
+    for (int i = 0; i < 40; ++i)
+        add(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate");
     return people;
 }
 
@@ -71,14 +72,18 @@ protected:
     }
 
     std::vector<std::string> args(const std::string& station, std::vector<std::string> more = {}) {
-        std::vector<std::string> a{"--server", fmt::format("127.0.0.1:{}", relay_.port()),
-                                   "--station", station, "--token", station + "-token",
-                                   "--state", (state_.path() / station).string(), "--json"};
+        std::vector<std::string> a{"--server",  fmt::format("127.0.0.1:{}", relay_.port()),
+                                   "--station", station,
+                                   "--token",   station + "-token",
+                                   "--state",   (state_.path() / station).string(),
+                                   "--json"};
         a.insert(a.end(), more.begin(), more.end());
         return a;
     }
 
-    kiosk_process& start_kiosk(const std::string& station, std::vector<std::string> more = {"--keyboard"}) {
+    kiosk_process& start_kiosk(
+        const std::string& station, std::vector<std::string> more = {"--keyboard"}
+    ) {
         kiosk_ = std::make_unique<kiosk_process>(args(station, std::move(more)));
         const auto ready = kiosk_->wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
         EXPECT_FALSE(ready.empty()) << "the kiosk did not start:\n" << kiosk_->transcript();
@@ -101,7 +106,8 @@ protected:
     }
 
     std::int64_t stored_scans() {
-        return store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only)->scan_count();
+        return store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only)
+            ->scan_count();
     }
 
     int inside(const std::string& hall) {
@@ -161,7 +167,8 @@ TEST_F(KioskTest, OnlineVerdictsComeFromTheServerAndBadBadgesAreRefusedWithAReas
 }
 
 TEST_F(KioskTest, ScanToVerdictOnlineIsWellUnder100ms) {
-    auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry", "--repeat-window", "0s"});
+    auto& k =
+        start_kiosk("side-both", {"--keyboard", "--direction", "entry", "--repeat-window", "0s"});
     std::vector<double> ms;
     for (int i = 0; i < 40; ++i) {
         k.send_line(server_.badge(fmt::format("m-{:03}", i)));
@@ -174,7 +181,8 @@ TEST_F(KioskTest, ScanToVerdictOnlineIsWellUnder100ms) {
     std::sort(ms.begin(), ms.end());
     const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
     std::cout << fmt::format(
-        "scan to verdict online, {} scans: min {:.1f} ms, median {:.1f} ms, p95 {:.1f} ms, max {:.1f} ms, "
+        "scan to verdict online, {} scans: min {:.1f} ms, median {:.1f} ms, p95 {:.1f} ms, max "
+        "{:.1f} ms, "
         "mean {:.1f} ms\n",
         ms.size(), ms.front(), ms[ms.size() / 2], ms[ms.size() * 95 / 100], ms.back(), mean
     );
@@ -200,10 +208,12 @@ TEST_F(KioskTest, TheSameBadgeHeldUpTwiceCountsOnce) {
 TEST_F(KioskTest, ReadsItsSettingsFromAKioskTomlAndABothStationNeedsADirection) {
     const auto toml = state_.path() / "kiosk.toml";
     std::ofstream(toml) << fmt::format(
-        "server = \"127.0.0.1:{}\"\nstation = \"main-out\"\ntoken = \"main-out-token\"\nstate = \"{}\"\n",
+        "server = \"127.0.0.1:{}\"\nstation = \"main-out\"\ntoken = \"main-out-token\"\nstate = "
+        "\"{}\"\n",
         relay_.port(), (state_.path() / "from-toml").string()
     );
-    kiosk_ = std::make_unique<kiosk_process>(std::vector<std::string>{"--config", toml.string(), "--keyboard", "--json"});
+    kiosk_ = std::make_unique<kiosk_process>(std::vector<std::string>{
+        "--config", toml.string(), "--keyboard", "--json"});
     auto& k = *kiosk_;
     const auto ready = k.wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
     ASSERT_FALSE(ready.empty()) << k.transcript();
@@ -229,16 +239,22 @@ TEST_F(KioskTest, AFolderOfBadgeImagesGivesTheExpectedVerdicts) {
         {"02-forged.png", forged(server_.badge("d-002"))},
         {"03-g-001.png", server_.badge("g-001")},
         {"04-not-a-badge.png", "https://example.com/not-a-badge"},
-        {"05-d-001-again.png", server_.badge("d-001")},  // passback, after the repeat window? no: same run
+        {"05-d-001-again.png",
+         server_.badge("d-001")},  // passback, after the repeat window? no: same run
     };
     for (const auto& [name, text] : pictures) {
         const auto png = badges::qr_png(text, 6);
         std::ofstream(dir / name, std::ios::binary)
-            .write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+            .write(
+                reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size())
+            );
     }
     auto& k = start_kiosk("main-in", {"--images", dir.string(), "--repeat-window", "0s"});
     const std::vector<std::pair<bool, std::string>> expected{
-        {true, "ok"}, {false, "bad_signature"}, {true, "ok"}, {false, "malformed_badge"},
+        {true, "ok"},
+        {false, "bad_signature"},
+        {true, "ok"},
+        {false, "malformed_badge"},
         {false, "already_inside"}};
     for (const auto& [admitted, reason] : expected) {
         const auto s = k.next_scan();
@@ -254,7 +270,8 @@ TEST_F(KioskTest, AFolderOfBadgeImagesGivesTheExpectedVerdicts) {
 
 TEST_F(KioskTest, FetchesTheOfflineRulesFromTheServer) {
     auto& k = start_kiosk("main-in");
-    EXPECT_FALSE(k.wait_for([](const auto& e) { return is(e, "info"); }, 5s).empty()) << k.transcript();
+    EXPECT_FALSE(k.wait_for([](const auto& e) { return is(e, "info"); }, 5s).empty())
+        << k.transcript();
     std::ifstream in(state_.path() / "main-in" / "rules.json");
     ASSERT_TRUE(in) << "no rules.json in the kiosk's state directory";
     const std::string text{std::istreambuf_iterator<char>(in), {}};
@@ -270,12 +287,17 @@ TEST_F(KioskTest, OfflineScansAreDecidedLocallyAndArriveExactlyOnceAfterAKill9) 
         "side-both", {"--keyboard", "--direction", "entry", "--rules", rules_file().string()}
     );
     server_.kill_hard();
-    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
-                     .empty())
-        << k.transcript();
+    ASSERT_FALSE(
+        k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
+            .empty()
+    ) << k.transcript();
 
     const std::vector<std::pair<std::string, std::string>> batch{
-        {"d-001", "ok"}, {"d-002", "ok"}, {"g-001", "category_not_allowed"}, {"d-003", "ok"}, {"s-001", "ok"}};
+        {"d-001", "ok"},
+        {"d-002", "ok"},
+        {"g-001", "category_not_allowed"},
+        {"d-003", "ok"},
+        {"s-001", "ok"}};
     for (const auto& [who, reason] : batch) {
         k.send_line(server_.badge(who));
         const auto s = k.next_scan();
@@ -298,15 +320,23 @@ TEST_F(KioskTest, OfflineScansAreDecidedLocallyAndArriveExactlyOnceAfterAKill9) 
     server_.start();
     relay_.set_target(server_.port());
     auto& again = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
-    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 20s)) << again.transcript();
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 20s))
+        << again.transcript();
     EXPECT_EQ(stored_scans(), 6);
     EXPECT_EQ(inside("side"), 4);
     // Offline verdicts the server agreed with are no conflict.
     const auto events = again.events();
-    EXPECT_EQ(std::count_if(events.begin(), events.end(), [](const auto& e) { return is(e, "synced"); }), 6);
-    EXPECT_EQ(std::count_if(events.begin(), events.end(),
-                            [](const auto& e) { return is(e, "synced") && e.at("conflict") == true; }),
-              0);
+    EXPECT_EQ(
+        std::count_if(events.begin(), events.end(), [](const auto& e) { return is(e, "synced"); }),
+        6
+    );
+    EXPECT_EQ(
+        std::count_if(
+            events.begin(), events.end(),
+            [](const auto& e) { return is(e, "synced") && e.at("conflict") == true; }
+        ),
+        0
+    );
 }
 
 TEST_F(KioskTest, OfflineKioskRefusesAtCapacityMinusTheMargin) {
@@ -315,8 +345,10 @@ TEST_F(KioskTest, OfflineKioskRefusesAtCapacityMinusTheMargin) {
         {"--keyboard", "--direction", "entry", "--margin", "47", "--rules", rules_file().string()}
     );
     server_.kill_hard();
-    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
-                     .empty());
+    ASSERT_FALSE(
+        k.wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "offline"; }, 10s)
+            .empty()
+    );
     for (const auto* who : {"m-001", "m-002", "m-003", "m-004"}) k.send_line(server_.badge(who));
     std::vector<std::string> reasons;
     for (int i = 0; i < 4; ++i) {
@@ -338,23 +370,29 @@ TEST_F(KioskTest, LinkDroppingMidReplayStillDeliversEveryScanExactlyOnce) {
             e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
             e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
             e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
+                                   std::chrono::system_clock::now().time_since_epoch()
+            )
                                    .count();
             box.add(e);
         }
     }
     auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
-    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "synced"); }, 20s).empty()) << k.transcript();
+    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "synced"); }, 20s).empty())
+        << k.transcript();
     server_.kill_hard();
     const auto left = outbox_backlog("side-both");
     std::cout << "server killed with " << left << " of " << scans << " scans still in the outbox\n";
     server_.start();
     relay_.set_target(server_.port());
     const auto restarted = std::chrono::steady_clock::now();
-    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 60s)) << outbox_backlog("side-both");
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 60s))
+        << outbox_backlog("side-both");
     std::cout << fmt::format(
         "replayed the rest ({} scans) after the restart in {} ms\n", left,
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - restarted).count()
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - restarted
+        )
+            .count()
     );
     EXPECT_EQ(stored_scans(), scans);
     // 3000 scans alternate 40 entries and 40 exits; the last block (2960..2999) is entries.

@@ -55,7 +55,9 @@ TEST(outbox, a_verdict_removes_its_scan_once) {
     auto b = entry(box, "b");
     box.add(a);
     box.add(b);
-    EXPECT_TRUE(box.mark_offline(b.scan_id, core::verdict{false, core::reason::hall_full, false, "Full."}, 0));
+    EXPECT_TRUE(box.mark_offline(
+        b.scan_id, core::verdict{false, core::reason::hall_full, false, "Full."}, 0
+    ));
     const auto removed = box.remove(std::vector<std::string>{a.scan_id, "never-sent", b.scan_id});
     ASSERT_EQ(removed.size(), 3u);
     EXPECT_TRUE(removed[0].has_value());

@@ -27,7 +27,8 @@ tcp_relay::tcp_relay() {
     int one = 1;
     ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     auto a = loopback(0);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listener_, 16) != 0)
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(listener_, 16) != 0)
         throw std::runtime_error("tcp_relay: cannot listen");
     socklen_t len = sizeof a;
     ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
@@ -77,7 +78,8 @@ void tcp_relay::pipe_loop(int client) {
             }
             ssize_t sent = 0;
             while (sent < n) {
-                const ssize_t w = ::write(fds[1 - i].fd, buf + sent, static_cast<std::size_t>(n - sent));
+                const ssize_t w =
+                    ::write(fds[1 - i].fd, buf + sent, static_cast<std::size_t>(n - sent));
                 if (w <= 0) {
                     done = true;
                     break;
