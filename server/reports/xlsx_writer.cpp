@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "reports/report_time.hpp"
@@ -107,7 +108,13 @@ void xlsx_writer::row(table_id table, std::span<const cell> cells) {
         const auto type = s.spec->columns[i].type;
         if (const auto* text = std::get_if<std::string_view>(&v)) {
             if (text->empty()) continue;
-            text_.assign(text->substr(0, max_text));
+            // Excel's cell limit; cut before a UTF-8 continuation byte, never inside a character.
+            auto n = std::min(text->size(), max_text);
+            while (n < text->size() && n > 0 &&
+                   (static_cast<unsigned char>((*text)[n]) & 0xC0) == 0x80) {
+                --n;
+            }
+            text_.assign(text->substr(0, n));
             worksheet_write_string(s.current, r, c, text_.c_str(), nullptr);
         } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
             worksheet_write_number(s.current, r, c, static_cast<double>(*n), nullptr);
