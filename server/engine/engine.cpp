@@ -156,6 +156,7 @@ void engine::set_observer(observer watch) {
 
 void engine::rebuild_from_log() {
     const auto started = std::chrono::steady_clock::now();
+    ++state_version_;
     presence_.clear();
     counters_.clear();
     std::int64_t scans = 0;
@@ -300,6 +301,7 @@ void engine::process(std::vector<request>& group) {
             for (const auto& list : results)
                 for (const auto& o : list) last_seq_ = std::max(last_seq_, o.record.seq);
         }
+        ++state_version_;
     }
     if (watch) {
         std::vector<scan_outcome> all;
@@ -318,6 +320,7 @@ void engine::reload_roster_if_changed() {
     std::lock_guard lock(state_mutex_);
     roster_ = core::roster(std::move(people));
     roster_generation_ = generation;
+    ++state_version_;
     spdlog::info("roster reloaded: {} attendees (generation {})", roster_.size(), generation);
 }
 
@@ -351,6 +354,7 @@ void engine::commit_records(std::vector<core::scan_record> records) {
         if (r.moved) presence_.apply(*r.moved);
         last_seq_ = std::max(last_seq_, r.seq);
     }
+    ++state_version_;
 }
 
 occupancy_snapshot engine::occupancy() const {
@@ -395,6 +399,11 @@ std::optional<core::attendee> engine::find_attendee(const std::string& attendee_
 std::string engine::hall_of(const std::string& attendee_id) const {
     std::lock_guard lock(state_mutex_);
     return std::string(presence_.hall_of(attendee_id));
+}
+
+std::uint64_t engine::state_version() const {
+    std::lock_guard lock(state_mutex_);
+    return state_version_;
 }
 
 bool engine::storage_failing() const {

@@ -113,6 +113,9 @@ public:
     std::optional<core::attendee> find_attendee(const std::string& attendee_id) const;
     // Hall the person is in now, empty when outside.
     std::string hall_of(const std::string& attendee_id) const;
+    // Grows whenever occupancy or the roster may have changed (scans, clear-outs,
+    // annulments, roster reloads): watchers compare it to know when to redraw.
+    std::uint64_t state_version() const;
     // True while the last commit failed (disk full, read-only): scans are not acknowledged.
     bool storage_failing() const;
 
@@ -155,6 +158,7 @@ private:
     core::presence presence_;
     std::map<std::string, hall_counters, std::less<>> counters_;
     std::int64_t last_seq_ = 0;
+    std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
 
     std::mutex queue_mutex_;  // guards queue_ and stopping_

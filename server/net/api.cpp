@@ -125,6 +125,8 @@ http_reply api::handle(const http_request_view& request) {
 
 http_reply api::read_route(std::string_view path, const http_request_view& request) {
     if (path == "/api/occupancy") return occupancy();
+    if (path == "/api/whoami")
+        return json_reply(json::object{{"role", role_of(request) == role::staff ? "staff" : "viewer"}});
     if (path == "/api/event") return event_info();
     if (path == "/api/stations") return http_reply{200, "application/json", live_.stations_json(), {}};
     if (path == "/api/attendees") return search(request.target);

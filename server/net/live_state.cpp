@@ -148,8 +148,10 @@ void live_state::sample() {
 }
 
 std::uint64_t live_state::version() const {
+    // Occupancy can also change without a scan (annulments, clear-outs): count the engine's changes too.
+    const auto engine_version = engine_.state_version();
     std::lock_guard lock(mutex_);
-    return version_;
+    return version_ + engine_version;
 }
 
 std::string live_state::stations_json_locked() const {

@@ -146,6 +146,23 @@ TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
     EXPECT_TRUE(online);
 }
 
+TEST_F(ServerTest, LiveViewFollowsAnAnnulment) {
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "to-annul", server_.badge("d-001")).admitted());
+    net::station_client live;
+    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    ASSERT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 2s));
+    ASSERT_EQ(http_post(server_.port(), "/api/scans/to-annul/annul", R"({"actor":"a","reason":"b"})", "staff-token").status,
+              200);
+    EXPECT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 0; }, 2s))
+        << "open dashboards must see the annulment";
+}
+
+TEST_F(ServerTest, WhoAmITellsTheRole) {
+    EXPECT_EQ(get_json("/api/whoami", "staff-token").at("role").as_string(), "staff");
+    EXPECT_EQ(get_json("/api/whoami", "viewer-token").at("role").as_string(), "viewer");
+}
+
 TEST_F(ServerTest, LiveViewNeedsAToken) {
     net::station_client live;
     EXPECT_THROW(live.connect("127.0.0.1", server_.port(), "/ws/live"), std::runtime_error);

@@ -80,14 +80,13 @@ async function load() {
     openFromHash();
 }
 
-// There is no "who am I" route: ask for a check-in with an empty body. Staff
-// get 400 (the body names the missing field; nothing is stored), a viewer 403.
+// What this token may do: GET /api/whoami answers "staff" or "viewer".
 async function detectRole() {
     try {
-        await call(desk.token, 'POST', '/api/checkin', {});
-        desk.role = 'staff';
+        const me = await call(desk.token, 'GET', '/api/whoami');
+        desk.role = me.role === 'staff' ? 'staff' : 'viewer';
     } catch (e) {
-        desk.role = e.status === 403 ? 'viewer' : e.status === 400 ? 'staff' : 'unknown';
+        desk.role = 'unknown';
     }
     renderRole();
 }
