@@ -1,8 +1,13 @@
 #pragma once
 // The kiosk's QR reader: the one adapter around ZXing-cpp (no other file
-// includes ZXing). Tuned for live video: a fast first pass, and only when it
-// finds nothing, slower retries (try-harder, another binarizer). Texts are
-// returned as decoded, UTF-8; judging them is the core's job.
+// includes ZXing). Tuned for live video: a fast first pass over the whole
+// frame, and only when it finds nothing, targeted retries: crops around the
+// frame's busy patches (where a badge may be), each stretched to full contrast
+// and, pass by pass, smoothed against noise or magnified for small modules,
+// read with try-harder and another binarizer. A crop is small, so a retry
+// costs a fraction of a whole-frame try-harder pass. Texts are returned as
+// decoded, UTF-8, and only when error correction succeeded; judging them is
+// the core's job.
 
 #include <string>
 #include <utility>
@@ -23,19 +28,23 @@ struct decode_pass {
     bool try_rotate = true;   // also look at the frame turned 90/180/270 degrees
     bool try_downscale = true;  // also look at a downscaled copy (helps large, blurry codes)
     binarizer binarize = binarizer::local_average;
+    // Look only in crops around the frame's patches of high local contrast
+    // (at most max_regions, busiest first), each stretched to full contrast,
+    // instead of at the whole frame.
+    bool regions_only = false;
+    int smooth = 0;   // regions: box-smoothing radius in pixels against sensor noise (0 = none)
+    int magnify = 1;  // regions: enlarge the crop this many times (1-3) for modules under ~2 px
 };
 
 struct decoder_options {
-    // Tried in order until one finds a code. The default: fast, then thorough.
-    std::vector<decode_pass> passes = {
-        {.try_harder = false, .try_rotate = true, .try_downscale = true,
-         .binarize = binarizer::local_average},
-        {.try_harder = true, .try_rotate = true, .try_downscale = true,
-         .binarize = binarizer::local_average},
-        {.try_harder = true, .try_rotate = true, .try_downscale = true,
-         .binarize = binarizer::global_histogram},
-    };
-    int max_codes = 4;  // codes per frame; more than one badge in view is rare
+    // Tried in order until one finds a code. The default: fast over the whole
+    // frame, then targeted retries in the busy regions (see BENCHMARKS.md,
+    // "QR decode", for what each adds on hard frames).
+    std::vector<decode_pass> passes = default_passes();
+    int max_codes = 4;    // codes per frame; more than one badge in view is rare
+    int max_regions = 3;  // busy patches a regions_only pass looks at
+
+    static std::vector<decode_pass> default_passes();
 };
 
 // Reads QR codes (only QR) from grey frames.
