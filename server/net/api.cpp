@@ -114,8 +114,8 @@ http_reply api::handle(const http_request_view& request) {
         const auto who = role_of(request);
         if (who == role::none)
             return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
-        if (path.ends_with("/badge.pdf") || path.ends_with("/token")) {
-            if (who != role::staff) return error_reply(403, "badges need a staff token");
+        if (path.ends_with("/badge.pdf") || path.ends_with("/token") || path.starts_with("/api/export")) {
+            if (who != role::staff) return error_reply(403, "badges and exports need a staff token");
             return staff_route(path, request);
         }
         return read_route(path, request);

@@ -78,6 +78,7 @@ private:
     http_reply badge_pdf(const std::string& attendee_id);
     http_reply badge_token(const std::string& attendee_id);
     http_reply import_roster(std::string_view csv);
+    http_reply export_file(std::string_view path);
 
     const config::loaded_config& config_;
     engine::engine& engine_;

@@ -2,6 +2,8 @@
 // annulling a wrong scan, reissuing a badge and printing it. Each action is
 // recorded with who did it: manual scans in the scan log, the rest in the
 // audit log.
+#include <stdlib.h>
+
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -13,6 +15,7 @@
 #include "badges/badge_pdf.hpp"
 #include "config/key_files.hpp"
 #include "config/roster_csv.hpp"
+#include "reports/export_reports.hpp"
 #include "net/api.hpp"
 #include "net/json_util.hpp"
 
@@ -44,6 +47,8 @@ std::string manual_scan_id(core::time_point now) {
 http_reply api::staff_route(std::string_view path, const http_request_view& request) {
     if (path == "/api/checkin") return checkin(request.body);
     if (path == "/api/roster") return import_roster(request.body);
+    constexpr std::string_view export_prefix = "/api/export/";
+    if (path == "/api/export.xlsx" || path.starts_with(export_prefix)) return export_file(path);
     constexpr std::string_view scans = "/api/scans/";
     constexpr std::string_view annul_suffix = "/annul";
     if (path.starts_with(scans) && path.ends_with(annul_suffix)) {
@@ -186,6 +191,44 @@ http_reply api::import_roster(std::string_view csv) {
     return json_reply(json::object{{"imported", parsed.people.size()}, {"added", counts.added},
                                    {"updated", counts.updated}, {"unchanged", counts.unchanged},
                                    {"kept", counts.kept}});
+}
+
+http_reply api::export_file(std::string_view path) {
+    // Made fresh from the log each time, from a read-only store of its own so
+    // the writer is never blocked; in a private temp folder.
+    const bool workbook = path == "/api/export.xlsx";
+    const std::string wanted = workbook ? "admit-report.xlsx" : std::string(path.substr(std::string_view("/api/export/").size()));
+    if (!workbook && (!wanted.ends_with(".csv") && !wanted.ends_with(".pdf")))
+        return error_reply(404, "exports are /api/export.xlsx, /api/export/<report>.csv and /api/export/summary-YYYY-MM-DD.pdf");
+    std::string pattern = (std::filesystem::temp_directory_path() / "admit-export-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return error_reply(500, "cannot make a temporary folder for the export");
+    const std::filesystem::path dir = pattern;
+    http_reply reply;
+    try {
+        auto log = store::open_sqlite_store(data_dir_, store::open_mode::read_only);
+        reports::export_options opt;
+        opt.out_dir = dir;
+        opt.csv = wanted.ends_with(".csv");
+        opt.xlsx = workbook;
+        opt.pdf = wanted.ends_with(".pdf");
+        const auto result = reports::export_reports(*log, config_.event, opt);
+        reply = error_reply(404, fmt::format("no export named {}", wanted));
+        for (const auto& f : result.files) {
+            if (f.filename() != wanted) continue;
+            std::ifstream in(f, std::ios::binary);
+            std::ostringstream bytes;
+            bytes << in.rdbuf();
+            const auto type = workbook ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                              : opt.pdf ? "application/pdf"
+                                        : "text/csv; charset=utf-8";
+            reply = http_reply{200, type, bytes.str(), {}};
+        }
+    } catch (const std::exception& e) {
+        reply = error_reply(503, fmt::format("export failed: {}", e.what()));
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return reply;
 }
 
 http_reply api::badge_token(const std::string& attendee_id) {

@@ -158,6 +158,20 @@ TEST_F(ServerTest, LiveViewFollowsAnAnnulment) {
         << "open dashboards must see the annulment";
 }
 
+TEST_F(ServerTest, StaffDownloadTheAttendanceExport) {
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "export-me", server_.badge("d-001")).admitted());
+    EXPECT_EQ(http_get(server_.port(), "/api/export.xlsx", "viewer-token").status, 403);
+    const auto xlsx = http_get(server_.port(), "/api/export.xlsx", "staff-token");
+    ASSERT_EQ(xlsx.status, 200) << xlsx.body.substr(0, 200);
+    EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX is a zip file";
+    const auto csv = http_get(server_.port(), "/api/export/scans.csv", "staff-token");
+    ASSERT_EQ(csv.status, 200) << csv.body.substr(0, 200);
+    EXPECT_NE(csv.body.find("export-me"), std::string::npos);
+    EXPECT_NE(csv.body.find("김민준"), std::string::npos);
+    EXPECT_EQ(http_get(server_.port(), "/api/export/nothing.csv", "staff-token").status, 404);
+}
+
 TEST_F(ServerTest, WhoAmITellsTheRole) {
     EXPECT_EQ(get_json("/api/whoami", "staff-token").at("role").as_string(), "staff");
     EXPECT_EQ(get_json("/api/whoami", "viewer-token").at("role").as_string(), "viewer");
