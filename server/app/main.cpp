@@ -119,6 +119,9 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // A file-size limit (a full disk, a quota) must fail the write, which the
+    // store reports and the engine survives, not kill the process.
+    std::signal(SIGXFSZ, SIG_IGN);
 
     CLI::App app{"admit-server: venue check-in server (stations, live occupancy, API)"};
     options opt;
