@@ -558,6 +558,8 @@ private:
     }
 
     void shut_all() {
+        for (auto& s : stations_) r_.still_open += s->ready && !s->closed ? 1 : 0;
+        for (auto& e : echo_) r_.still_open += e->closed ? 0 : 1;
         for (auto& s : stations_) s->shut();
         for (auto& v : viewers_) v->shut();
         for (auto& e : echo_) e->shut();

@@ -72,6 +72,7 @@ struct phase_figures {
 struct run_results {
     int connected = 0;
     int connect_failures = 0;
+    int still_open = 0;  // connections open at the end of the run (idle: after the hold)
     std::string first_connect_error;
     double connect_seconds = 0;
     std::uint64_t sent = 0;            // scans or echo messages

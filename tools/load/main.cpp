@@ -109,8 +109,9 @@ int report(const run_options& o, const run_results& r, const std::string& json_f
                                    : 0.0;
             fmt::print("  server RSS {} KiB before, {} KiB with {} idle stations: {:.0f} bytes per idle connection\n",
                        *r.rss_before_kib, *r.rss_after_kib, r.connected, per);
-            json += fmt::format(",\"rss_before_kib\":{},\"rss_after_kib\":{},\"bytes_per_connection\":{:.0f}",
-                                *r.rss_before_kib, *r.rss_after_kib, per);
+            fmt::print("  {} of {} still open after holding them {:.0f} s\n", r.still_open, r.connected, o.idle_hold);
+            json += fmt::format(",\"still_open\":{},\"rss_before_kib\":{},\"rss_after_kib\":{},\"bytes_per_connection\":{:.0f}",
+                                r.still_open, *r.rss_before_kib, *r.rss_after_kib, per);
         }
     } else {
         const double rate = r.measured_seconds > 0 ? static_cast<double>(r.answered_in_window) / r.measured_seconds : 0;

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The summary table of deploy/scripts/bench.sh: reads the JSON figures of one
+results folder (admit-load --json files and Google Benchmark's core.json) and
+prints a Markdown table with each target and whether it was met."""
+import json
+import os
+import statistics
+import sys
+
+
+def read(folder, name):
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
+def main(folder):
+    rows = []  # (target, measured, peer/ratio, result)
+
+    core = read(folder, "core.json")
+    if core:
+        by = {b["name"].split("/")[0]: b for b in core["benchmarks"]}
+        for name, label in [("decide_scan", "decide() of a badge scan"),
+                            ("decide_not_a_badge", "decide() without the signature check"),
+                            ("verify_badge", "verify_badge (Ed25519)"),
+                            ("wire_scan", "Scan parse+serialize"),
+                            ("wire_verdict", "Verdict parse+serialize"),
+                            ("wire_scan_batch", "ScanBatch(100) parse+serialize, per scan")]:
+            if name in by:
+                b = by[name]
+                per = b["cpu_time"]
+                if name == "wire_scan_batch":
+                    per /= 100
+                rows.append((label, f"{per:,.2f} {b['time_unit']} CPU", "", "info"))
+        if "engine_rebuild" in by:
+            b = by["engine_rebuild"]
+            worst = b.get("replay_ms_worst", 0)
+            rows.append(("engine rebuild, 1,000,000 scans < 2 s",
+                         f"{b['real_time']:,.0f} ms per start (replay worst {worst:,.0f} ms)", "",
+                         verdict(b["real_time"] < 2000)))
+
+    group, single = read(folder, "commit-group.json"), read(folder, "commit-single.json")
+    if group and single:
+        ratio = group["throughput"] / single["throughput"] if single["throughput"] else float("inf")
+        rows.append((">= 10,000 durable scans/s with group commit (200 stations, flat out)",
+                     f"{group['throughput']:,.0f} scans/s (p99 {group['lat_p99_ms']:.1f} ms)",
+                     f"--max-group 1: {single['throughput']:,.0f} scans/s",
+                     verdict(group["throughput"] >= 10000)))
+        rows.append(("group commit / commit per scan >= 20x", f"{ratio:,.1f}x", "", verdict(ratio >= 20)))
+        if "server_cpu_us_per_msg" in group:
+            rows.append(("server CPU per scan (group commit)", f"{group['server_cpu_us_per_msg']:.1f} us", "", "info"))
+
+    lat = read(folder, "latency.json")
+    if lat:
+        rows.append(("p99 scan-to-verdict <= 5 ms at 1,000 scans/s over 500 connections",
+                     f"p50 {lat['lat_p50_ms']:.2f} / p99 {lat['lat_p99_ms']:.2f} / p99.9 {lat['lat_p999_ms']:.2f} / "
+                     f"max {lat['lat_max_ms']:.2f} ms at {lat['throughput']:,.0f}/s", "",
+                     verdict(lat["lat_p99_ms"] <= 5 and lat["throughput"] >= 950)))
+
+    v = read(folder, "viewers.json")
+    if v:
+        p1, p2 = v["phase1_viewer_p99_ms"], v["phase2_viewer_p99_ms"]
+        rows.append((f"p99 commit-to-viewer <= 20 ms, {v['viewers_connected']} viewers",
+                     f"p50 {v['phase1_viewer_p50_ms']:.1f} / p99 {p1:.1f} / max {v['phase1_viewer_max_ms']:.1f} ms "
+                     f"({v['viewer_frames']:,} frames)", "", verdict(p1 <= 20 and v["viewers_connected"] >= 1000)))
+        rows.append(("a stalled viewer changes nothing for the others",
+                     f"with it: viewer p99 {p2:.1f} ms, scans p99 {v['phase2_scan_p99_ms']:.2f} ms "
+                     f"(before: {p1:.1f} / {v['phase1_scan_p99_ms']:.2f} ms); "
+                     f"{v.get('stalled_unread_bytes', -1):,} bytes stuck at the stalled one", "",
+                     verdict(p2 <= 20 and v["phase2_scan_p99_ms"] <= max(5.0, 2 * v["phase1_scan_p99_ms"]))))
+        rows.append(("scan to dashboard (includes the 250 ms broadcast interval)",
+                     f"p50 {v['phase1_feed_p50_ms']:.0f} / p99 {v['phase1_feed_p99_ms']:.0f} ms", "", "info"))
+
+    idle = read(folder, "idle.json")
+    if idle:
+        rows.append((f"{idle['connections']:,} concurrent station connections",
+                     f"{idle['connected']:,} held ({idle['connect_seconds']:.1f} s to connect)", "",
+                     verdict(idle["connected"] == idle["connections"] and idle["connections"] >= 10000)))
+        if "bytes_per_connection" in idle:
+            rows.append(("server memory per idle connection",
+                         f"{idle['bytes_per_connection'] / 1024:,.1f} KiB (RSS {idle['rss_before_kib'] / 1024:,.0f} -> "
+                         f"{idle['rss_after_kib'] / 1024:,.0f} MiB)", "", "info"))
+
+    echo = {}
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("echo-") and name.endswith(".json"):
+            peer = name.split("-")[1]
+            echo.setdefault(peer, []).append(read(folder, name))
+    if "admit" in echo:
+        def med(peer, key):
+            return statistics.median(r[key] for r in echo[peer] if key in r)
+        ours_cpu, ours_p50 = med("admit", "server_cpu_us_per_msg"), med("admit", "lat_p50_ms")
+        for peer in [p for p in ("wspp", "node") if p in echo]:
+            cpu, p50 = med(peer, "server_cpu_us_per_msg"), med(peer, "lat_p50_ms")
+            name = "websocketpp" if peer == "wspp" else "Node ws"
+            rows.append((f"echo: server CPU per message, ours vs {name}",
+                         f"{ours_cpu:.2f} us vs {cpu:.2f} us", f"ratio {ours_cpu / cpu:.2f}",
+                         verdict(ours_cpu <= cpu * 2 / 3) if peer == "wspp" else "info"))
+            rows.append((f"echo: round trip p50, ours vs {name}",
+                         f"{ours_p50 * 1000:.0f} us vs {p50 * 1000:.0f} us", f"ratio {ours_p50 / p50:.2f}",
+                         verdict(ours_p50 <= p50 * 1.10) if peer == "wspp" else "info"))
+
+    print("| target | measured | peer / ratio | result |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md, end to end: installs what is missing
+# (admit's build packages via install-deps.sh, plus libwebsocketpp-dev and
+# linux-perf for the transport peer and profiles), builds the `bench` preset
+# into build/bench, runs everything against loopback only, and prints a
+# summary table with each target's pass/miss. Every step is bounded by
+# `timeout`; the whole run takes under 15 minutes (--quick: about 2).
+#
+# Usage: deploy/scripts/bench.sh [--quick] [--out DIR]
+#   results (JSON per run, latency distributions, server logs, summary.md) go to
+#   DIR, default build/bench/results/<date>
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+quick=0
+out=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) quick=1; shift ;;
+        --out) out="$2"; shift 2 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+started=$(date +%s)
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+out=${out:-${ADMIT_BENCH_BUILD:-build/bench}/results/$stamp}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Each step logs how busy the machine is: on a shared box, CPU pressure explains latency.
+log() {
+    printf '\n== %s (%ds; load %s; cpu pressure %s)\n' "$*" "$(( $(date +%s) - started ))" \
+        "$(cut -d' ' -f1 /proc/loadavg)" "$(head -1 /proc/pressure/cpu 2>/dev/null | cut -d' ' -f2)"
+}
+
+# --- 1. What the benchmarks need, only when missing --------------------------------
+log "dependencies"
+bash deploy/scripts/install-deps.sh --no-browser
+extra=()
+[[ -f /usr/include/websocketpp/server.hpp ]] || extra+=(libwebsocketpp-dev)
+command -v perf >/dev/null || extra+=(linux-perf)
+command -v python3 >/dev/null || extra+=(python3)
+if [[ ${#extra[@]} -gt 0 ]]; then
+    echo "bench: installing ${extra[*]}"
+    if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${extra[@]}" >/dev/null
+fi
+if [[ ! -d bench/transport/node_modules/ws ]]; then
+    (cd bench/transport && timeout 300 npm ci --no-audit --no-fund --silent)
+fi
+
+# --- 2. Build ------------------------------------------------------------------------
+# ADMIT_BENCH_BUILD: another Release build folder configured with -DADMIT_BUILD_BENCH=ON.
+build=${ADMIT_BENCH_BUILD:-build/bench}
+log "build (preset bench -> $build)"
+if [[ ! -f $build/build.ninja && $build == build/bench ]]; then
+    cmake --preset bench >/dev/null
+elif [[ ! -f $build/build.ninja ]]; then
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCH=ON >/dev/null
+else
+    cmake -S . -B "$build" >/dev/null  # picks up websocketpp installed since the last configure
+fi
+targets=(admit-server admit admit-load admit_core_bench admit_echo_server)
+[[ -f /usr/include/websocketpp/server.hpp ]] && targets+=(wspp_echo_server)
+cmake --build "$build" -j "${ADMIT_BUILD_JOBS:-2}" --target "${targets[@]}"
+bin=$root/$build/bin
+
+# Enough file descriptors for 10 000 connections on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+echo "open files limit: $(ulimit -n)"
+
+work=$root/$build/bench-data/run-$$
+rm -rf "$work"
+mkdir -p "$work"
+
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# prepare NAME STATIONS PEOPLE: an event with a roster and badges in $work/NAME (template data dir).
+prepare() {
+    local dir=$work/$1
+    mkdir -p "$dir/template"
+    "$bin/admit-load" gen-event --out "$dir/event.toml" --data "$dir/data" --stations "$2" >/dev/null
+    "$bin/admit" keygen --data "$dir/template" >/dev/null
+    "$bin/admit" demo-roster --config "$dir/event.toml" --count "$3" --seed 2023 > "$dir/roster.csv"
+    "$bin/admit" import-roster --config "$dir/event.toml" --data "$dir/template" "$dir/roster.csv" >/dev/null
+    "$bin/admit" issue-badges --config "$dir/event.toml" --data "$dir/template" --out "$dir/tokens.csv" >/dev/null
+}
+
+# start_server NAME LABEL [server options...]: a fresh copy of the template data; sets server_pid, port.
+start_server() {
+    local dir=$work/$1 label=$2
+    shift 2
+    rm -rf "$dir/data"
+    cp -a "$dir/template" "$dir/data"
+    rm -f "$dir/port"
+    "$bin/admit-server" --config "$dir/event.toml" --data "$dir/data" --port 0 \
+        --port-file "$dir/port" --log-level warn "$@" > "$out/server-$label.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
+    if [[ ! -s "$dir/port" ]]; then
+        echo "bench: admit-server did not start; its log:" >&2
+        cat "$out/server-$label.log" >&2
+        exit 1
+    fi
+}
+stop_server() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+load_prefix=""
+# load LABEL TIMEOUT admit-load arguments...: one bounded admit-load run, figures in $out/LABEL.json.
+load() {
+    local label=$1 limit=$2
+    shift 2
+    timeout "$limit" $load_prefix "$bin/admit-load" "$@" --label "$label" --json "$out/$label.json" --hist "$out/$label.hgrm" \
+        | tee "$out/$label.txt" || echo "bench: $label failed or timed out" >&2
+}
+
+if [[ $quick -eq 1 ]]; then
+    dur=4; lat_dur=8; view_dur=8; idle_n=2000; idle_hold=3; echo_dur=3; rounds=1
+else
+    dur=10; lat_dur=20; view_dur=20; idle_n=10000; idle_hold=12; echo_dur=5; rounds=2
+fi
+
+# --- 3. Core micro-benchmarks ----------------------------------------------------------
+log "core benchmarks (decide, verify_badge, protobuf$([[ $quick -eq 0 ]] && echo ', engine rebuild from 1M scans'))"
+filter='.*'
+[[ $quick -eq 1 ]] && filter='^(decide|verify|wire)'
+ADMIT_BENCH_DIR=$work timeout 300 "$bin/../bench/core/admit_core_bench" --benchmark_filter="$filter" \
+    --benchmark_min_time=0.3 --benchmark_out="$out/core.json" --benchmark_out_format=json \
+    2>&1 | grep -v '^\[' | tee "$out/core.txt"
+
+# --- 4. Group commit against one commit per scan (200 stations, flat out) ------------------
+log "group commit vs --max-group 1 (200 stations, closed loop, window 8)"
+prepare s200 200 20000
+for mode in group single; do
+    extra_args=()
+    [[ $mode == single ]] && extra_args=(--max-group 1)
+    start_server s200 "commit-$mode" "${extra_args[@]}"
+    load "commit-$mode" 120 scans --config "$work/s200/event.toml" --tokens "$work/s200/tokens.csv" \
+        --port-file "$work/s200/port" -n 200 --window 8 --warmup 2 --duration "$dur" --server-pid "$server_pid"
+    stop_server
+done
+
+# --- 5. Latency at 1 000 scans/s over 500 connections (open loop) --------------------------
+log "latency: 1000 scans/s over 500 stations, open loop"
+prepare s500 500 20000
+start_server s500 latency
+load latency 120 scans --config "$work/s500/event.toml" --tokens "$work/s500/tokens.csv" \
+    --port-file "$work/s500/port" -n 500 --rate 1000 --warmup 2 --duration "$lat_dur" --server-pid "$server_pid"
+stop_server
+
+# --- 6. 1 000 dashboards while scanning; a stalled one from half-time -----------------------
+log "dashboards: 1000 viewers, 200 scans/s on 20 stations, a stalled viewer from half-time"
+prepare s20 20 5000
+start_server s20 viewers
+load viewers 150 scans --config "$work/s20/event.toml" --tokens "$work/s20/tokens.csv" \
+    --port-file "$work/s20/port" -n 20 --rate 200 --viewers 1000 --stalled-viewer \
+    --warmup 2 --duration "$view_dur" --server-pid "$server_pid"
+stop_server
+
+# --- 7. Concurrent idle station connections; server memory per connection ---------------
+log "connections: $idle_n idle stations"
+prepare s10k "$idle_n" 2000
+start_server s10k idle
+load idle 180 idle --config "$work/s10k/event.toml" --port-file "$work/s10k/port" -n "$idle_n" \
+    --source-addresses 8 --hold "$idle_hold" --server-pid "$server_pid"
+stop_server
+
+# --- 8. WebSocket transport: our stack against websocketpp and Node ws -------------------------
+log "transport: echo servers on core 0, admit-load on core 1, 50 connections, 100-byte binary frames"
+load_prefix="taskset -c 1"
+peers=(admit)
+[[ -x "$bin/wspp_echo_server" ]] && peers+=(wspp)
+command -v node >/dev/null && peers+=(node)
+for round in $(seq 1 "$rounds"); do
+    for peer in "${peers[@]}"; do
+        rm -f "$work/echo-port"
+        case $peer in
+            admit) taskset -c 0 "$bin/admit_echo_server" --threads 1 --port-file "$work/echo-port" >/dev/null & ;;
+            wspp) taskset -c 0 "$bin/wspp_echo_server" --port-file "$work/echo-port" >/dev/null & ;;
+            node) taskset -c 0 node bench/transport/ws_echo.js --port-file "$work/echo-port" >/dev/null & ;;
+        esac
+        server_pid=$!
+        for _ in $(seq 1 100); do [[ -s "$work/echo-port" ]] && break; sleep 0.1; done
+        load "echo-$peer-$round" 60 echo --port-file "$work/echo-port" -n 50 --window 1 --size 100 \
+            --warmup 1 --duration "$echo_dur" --server-pid "$server_pid" > /dev/null
+        grep -E 'echoes|round trip|CPU' "$out/echo-$peer-$round.txt" | sed "s/^/  [$peer $round] /"
+        stop_server
+    done
+done
+load_prefix=""
+
+# --- 9. Summary ---------------------------------------------------------------------------------
+log "summary"
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
+         "$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "mode: $([[ $quick -eq 1 ]] && echo quick || echo full), results in $out"
+    echo "cpu pressure (some, avg10/avg60): $(head -1 /proc/pressure/cpu 2>/dev/null | cut -d' ' -f2-3)"
+} | tee "$out/machine.txt"
+python3 bench/summary.py "$out" | tee "$out/summary.md"
+echo
+echo "bench: done in $(( $(date +%s) - started )) s"
