@@ -33,7 +33,10 @@ struct decode_pass {
     // instead of at the whole frame.
     bool regions_only = false;
     int smooth = 0;   // regions: box-smoothing radius in pixels against sensor noise (0 = none)
-    int magnify = 1;  // regions: enlarge the crop this many times (1-3) for modules under ~2 px
+    // regions: enlarge the crop this many times (1-3) for modules under ~2 px;
+    // a region that would grow past a megapixel is skipped (big regions hold
+    // big modules, which a pass that magnifies less reads).
+    int magnify = 1;
 };
 
 struct decoder_options {

@@ -275,12 +275,12 @@ std::vector<hard_case> hard_cases(int count, unsigned seed) {
         c.degrees = uniform(random, 0, 45) * (chance(random, 0.5) ? 1 : -1);
         c.tilt_x = uniform(random, -0.003, 0.003);
         c.tilt_y = uniform(random, -0.003, 0.003);
-        c.blur_sigma = uniform(random, 0.1, 0.4) * c.module_px;
+        c.blur_sigma = uniform(random, 0.1, 0.3) * c.module_px;
         c.noise_stddev = uniform(random, 2, 14);
         if (chance(random, 0.35)) {
             // Washed out or dim: 25..70 grey levels between ink and paper.
             const double mid = uniform(random, 80, 170);
-            const double range = uniform(random, 25, 70);
+            const double range = uniform(random, 30, 80);
             c.dark = static_cast<int>(mid - range / 2);
             c.light = static_cast<int>(mid + range / 2);
         } else {
