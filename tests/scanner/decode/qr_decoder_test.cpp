@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "scanner/decode/hard_set.hpp"
 #include "scanner/image_ops.hpp"
 
 namespace admit::scanner {
@@ -154,6 +155,55 @@ TEST(qr_decoder, empty_or_invalid_frames_give_nothing) {
     EXPECT_THAT(qr_decoder().decode({&pixel, 1, 1, 1}), IsEmpty());
     EXPECT_THAT(qr_decoder().decode({&pixel, 10, 10, 5}), IsEmpty());
 }
+
+// The hard badge set of bench/decode (admit_decode_compare), first 40 frames.
+const std::vector<test::hard_case>& hard_cases() {
+    static const std::vector<test::hard_case> cases = test::hard_cases(40, 2024);
+    return cases;
+}
+
+TEST(qr_decoder_hard_set, frames_are_camera_sized_and_reproducible) {
+    const test::hard_case& c = hard_cases()[3];
+    const grey_image once = test::hard_frame(c);
+    EXPECT_EQ(once.width, 1280);
+    EXPECT_EQ(once.height, 720);
+    EXPECT_EQ(once.pixels, test::hard_frame(c).pixels);
+    // The next camera frame differs (fresh noise, slight motion).
+    EXPECT_NE(once.pixels, test::hard_frame(c, 1).pixels);
+}
+
+// Frames out-of-the-box ZXing cannot read (tiny modules, turned, blurred,
+// grainy or washed out); the retries in busy regions must, with the exact text.
+class hard_badge : public testing::TestWithParam<int> {};
+
+TEST_P(hard_badge, is_read_with_its_exact_text) {
+    const test::hard_case& c = hard_cases()[static_cast<std::size_t>(GetParam())];
+    ASSERT_FALSE(c.text.empty()) << test::describe(c);
+    EXPECT_THAT(decode(test::hard_frame(c)), ElementsAre(c.text)) << test::describe(c);
+}
+
+TEST_P(hard_badge, needs_the_retries) {
+    const test::hard_case& c = hard_cases()[static_cast<std::size_t>(GetParam())];
+    decoder_options fast;
+    fast.passes.resize(1);
+    EXPECT_THAT(decode(test::hard_frame(c), fast), IsEmpty()) << test::describe(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(cases, hard_badge, testing::Values(3, 5, 9, 21, 24, 38));
+
+// Badge cards with no code: some carry a fake code (finder patterns around
+// random modules), some a blocky logo, among print, checks and text.
+class hard_frame_without_code : public testing::TestWithParam<int> {};
+
+TEST_P(hard_frame_without_code, gives_nothing) {
+    const test::hard_case& c = hard_cases()[static_cast<std::size_t>(GetParam())];
+    ASSERT_TRUE(c.text.empty()) << test::describe(c);
+    for (int take = 0; take < 3; ++take) {
+        EXPECT_THAT(decode(test::hard_frame(c, take)), IsEmpty()) << test::describe(c);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(cases, hard_frame_without_code, testing::Values(19, 27, 31, 32, 35, 36, 37));
 
 }  // namespace
 }  // namespace admit::scanner
