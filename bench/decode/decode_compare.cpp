@@ -45,11 +45,13 @@ using decode_fn = std::function<std::vector<std::string>(const grey_image&)>;
 // ZXing as a user would call it first: default hints (try harder, rotate,
 // downscale, local-average binarizer), restricted to QR.
 std::vector<std::string> zxing_default(const grey_image& frame) {
-    const ZXing::ImageView image(frame.pixels.data(), frame.width, frame.height,
-                                 ZXing::ImageFormat::Lum);
+    const ZXing::ImageView image(
+        frame.pixels.data(), frame.width, frame.height, ZXing::ImageFormat::Lum
+    );
     std::vector<std::string> texts;
-    for (const ZXing::Result& r :
-         ZXing::ReadBarcodes(image, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode))) {
+    for (const ZXing::Result& r : ZXing::ReadBarcodes(
+             image, ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode)
+         )) {
         if (r.isValid()) {
             texts.push_back(r.text());
         }
@@ -65,8 +67,12 @@ class zbar_reader {
 
 public:
     zbar_reader() : scanner_(zbar::zbar_image_scanner_create(), &zbar::zbar_image_scanner_destroy) {
-        zbar::zbar_image_scanner_set_config(scanner_.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0);
-        zbar::zbar_image_scanner_set_config(scanner_.get(), zbar::ZBAR_QRCODE, zbar::ZBAR_CFG_ENABLE, 1);
+        zbar::zbar_image_scanner_set_config(
+            scanner_.get(), zbar::ZBAR_NONE, zbar::ZBAR_CFG_ENABLE, 0
+        );
+        zbar::zbar_image_scanner_set_config(
+            scanner_.get(), zbar::ZBAR_QRCODE, zbar::ZBAR_CFG_ENABLE, 1
+        );
     }
 
     std::vector<std::string> operator()(const grey_image& frame) const {
@@ -74,14 +80,17 @@ public:
             zbar::zbar_image_create(), &zbar::zbar_image_destroy
         );
         zbar::zbar_image_set_format(image.get(), zbar_fourcc('Y', '8', '0', '0'));
-        zbar::zbar_image_set_size(image.get(), static_cast<unsigned>(frame.width),
-                            static_cast<unsigned>(frame.height));
+        zbar::zbar_image_set_size(
+            image.get(), static_cast<unsigned>(frame.width), static_cast<unsigned>(frame.height)
+        );
         zbar::zbar_image_set_data(image.get(), frame.pixels.data(), frame.pixels.size(), nullptr);
         std::vector<std::string> texts;
         if (zbar::zbar_scan_image(scanner_.get(), image.get()) > 0) {
             for (const zbar_symbol_t* s = zbar::zbar_image_first_symbol(image.get()); s != nullptr;
                  s = zbar::zbar_symbol_next(s)) {
-                texts.emplace_back(zbar::zbar_symbol_get_data(s), zbar::zbar_symbol_get_data_length(s));
+                texts.emplace_back(
+                    zbar::zbar_symbol_get_data(s), zbar::zbar_symbol_get_data_length(s)
+                );
             }
         }
         return texts;
@@ -94,10 +103,10 @@ private:
 struct tally {
     std::string name;
     decode_fn decode;
-    int read_first = 0;    // badges read from the first frame
-    int read_within = 0;   // badges read in any of the first K frames
-    int wrong = 0;         // texts that were not the encoded one, over all frames
-    int empty_wrong = 0;   // ... of which from frames with no code
+    int read_first = 0;      // badges read from the first frame
+    int read_within = 0;     // badges read in any of the first K frames
+    int wrong = 0;           // texts that were not the encoded one, over all frames
+    int empty_wrong = 0;     // ... of which from frames with no code
     std::vector<double> ms;  // every frame
 };
 
@@ -190,8 +199,10 @@ int main(int argc, char** argv) {
                     } else {
                         ++t.wrong;
                         if (c.text.empty()) ++t.empty_wrong;
-                        std::printf("WRONG %s take %d %s: \"%s\"\n", t.name.c_str(), take,
-                                    test::describe(c).c_str(), text.c_str());
+                        std::printf(
+                            "WRONG %s take %d %s: \"%s\"\n", t.name.c_str(), take,
+                            test::describe(c).c_str(), text.c_str()
+                        );
                     }
                 }
                 if (right && take == 0) read_first[d] = true;
@@ -216,8 +227,9 @@ int main(int argc, char** argv) {
                 }
             }
             if (!dump.empty() && take == 0 && !c.text.empty() && !read_first.back()) {
-                test::write_png(std::filesystem::path(dump) / ("case" + std::to_string(c.index) + ".png"),
-                                frame);
+                test::write_png(
+                    std::filesystem::path(dump) / ("case" + std::to_string(c.index) + ".png"), frame
+                );
             }
         }
         for (std::size_t d = 0; d < decoders.size(); ++d) {
@@ -225,33 +237,44 @@ int main(int argc, char** argv) {
             decoders[d].read_within += read_any[d] ? 1 : 0;
         }
         if (verbose && !c.text.empty()) {
-            std::printf("%-95s zx=%d zb=%d ours=%d\n", test::describe(c).c_str(),
-                        static_cast<int>(read_first[0]), static_cast<int>(read_first[1]),
-                        static_cast<int>(read_first[2]));
+            std::printf(
+                "%-95s zx=%d zb=%d ours=%d\n", test::describe(c).c_str(),
+                static_cast<int>(read_first[0]), static_cast<int>(read_first[1]),
+                static_cast<int>(read_first[2])
+            );
         }
     }
 
     const double zbar_ms = mean(decoders[1].ms);
-    std::printf("\nhard set: %d frames 1280x720 (%d with a badge, %d without), seed %u, %d "
-                "consecutive frames each\n\n",
-                count, with_code, count - with_code, seed, takes);
-    std::printf("%-18s %8s %10s %7s %9s %9s %14s\n", "decoder", "read %", "read <=" , "wrong",
-                "mean ms", "p99 ms", "ZBar ms / ms");
+    std::printf(
+        "\nhard set: %d frames 1280x720 (%d with a badge, %d without), seed %u, %d "
+        "consecutive frames each\n\n",
+        count, with_code, count - with_code, seed, takes
+    );
+    std::printf(
+        "%-18s %8s %10s %7s %9s %9s %14s\n", "decoder", "read %", "read <=", "wrong", "mean ms",
+        "p99 ms", "ZBar ms / ms"
+    );
     std::printf("%-18s %8s %7d fr %7s %9s %9s %14s\n", "", "1 frame", takes, "", "", "", "");
     for (const tally& t : decoders) {
         const double m = mean(t.ms);
-        std::printf("%-18s %7.1f%% %9.1f%% %7d %9.2f %9.2f %13.2fx\n", t.name.c_str(),
-                    100.0 * t.read_first / std::max(1, with_code),
-                    100.0 * t.read_within / std::max(1, with_code), t.wrong, m,
-                    percentile(t.ms, 0.99), m > 0 ? zbar_ms / m : 0.0);
+        std::printf(
+            "%-18s %7.1f%% %9.1f%% %7d %9.2f %9.2f %13.2fx\n", t.name.c_str(),
+            100.0 * t.read_first / std::max(1, with_code),
+            100.0 * t.read_within / std::max(1, with_code), t.wrong, m, percentile(t.ms, 0.99),
+            m > 0 ? zbar_ms / m : 0.0
+        );
     }
     if (each_pass) {
-        std::printf("\neach of our passes alone, first frames:\n%-6s %8s %10s %9s\n", "pass",
-                    "read %", "only this", "mean ms");
+        std::printf(
+            "\neach of our passes alone, first frames:\n%-6s %8s %10s %9s\n", "pass", "read %",
+            "only this", "mean ms"
+        );
         for (std::size_t p = 0; p < passes.size(); ++p) {
-            std::printf("%-6zu %7.1f%% %10d %9.2f\n", p + 1,
-                        100.0 * pass_reads[p] / std::max(1, with_code), pass_only[p],
-                        mean(pass_ms[p]));
+            std::printf(
+                "%-6zu %7.1f%% %10d %9.2f\n", p + 1, 100.0 * pass_reads[p] / std::max(1, with_code),
+                pass_only[p], mean(pass_ms[p])
+            );
         }
     }
     return 0;

@@ -20,18 +20,17 @@ ZXing::DecodeHints hints_for(const decode_pass& pass, int max_codes) {
         .setTryHarder(pass.try_harder)
         .setTryRotate(pass.try_rotate)
         .setTryDownscale(pass.try_downscale)
-        .setBinarizer(pass.binarize == binarizer::global_histogram
-                          ? ZXing::Binarizer::GlobalHistogram
-                          : ZXing::Binarizer::LocalAverage)
+        .setBinarizer(
+            pass.binarize == binarizer::global_histogram ? ZXing::Binarizer::GlobalHistogram
+                                                         : ZXing::Binarizer::LocalAverage
+        )
         .setMaxNumberOfSymbols(static_cast<std::uint8_t>(std::clamp(max_codes, 1, 255)));
     return hints;
 }
 
 // Adds the texts of the codes ZXing reads in image to texts, each once.
 void read_into(
-    const ZXing::ImageView& image,
-    const ZXing::DecodeHints& hints,
-    std::vector<std::string>& texts
+    const ZXing::ImageView& image, const ZXing::DecodeHints& hints, std::vector<std::string>& texts
 ) {
     for (const ZXing::Result& result : ZXing::ReadBarcodes(image, hints)) {
         // Only codes whose error correction succeeded; never a guess.
@@ -224,10 +223,7 @@ bool stretch(std::vector<std::uint8_t>& pixels) {
 
 // Bilinear enlargement by factor.
 std::vector<std::uint8_t> magnified(
-    const std::vector<std::uint8_t>& pixels,
-    int width,
-    int height,
-    int factor
+    const std::vector<std::uint8_t>& pixels, int width, int height, int factor
 ) {
     const int w = width * factor;
     const int h = height * factor;
@@ -243,7 +239,8 @@ std::vector<std::uint8_t> magnified(
             const int x0 = sx >> 8;
             const int x1 = std::min(x0 + 1, width - 1);
             const int fx = sx & 255;
-            const int top = pixels[index(x0, y0, width)] * (256 - fx) + pixels[index(x1, y0, width)] * fx;
+            const int top =
+                pixels[index(x0, y0, width)] * (256 - fx) + pixels[index(x1, y0, width)] * fx;
             const int bottom =
                 pixels[index(x0, y1, width)] * (256 - fx) + pixels[index(x1, y1, width)] * fx;
             out[index(x, y, w)] =
@@ -268,8 +265,10 @@ std::vector<candidate> candidates(const grey_frame& frame, int max_regions) {
         c.where = r;
         c.raw.resize(static_cast<std::size_t>(r.width) * static_cast<std::size_t>(r.height));
         for (int y = 0; y < r.height; ++y) {
-            std::copy_n(frame.pixels + index(r.x, r.y + y, frame.stride), r.width,
-                        c.raw.begin() + static_cast<std::ptrdiff_t>(index(0, y, r.width)));
+            std::copy_n(
+                frame.pixels + index(r.x, r.y + y, frame.stride), r.width,
+                c.raw.begin() + static_cast<std::ptrdiff_t>(index(0, y, r.width))
+            );
         }
         c.stretched = c.raw;
         if (!stretch(c.stretched)) {
@@ -310,7 +309,9 @@ void read_region(
         width *= factor;
         height *= factor;
     }
-    read_into(ZXing::ImageView(pixels.data(), width, height, ZXing::ImageFormat::Lum), hints, texts);
+    read_into(
+        ZXing::ImageView(pixels.data(), width, height, ZXing::ImageFormat::Lum), hints, texts
+    );
 }
 
 }  // namespace
@@ -324,12 +325,22 @@ std::vector<decode_pass> decoder_options::default_passes() {
     // at any angle without it. Whole-frame downscaling is off: regions cover
     // the large, blurry codes it would catch.
     return {
-        {.try_harder = false, .try_rotate = false, .try_downscale = false,
+        {.try_harder = false,
+         .try_rotate = false,
+         .try_downscale = false,
          .binarize = binarizer::local_average},
-        {.try_harder = true, .try_rotate = false, .try_downscale = false,
-         .binarize = binarizer::local_average, .regions_only = true, .magnify = 2},
-        {.try_harder = true, .try_rotate = false, .try_downscale = false,
-         .binarize = binarizer::local_average, .regions_only = true, .magnify = 3},
+        {.try_harder = true,
+         .try_rotate = false,
+         .try_downscale = false,
+         .binarize = binarizer::local_average,
+         .regions_only = true,
+         .magnify = 2},
+        {.try_harder = true,
+         .try_rotate = false,
+         .try_downscale = false,
+         .binarize = binarizer::local_average,
+         .regions_only = true,
+         .magnify = 3},
     };
 }
 

@@ -24,15 +24,15 @@ enum class binarizer {
 };
 
 struct decode_pass {
-    bool try_harder = false;  // more scan lines and finder-pattern checks; several times slower
-    bool try_rotate = true;   // also look at the frame turned 90/180/270 degrees
+    bool try_harder = false;    // more scan lines and finder-pattern checks; several times slower
+    bool try_rotate = true;     // also look at the frame turned 90/180/270 degrees
     bool try_downscale = true;  // also look at a downscaled copy (helps large, blurry codes)
     binarizer binarize = binarizer::local_average;
     // Look only in crops around the frame's patches of high local contrast
     // (at most max_regions, busiest first), each stretched to full contrast,
     // instead of at the whole frame.
     bool regions_only = false;
-    int smooth = 0;   // regions: box-smoothing radius in pixels against sensor noise (0 = none)
+    int smooth = 0;  // regions: box-smoothing radius in pixels against sensor noise (0 = none)
     // regions: enlarge the crop this many times (1-3) for modules under ~2 px;
     // a region that would grow past a megapixel is skipped (big regions hold
     // big modules, which a pass that magnifies less reads).

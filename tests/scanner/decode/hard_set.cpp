@@ -25,7 +25,8 @@ struct symbol {
     std::vector<std::uint8_t> dark;  // size * size, 1 = dark
 
     bool at(int x, int y) const {
-        return dark[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) +
+        return dark
+                   [static_cast<std::size_t>(y) * static_cast<std::size_t>(size) +
                     static_cast<std::size_t>(x)] != 0;
     }
 };
@@ -63,7 +64,8 @@ symbol fake_symbol(unsigned seed, bool with_finders) {
                     continue;
                 }
                 const int ring = std::max(std::abs(x - 3), std::abs(y - 3));
-                s.dark[static_cast<std::size_t>(py * s.size + px)] = (ring == 3 || ring <= 1) ? 1 : 0;
+                s.dark[static_cast<std::size_t>(py * s.size + px)] =
+                    (ring == 3 || ring <= 1) ? 1 : 0;
             }
         }
     };
@@ -152,7 +154,8 @@ void draw_background(canvas& f, std::mt19937& random) {
                 const int cell = 3 + static_cast<int>(random() % 6);
                 for (int y = py; y < py + ph; ++y) {
                     for (int x = px; x < px + pw; ++x) {
-                        f.at(x, y) = (((x - px) / cell + (y - py) / cell) % 2) != 0 ? 40.0F : 220.0F;
+                        f.at(x, y) =
+                            (((x - px) / cell + (y - py) / cell) % 2) != 0 ? 40.0F : 220.0F;
                     }
                 }
             }
@@ -223,7 +226,8 @@ void blur(canvas& f, double sigma) {
     std::vector<float> k(static_cast<std::size_t>(2 * r + 1));
     float sum = 0;
     for (int i = -r; i <= r; ++i) {
-        k[static_cast<std::size_t>(i + r)] = static_cast<float>(std::exp(-(i * i) / (2 * sigma * sigma)));
+        k[static_cast<std::size_t>(i + r)] =
+            static_cast<float>(std::exp(-(i * i) / (2 * sigma * sigma)));
         sum += k[static_cast<std::size_t>(i + r)];
     }
     for (float& w : k) w /= sum;
@@ -232,7 +236,8 @@ void blur(canvas& f, double sigma) {
         for (int x = 0; x < frame_width; ++x) {
             float acc = 0;
             for (int i = -r; i <= r; ++i) {
-                acc += k[static_cast<std::size_t>(i + r)] * f.at(std::clamp(x + i, 0, frame_width - 1), y);
+                acc += k[static_cast<std::size_t>(i + r)] *
+                       f.at(std::clamp(x + i, 0, frame_width - 1), y);
             }
             tmp.at(x, y) = acc;
         }
@@ -241,7 +246,8 @@ void blur(canvas& f, double sigma) {
         for (int x = 0; x < frame_width; ++x) {
             float acc = 0;
             for (int i = -r; i <= r; ++i) {
-                acc += k[static_cast<std::size_t>(i + r)] * tmp.at(x, std::clamp(y + i, 0, frame_height - 1));
+                acc += k[static_cast<std::size_t>(i + r)] *
+                       tmp.at(x, std::clamp(y + i, 0, frame_height - 1));
             }
             f.at(x, y) = acc;
         }
@@ -306,10 +312,16 @@ grey_image hard_frame(const hard_case& c, int take) {
     const double drift_y = uniform(random, -2, 2);
     const double turn = uniform(random, -0.6, 0.6);
     const double a = (c.degrees + take * turn) * std::numbers::pi / 180.0;
-    const placement where{c.module_px,      std::cos(a), std::sin(a), c.tilt_x, c.tilt_y,
-                          c.centre_x + take * drift_x, c.centre_y + take * drift_y};
-    const symbol sym = !c.text.empty() ? real_symbol(c.text)
-                                       : fake_symbol(c.seed, (c.index % 2) == 0);
+    const placement where{
+        c.module_px,
+        std::cos(a),
+        std::sin(a),
+        c.tilt_x,
+        c.tilt_y,
+        c.centre_x + take * drift_x,
+        c.centre_y + take * drift_y};
+    const symbol sym =
+        !c.text.empty() ? real_symbol(c.text) : fake_symbol(c.seed, (c.index % 2) == 0);
     draw_badge(f, where, sym);
     blur(f, c.blur_sigma);
 
@@ -328,7 +340,8 @@ grey_image hard_frame(const hard_case& c, int take) {
             float v = static_cast<float>(c.dark) + scale * f.at(x, y);
             if (c.shading > 0) {
                 const double t =
-                    ((x - c.centre_x) * std::cos(dir) + (y - c.centre_y) * std::sin(dir)) / span + 0.5;
+                    ((x - c.centre_x) * std::cos(dir) + (y - c.centre_y) * std::sin(dir)) / span +
+                    0.5;
                 v *= static_cast<float>(1 - c.shading * std::clamp(t, 0.0, 1.0));
             }
             v += noise(noise_random);
@@ -341,10 +354,12 @@ grey_image hard_frame(const hard_case& c, int take) {
 
 std::string describe(const hard_case& c) {
     char line[200];
-    std::snprintf(line, sizeof line,
-                  "#%d %s m=%.2fpx rot=%.0f tilt=%.4f,%.4f blur=%.2f noise=%.0f range=%d..%d shade=%.2f",
-                  c.index, c.text.empty() ? "no-code" : "code", c.module_px, c.degrees, c.tilt_x,
-                  c.tilt_y, c.blur_sigma, c.noise_stddev, c.dark, c.light, c.shading);
+    std::snprintf(
+        line, sizeof line,
+        "#%d %s m=%.2fpx rot=%.0f tilt=%.4f,%.4f blur=%.2f noise=%.0f range=%d..%d shade=%.2f",
+        c.index, c.text.empty() ? "no-code" : "code", c.module_px, c.degrees, c.tilt_x, c.tilt_y,
+        c.blur_sigma, c.noise_stddev, c.dark, c.light, c.shading
+    );
     return line;
 }
 

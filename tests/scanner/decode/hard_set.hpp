@@ -18,12 +18,12 @@ namespace admit::scanner::test {
 // How one hard frame is made. Angles in degrees, lengths in frame pixels.
 struct hard_case {
     int index = 0;
-    std::string text;         // the encoded token; empty when the frame has no code
-    double module_px = 3;     // side of one module on the sensor (before tilt)
-    double degrees = 0;       // in-plane rotation
-    double tilt_x = 0;        // perspective: scale change per module across x (e.g. 0.004)
-    double tilt_y = 0;        // ... and across y
-    double centre_x = 640;    // where the code's centre falls in the frame
+    std::string text;       // the encoded token; empty when the frame has no code
+    double module_px = 3;   // side of one module on the sensor (before tilt)
+    double degrees = 0;     // in-plane rotation
+    double tilt_x = 0;      // perspective: scale change per module across x (e.g. 0.004)
+    double tilt_y = 0;      // ... and across y
+    double centre_x = 640;  // where the code's centre falls in the frame
     double centre_y = 360;
     double blur_sigma = 0;    // Gaussian defocus, pixels
     double noise_stddev = 0;  // sensor noise, grey levels

@@ -51,8 +51,9 @@ TEST_P(rotated_badge, is_read) {
     EXPECT_THAT(decode(image), ElementsAre(token));
 }
 
-INSTANTIATE_TEST_SUITE_P(degrees, rotated_badge, testing::Values(15.0, 30.0, 45.0, 90.0, 180.0,
-                                                                  -30.0));
+INSTANTIATE_TEST_SUITE_P(
+    degrees, rotated_badge, testing::Values(15.0, 30.0, 45.0, 90.0, 180.0, -30.0)
+);
 
 TEST(qr_decoder, reads_a_blurred_badge) {
     // sigma 1.5 px on 4 px modules: a slightly out-of-focus webcam.
@@ -65,16 +66,15 @@ TEST(qr_decoder, reads_a_noisy_badge) {
 
 TEST(qr_decoder, reads_a_low_contrast_badge) {
     // Dark modules at 110, light at 150: a dim hall, a glossy badge.
-    EXPECT_THAT(decode(test::low_contrast(test::qr_image(token, 4), 110, 150)),
-                ElementsAre(token));
+    EXPECT_THAT(decode(test::low_contrast(test::qr_image(token, 4), 110, 150)), ElementsAre(token));
 }
 
 TEST(qr_decoder, reads_a_badge_photographed_in_a_hall) {
     // 1280x720 camera frame, gradient wall, badge off-centre, tilted, soft and grainy.
     const grey_image badge =
         test::low_contrast(test::rotated(test::qr_image(token, 3), 20.0), 30, 230);
-    const grey_image frame = test::noisy(test::blurred(test::scene(1280, 720, badge, 820, 300),
-                                                       1.0), 8.0);
+    const grey_image frame =
+        test::noisy(test::blurred(test::scene(1280, 720, badge, 820, 300), 1.0), 8.0);
     ASSERT_EQ(frame.width, 1280);
     ASSERT_EQ(frame.height, 720);
     EXPECT_THAT(decode(frame), ElementsAre(token));
@@ -85,8 +85,10 @@ TEST(qr_decoder, reads_two_badges_in_one_frame) {
     grey_image frame = test::scene(1280, 720, test::qr_image(token, 3), 100, 150);
     const grey_image second = test::qr_image(other, 3);
     for (int y = 0; y < second.height; ++y) {
-        std::copy_n(second.pixels.begin() + y * second.width, second.width,
-                    frame.pixels.begin() + (150 + y) * frame.width + 800);
+        std::copy_n(
+            second.pixels.begin() + y * second.width, second.width,
+            frame.pixels.begin() + (150 + y) * frame.width + 800
+        );
     }
     EXPECT_THAT(decode(frame), UnorderedElementsAre(token, other));
 }
@@ -97,8 +99,9 @@ TEST(qr_decoder, reads_a_frame_with_row_padding) {
     const int stride = image.width + 64;
     std::vector<std::uint8_t> padded(static_cast<std::size_t>(stride * image.height), 0);
     for (int y = 0; y < image.height; ++y) {
-        std::copy_n(image.pixels.begin() + y * image.width, image.width,
-                    padded.begin() + y * stride);
+        std::copy_n(
+            image.pixels.begin() + y * image.width, image.width, padded.begin() + y * stride
+        );
     }
     const grey_frame frame{padded.data(), image.width, image.height, stride};
     EXPECT_THAT(qr_decoder().decode(frame), ElementsAre(token));
@@ -203,7 +206,9 @@ TEST_P(hard_frame_without_code, gives_nothing) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(cases, hard_frame_without_code, testing::Values(19, 27, 31, 32, 35, 36, 37));
+INSTANTIATE_TEST_SUITE_P(
+    cases, hard_frame_without_code, testing::Values(19, 27, 31, 32, 35, 36, 37)
+);
 
 }  // namespace
 }  // namespace admit::scanner
