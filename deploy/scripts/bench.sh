@@ -9,6 +9,8 @@
 # Usage: deploy/scripts/bench.sh [--quick] [--out DIR]
 #   results (JSON per run, latency distributions, server logs, summary.md) go to
 #   DIR, default build/bench/results/<date>
+# Environment: ADMIT_BENCH_BUILD=DIR another Release build folder with -DADMIT_BUILD_BENCH=ON;
+#   ADMIT_BENCH_NO_BUILD=1 use the binaries already there; ADMIT_BUILD_JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -56,16 +58,23 @@ fi
 # ADMIT_BENCH_BUILD: another Release build folder configured with -DADMIT_BUILD_BENCH=ON.
 build=${ADMIT_BENCH_BUILD:-build/bench}
 log "build (preset bench -> $build)"
-if [[ ! -f $build/build.ninja && $build == build/bench ]]; then
-    cmake --preset bench >/dev/null
-elif [[ ! -f $build/build.ninja ]]; then
-    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCH=ON >/dev/null
-else
-    cmake -S . -B "$build" >/dev/null  # picks up websocketpp installed since the last configure
-fi
 targets=(admit-server admit admit-load admit_core_bench admit_echo_server)
 [[ -f /usr/include/websocketpp/server.hpp ]] && targets+=(wspp_echo_server)
-cmake --build "$build" -j "${ADMIT_BUILD_JOBS:-2}" --target "${targets[@]}"
+if [[ "${ADMIT_BENCH_NO_BUILD:-0}" == 1 ]]; then
+    echo "bench: ADMIT_BENCH_NO_BUILD=1: using the binaries already in $build"
+else
+    if [[ ! -f $build/build.ninja && $build == build/bench ]]; then
+        cmake --preset bench >/dev/null
+    elif [[ ! -f $build/build.ninja ]]; then
+        cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCH=ON >/dev/null
+    else
+        cmake -S . -B "$build" >/dev/null  # picks up websocketpp installed since the last configure
+    fi
+    if ! cmake --build "$build" -j "${ADMIT_BUILD_JOBS:-2}" --target "${targets[@]}"; then
+        echo "bench: the build failed (see above); fix it, or rerun with ADMIT_BENCH_NO_BUILD=1 to use the binaries already built" >&2
+        exit 1
+    fi
+fi
 bin=$root/$build/bin
 
 # Enough file descriptors for 10 000 connections on each side.
