@@ -79,6 +79,16 @@ public:
     // --- Audit ---
     virtual void add_audit(const audit_entry& entry) = 0;
     virtual std::vector<audit_entry> audit_log() = 0;
+
+    // --- Backup ---
+    // Writes a consistent copy of the whole store (scan log, roster, audit) to
+    // `file`, as of the moment the call began, while other connections go on
+    // writing: the copy reads one snapshot in small steps and never blocks a
+    // writer (WAL). Works on a read-only store too, which is how the admin
+    // tool calls it. The file appears only when complete (written beside it,
+    // then renamed); an existing file is replaced. Throws store_error; returns
+    // the number of scans in the copy.
+    virtual std::int64_t backup_to(const std::filesystem::path& file) = 0;
 };
 
 enum class open_mode { read_write, read_only };

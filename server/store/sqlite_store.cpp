@@ -584,6 +584,88 @@ std::vector<audit_entry> sqlite_store::audit_log() {
     });
 }
 
+namespace {
+
+// A plain SQLite connection for the destination of a backup.
+struct connection_closer {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using raw_connection = std::unique_ptr<sqlite3, connection_closer>;
+
+}  // namespace
+
+std::int64_t sqlite_store::backup_to(const std::filesystem::path& file) {
+    if (in_batch_) {
+        throw store_error(fmt::format(
+            "cannot back up {}: a batch is open on this connection; commit it first", file_
+        ));
+    }
+    // Pages per step: small, so each step is short and the copy yields often.
+    constexpr int pages_per_step = 64;
+    const auto partial = std::filesystem::path(file.string() + ".partial");
+    std::error_code ec;
+    std::filesystem::remove(partial, ec);
+    return guarded("back up", [&]() -> std::int64_t {
+        // A read transaction held across every step pins one WAL snapshot:
+        // the copy is consistent as of now, commits made meanwhile by the
+        // server do not restart it, and a reader never blocks a WAL writer.
+        db_.exec("BEGIN");
+        struct end_read {
+            SQLite::Database& db;
+            ~end_read() { db.tryExec("ROLLBACK"); }
+        } ending{db_};
+        const std::int64_t scans = db_.execAndGet("SELECT count(*) FROM scans").getInt64();
+
+        sqlite3* opened = nullptr;
+        int rc = sqlite3_open_v2(
+            partial.c_str(), &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr
+        );
+        raw_connection dest(opened);
+        if (rc != SQLITE_OK) {
+            throw store_error(fmt::format(
+                "cannot back up {}: cannot create {}: {}", file_, partial.string(),
+                opened ? sqlite3_errmsg(opened) : sqlite3_errstr(rc)
+            ));
+        }
+        sqlite3_backup* backup = sqlite3_backup_init(dest.get(), "main", db_.getHandle(), "main");
+        if (backup == nullptr) {
+            throw store_error(fmt::format(
+                "cannot back up {} to {}: {}", file_, partial.string(), sqlite3_errmsg(dest.get())
+            ));
+        }
+        int busy_rounds = 0;
+        do {
+            rc = sqlite3_backup_step(backup, pages_per_step);
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+                // Only the destination can be busy (nobody else has it); bounded anyway.
+                if (++busy_rounds > 1000) break;
+                sqlite3_sleep(5);
+            }
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        sqlite3_backup_finish(backup);
+        if (rc != SQLITE_DONE) {
+            const std::string why = sqlite3_errstr(rc);
+            dest.reset();
+            std::filesystem::remove(partial, ec);
+            throw store_error(fmt::format(
+                "cannot back up {} to {}: {}", file_, partial.string(), why
+            ));
+        }
+        // The copy is a self-contained file: fold its journal into it and
+        // make it durable before it takes its name.
+        sqlite3_exec(dest.get(), "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
+        dest.reset();
+        std::filesystem::rename(partial, file, ec);
+        if (ec) {
+            throw store_error(fmt::format(
+                "cannot back up {}: cannot rename {} to {}: {}", file_, partial.string(),
+                file.string(), ec.message()
+            ));
+        }
+        return scans;
+    });
+}
+
 std::unique_ptr<scan_store> open_sqlite_store(
     const std::filesystem::path& data_dir,
     open_mode mode

@@ -56,6 +56,8 @@ public:
     void add_audit(const audit_entry& entry) override;
     std::vector<audit_entry> audit_log() override;
 
+    std::int64_t backup_to(const std::filesystem::path& file) override;
+
 private:
     // Runs `work`, turning a SQLite::Exception into a store_error
     // "cannot <operation> <file>: <sqlite message>".
