@@ -1,5 +1,6 @@
 # All third-party packages come from Debian 12; deploy/scripts/install-deps.sh installs them.
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json system)
 find_package(SQLiteCpp REQUIRED)
 find_package(Protobuf REQUIRED)

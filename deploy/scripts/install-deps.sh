@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     cmake ninja-build g++ pkg-config
     libboost1.81-dev libboost-json1.81-dev
-    libsqlitecpp-dev libsqlite3-dev sqlite3
+    libsqlitecpp-dev libsqlite3-dev sqlite3 libssl-dev openssl
     libprotobuf-dev protobuf-compiler
     libzxing-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev

@@ -519,7 +519,7 @@ private:
             return;
         }
         table_reader reader{problems_, *server, "[server]"};
-        reader.check_keys({"listen", "port", "threads", "data_dir", "web_dir"});
+        reader.check_keys({"listen", "port", "threads", "data_dir", "web_dir", "tls_cert", "tls_key"});
         auto& s = out_.server;
         s.listen_address = reader.text("listen", false, "\"127.0.0.1\"").value_or(s.listen_address);
         if (auto port = reader.integer("port", false, "8080")) {
@@ -553,6 +553,14 @@ private:
             );
         }
         s.web_dir = reader.text("web_dir", false, "\"web\"").value_or("");
+        s.tls_cert = reader.text("tls_cert", false, "\"/etc/admit/server.crt\"").value_or("");
+        s.tls_key = reader.text("tls_key", false, "\"/etc/admit/server.key\"").value_or("");
+        if (s.tls_cert.empty() != s.tls_key.empty()) {
+            problems_.add(
+                reader.line_of_key(s.tls_cert.empty() ? "tls_key" : "tls_cert"),
+                "[server]: tls_cert and tls_key go together; give both (HTTPS/WSS) or neither"
+            );
+        }
     }
 
     // Records a token hash for `who`, refusing one already used by someone else.

@@ -32,6 +32,8 @@ struct server_settings {
     unsigned threads = 2;
     std::string data_dir = "var/admit";
     std::string web_dir;                 // empty: the web/ folder next to the sources
+    std::string tls_cert;                // PEM certificate chain; with tls_key: serve HTTPS/WSS only
+    std::string tls_key;                 // PEM private key
     std::vector<std::string> viewer_token_hashes;  // [access] viewer tokens, hashed
     std::vector<std::string> staff_token_hashes;   // [access] staff tokens, hashed
 };

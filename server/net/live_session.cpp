@@ -9,16 +9,18 @@ constexpr auto broadcast_interval = std::chrono::milliseconds(250);
 constexpr auto stall_limit = std::chrono::seconds(30);
 }  // namespace
 
-live_session::live_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
+template <typename Stream>
+live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
     : ws_(std::move(stream)), ctx_(std::move(ctx)), wake_(ws_.get_executor(), asio::steady_timer::time_point::max()) {}
 
-asio::awaitable<void> live_session::run(http::request<http::string_body> upgrade) {
+template <typename Stream>
+asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(4096);  // viewers only listen
     ws_.text(true);
     auto [ec] = co_await ws_.async_accept(upgrade, use_tuple);
     if (ec) co_return;
-    ctx_->viewers.add(shared_from_this());
+    ctx_->viewers.add(this->shared_from_this());
     pending_ = std::make_shared<const std::string>(ctx_->live.render_json(true));
     asio::co_spawn(ws_.get_executor(), write_loop(), [](std::exception_ptr) {});
     beast::flat_buffer ignored;
@@ -31,22 +33,25 @@ asio::awaitable<void> live_session::run(http::request<http::string_body> upgrade
     wake_.cancel();
 }
 
-void live_session::offer(std::shared_ptr<const std::string> frame) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+template <typename Stream>
+void live_session<Stream>::offer(std::shared_ptr<const std::string> frame) {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
         self->pending_ = std::move(frame);  // replaces any older unsent state
         self->wake_.cancel();
     });
 }
 
-void live_session::request_close() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+template <typename Stream>
+void live_session<Stream>::request_close() {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->close_requested_ = true;
         self->wake_.cancel();
     });
 }
 
-void live_session::check_stalled(std::chrono::steady_clock::duration limit) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), limit] {
+template <typename Stream>
+void live_session<Stream>::check_stalled(std::chrono::steady_clock::duration limit) {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), limit] {
         const auto started = self->write_started_;
         if (started != std::chrono::steady_clock::time_point{} && std::chrono::steady_clock::now() - started > limit) {
             spdlog::info("live viewer has not read for {} s; closing it", std::chrono::duration_cast<std::chrono::seconds>(limit).count());
@@ -56,8 +61,9 @@ void live_session::check_stalled(std::chrono::steady_clock::duration limit) {
     });
 }
 
-asio::awaitable<void> live_session::write_loop() {
-    auto self = shared_from_this();
+template <typename Stream>
+asio::awaitable<void> live_session<Stream>::write_loop() {
+    auto self = this->shared_from_this();
     while (!closed_) {
         if (!pending_) {
             if (close_requested_) {
@@ -79,6 +85,9 @@ asio::awaitable<void> live_session::write_loop() {
         }
     }
 }
+
+template class live_session<beast::tcp_stream>;
+template class live_session<tls_stream>;
 
 asio::awaitable<void> broadcast_live_state(std::shared_ptr<server_context> ctx) {
     asio::steady_timer timer(co_await asio::this_coro::executor);

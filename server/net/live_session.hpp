@@ -15,19 +15,20 @@
 
 namespace admit::net {
 
-class live_session : public std::enable_shared_from_this<live_session> {
+template <typename Stream>
+class live_session : public live_viewer, public std::enable_shared_from_this<live_session<Stream>> {
 public:
-    live_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx);
+    live_session(Stream stream, std::shared_ptr<server_context> ctx);
 
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
-    void offer(std::shared_ptr<const std::string> frame);
-    void check_stalled(std::chrono::steady_clock::duration stall_limit);
-    void request_close();
+    void offer(std::shared_ptr<const std::string> frame) override;
+    void check_stalled(std::chrono::steady_clock::duration stall_limit) override;
+    void request_close() override;
 
 private:
     asio::awaitable<void> write_loop();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::shared_ptr<server_context> ctx_;
     asio::steady_timer wake_;
     std::shared_ptr<const std::string> pending_;

@@ -39,7 +39,21 @@ http::response<http::string_body> make_response(
     return res;
 }
 
-asio::awaitable<void> write_plain_error(beast::tcp_stream& stream, http::status status, std::string message) {
+// Ends a connection politely: TCP half-close, or the TLS close_notify.
+asio::awaitable<void> shut(beast::tcp_stream& stream) {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+}
+
+asio::awaitable<void> shut(tls_stream& stream) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await stream.async_shutdown(use_tuple);
+    (void)ec;  // a peer that just drops the connection is fine
+}
+
+template <typename Stream>
+asio::awaitable<void> write_plain_error(Stream& stream, http::status status, std::string message) {
     http::response<http::string_body> res{status, 11};
     res.set(http::field::content_type, "application/json");
     res.keep_alive(false);
@@ -48,14 +62,15 @@ asio::awaitable<void> write_plain_error(beast::tcp_stream& stream, http::status 
     co_await http::async_write(stream, res, use_tuple);
 }
 
-// One HTTP connection: requests until the peer closes, or the upgrade to a station WebSocket.
-asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<server_context> ctx) {
+// One HTTP connection: requests until the peer closes, or the upgrade to a WebSocket.
+template <typename Stream>
+asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> ctx) {
     beast::flat_buffer buffer;
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(ctx->options.max_http_body);
         parser.header_limit(16 * 1024);
-        stream.expires_after(ctx->options.http_timeout);
+        beast::get_lowest_layer(stream).expires_after(ctx->options.http_timeout);
         auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (ec == http::error::body_limit) {
             co_await write_plain_error(stream, http::status::payload_too_large,
@@ -63,8 +78,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<serve
             co_return;
         }
         if (ec == http::error::end_of_stream || is_normal_close(ec)) {
-            boost::system::error_code ignored;
-            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_await shut(stream);
             co_return;
         }
         if (ec) {
@@ -73,10 +87,10 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<serve
         }
         auto req = parser.release();
         if (websocket::is_upgrade(req)) {
-            stream.expires_never();
+            beast::get_lowest_layer(stream).expires_never();
             const auto path = path_of(req.target());
             if (path == "/ws/station") {
-                auto session = std::make_shared<station_session>(std::move(stream), ctx);
+                auto session = std::make_shared<station_session<Stream>>(std::move(stream), ctx);
                 co_await session->run(std::move(req));
             } else if (path == "/ws/live") {
                 const auto auth = req[http::field::authorization];
@@ -87,7 +101,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<serve
                                                "the live view needs a viewer or staff token (?token=...)");
                     co_return;
                 }
-                auto session = std::make_shared<live_session>(std::move(stream), ctx);
+                auto session = std::make_shared<live_session<Stream>>(std::move(stream), ctx);
                 co_await session->run(std::move(req));
             } else {
                 co_await write_plain_error(stream, http::status::not_found,
@@ -104,11 +118,37 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, std::shared_ptr<serve
         auto res = make_response(req, ctx->routes.handle(view));
         auto [wec, wbytes] = co_await http::async_write(stream, res, use_tuple);
         if (wec || !res.keep_alive()) {
-            boost::system::error_code ignored;
-            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            if (!wec) co_await shut(stream);
             co_return;
         }
     }
+}
+
+// A TLS connection: the handshake (bounded in time), then HTTP as usual.
+asio::awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+                                std::shared_ptr<server_context> ctx) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    tls_stream stream(std::move(socket), *tls);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (hec) {
+        spdlog::warn("TLS handshake with {} failed: {}", ec ? "?" : peer.address().to_string(), hec.message());
+        co_return;
+    }
+    co_await serve_http(std::move(stream), std::move(ctx));
+}
+
+std::shared_ptr<asio::ssl::context> make_tls_context(const config::server_settings& s) {
+    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(s.tls_cert, ec);
+    if (ec) throw std::runtime_error(fmt::format("[server] tls_cert \"{}\": {}", s.tls_cert, ec.message()));
+    tls->use_private_key_file(s.tls_key, asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error(fmt::format("[server] tls_key \"{}\": {}", s.tls_key, ec.message()));
+    return tls;
 }
 
 }  // namespace
@@ -117,6 +157,7 @@ struct server::impl {
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
     std::shared_ptr<server_context> ctx;
+    std::shared_ptr<asio::ssl::context> tls;  // set when the config names a certificate
     std::vector<std::thread> threads;
     unsigned short bound_port = 0;
     bool stopped = false;
@@ -131,8 +172,12 @@ struct server::impl {
             }
             socket.set_option(tcp::no_delay(true));
             auto executor = socket.get_executor();
-            asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), ctx),
-                           [](std::exception_ptr e) { log_escaped_exception(e, "connection"); });
+            auto on_end = [](std::exception_ptr e) { log_escaped_exception(e, "connection"); };
+            if (tls) {
+                asio::co_spawn(executor, serve_tls(std::move(socket), tls, ctx), on_end);
+            } else {
+                asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), ctx), on_end);
+            }
         }
     }
 };
@@ -153,6 +198,8 @@ server::~server() { stop(); }
 
 void server::start() {
     auto& opts = impl_->ctx->options;
+    const auto& settings = impl_->ctx->config.server;
+    if (!settings.tls_cert.empty()) impl_->tls = make_tls_context(settings);
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(opts.address, ec);
     if (ec) throw std::runtime_error(fmt::format("listen address \"{}\" is not an IP address", opts.address));

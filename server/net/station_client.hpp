@@ -15,6 +15,13 @@
 
 namespace admit::net {
 
+// wss:// instead of ws://: the server's certificate must chain to ca_file
+// (PEM; empty = the system's trusted CAs) and name the host connected to.
+struct tls_options {
+    bool enabled = false;
+    std::string ca_file;
+};
+
 class station_client {
 public:
     station_client();
@@ -24,7 +31,7 @@ public:
 
     // Opens the WebSocket (throws std::runtime_error saying why it failed).
     void connect(const std::string& host, unsigned short port, const std::string& path = "/ws/station",
-                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5), const tls_options& tls = {});
     bool is_open() const;
     void close();
 

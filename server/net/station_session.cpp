@@ -11,7 +11,8 @@ namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
 }  // namespace
 
-station_session::station_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx)
+template <typename Stream>
+station_session<Stream>::station_session(Stream stream, std::shared_ptr<server_context> ctx)
     : ws_(std::move(stream)),
       ctx_(std::move(ctx)),
       wake_(ws_.get_executor(), asio::steady_timer::time_point::max()),
@@ -21,7 +22,8 @@ station_session::station_session(beast::tcp_stream stream, std::shared_ptr<serve
     remote_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
-asio::awaitable<void> station_session::run(http::request<http::string_body> upgrade) {
+template <typename Stream>
+asio::awaitable<void> station_session<Stream>::run(http::request<http::string_body> upgrade) {
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(10);
     timeouts.idle_timeout = ctx_->options.ws_idle_timeout;
@@ -34,8 +36,8 @@ asio::awaitable<void> station_session::run(http::request<http::string_body> upgr
         spdlog::warn("station connection from {}: WebSocket handshake failed: {}", remote_, ec.message());
         co_return;
     }
-    ctx_->stations.add(shared_from_this());
-    asio::co_spawn(ws_.get_executor(), write_loop(), [self = shared_from_this()](std::exception_ptr e) {
+    ctx_->stations.add(this->shared_from_this());
+    asio::co_spawn(ws_.get_executor(), write_loop(), [self = this->shared_from_this()](std::exception_ptr e) {
         if (e) spdlog::error("station {} writer ended by an exception", self->remote_);
     });
     co_await read_loop();
@@ -48,14 +50,16 @@ asio::awaitable<void> station_session::run(http::request<http::string_body> upgr
     spdlog::info("station {} ({}) disconnected", station_id_.empty() ? "-" : station_id_, remote_);
 }
 
-void station_session::request_close() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+template <typename Stream>
+void station_session<Stream>::request_close() {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->close_requested_ = true;
         self->wake_writer();
     });
 }
 
-asio::awaitable<void> station_session::read_loop() {
+template <typename Stream>
+asio::awaitable<void> station_session<Stream>::read_loop() {
     beast::flat_buffer frame;
     while (!closed_ && !close_requested_) {
         // Backpressure: a kiosk with too many scans awaiting verdicts waits here.
@@ -83,7 +87,8 @@ asio::awaitable<void> station_session::read_loop() {
     }
 }
 
-asio::awaitable<void> station_session::write_loop() {
+template <typename Stream>
+asio::awaitable<void> station_session<Stream>::write_loop() {
     for (;;) {
         if (out_.empty()) {
             if (closed_) co_return;
@@ -107,9 +112,11 @@ asio::awaitable<void> station_session::write_loop() {
     }
 }
 
-void station_session::wake_writer() { wake_.cancel(); }
+template <typename Stream>
+void station_session<Stream>::wake_writer() { wake_.cancel(); }
 
-void station_session::send(const wire::ServerMessage& message) {
+template <typename Stream>
+void station_session<Stream>::send(const wire::ServerMessage& message) {
     if (closed_) return;
     if (out_.size() >= ctx_->options.max_queued_frames) {
         // The peer does not read what we send: drop it rather than grow without bound.
@@ -122,7 +129,8 @@ void station_session::send(const wire::ServerMessage& message) {
     wake_writer();
 }
 
-void station_session::send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id) {
+template <typename Stream>
+void station_session<Stream>::send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id) {
     ctx_->stats.count_protocol_error(wire::Error::Code_Name(code));
     wire::ServerMessage m;
     auto* e = m.mutable_error();
@@ -132,7 +140,8 @@ void station_session::send_error(wire::Error::Code code, const std::string& mess
     send(m);
 }
 
-void station_session::on_frame(const beast::flat_buffer& frame) {
+template <typename Stream>
+void station_session<Stream>::on_frame(const beast::flat_buffer& frame) {
     if (!ws_.got_binary()) {
         ++protocol_errors_;
         send_error(wire::Error::MALFORMED, "text frames are not accepted on /ws/station; send binary protobuf StationMessage frames");
@@ -174,7 +183,8 @@ void station_session::on_frame(const beast::flat_buffer& frame) {
     }
 }
 
-void station_session::on_hello(const wire::Hello& hello) {
+template <typename Stream>
+void station_session<Stream>::on_hello(const wire::Hello& hello) {
     if (hello.protocol_version() == 0) {
         ++protocol_errors_;
         send_error(wire::Error::UNSUPPORTED_VERSION,
@@ -228,7 +238,8 @@ void station_session::on_hello(const wire::Hello& hello) {
                  station_id_, remote_, hello.software_version().substr(0, 64), hello.outbox_backlog());
 }
 
-void station_session::on_scans(const google::protobuf::RepeatedPtrField<wire::Scan>& scans, bool batch) {
+template <typename Stream>
+void station_session<Stream>::on_scans(const google::protobuf::RepeatedPtrField<wire::Scan>& scans, bool batch) {
     if (station_id_.empty()) {
         ++protocol_errors_;
         send_error(wire::Error::NOT_AUTHENTICATED, "send hello with the station's id and token before scans");
@@ -257,7 +268,7 @@ void station_session::on_scans(const google::protobuf::RepeatedPtrField<wire::Sc
     awaiting_ += decoded.size();
     ctx_->engine.submit(
         std::move(decoded),
-        [self = shared_from_this(), received, batch](std::vector<engine::scan_outcome> outcomes) {
+        [self = this->shared_from_this(), received, batch](std::vector<engine::scan_outcome> outcomes) {
             // On the engine's thread: hop back onto this connection's strand.
             asio::post(self->ws_.get_executor(), [self, outcomes = std::move(outcomes), received, batch]() mutable {
                 self->on_verdicts(std::move(outcomes), received, batch);
@@ -266,7 +277,8 @@ void station_session::on_scans(const google::protobuf::RepeatedPtrField<wire::Sc
     );
 }
 
-void station_session::on_verdicts(
+template <typename Stream>
+void station_session<Stream>::on_verdicts(
     std::vector<engine::scan_outcome> outcomes,
     std::chrono::steady_clock::time_point received,
     bool batch
@@ -297,5 +309,8 @@ void station_session::on_verdicts(
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - received;
     ctx_->stats.observe_ack_latency(took.count());
 }
+
+template class station_session<beast::tcp_stream>;
+template class station_session<tls_stream>;
 
 }  // namespace admit::net

@@ -22,8 +22,20 @@
 
 namespace admit::net {
 
-class station_session;
-class live_session;
+// What the server can ask of any open connection, whatever its transport.
+class closable {
+public:
+    virtual ~closable() = default;
+    // Asks the connection to close with a close frame after what is queued (any thread).
+    virtual void request_close() = 0;
+};
+
+// A dashboard connection: it is offered the newest state.
+class live_viewer : public closable {
+public:
+    virtual void offer(std::shared_ptr<const std::string> frame) = 0;
+    virtual void check_stalled(std::chrono::steady_clock::duration limit) = 0;
+};
 
 // Weak references to the open sessions of one kind, for shutdown and broadcast.
 // Thread safety: safe from any thread.
@@ -60,18 +72,19 @@ struct server_context {
     api& routes;
     live_state& live;
     server_options options;
-    session_registry<station_session> stations;
-    session_registry<live_session> viewers;
+    session_registry<closable> stations;
+    session_registry<live_viewer> viewers;
 };
 
-class station_session : public std::enable_shared_from_this<station_session> {
+// Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS).
+template <typename Stream>
+class station_session : public closable, public std::enable_shared_from_this<station_session<Stream>> {
 public:
-    station_session(beast::tcp_stream stream, std::shared_ptr<server_context> ctx);
+    station_session(Stream stream, std::shared_ptr<server_context> ctx);
 
     // Accepts the upgrade and serves the connection until it ends.
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
-    // Asks the connection to close with a close frame after what is queued (any thread).
-    void request_close();
+    void request_close() override;
 
 private:
     asio::awaitable<void> read_loop();
@@ -84,7 +97,7 @@ private:
     void send(const wire::ServerMessage& message);
     void wake_writer();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::shared_ptr<server_context> ctx_;
     asio::steady_timer wake_;       // the writer sleeps on it; send() cancels it
     asio::steady_timer inflight_;   // the reader sleeps on it while too many scans await verdicts

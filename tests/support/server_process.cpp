@@ -22,7 +22,7 @@ std::filesystem::path program(const std::string& name) {
     return std::filesystem::path(ADMIT_BINARY_DIR) / "bin" / name;
 }
 
-std::string small_event_toml(std::string_view extra) {
+std::string small_event_toml(std::string_view extra, std::string_view server_extra) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const auto from = now - std::chrono::hours(1);
     const auto to = now + std::chrono::hours(10);
@@ -37,6 +37,7 @@ listen = "127.0.0.1"
 port = 0
 threads = 2
 data_dir = "unused"
+{}
 
 [access]
 viewer_tokens = ["viewer-token"]
@@ -101,7 +102,7 @@ end = {:%Y-%m-%dT%H:%M:%S}Z
 categories = ["delegate", "staff"]
 {}
 )",
-                       from, to, extra);
+                       server_extra, from, to, extra);
 }
 
 server_process::server_process(std::string config_toml, std::vector<core::attendee> roster)

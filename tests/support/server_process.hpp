@@ -21,7 +21,8 @@ namespace admit::test {
 //   hall "main" (capacity 3): station "main-in" (entrance), "main-out" (exit)
 //   hall "side" (capacity 50): station "side-both" (both)
 // Tokens are "<station>-token". Viewer token "viewer-token", staff "staff-token".
-std::string small_event_toml(std::string_view extra = {});
+// `extra` is appended at the end; `server_extra` goes into the [server] table.
+std::string small_event_toml(std::string_view extra = {}, std::string_view server_extra = {});
 
 class server_process {
 public:

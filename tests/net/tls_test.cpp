@@ -1,0 +1,108 @@
+// HTTPS/WSS: the server with a certificate from deploy/scripts/make-certs.sh,
+// kiosks that verify it, and clients that must fail when they cannot.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "net/server_fixture.hpp"
+
+namespace admit::test {
+namespace {
+
+// Certificates for localhost/127.0.0.1 from the project's own script.
+class certificates {
+public:
+    explicit certificates(const std::filesystem::path& dir) : dir_(dir) {
+        const auto cmd = std::string(ADMIT_SOURCE_DIR) + "/deploy/scripts/make-certs.sh " + dir.string() +
+                         " localhost 127.0.0.1 > /dev/null";
+        ok_ = std::system(cmd.c_str()) == 0;
+    }
+    bool ok() const { return ok_; }
+    std::string ca() const { return (dir_ / "ca.crt").string(); }
+    std::string cert() const { return (dir_ / "server.crt").string(); }
+    std::string key() const { return (dir_ / "server.key").string(); }
+
+private:
+    std::filesystem::path dir_;
+    bool ok_ = false;
+};
+
+class TlsTest : public ::testing::Test {
+protected:
+    TlsTest()
+        : certs_(dir_.path() / "site"),
+          other_(dir_.path() / "other-site"),
+          server_(small_event_toml({}, "tls_cert = \"" + certs_.cert() + "\"\ntls_key = \"" + certs_.key() + "\""),
+                  small_roster()) {}
+    void SetUp() override {
+        ASSERT_TRUE(certs_.ok() && other_.ok()) << "make-certs.sh failed (is openssl installed?)";
+        server_.start();
+    }
+    void TearDown() override {
+        if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log();
+    }
+
+    temp_dir dir_;
+    certificates certs_;
+    certificates other_;
+    server_process server_;
+};
+
+TEST_F(TlsTest, KioskVerifiesTheServerAndScansOverWss) {
+    net::station_client c;
+    c.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    c.hello("main-in", "main-in-token");
+    wire::StationMessage m;
+    m.mutable_scan()->set_scan_id("tls-1");
+    m.mutable_scan()->set_payload(server_.badge("d-001"));
+    m.mutable_scan()->set_direction(wire::ENTRY);
+    c.send(m);
+    const auto reply = c.receive(5s);
+    ASSERT_TRUE(reply && reply->has_verdict()) << c.close_reason();
+    EXPECT_TRUE(reply->verdict().admitted());
+}
+
+TEST_F(TlsTest, ServerSignedByAnotherCaIsRefused) {
+    net::station_client c;
+    try {
+        c.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, other_.ca()});
+        FAIL() << "connected to a server whose certificate the kiosk's CA did not sign";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(TlsTest, CertificateMustNameTheHost) {
+    net::station_client c;
+    // Signed by the right CA, but not for this name.
+    EXPECT_THROW(c.connect("127.0.0.2", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()}),
+                 std::runtime_error);
+}
+
+TEST_F(TlsTest, PlainConnectionsGetNoService) {
+    net::station_client c;
+    EXPECT_THROW(c.connect("127.0.0.1", server_.port(), "/ws/station", 3s), std::runtime_error);
+    EXPECT_EQ(http_get(server_.port(), "/healthz").status, 0);
+    net::station_client still_fine;
+    still_fine.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    EXPECT_NO_THROW(still_fine.hello("side-both", "side-both-token"));
+}
+
+TEST_F(TlsTest, HttpsApiAnswersWithTheSameCa) {
+    if (std::system("command -v curl > /dev/null") != 0) GTEST_SKIP() << "curl is not installed";
+    const auto out = dir_.path() / "healthz.json";
+    const auto cmd = "curl -s --max-time 5 --cacert " + certs_.ca() + " -o " + out.string() + " https://127.0.0.1:" +
+                     std::to_string(server_.port()) + "/healthz";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    EXPECT_NE(read_file(out).find("\"ok\""), std::string::npos);
+}
+
+TEST(TlsStartup, MissingCertificateIsNamedAtStart) {
+    server_process server(small_event_toml({}, "tls_cert = \"/nonexistent/server.crt\"\ntls_key = \"/nonexistent/server.key\""),
+                          {});
+    EXPECT_THROW(server.start(), std::runtime_error);
+    EXPECT_NE(server.log().find("/nonexistent/server.crt"), std::string::npos) << server.log();
+}
+
+}  // namespace
+}  // namespace admit::test
