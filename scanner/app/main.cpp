@@ -39,6 +39,8 @@ struct settings {
     std::string server = "127.0.0.1:8080";
     std::string station;
     std::string token;
+    std::string ca_file;
+    bool tls = false;
     std::string direction;
     std::string state = "kiosk-state";
     std::string rules_file;
@@ -89,6 +91,8 @@ void apply_config_file(settings& s, const CLI::App& app) {
     take("server", "--server", s.server);
     take("station", "--station", s.station);
     take("token", "--token", s.token);
+    take("ca", "--ca", s.ca_file);
+    take("tls", "--tls", s.tls);
     take("direction", "--direction", s.direction);
     take("state", "--state", s.state);
     take("rules", "--rules", s.rules_file);
@@ -116,6 +120,10 @@ int main(int argc, char** argv) {
         "--config", s.config_file, "kiosk TOML file with the same keys (server, station, ...)"
     );
     app.add_option("--server", s.server, "server HOST:PORT")->capture_default_str();
+    app.add_flag("--tls", s.tls, "connect with wss:// and https://, trusting the system's CAs");
+    app.add_option("--ca", s.ca_file,
+                   "connect with TLS and trust only this CA (PEM), e.g. from deploy/scripts/make-certs.sh")
+        ->check(CLI::ExistingFile);
     app.add_option("--station", s.station, "this kiosk's station id");
     app.add_option("--token", s.token, "this station's token");
     app.add_option("--direction", s.direction, "entry or exit (default: the station's role)")
@@ -185,6 +193,8 @@ int main(int argc, char** argv) {
     }
     options.link.station_id = s.station;
     options.link.token = s.token;
+    // --ca implies TLS: the kiosk then only talks to a server whose certificate that CA signed.
+    options.link.tls = admit::net::tls_options{s.tls || !s.ca_file.empty(), s.ca_file};
     options.link.state_dir = s.state;
     options.link.answer_timeout = std::chrono::milliseconds(s.answer_timeout_ms);
     if (s.direction == "entry") options.dir = admit::core::direction::entry;

@@ -9,7 +9,7 @@
 #include <random>
 #include <unordered_map>
 
-#include "kiosk/http_get.hpp"
+#include "net/http_client.hpp"
 #include "net/codec.hpp"
 #include "net/station_client.hpp"
 
@@ -144,7 +144,7 @@ void station_link::store_rules(const std::string& json) {
 
 void station_link::fetch_rules() {
     const auto target = fmt::format("/api/station/rules?station={}", options_.station_id);
-    const auto r = http_get(options_.host, options_.port, target, options_.token, 2s);
+    const auto r = net::http_fetch(options_.host, options_.port, target, options_.token, 2s, options_.tls);
     if (r.status != 200) {
         on_event_(
             {link_event::kind::problem,
@@ -188,7 +188,7 @@ void station_link::run() {
         net::station_client client;
         hello_facts facts;
         try {
-            client.connect(options_.host, options_.port, "/ws/station", 2s);
+            client.connect(options_.host, options_.port, "/ws/station", 2s, options_.tls);
             wire::StationMessage m;
             auto* h = m.mutable_hello();
             h->set_protocol_version(net::protocol_version);

@@ -25,6 +25,7 @@
 
 #include "kiosk/outbox.hpp"
 #include "net/rules_json.hpp"
+#include "net/station_client.hpp"
 
 namespace admit::scanner {
 
@@ -33,6 +34,7 @@ struct link_options {
     unsigned short port = 8080;
     std::string station_id;
     std::string token;
+    net::tls_options tls;  // wss:// and https://, verifying the server's certificate
     std::filesystem::path state_dir;
     std::chrono::milliseconds answer_timeout{3000};
     std::chrono::milliseconds heartbeat_every{5000};

@@ -1,0 +1,29 @@
+#pragma once
+// One HTTP(S) GET with a deadline over the whole exchange, so a half-dead
+// server cannot hang the caller: the kiosk fetches its rules with it.
+// No Beast types in this header.
+// Thread safety: free function; each call has its own io_context.
+
+#include <chrono>
+#include <string>
+
+#include "net/station_client.hpp"
+
+namespace admit::net {
+
+struct http_fetch_result {
+    int status = 0;     // 0 when there was no answer
+    std::string body;
+    std::string error;  // why there was no answer
+};
+
+http_fetch_result http_fetch(
+    const std::string& host,
+    unsigned short port,
+    const std::string& target,
+    const std::string& bearer_token,
+    std::chrono::milliseconds timeout,
+    const tls_options& tls = {}
+);
+
+}  // namespace admit::net
