@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/backup_command.hpp"
 #include "admin/badge_files.hpp"
 #include "admin/commands.hpp"
 #include "admin/export_command.hpp"
@@ -113,6 +114,8 @@ int main(int argc, char** argv) {
 
     admit::admin::export_args export_args;
     auto* export_reports = admit::admin::add_export_command(app, export_args);
+    admit::admin::backup_args backup_args;
+    const auto backup_cmds = admit::admin::add_backup_commands(app, backup_args);
 
     try {
         app.parse(argc, argv);
@@ -147,6 +150,10 @@ int main(int argc, char** argv) {
             admit::admin::hash_token(token, std::cout);
         } else if (*export_reports) {
             admit::admin::run_export(export_args, std::cout);
+        } else if (*backup_cmds.backup) {
+            admit::admin::run_backup(backup_args, std::cout);
+        } else if (*backup_cmds.restore) {
+            admit::admin::run_restore(backup_args, std::cout);
         }
     } catch (const admit::config::config_error& e) {
         for (const auto& problem : e.problems()) {
