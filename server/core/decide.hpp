@@ -32,6 +32,10 @@ struct scan {
     std::optional<verdict> shown;
     std::string actor;
     std::string note;
+    // verify_badge(payload, key) done ahead (on a network thread, in
+    // parallel); decide() verifies itself when empty. Must be for this payload
+    // and the event's key.
+    std::optional<badge_check> checked;
 
     // The time rules are judged at: device time for offline scans (the
     // moment the person stood at the door), server time otherwise.

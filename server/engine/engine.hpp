@@ -104,6 +104,8 @@ public:
     // Called on the writer thread after each committed group (metrics, live view).
     void set_observer(observer watch);
 
+    const core::public_key& badge_key() const { return badge_key_; }
+
     // The engine's clock (real, or the rehearsal clock): what server times are.
     core::time_point now() const { return now_(); }
 

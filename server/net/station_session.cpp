@@ -262,6 +262,7 @@ void station_session<Stream>::on_scans(const google::protobuf::RepeatedPtrField<
             send_error(wire::Error::BAD_SCAN, d.error, s.scan_id().substr(0, 128));
             continue;
         }
+        d.scan.checked = ctx_->badges.check(d.scan.payload);
         decoded.push_back(std::move(d.scan));
     }
     if (decoded.empty()) return;

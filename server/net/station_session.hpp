@@ -16,6 +16,7 @@
 
 #include "admit/station.pb.h"
 #include "engine/engine.hpp"
+#include "net/badge_cache.hpp"
 #include "net/beast_types.hpp"
 #include "net/metrics.hpp"
 #include "net/server.hpp"
@@ -64,7 +65,7 @@ private:
 struct server_context {
     server_context(const config::loaded_config& c, engine::engine& e, metrics& m, api& a, live_state& l,
                    server_options o)
-        : config(c), engine(e), stats(m), routes(a), live(l), options(std::move(o)) {}
+        : config(c), engine(e), stats(m), routes(a), live(l), options(std::move(o)), badges(e.badge_key()) {}
 
     const config::loaded_config& config;
     engine::engine& engine;
@@ -72,6 +73,7 @@ struct server_context {
     api& routes;
     live_state& live;
     server_options options;
+    badge_cache badges;
     session_registry<closable> stations;
     session_registry<live_viewer> viewers;
 };

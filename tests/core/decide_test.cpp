@@ -399,6 +399,22 @@ TEST(DecideRecord, UnreadableBadgeNamesNobody) {
     EXPECT_FALSE(r.moved.has_value());
 }
 
+TEST(DecideRecord, UsesASignatureCheckDoneAhead) {
+    const event_config event = testing::seoul_event();
+    const roster people = testing::seoul_roster();
+    const presence where;
+    scan s;
+    s.station_id = "ch-3f-in";
+    s.payload = testing::badge_of("del-kazan-1");
+    s.server_time = kst(26, 10, 0);
+    EXPECT_TRUE(decide({event, people, where, event_keys().pub}, s).result.admitted);
+    // The check done on the network thread is what counts.
+    s.checked = badge_check{reason::bad_signature, std::nullopt};
+    EXPECT_EQ(decide({event, people, where, event_keys().pub}, s).result.why, reason::bad_signature);
+    s.checked = verify_badge(s.payload, event_keys().pub);
+    EXPECT_TRUE(decide({event, people, where, event_keys().pub}, s).result.admitted);
+}
+
 TEST(DecideRecord, OfflineVerdictThatDiffersIsAConflict) {
     const event_config event = testing::seoul_event();
     const roster people = testing::seoul_roster();
