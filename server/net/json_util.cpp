@@ -11,8 +11,41 @@ http_reply json_reply(const json::value& v, unsigned status) {
     return http_reply{status, "application/json", json::serialize(v), {}};
 }
 
+std::string utf8_or_replaced(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        // Length of the sequence this lead byte starts, and the smallest code point it may encode.
+        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = n > 0 && i + n <= text.size();
+        std::uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1Fu) : n == 3 ? (c & 0x0Fu) : (c & 0x07u);
+        for (std::size_t k = 1; ok && k < n; ++k) {
+            const auto cc = static_cast<unsigned char>(text[i + k]);
+            ok = (cc >> 6) == 0x2;
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        // No overlong forms, no surrogates, nothing past U+10FFFF.
+        if (ok && n > 1) {
+            const std::uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+            ok = cp >= min && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+        }
+        if (ok) {
+            out.append(text.substr(i, n));
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+            ++i;
+        }
+    }
+    return out;
+}
+
 http_reply error_reply(unsigned status, std::string_view message) {
-    return json_reply(json::object{{"error", message}}, status);
+    // Messages quote paths and ids from the request, which may be any bytes;
+    // the reply must stay valid JSON.
+    return json_reply(json::object{{"error", utf8_or_replaced(message)}}, status);
 }
 
 std::string iso_utc(core::time_point t) {

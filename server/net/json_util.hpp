@@ -21,6 +21,8 @@ boost::json::object attendee_json(const core::attendee& a);
 boost::json::object record_json(const core::scan_record& r);
 // Percent-decoding of a query value ("%EA%B9%80" -> "김", '+' -> ' ').
 std::string url_decode(std::string_view text);
+// The text with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string utf8_or_replaced(std::string_view text);
 // The string member `key` of a JSON object, or empty.
 std::string json_string(const boost::json::object& o, std::string_view key);
 

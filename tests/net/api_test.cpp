@@ -29,3 +29,24 @@ TEST(ApiTarget, ErrorReplyIsJsonWithTheStatus) {
 
 }  // namespace
 }  // namespace admit::net
+
+#include "net/json_util.hpp"
+
+namespace admit::net {
+namespace {
+
+TEST(ApiErrors, RequestBytesThatAreNotUtf8StayValidJson) {
+    EXPECT_EQ(utf8_or_replaced("plain"), "plain");
+    EXPECT_EQ(utf8_or_replaced("김민준"), "김민준");
+    EXPECT_EQ(utf8_or_replaced("a\xff" "b"), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(utf8_or_replaced("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");      // overlong '/'
+    EXPECT_EQ(utf8_or_replaced("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+    EXPECT_EQ(utf8_or_replaced("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");      // cut short
+    const auto r = error_reply(404, "not found: /index\xff.html");
+    boost::system::error_code ec;
+    boost::json::parse(r.body, ec);
+    EXPECT_FALSE(ec) << r.body;
+}
+
+}  // namespace
+}  // namespace admit::net
