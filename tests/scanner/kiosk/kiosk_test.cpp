@@ -14,7 +14,7 @@
 #include "kiosk/outbox.hpp"
 #include "net/rules_json.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
-#include "scanner/kiosk/tcp_relay.hpp"
+#include "support/fault_proxy.hpp"
 #include "store/scan_store.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
@@ -121,7 +121,7 @@ protected:
     }
 
     server_process server_;
-    tcp_relay relay_;
+    fault_proxy relay_;  // no faults: a relay that follows the restarted server
     temp_dir state_;
     std::unique_ptr<kiosk_process> kiosk_;
 };
