@@ -99,6 +99,9 @@ void apply_config_file(settings& s, const CLI::App& app) {
     take("margin", "--margin", s.margin);
     take("repeat_window", "--repeat-window", s.repeat_window);
     take("sound", "--sound", s.sound);
+    take("camera", "--camera", s.camera);
+    take("size", "--size", s.size);
+    take("fps", "--fps", s.fps);
 }
 
 std::string read_file(const std::string& path) {
