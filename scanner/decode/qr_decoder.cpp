@@ -221,30 +221,53 @@ bool stretch(std::vector<std::uint8_t>& pixels) {
     return true;
 }
 
-// Bilinear enlargement by factor.
+// Bilinear enlargement by factor, pixel centres aligned. Each source row is
+// interpolated across once (a sum of 16-bit weights, not yet rounded); each
+// output row then blends two of those, a loop the compiler vectorises. Twice
+// as fast as interpolating every output pixel from four source pixels, with
+// the same result to the bit (checked against the per-pixel form).
 std::vector<std::uint8_t> magnified(
     const std::vector<std::uint8_t>& pixels, int width, int height, int factor
 ) {
     const int w = width * factor;
     const int h = height * factor;
+    // Source position in 1/256 pixel of output column or row i.
+    const auto source = [factor](int i, int size) {
+        return std::clamp(((2 * i + 1) * 128 / factor) - 128, 0, (size - 1) * 256);
+    };
+    std::vector<int> x0(static_cast<std::size_t>(w));
+    std::vector<int> x1(static_cast<std::size_t>(w));
+    std::vector<int> fx(static_cast<std::size_t>(w));
+    for (int x = 0; x < w; ++x) {
+        const int sx = source(x, width);
+        const auto i = static_cast<std::size_t>(x);
+        x0[i] = sx >> 8;
+        x1[i] = std::min(x0[i] + 1, width - 1);
+        fx[i] = sx & 255;
+    }
+    // Every source row interpolated across: at most 255 * 256, fits 16 bits.
+    std::vector<std::uint16_t> across(static_cast<std::size_t>(w) * static_cast<std::size_t>(height));
+    for (int y = 0; y < height; ++y) {
+        const std::uint8_t* in = pixels.data() + index(0, y, width);
+        std::uint16_t* row = across.data() + index(0, y, w);
+        for (int x = 0; x < w; ++x) {
+            const auto i = static_cast<std::size_t>(x);
+            row[x] = static_cast<std::uint16_t>(in[x0[i]] * (256 - fx[i]) + in[x1[i]] * fx[i]);
+        }
+    }
     std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
     for (int y = 0; y < h; ++y) {
-        // Source position in 1/256 pixel, pixel centres aligned.
-        const int sy = std::clamp(((2 * y + 1) * 128 / factor) - 128, 0, (height - 1) * 256);
+        const int sy = source(y, height);
         const int y0 = sy >> 8;
         const int y1 = std::min(y0 + 1, height - 1);
-        const int fy = sy & 255;
+        const std::uint32_t fy = static_cast<std::uint32_t>(sy & 255);
+        const std::uint16_t* top = across.data() + index(0, y0, w);
+        const std::uint16_t* bottom = across.data() + index(0, y1, w);
+        std::uint8_t* row = out.data() + index(0, y, w);
         for (int x = 0; x < w; ++x) {
-            const int sx = std::clamp(((2 * x + 1) * 128 / factor) - 128, 0, (width - 1) * 256);
-            const int x0 = sx >> 8;
-            const int x1 = std::min(x0 + 1, width - 1);
-            const int fx = sx & 255;
-            const int top =
-                pixels[index(x0, y0, width)] * (256 - fx) + pixels[index(x1, y0, width)] * fx;
-            const int bottom =
-                pixels[index(x0, y1, width)] * (256 - fx) + pixels[index(x1, y1, width)] * fx;
-            out[index(x, y, w)] =
-                static_cast<std::uint8_t>((top * (256 - fy) + bottom * fy + (1 << 15)) >> 16);
+            row[x] = static_cast<std::uint8_t>(
+                (top[x] * (256 - fy) + bottom[x] * fy + (1U << 15)) >> 16
+            );
         }
     }
     return out;
@@ -288,21 +311,27 @@ void read_region(
 ) {
     int width = c.where.width;
     int height = c.where.height;
+    int factor = std::clamp(pass.magnify, 1, 3);
+    int radius = pass.smooth;
+    // A region too big to magnify cheaply (over a megapixel) is left to the
+    // passes that magnify it less, or read as it is: big regions hold big
+    // modules, or clutter.
+    if (factor > 1 && width * height * factor * factor > 1'000'000) {
+        if (pass.big_region_smooth < 0) {
+            return;
+        }
+        factor = 1;
+        radius = pass.big_region_smooth;
+    }
     std::vector<std::uint8_t> pixels;
-    if (pass.smooth > 0) {
+    if (radius > 0) {
         pixels = c.raw;
-        smooth(pixels, width, height, pass.smooth);
+        smooth(pixels, width, height, radius);
         if (!stretch(pixels)) {
             return;
         }
     } else {
         pixels = c.stretched;
-    }
-    // A region too big to magnify cheaply (over a megapixel) is left to the
-    // passes that magnify it less: big regions hold big modules, or clutter.
-    const int factor = std::clamp(pass.magnify, 1, 3);
-    if (factor > 1 && width * height * factor * factor > 1'000'000) {
-        return;
     }
     if (factor > 1) {
         pixels = magnified(pixels, width, height, factor);
@@ -320,8 +349,10 @@ std::vector<decode_pass> decoder_options::default_passes() {
     // Measured on the hard badge set (bench/decode, admit_decode_compare): the
     // fast pass reads about half; magnifying the busy regions twice (after
     // stretching their contrast) reads most of the rest, three times rescues
-    // modules under 2 px. Smoothing and the global-histogram binarizer added
-    // little for their cost. try_rotate is off: ZXing's QR reader finds codes
+    // modules under 2 px; regions too big to magnify are read as they are,
+    // smoothed. A last retry smooths the busiest region before magnifying it
+    // twice (sensor noise on small modules). The global-histogram binarizer
+    // added little for its cost. try_rotate is off: ZXing's QR reader finds codes
     // at any angle without it. Whole-frame downscaling is off: regions cover
     // the large, blurry codes it would catch.
     return {
@@ -334,13 +365,22 @@ std::vector<decode_pass> decoder_options::default_passes() {
          .try_downscale = false,
          .binarize = binarizer::local_average,
          .regions_only = true,
-         .magnify = 2},
+         .magnify = 2,
+         .big_region_smooth = 1},
         {.try_harder = true,
          .try_rotate = false,
          .try_downscale = false,
          .binarize = binarizer::local_average,
          .regions_only = true,
          .magnify = 3},
+        {.try_harder = true,
+         .try_rotate = false,
+         .try_downscale = false,
+         .binarize = binarizer::local_average,
+         .regions_only = true,
+         .smooth = 1,
+         .busiest = 1,
+         .magnify = 2},
     };
 }
 
@@ -363,8 +403,11 @@ std::vector<std::string> qr_decoder::decode(const grey_frame& frame) const {
             if (!regions) {
                 regions = candidates(frame, options_.max_regions);
             }
-            for (const candidate& c : *regions) {
-                read_region(c, pass, hints, texts);
+            const std::size_t count =
+                pass.busiest > 0 ? std::min(regions->size(), static_cast<std::size_t>(pass.busiest))
+                                 : regions->size();
+            for (std::size_t i = 0; i < count; ++i) {
+                read_region((*regions)[i], pass, hints, texts);
             }
         }
         if (!texts.empty()) {

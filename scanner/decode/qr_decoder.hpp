@@ -33,10 +33,19 @@ struct decode_pass {
     // instead of at the whole frame.
     bool regions_only = false;
     int smooth = 0;  // regions: box-smoothing radius in pixels against sensor noise (0 = none)
+    // regions: look only at the busiest this many (0 = all max_regions); for
+    // costly retries, since the badge is nearly always the busiest patch.
+    int busiest = 0;
     // regions: enlarge the crop this many times (1-3) for modules under ~2 px;
     // a region that would grow past a megapixel is skipped (big regions hold
     // big modules, which a pass that magnifies less reads).
     int magnify = 1;
+    // regions: read a region too big to magnify (see magnify) as it is instead
+    // of skipping it, after box-smoothing of this radius (0 = none). A big
+    // region holds big modules (2.5 px and more), which a 3x3 box leaves
+    // sharp enough while it cuts sensor noise to a third; smoothing costs
+    // little here because only big regions, unmagnified, get it. -1 = skip them.
+    int big_region_smooth = -1;
 };
 
 struct decoder_options {

@@ -194,6 +194,61 @@ TEST_P(hard_badge, needs_the_retries) {
 
 INSTANTIATE_TEST_SUITE_P(cases, hard_badge, testing::Values(3, 5, 9, 21, 24, 38));
 
+// Cases further into the set (the whole set of bench/decode), for the retries
+// that only a few frames need.
+test::hard_case full_set_case(int index) {
+    return test::hard_cases(index + 1, 2024)[static_cast<std::size_t>(index)];
+}
+
+decoder_options without_last_pass() {
+    decoder_options options;
+    options.passes.pop_back();
+    return options;
+}
+
+TEST(qr_decoder_hard_set, big_region_is_read_as_it_is_not_skipped) {
+    // #167: a 480x560 busy region, too big to magnify; only the 2x pass's
+    // unmagnified, smoothed read of it finds the badge.
+    const test::hard_case c = full_set_case(167);
+    ASSERT_FALSE(c.text.empty()) << test::describe(c);
+    const grey_image frame = test::hard_frame(c);
+    EXPECT_THAT(decode(frame), ElementsAre(c.text)) << test::describe(c);
+    decoder_options skip_big;
+    for (decode_pass& pass : skip_big.passes) {
+        pass.big_region_smooth = -1;
+    }
+    EXPECT_THAT(decode(frame, skip_big), IsEmpty()) << test::describe(c);
+}
+
+class noisy_badge : public testing::TestWithParam<int> {};
+
+TEST_P(noisy_badge, needs_the_smoothed_retry_of_the_busiest_region) {
+    const test::hard_case c = full_set_case(GetParam());
+    ASSERT_FALSE(c.text.empty()) << test::describe(c);
+    const grey_image frame = test::hard_frame(c);
+    EXPECT_THAT(decode(frame), ElementsAre(c.text)) << test::describe(c);
+    EXPECT_THAT(decode(frame, without_last_pass()), IsEmpty()) << test::describe(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(cases, noisy_badge, testing::Values(51, 136, 293));
+
+TEST(qr_decoder, busiest_limits_a_pass_to_the_busiest_regions) {
+    const std::string other = test::badge_like_token(7);
+    grey_image frame = test::scene(1280, 720, test::qr_image(token, 3), 100, 150);
+    const grey_image second = test::qr_image(other, 3);
+    for (int y = 0; y < second.height; ++y) {
+        std::copy_n(
+            second.pixels.begin() + y * second.width, second.width,
+            frame.pixels.begin() + (150 + y) * frame.width + 800
+        );
+    }
+    decoder_options regions;
+    regions.passes = {{.try_harder = true, .regions_only = true}};
+    EXPECT_THAT(decode(frame, regions), UnorderedElementsAre(token, other));
+    regions.passes[0].busiest = 1;
+    EXPECT_EQ(decode(frame, regions).size(), 1U);
+}
+
 // Badge cards with no code: some carry a fake code (finder patterns around
 // random modules), some a blocky logo, among print, checks and text.
 class hard_frame_without_code : public testing::TestWithParam<int> {};
