@@ -37,6 +37,12 @@ bool any_token_hash(const std::vector<std::string>& hashes, const std::string& h
 
 }  // namespace
 
+std::optional<std::string> path_part(std::string_view path, std::string_view prefix, std::string_view suffix) {
+    if (path.size() <= prefix.size() + suffix.size() || !path.starts_with(prefix) || !path.ends_with(suffix))
+        return std::nullopt;
+    return std::string(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
+}
+
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
@@ -132,11 +138,7 @@ http_reply api::read_route(std::string_view path, const http_request_view& reque
     if (path == "/api/attendees") return search(request.target);
     constexpr std::string_view attendees = "/api/attendees/";
     if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
-    constexpr std::string_view halls = "/api/halls/";
-    constexpr std::string_view inside_suffix = "/inside";
-    if (path.starts_with(halls) && path.ends_with(inside_suffix)) {
-        return inside(std::string(path.substr(halls.size(), path.size() - halls.size() - inside_suffix.size())));
-    }
+    if (const auto id = path_part(path, "/api/halls/", "/inside")) return inside(*id);
     return error_reply(404, fmt::format("no API route {}", path));
 }
 

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -100,5 +101,8 @@ http_reply error_reply(unsigned status, std::string_view message);
 // Splits "/a/b?x=1" into path and the value of one query parameter.
 std::string_view path_of(std::string_view target);
 std::string query_param(std::string_view target, std::string_view name);
+// The part between prefix and suffix ("/api/halls/{id}/inside" -> id); nullopt when the path is
+// not of that shape or the part is empty.
+std::optional<std::string> path_part(std::string_view path, std::string_view prefix, std::string_view suffix);
 
 }  // namespace admit::net

@@ -47,28 +47,11 @@ std::string manual_scan_id(core::time_point now) {
 http_reply api::staff_route(std::string_view path, const http_request_view& request) {
     if (path == "/api/checkin") return checkin(request.body);
     if (path == "/api/roster") return import_roster(request.body);
-    constexpr std::string_view export_prefix = "/api/export/";
-    if (path == "/api/export.xlsx" || path.starts_with(export_prefix)) return export_file(path);
-    constexpr std::string_view scans = "/api/scans/";
-    constexpr std::string_view annul_suffix = "/annul";
-    if (path.starts_with(scans) && path.ends_with(annul_suffix)) {
-        return annul(std::string(path.substr(scans.size(), path.size() - scans.size() - annul_suffix.size())),
-                     request.body);
-    }
-    constexpr std::string_view attendees = "/api/attendees/";
-    constexpr std::string_view reissue_suffix = "/reissue";
-    constexpr std::string_view badge_suffix = "/badge.pdf";
-    if (path.starts_with(attendees) && path.ends_with(reissue_suffix)) {
-        return reissue(std::string(path.substr(attendees.size(), path.size() - attendees.size() - reissue_suffix.size())),
-                       request.body);
-    }
-    constexpr std::string_view token_suffix = "/token";
-    if (path.starts_with(attendees) && path.ends_with(token_suffix)) {
-        return badge_token(std::string(path.substr(attendees.size(), path.size() - attendees.size() - token_suffix.size())));
-    }
-    if (path.starts_with(attendees) && path.ends_with(badge_suffix)) {
-        return badge_pdf(std::string(path.substr(attendees.size(), path.size() - attendees.size() - badge_suffix.size())));
-    }
+    if (path == "/api/export.xlsx" || path.starts_with("/api/export/")) return export_file(path);
+    if (const auto id = path_part(path, "/api/scans/", "/annul")) return annul(*id, request.body);
+    if (const auto id = path_part(path, "/api/attendees/", "/reissue")) return reissue(*id, request.body);
+    if (const auto id = path_part(path, "/api/attendees/", "/token")) return badge_token(*id);
+    if (const auto id = path_part(path, "/api/attendees/", "/badge.pdf")) return badge_pdf(*id);
     return error_reply(404, fmt::format("no help-desk route {}", path));
 }
 

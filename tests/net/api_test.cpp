@@ -20,6 +20,14 @@ TEST(ApiTarget, QueryParameterIsFoundByName) {
     EXPECT_EQ(query_param("/x", "token"), "");
 }
 
+TEST(ApiTarget, PathPartIsTheIdBetweenPrefixAndSuffix) {
+    EXPECT_EQ(path_part("/api/halls/main/inside", "/api/halls/", "/inside"), "main");
+    EXPECT_EQ(path_part("/api/attendees/d-1/badge.pdf", "/api/attendees/", "/badge.pdf"), "d-1");
+    EXPECT_EQ(path_part("/api/halls//inside", "/api/halls/", "/inside"), std::nullopt);
+    EXPECT_EQ(path_part("/api/halls/inside", "/api/halls/", "/inside"), std::nullopt);
+    EXPECT_EQ(path_part("/api/hall/main/inside", "/api/halls/", "/inside"), std::nullopt);
+}
+
 TEST(ApiTarget, ErrorReplyIsJsonWithTheStatus) {
     const auto r = error_reply(404, "no hall with id \"x\"");
     EXPECT_EQ(r.status, 404u);
