@@ -76,6 +76,7 @@ int serve(const options& opt) {
         stats.count_outcomes(outcomes);
         live.on_outcomes(outcomes);
     });
+    engine.set_replay_watcher([&live](const auto& record, const auto& where) { live.on_replay(record, where); });
     engine.start();
 
     admit::net::api routes(config, engine, stats, live, s.data_dir, web);

@@ -166,6 +166,7 @@ void engine::rebuild_from_log() {
         if (r.annulled) return;
         if (r.moved) presence_.apply(*r.moved);
         count(r, +1);
+        if (replay_watcher_) replay_watcher_(r, presence_);
     });
     rebuild_.scans = scans;
     rebuild_.took = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -103,6 +103,10 @@ public:
 
     // Called on the writer thread after each committed group (metrics, live view).
     void set_observer(observer watch);
+    // Called by start() for each record replayed from the log, after its movement is
+    // applied (the live view rebuilds the day's chart from it). Set before start().
+    using replay_watcher = std::function<void(const core::scan_record&, const core::presence&)>;
+    void set_replay_watcher(replay_watcher watch) { replay_watcher_ = std::move(watch); }
 
     const core::public_key& badge_key() const { return badge_key_; }
 
@@ -171,6 +175,7 @@ private:
     std::int64_t roster_generation_ = -1;         // writer thread only
     std::map<std::string, core::time_point> next_clear_;  // writer thread only
     observer observer_;
+    replay_watcher replay_watcher_;
     rebuild_stats rebuild_;
     std::thread writer_;
 };

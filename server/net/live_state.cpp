@@ -147,6 +147,28 @@ void live_state::sample() {
     ++version_;
 }
 
+void live_state::on_replay(const core::scan_record& record, const core::presence& where) {
+    // Only today (event-local day) matters to the chart.
+    const auto local_midnight = std::chrono::floor<std::chrono::days>(engine_.now() + config_.event.utc_offset) -
+                                config_.event.utc_offset;
+    if (record.server_time < local_midnight) return;
+    const auto minute = std::chrono::floor<std::chrono::minutes>(record.server_time);
+    std::lock_guard lock(mutex_);
+    const auto minute_count = minute.time_since_epoch().count();
+    if (minute_count == last_sample_minute_) {
+        // Same minute: keep its last state.
+        for (auto& [hall, points] : series_)
+            if (!points.empty()) points.back().second = where.inside(hall);
+        return;
+    }
+    last_sample_minute_ = minute_count;
+    for (const auto& h : config_.event.halls) {
+        auto& points = series_[h.id];
+        points.emplace_back(minute, where.inside(h.id));
+        if (points.size() > max_samples) points.erase(points.begin());
+    }
+}
+
 std::uint64_t live_state::version() const {
     // Occupancy can also change without a scan (annulments, clear-outs): count the engine's changes too.
     const auto engine_version = engine_.state_version();

@@ -31,6 +31,9 @@ public:
 
     // Takes an occupancy sample when the (engine) minute changed; call periodically.
     void sample();
+    // Engine replay watcher: rebuilds today's samples from the log at start,
+    // so the chart survives a restart.
+    void on_replay(const core::scan_record& record, const core::presence& where);
 
     std::uint64_t version() const;
     // full: with the day's occupancy series (the first frame a viewer gets);

@@ -177,6 +177,23 @@ TEST_F(ServerTest, WhoAmITellsTheRole) {
     EXPECT_EQ(get_json("/api/whoami", "viewer-token").at("role").as_string(), "viewer");
 }
 
+TEST_F(ServerTest, ChartSeriesSurvivesARestart) {
+    {
+        auto in = station("main-in");
+        ASSERT_TRUE(scan(*in, "chart-1", server_.badge("d-001")).admitted());
+    }
+    server_.stop_graceful();
+    server_.start();
+    net::station_client live;
+    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    const auto first = live_frame_where(live, [](const json::value&) { return true; }, 5s);
+    ASSERT_TRUE(first);
+    const auto& points = first->at("series").at("main").as_array();
+    // A sample rebuilt from the log, then the latest point.
+    ASSERT_GE(points.size(), 2u) << json::serialize(*first);
+    EXPECT_EQ(points[0].as_array()[1].as_int64(), 1);
+}
+
 TEST_F(ServerTest, LiveViewNeedsAToken) {
     net::station_client live;
     EXPECT_THROW(live.connect("127.0.0.1", server_.port(), "/ws/live"), std::runtime_error);
