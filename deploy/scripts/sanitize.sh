@@ -21,7 +21,7 @@ here="$(pwd)"
 export LSAN_OPTIONS="suppressions=$here/tests/badges/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_stack_use_after_return=0:strict_string_checks=1:check_initialization_order=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:suppressions=$here/tests/tsan.supp}"
 bash deploy/scripts/build.sh "$kind"
 cd "build/$kind"
 # Sanitized binaries are 2-15x slower: longer timeouts, fewer parallel tests.

@@ -1,5 +1,7 @@
 #include "reports/xlsx_writer.hpp"
 
+#include <mutex>
+
 #include <fmt/format.h>
 #include <xlsxwriter.h>
 
@@ -131,7 +133,15 @@ void xlsx_writer::row(table_id table, std::span<const cell> cells) {
 void xlsx_writer::close() {
     if (book_ == nullptr) return;
     for (auto& s : sheets_) finish_sheet(s);
-    const auto error = workbook_close(book_);
+    // libxlsxwriter formats the workbook's creation time with gmtime(), whose
+    // buffer is shared by the whole process (ThreadSanitizer showed two
+    // exports racing on it): packaging runs one workbook at a time.
+    static std::mutex packaging;
+    lxw_error error = LXW_NO_ERROR;
+    {
+        std::lock_guard lock(packaging);
+        error = workbook_close(book_);
+    }
     book_ = nullptr;
     if (error != LXW_NO_ERROR) {
         throw std::runtime_error(

@@ -1,5 +1,7 @@
 #include "support/server_process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -125,6 +127,17 @@ server_process::server_process(std::string config_toml, std::vector<core::attend
 
 server_process::~server_process() {
     if (pid_ > 0) kill_hard();
+    // Under -fsanitize builds the server reports into its log and carries on:
+    // a report there is a failure of the test that ran it.
+    const auto text = log();
+    for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "runtime error:"}) {
+        const auto at = text.find(marker);
+        if (at != std::string::npos) {
+            ADD_FAILURE() << "admit-server reported \"" << marker << "\":\n" << text.substr(at, 4000);
+            break;
+        }
+    }
 }
 
 void server_process::start(std::vector<std::string> extra_args) {
