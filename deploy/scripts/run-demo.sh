@@ -5,19 +5,24 @@
 # opening, starts simulated scanner stations, and prints the dashboard address.
 # Stops everything on Ctrl-C (or after --duration seconds).
 #
-# Usage: deploy/scripts/run-demo.sh [--duration SECONDS] [--rate SCANS_PER_SECOND] [--port PORT]
+# Each run starts from a fresh demo data directory (the rehearsal clock starts
+# at the same moment every time); --keep continues the previous run's log.
+#
+# Usage: deploy/scripts/run-demo.sh [--duration SECONDS] [--rate SCANS_PER_SECOND] [--port PORT] [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 duration=0
 rate=3
 port=8080
+keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --rate) rate="$2"; shift 2 ;;
         --port) port="$2"; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --keep) keep=1; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "run-demo: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -28,6 +33,7 @@ bash deploy/scripts/build.sh ci admit-server admit admit-sim
 bin=build/ci/bin
 config=deploy/seoul-2023.toml
 data=var/seoul-2023-demo
+[[ $keep -eq 0 ]] && rm -rf "$data"
 mkdir -p "$data"
 if [[ ! -f "$data/keys/badge.pub" ]]; then
     "$bin/admit" keygen --data "$data"
