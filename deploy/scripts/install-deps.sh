@@ -15,7 +15,7 @@ packages=(
     prometheus-cpp-dev libxlsxwriter-dev
     libqrencode-dev libstb-dev libv4l-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk
-    zbar-tools libzbar-dev poppler-utils
+    zbar-tools libzbar-dev poppler-utils python3 curl
     nodejs npm
 )
 if [[ "${1:-}" != "--no-browser" ]]; then
