@@ -28,30 +28,6 @@ namespace fs = std::filesystem;
 // QR pixels per module in the PNG: about 2.5 cm wide at 300 dpi for a token.
 constexpr int png_module_px = 8;
 
-void write_private(const fs::path& file, const void* data, std::size_t size) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw user_error(
-            fmt::format("{}: cannot create the file: {}", file.string(), std::strerror(errno))
-        );
-    }
-    bool ok = ::fchmod(fd, 0600) == 0;
-    std::size_t written = 0;
-    const auto* bytes = static_cast<const char*>(data);
-    while (ok && written < size) {
-        const ssize_t n = ::write(fd, bytes + written, size - written);
-        if (n < 0 && errno == EINTR) continue;
-        ok = n >= 0;
-        written += ok ? static_cast<std::size_t>(n) : 0;
-    }
-    const int err = errno;
-    if (::close(fd) != 0 || !ok) {
-        throw user_error(
-            fmt::format("{}: cannot write the file: {}", file.string(), std::strerror(err))
-        );
-    }
-}
-
 }  // namespace
 
 void write_badge_files(
@@ -105,13 +81,14 @@ void write_badge_files(
                 person.id, person.category, config_file.string()
             ));
         }
-        auto token = core::sign_badge(
-            {event.id, person.id, person.category, person.badge_version}, keys.secret
-        );
+        auto token = core::sign_badge_of(event.id, person, keys.secret);
         const auto png = badges::qr_png(token, png_module_px);
-        write_private(out_dir / (person.id + ".png"), png.data(), png.size());
+        write_private_file(
+            out_dir / (person.id + ".png"),
+            {reinterpret_cast<const char*>(png.data()), png.size()}
+        );
         const auto svg = badges::qr_svg(token);
-        write_private(out_dir / (person.id + ".svg"), svg.data(), svg.size());
+        write_private_file(out_dir / (person.id + ".svg"), svg);
         prints.push_back({person, category->name, category->colour, event.name, std::move(token)});
     }
 

@@ -86,8 +86,9 @@ std::unique_ptr<store::scan_store> open_store(const fs::path& data_dir) {
     return store::open_sqlite_store(data_dir);
 }
 
-// Writes text to a new file readable only by its owner: badge tokens admit people.
-void write_private_file(const fs::path& file, const std::string& text) {
+}  // namespace
+
+void write_private_file(const fs::path& file, std::string_view bytes) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         throw user_error(
@@ -96,8 +97,8 @@ void write_private_file(const fs::path& file, const std::string& text) {
     }
     std::size_t written = 0;
     bool ok = ::fchmod(fd, 0600) == 0;
-    while (ok && written < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    while (ok && written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -111,14 +112,6 @@ void write_private_file(const fs::path& file, const std::string& text) {
         );
     }
 }
-
-std::string sign_for(
-    const core::event_config& event, const core::attendee& person, const core::secret_key& key
-) {
-    return core::sign_badge({event.id, person.id, person.category, person.badge_version}, key);
-}
-
-}  // namespace
 
 void keygen(const fs::path& data_dir, bool force, std::ostream& out) {
     const auto keys = core::badge_keys::generate();
@@ -331,7 +324,7 @@ void issue_badge(
             ));
         }
     }
-    fmt::print(out, "{}\n", sign_for(config.event, person, keys.secret));
+    fmt::print(out, "{}\n", core::sign_badge_of(config.event.id, person, keys.secret));
 }
 
 void issue_badges(
@@ -354,7 +347,7 @@ void issue_badges(
             config::csv_field(person.id),
             config::csv_field(person.name),
             config::csv_field(person.category),
-            sign_for(config.event, person, keys.secret)
+            core::sign_badge_of(config.event.id, person, keys.secret)
         );
     }
     write_private_file(out_file, csv);

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace admit::admin {
 
@@ -19,6 +20,9 @@ class user_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// Writes bytes to a new file readable only by its owner (badge tokens admit people).
+void write_private_file(const std::filesystem::path& file, std::string_view bytes);
 
 void keygen(const std::filesystem::path& data_dir, bool force, std::ostream& out);
 

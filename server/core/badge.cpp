@@ -186,4 +186,8 @@ badge_check verify_badge(std::string_view token, const public_key& key) {
     };
 }
 
+std::string sign_badge_of(const std::string& event_id, const attendee& person, const secret_key& key) {
+    return sign_badge({event_id, person.id, person.category, person.badge_version}, key);
+}
+
 }  // namespace admit::core

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/roster.hpp"
 #include "core/verdict.hpp"
 
 namespace admit::core {
@@ -49,6 +50,10 @@ bool is_valid_id(std::string_view s);
 
 // Signs claims into a token. Precondition: every id passes is_valid_id.
 std::string sign_badge(const badge_claims& claims, const secret_key& key);
+
+// The token printed on a person's badge now: their id, category and current
+// badge version, for this event.
+std::string sign_badge_of(const std::string& event_id, const attendee& person, const secret_key& key);
 
 struct badge_check {
     reason why = reason::ok;  // ok, malformed_badge or bad_signature

@@ -37,6 +37,22 @@ std::optional<json::object> parse_body(std::string_view body, http_reply& error)
     return std::move(v.as_object());
 }
 
+// The audit entry of a staff action from its body: who did it and why, both required.
+std::optional<store::audit_entry> audit_from(const json::object& body, core::time_point at, std::string action,
+                                             std::string subject, http_reply& error) {
+    store::audit_entry entry;
+    entry.at = at;
+    entry.actor = json_string(body, "actor");
+    entry.action = std::move(action);
+    entry.subject = std::move(subject);
+    entry.note = json_string(body, "reason");
+    if (entry.actor.empty() || entry.note.empty()) {
+        error = error_reply(400, "actor and reason are required");
+        return std::nullopt;
+    }
+    return entry;
+}
+
 std::string manual_scan_id(core::time_point now) {
     static std::atomic<std::uint64_t> counter{0};
     return fmt::format("desk-{}-{}", now.time_since_epoch().count(), ++counter);
@@ -97,13 +113,9 @@ http_reply api::annul(const std::string& scan_id, std::string_view body) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
-    store::audit_entry entry;
-    entry.at = engine_.now();
-    entry.actor = json_string(*req, "actor");
-    entry.action = "annul";
-    entry.subject = scan_id;
-    entry.note = json_string(*req, "reason");
-    if (entry.actor.empty() || entry.note.empty()) return error_reply(400, "actor and reason are required");
+    const auto audit = audit_from(*req, engine_.now(), "annul", scan_id, error);
+    if (!audit) return error;
+    const auto& entry = *audit;
     try {
         if (!engine_.annul(scan_id, entry)) return error_reply(404, fmt::format("no scan with id \"{}\"", scan_id));
     } catch (const store::store_error& e) {
@@ -119,13 +131,9 @@ http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
     if (!req) return error;
     auto person = engine_.find_attendee(attendee_id);
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
-    store::audit_entry entry;
-    entry.at = engine_.now();
-    entry.actor = json_string(*req, "actor");
-    entry.action = "reissue";
-    entry.subject = attendee_id;
-    entry.note = json_string(*req, "reason");
-    if (entry.actor.empty() || entry.note.empty()) return error_reply(400, "actor and reason are required");
+    const auto audit = audit_from(*req, engine_.now(), "reissue", attendee_id, error);
+    if (!audit) return error;
+    const auto& entry = *audit;
     std::string token;
     try {
         const auto keys = config::read_badge_keys(data_dir_);
@@ -138,7 +146,7 @@ http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
             log.add_audit(entry);
         });
         engine_.reload_roster();
-        token = core::sign_badge({config_.event.id, person->id, person->category, person->badge_version}, keys.secret);
+        token = core::sign_badge_of(config_.event.id, *person, keys.secret);
     } catch (const std::exception& e) {
         return error_reply(503, fmt::format("badge not reissued: {}", e.what()));
     }
@@ -221,8 +229,7 @@ http_reply api::badge_token(const std::string& attendee_id) {
         const auto keys = config::read_badge_keys(data_dir_);
         return json_reply(json::object{
             {"id", person->id}, {"badge_version", person->badge_version},
-            {"token", core::sign_badge({config_.event.id, person->id, person->category, person->badge_version},
-                                       keys.secret)}});
+            {"token", core::sign_badge_of(config_.event.id, *person, keys.secret)}});
     } catch (const std::exception& e) {
         return error_reply(500, fmt::format("no token: {}", e.what()));
     }
@@ -237,7 +244,7 @@ http_reply api::badge_pdf(const std::string& attendee_id) {
         badges::badge_print print{
             *person, category ? category->name : person->category, category ? category->colour : "",
             config_.event.name,
-            core::sign_badge({config_.event.id, person->id, person->category, person->badge_version}, keys.secret)};
+            core::sign_badge_of(config_.event.id, *person, keys.secret)};
         const auto file = std::filesystem::temp_directory_path() /
                           fmt::format("admit-badge-{}-{}.pdf", attendee_id, manual_scan_id(engine_.now()));
         badges::write_badges_pdf(file, {print}, badges::page_layout::a6_single);
