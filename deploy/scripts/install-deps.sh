@@ -12,7 +12,8 @@ packages=(
     libzxing-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-    prometheus-cpp-dev libxlsxwriter-dev
+    prometheus-cpp-dev libminizip-dev
+    libpq-dev postgresql
     libqrencode-dev libstb-dev libv4l-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk
     zbar-tools libzbar-dev poppler-utils python3 curl

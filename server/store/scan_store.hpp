@@ -1,6 +1,7 @@
 #pragma once
 // The durable side of admit: the scan log and the roster, behind a narrow
-// interface so that a PostgreSQL backend can follow the SQLite one.
+// interface with two backends: SQLite (one server) and PostgreSQL (several
+// servers sharing one database, see pg_store.hpp).
 //
 // Thread safety: one scan_store object is used by one thread at a time (the
 // server's engine thread owns the writer; HTTP readers open their own
@@ -8,6 +9,7 @@
 // admin tool imports a roster while the server runs (SQLite WAL + busy
 // timeout). Every method throws store_error, never a SQLite exception.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,12 +49,20 @@ public:
     // append() assigns and returns the record's seq. find_scan() sees records
     // appended in the open batch too. After a failed commit_batch() (it
     // throws), the batch is rolled back and nothing of it is stored.
+    // A batch is exclusive: from begin_batch() to its end no other writer
+    // (another server on the same PostgreSQL database, another process on the
+    // SQLite file) appends, and everything they committed before is readable,
+    // with seqs below this batch's. So a writer that reads the records after
+    // the last seq it knows, just after begin_batch(), decides on the whole log.
     virtual void begin_batch() = 0;
     virtual std::int64_t append(const core::scan_record& record) = 0;
     virtual void commit_batch() = 0;
     virtual void rollback_batch() = 0;
 
     virtual std::optional<core::scan_record> find_scan(std::string_view scan_id) = 0;
+    // find_scan() for many ids at once: the records found, in no particular
+    // order. One round trip on a networked store; the default asks one by one.
+    virtual std::vector<core::scan_record> find_scans(const std::vector<std::string>& scan_ids);
 
     // --- Reading the log ---
     // Every record with seq > after_seq, in seq order, streamed (not loaded at once).
@@ -65,8 +75,11 @@ public:
     virtual std::int64_t last_seq() = 0;
 
     // Marks a scan annulled (kept in the log, skipped by rebuilds) and audits it.
-    // False when no such scan.
+    // False when no such scan. Bumps log_generation().
     virtual bool annul(std::string_view scan_id, const audit_entry& why) = 0;
+    // Bumped by every change to records already in the log (annulments), so
+    // that servers sharing the store know to rebuild occupancy from it.
+    virtual std::int64_t log_generation() = 0;
 
     // --- The roster ---
     virtual std::vector<core::attendee> load_roster() = 0;
@@ -99,5 +112,37 @@ std::unique_ptr<scan_store> open_sqlite_store(
     const std::filesystem::path& data_dir,
     open_mode mode = open_mode::read_write
 );
+
+// Where an event's store lives: a SQLite file in the data directory (one
+// server, the default), or a PostgreSQL database shared by several servers.
+struct store_location {
+    std::filesystem::path data_dir;  // SQLite: <data_dir>/admit.db
+    std::string postgres_url;        // non-empty: this libpq connection string instead
+
+    bool is_postgres() const { return !postgres_url.empty(); }
+};
+
+// Opens the store at `location`; PostgreSQL: connects and migrates (read-write).
+std::unique_ptr<scan_store> open_store(
+    const store_location& location,
+    open_mode mode = open_mode::read_write
+);
+
+// The location for logs and messages, without any password.
+std::string describe(const store_location& location);
+
+// Wakes a server when another server sharing the store has committed scans
+// or annulled one (PostgreSQL LISTEN/NOTIFY). A SQLite store has one writer,
+// so it has no listener (open_change_listener returns nullptr).
+// Thread safety: one thread (the listener's own).
+class change_listener {
+public:
+    virtual ~change_listener() = default;
+    // Waits up to `timeout`; true when the log may have changed meanwhile
+    // (a notification, or a lost connection after which one may have been missed).
+    virtual bool wait(std::chrono::milliseconds timeout) = 0;
+};
+
+std::unique_ptr<change_listener> open_change_listener(const store_location& location);
 
 }  // namespace admit::store

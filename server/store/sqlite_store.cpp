@@ -9,19 +9,13 @@
 #include <system_error>
 #include <utility>
 
+#include "store/record_codes.hpp"
 #include "store/schema.hpp"
 
 namespace admit::store {
 namespace {
 
 constexpr int busy_timeout_ms = 5000;
-
-// Column order shared by every SELECT of scans and by decode_scan().
-constexpr const char* scan_columns =
-    "seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, direction, "
-    "device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, shown_warning, "
-    "shown_explanation, actor, note, admitted, reason, warning, explanation, moved_from, "
-    "moved_to, moved, annulled";
 
 constexpr const char* insert_scan_sql =
     "INSERT INTO scans (scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
@@ -30,42 +24,6 @@ constexpr const char* insert_scan_sql =
     "moved_from, moved_to, moved, annulled) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
     "?19, ?20, ?21, ?22, ?23, ?24, ?25)";
-
-std::int64_t to_ms(core::time_point t) { return t.time_since_epoch().count(); }
-
-core::time_point from_ms(std::int64_t ms) {
-    return core::time_point{std::chrono::milliseconds{ms}};
-}
-
-const char* kind_code(core::scan_kind k) {
-    switch (k) {
-        case core::scan_kind::badge: return "badge";
-        case core::scan_kind::manual: return "manual";
-        case core::scan_kind::clear: return "clear";
-    }
-    return "badge";
-}
-
-const char* direction_code(core::direction d) {
-    return d == core::direction::exit ? "exit" : "entry";
-}
-
-// reason_code() as NUL-terminated strings, built once, so append() binds
-// them without a copy per scan.
-const std::string& reason_text(core::reason r) {
-    static const auto texts = [] {
-        std::array<std::string, core::reason_max + 1> t;
-        for (std::uint8_t i = 1; i <= core::reason_max; ++i) {
-            t[i] = std::string(core::reason_code(static_cast<core::reason>(i)));
-        }
-        return t;
-    }();
-    const auto index = static_cast<std::size_t>(r);
-    if (index == 0 || index >= texts.size()) {
-        throw store_error(fmt::format("cannot store reason {}: not a known reason", index));
-    }
-    return texts[index];
-}
 
 // Resets a kept statement on every way out, so that it does not hold a read
 // transaction open (which would pin an old snapshot and block checkpoints).
@@ -163,20 +121,6 @@ std::string_view view_of(sqlite3_stmt* s, int column) {
 }
 
 bool flag_of(sqlite3_stmt* s, int column) { return sqlite3_column_int(s, column) != 0; }
-
-core::scan_kind decode_kind(std::string_view k, const std::string& scan_id) {
-    if (k == "badge") return core::scan_kind::badge;
-    if (k == "manual") return core::scan_kind::manual;
-    if (k == "clear") return core::scan_kind::clear;
-    throw store_error(fmt::format("scan {} has an unknown kind \"{}\"", scan_id, k));
-}
-
-core::reason decode_reason(std::string_view text, const std::string& scan_id) {
-    if (auto r = core::reason_from_code(text)) {
-        return *r;
-    }
-    throw store_error(fmt::format("scan {} has an unknown reason \"{}\"", scan_id, text));
-}
 
 // Lean on purpose: for_each_scan decodes a million of these at start-up,
 // into the same record (see read_text).
@@ -483,6 +427,7 @@ bool sqlite_store::annul(std::string_view scan_id, const audit_entry& why) {
         entry.action = entry.action.empty() ? "annul" : entry.action;
         entry.subject = std::string(scan_id);
         insert_audit(entry);
+        bump_meta_counter("log_generation");
         tx.commit();
         return true;
     });
@@ -543,19 +488,33 @@ void sqlite_store::upsert_attendees(const std::vector<core::attendee>& people) {
             s.bind(9, now_ms);
             s.exec();
         }
-        db_.exec(
-            "INSERT INTO meta (key, value) VALUES ('roster_generation', 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
-        );
+        bump_meta_counter("roster_generation");
         tx.commit();
     });
 }
 
+void sqlite_store::bump_meta_counter(const char* key) {
+    SQLite::Statement s(
+        db_,
+        "INSERT INTO meta (key, value) VALUES (?, 1) "
+        "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+    );
+    s.bind(1, key);
+    s.exec();
+}
+
+std::int64_t sqlite_store::meta_counter(const char* key) {
+    SQLite::Statement s(db_, "SELECT value FROM meta WHERE key = ?");
+    s.bind(1, key);
+    return s.executeStep() ? s.getColumn(0).getInt64() : std::int64_t{0};
+}
+
 std::int64_t sqlite_store::roster_generation() {
-    return guarded("read the roster generation of", [&] {
-        SQLite::Statement s(db_, "SELECT value FROM meta WHERE key = 'roster_generation'");
-        return s.executeStep() ? s.getColumn(0).getInt64() : std::int64_t{0};
-    });
+    return guarded("read the roster generation of", [&] { return meta_counter("roster_generation"); });
+}
+
+std::int64_t sqlite_store::log_generation() {
+    return guarded("read the log generation of", [&] { return meta_counter("log_generation"); });
 }
 
 void sqlite_store::insert_audit(const audit_entry& e) {

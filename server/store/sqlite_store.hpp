@@ -52,6 +52,7 @@ public:
     std::vector<core::attendee> load_roster() override;
     void upsert_attendees(const std::vector<core::attendee>& people) override;
     std::int64_t roster_generation() override;
+    std::int64_t log_generation() override;
 
     void add_audit(const audit_entry& entry) override;
     std::vector<audit_entry> audit_log() override;
@@ -65,6 +66,8 @@ private:
     auto guarded(const char* operation, Work&& work);
     void refuse_if_read_only(const char* operation) const;
     void insert_audit(const audit_entry& entry);
+    void bump_meta_counter(const char* key);
+    std::int64_t meta_counter(const char* key);
     raw_statement prepare_raw(const std::string& sql);
 
     std::string file_;

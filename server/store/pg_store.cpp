@@ -1,0 +1,588 @@
+#include "store/pg_store.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <chrono>
+
+#include "store/record_codes.hpp"
+
+namespace admit::store {
+namespace {
+
+// Every batch of every server takes this lock ("ad", 1): see pg_store.hpp.
+constexpr const char* log_lock = "SELECT pg_advisory_xact_lock(24932, 1)";
+constexpr const char* notify_channel = "admit_log";
+// Rows fetched per round trip when streaming the log (a million at start-up).
+constexpr int fetch_rows = 5000;
+
+constexpr const char* copy_scans_sql =
+    "COPY scans (seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
+    "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
+    "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
+    "moved_from, moved_to, moved, annulled) FROM STDIN";
+
+// PostgreSQL text cannot hold a NUL byte (SQLite can). A scan is never lost
+// over it: the byte is stored as U+FFFD instead.
+std::string without_nul(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '\0') {
+            out += "\xEF\xBF\xBD";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void copy_field(std::string& row, std::string_view text) {
+    if (text.find('\0') != std::string_view::npos) {
+        pg::append_copy_text(row, without_nul(text));
+    } else {
+        pg::append_copy_text(row, text);
+    }
+    row += '\t';
+}
+
+void copy_field(std::string& row, std::int64_t value) {
+    row += std::to_string(value);
+    row += '\t';
+}
+
+void copy_flag(std::string& row, bool value) { row += value ? "t\t" : "f\t"; }
+
+void append_copy_row(std::string& rows, const core::scan_record& r) {
+    copy_field(rows, r.seq);
+    copy_field(rows, r.scan_id);
+    copy_field(rows, kind_code(r.kind));
+    copy_field(rows, r.station_id);
+    copy_field(rows, r.hall_id);
+    copy_field(rows, r.attendee_id);
+    copy_field(rows, r.category);
+    copy_field(rows, r.payload);
+    copy_field(rows, direction_code(r.dir));
+    copy_field(rows, to_ms(r.device_time));
+    copy_field(rows, to_ms(r.server_time));
+    copy_flag(rows, r.offline);
+    if (r.shown) {
+        copy_flag(rows, r.shown->admitted);
+        copy_field(rows, reason_text(r.shown->why));
+        copy_flag(rows, r.shown->warning);
+        copy_field(rows, r.shown->explanation);
+    } else {
+        rows += "\\N\t\\N\t\\N\t\\N\t";
+    }
+    copy_field(rows, r.actor);
+    copy_field(rows, r.note);
+    copy_flag(rows, r.result.admitted);
+    copy_field(rows, reason_text(r.result.why));
+    copy_flag(rows, r.result.warning);
+    copy_field(rows, r.result.explanation);
+    copy_field(rows, r.moved ? std::string_view(r.moved->from_hall) : std::string_view());
+    copy_field(rows, r.moved ? std::string_view(r.moved->to_hall) : std::string_view());
+    copy_flag(rows, r.moved.has_value());
+    copy_flag(rows, r.annulled);
+    rows.back() = '\n';
+}
+
+void decode_scan(const pg::result& row, int i, core::scan_record& r) {
+    r.seq = row.int64(i, 0);
+    r.scan_id.assign(row.text(i, 1));
+    r.kind = decode_kind(row.text(i, 2), r.scan_id);
+    r.station_id.assign(row.text(i, 3));
+    r.hall_id.assign(row.text(i, 4));
+    r.attendee_id.assign(row.text(i, 5));
+    r.category.assign(row.text(i, 6));
+    r.payload.assign(row.text(i, 7));
+    r.dir = row.text(i, 8) == "exit" ? core::direction::exit : core::direction::entry;
+    r.device_time = from_ms(row.int64(i, 9));
+    r.server_time = from_ms(row.int64(i, 10));
+    r.offline = row.boolean(i, 11);
+    if (row.is_null(i, 12)) {
+        r.shown.reset();
+    } else {
+        auto& shown = r.shown ? *r.shown : r.shown.emplace();
+        shown.admitted = row.boolean(i, 12);
+        shown.why = decode_reason(row.text(i, 13), r.scan_id);
+        shown.warning = row.boolean(i, 14);
+        shown.explanation.assign(row.text(i, 15));
+    }
+    r.actor.assign(row.text(i, 16));
+    r.note.assign(row.text(i, 17));
+    r.result.admitted = row.boolean(i, 18);
+    r.result.why = decode_reason(row.text(i, 19), r.scan_id);
+    r.result.warning = row.boolean(i, 20);
+    r.result.explanation.assign(row.text(i, 21));
+    if (!row.boolean(i, 24)) {
+        r.moved.reset();
+    } else {
+        auto& moved = r.moved ? *r.moved : r.moved.emplace();
+        moved.attendee_id = r.attendee_id;
+        moved.from_hall.assign(row.text(i, 22));
+        moved.to_hall.assign(row.text(i, 23));
+    }
+    r.annulled = row.boolean(i, 25);
+}
+
+std::vector<core::scan_record> decode_all(const pg::result& rows) {
+    std::vector<core::scan_record> out(static_cast<std::size_t>(rows.rows()));
+    for (int i = 0; i < rows.rows(); ++i) decode_scan(rows, i, out[static_cast<std::size_t>(i)]);
+    return out;
+}
+
+pg::params audit_params(const audit_entry& e) {
+    return std::move(pg::params{}
+                         .integer(to_ms(e.at))
+                         .text(without_nul(e.actor))
+                         .text(without_nul(e.action))
+                         .text(without_nul(e.subject))
+                         .text(without_nul(e.note)));
+}
+
+constexpr const char* insert_audit_sql =
+    "INSERT INTO audit (at_ms, actor, action, subject, note) VALUES ($1, $2, $3, $4, $5)";
+
+}  // namespace
+
+pg_store::pg_store(const std::string& url, open_mode mode) : mode_(mode), db_(url) {
+    migrate_postgres(db_, mode_);
+    db_.on_connect([this](pg::connection& c) {
+        if (mode_ == open_mode::read_only) {
+            c.exec("open", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+        }
+        c.prepare("find_scan", fmt::format("SELECT {} FROM scans WHERE scan_id = $1", scan_columns));
+        c.prepare(
+            "find_scans", fmt::format("SELECT {} FROM scans WHERE scan_id = ANY($1::text[])", scan_columns)
+        );
+    });
+}
+
+void pg_store::refuse_if_read_only(const char* operation) const {
+    if (mode_ == open_mode::read_only) {
+        throw store_error(fmt::format("cannot {} {}: this store was opened read-only", operation, db_.name()));
+    }
+}
+
+void pg_store::reconnect_if_lost() {
+    // Outside a transaction only: a lost connection lost the batch with it,
+    // and the caller hears of that from the failing call.
+    if (!in_batch_ && !db_.healthy()) db_.reconnect();
+}
+
+void pg_store::open_exclusive_transaction(const char* operation) {
+    reconnect_if_lost();
+    db_.exec(operation, "BEGIN");
+    try {
+        db_.exec(operation, log_lock);
+        next_seq_ = db_.exec(operation, "SELECT coalesce(max(seq), 0) + 1 FROM scans").int64(0, 0);
+    } catch (...) {
+        end_transaction_quietly();
+        throw;
+    }
+}
+
+void pg_store::end_transaction_quietly() {
+    if (!db_.healthy()) return;
+    try {
+        db_.exec("roll back", "ROLLBACK");
+    } catch (const store_error&) {
+        // Nothing more to undo: the server ends the transaction with the session.
+    }
+}
+
+template <class Work>
+auto pg_store::in_write_transaction(const char* operation, Work&& work) {
+    // Inside a batch the work joins it (and commits or rolls back with it).
+    if (in_batch_) {
+        send_pending(operation);
+        return std::forward<Work>(work)();
+    }
+    open_exclusive_transaction(operation);
+    try {
+        auto result = std::forward<Work>(work)();
+        db_.exec(operation, "COMMIT");
+        return result;
+    } catch (...) {
+        end_transaction_quietly();
+        throw;
+    }
+}
+
+void pg_store::begin_batch() {
+    refuse_if_read_only("begin a batch in");
+    if (in_batch_) {
+        throw store_error(fmt::format("cannot begin a batch in {}: one is already open", db_.name()));
+    }
+    open_exclusive_transaction("begin a batch in");
+    in_batch_ = true;
+    batch_appended_ = false;
+    pending_.clear();
+    pending_ids_.clear();
+}
+
+std::int64_t pg_store::append(const core::scan_record& record) {
+    refuse_if_read_only("append a scan to");
+    if (!in_batch_) {
+        begin_batch();
+        try {
+            const auto seq = append(record);
+            commit_batch();
+            return seq;
+        } catch (...) {
+            rollback_batch();
+            throw;
+        }
+    }
+    if (pending_ids_.contains(record.scan_id)) {
+        throw store_error(fmt::format(
+            "cannot append a scan to {}: scan_id \"{}\" is already in this batch", db_.name(), record.scan_id
+        ));
+    }
+    pending_.push_back(record);
+    pending_.back().seq = next_seq_++;
+    pending_ids_.emplace(record.scan_id, pending_.size() - 1);
+    batch_appended_ = true;
+    return pending_.back().seq;
+}
+
+void pg_store::send_pending(const char* operation) {
+    if (pending_.empty()) return;
+    std::string rows;
+    rows.reserve(pending_.size() * 256);
+    for (const auto& r : pending_) append_copy_row(rows, r);
+    db_.copy_in(operation, copy_scans_sql, rows);
+    pending_.clear();
+    pending_ids_.clear();
+}
+
+void pg_store::commit_batch() {
+    refuse_if_read_only("commit scans to");
+    if (!in_batch_) {
+        throw store_error(fmt::format("cannot commit scans to {}: no batch is open", db_.name()));
+    }
+    in_batch_ = false;
+    try {
+        send_pending("commit scans to");
+        if (batch_appended_) {
+            // Delivered with the commit, to every server's change_listener.
+            db_.exec(
+                "commit scans to", "SELECT pg_notify($1, $2)",
+                pg::params{}.text(notify_channel).integer(next_seq_ - 1)
+            );
+        }
+        db_.exec("commit scans to", "COMMIT");
+    } catch (...) {
+        pending_.clear();
+        pending_ids_.clear();
+        end_transaction_quietly();
+        throw;
+    }
+}
+
+void pg_store::rollback_batch() {
+    if (!in_batch_) return;
+    in_batch_ = false;
+    pending_.clear();
+    pending_ids_.clear();
+    end_transaction_quietly();
+}
+
+std::optional<core::scan_record> pg_store::find_scan(std::string_view scan_id) {
+    if (auto it = pending_ids_.find(std::string(scan_id)); it != pending_ids_.end()) {
+        return pending_[it->second];
+    }
+    reconnect_if_lost();
+    const auto rows =
+        db_.exec_prepared("find a scan in", "find_scan", pg::params{}.text(without_nul(scan_id)));
+    if (rows.rows() == 0) return std::nullopt;
+    core::scan_record r;
+    decode_scan(rows, 0, r);
+    return r;
+}
+
+std::vector<core::scan_record> pg_store::find_scans(const std::vector<std::string>& scan_ids) {
+    std::vector<core::scan_record> found;
+    std::vector<std::string> ask;
+    for (const auto& id : scan_ids) {
+        if (auto it = pending_ids_.find(id); it != pending_ids_.end()) {
+            found.push_back(pending_[it->second]);
+        } else {
+            ask.push_back(without_nul(id));
+        }
+    }
+    if (ask.empty()) return found;
+    reconnect_if_lost();
+    auto stored = decode_all(
+        db_.exec_prepared("find scans in", "find_scans", pg::params{}.text(pg::array_literal(ask)))
+    );
+    found.insert(found.end(), std::make_move_iterator(stored.begin()), std::make_move_iterator(stored.end()));
+    return found;
+}
+
+void pg_store::for_each_scan(
+    const std::function<void(const core::scan_record&)>& visit,
+    std::int64_t after_seq
+) {
+    const char* operation = "read scans from";
+    reconnect_if_lost();
+    // A cursor streams the log in chunks, in one snapshot; a visitor may use
+    // the store between chunks. Inside a batch it runs in the batch's transaction.
+    const bool own_transaction = !in_batch_;
+    if (in_batch_) send_pending(operation);
+    if (own_transaction) db_.exec(operation, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+        db_.exec(
+            operation,
+            fmt::format(
+                "DECLARE admit_log_cursor NO SCROLL CURSOR FOR SELECT {} FROM scans WHERE seq > $1 ORDER BY seq",
+                scan_columns
+            ),
+            pg::params{}.integer(after_seq)
+        );
+        core::scan_record record;
+        for (;;) {
+            const auto rows = db_.exec(operation, fmt::format("FETCH {} FROM admit_log_cursor", fetch_rows));
+            for (int i = 0; i < rows.rows(); ++i) {
+                decode_scan(rows, i, record);
+                visit(record);
+            }
+            if (rows.rows() < fetch_rows) break;
+        }
+        db_.exec(operation, "CLOSE admit_log_cursor");
+        if (own_transaction) db_.exec(operation, "COMMIT");
+    } catch (...) {
+        if (own_transaction) {
+            end_transaction_quietly();
+        } else {
+            try {
+                db_.exec(operation, "CLOSE admit_log_cursor");
+            } catch (const store_error&) {
+                // The batch's transaction is failed already; its rollback closes the cursor.
+            }
+        }
+        throw;
+    }
+}
+
+std::vector<core::scan_record> pg_store::scans_of(std::string_view attendee_id) {
+    reconnect_if_lost();
+    if (in_batch_) send_pending("read scans from");
+    return decode_all(db_.exec(
+        "read scans from",
+        fmt::format("SELECT {} FROM scans WHERE attendee_id = $1 ORDER BY seq", scan_columns),
+        pg::params{}.text(without_nul(attendee_id))
+    ));
+}
+
+std::int64_t pg_store::scan_count() {
+    reconnect_if_lost();
+    if (in_batch_) send_pending("count scans in");
+    return db_.exec("count scans in", "SELECT count(*) FROM scans").int64(0, 0);
+}
+
+std::int64_t pg_store::last_seq() {
+    reconnect_if_lost();
+    if (in_batch_) send_pending("read the last seq of");
+    return db_.exec("read the last seq of", "SELECT coalesce(max(seq), 0) FROM scans").int64(0, 0);
+}
+
+bool pg_store::annul(std::string_view scan_id, const audit_entry& why) {
+    refuse_if_read_only("annul a scan in");
+    const char* operation = "annul a scan in";
+    return in_write_transaction(operation, [&] {
+        const auto changed = db_.exec(
+            operation, "UPDATE scans SET annulled = true WHERE scan_id = $1 RETURNING seq",
+            pg::params{}.text(without_nul(scan_id))
+        );
+        if (changed.rows() == 0) return false;
+        audit_entry entry = why;
+        entry.action = entry.action.empty() ? "annul" : entry.action;
+        entry.subject = std::string(scan_id);
+        db_.exec(operation, insert_audit_sql, audit_params(entry));
+        bump_meta_counter(operation, "log_generation");
+        db_.exec(operation, "SELECT pg_notify($1, 'annul')", pg::params{}.text(notify_channel));
+        return true;
+    });
+}
+
+void pg_store::bump_meta_counter(const char* operation, const char* key) {
+    db_.exec(
+        operation,
+        "INSERT INTO meta (key, value) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET value = meta.value + 1",
+        pg::params{}.text(key)
+    );
+}
+
+std::int64_t pg_store::meta_counter(const char* operation, const char* key) {
+    reconnect_if_lost();
+    const auto rows = db_.exec(operation, "SELECT value FROM meta WHERE key = $1", pg::params{}.text(key));
+    return rows.rows() == 0 ? 0 : rows.int64(0, 0);
+}
+
+std::int64_t pg_store::log_generation() { return meta_counter("read the log generation of", "log_generation"); }
+
+std::int64_t pg_store::roster_generation() {
+    return meta_counter("read the roster generation of", "roster_generation");
+}
+
+std::vector<core::attendee> pg_store::load_roster() {
+    reconnect_if_lost();
+    const auto rows = db_.exec(
+        "read the roster from",
+        "SELECT id, name, category, organisation, city, country, email, badge_version "
+        "FROM attendees ORDER BY id COLLATE \"C\""
+    );
+    std::vector<core::attendee> out;
+    out.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int i = 0; i < rows.rows(); ++i) {
+        out.push_back(core::attendee{
+            .id = std::string(rows.text(i, 0)),
+            .name = std::string(rows.text(i, 1)),
+            .category = std::string(rows.text(i, 2)),
+            .organisation = std::string(rows.text(i, 3)),
+            .city = std::string(rows.text(i, 4)),
+            .country = std::string(rows.text(i, 5)),
+            .email = std::string(rows.text(i, 6)),
+            .badge_version = static_cast<std::uint32_t>(rows.int64(i, 7)),
+        });
+    }
+    return out;
+}
+
+void pg_store::upsert_attendees(const std::vector<core::attendee>& people) {
+    refuse_if_read_only("import attendees into");
+    const char* operation = "import attendees into";
+    const auto now_ms = to_ms(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    // Roster imports do not touch the scan log: a plain transaction, no log lock.
+    auto work = [&] {
+        for (const auto& p : people) {
+            db_.exec(
+                operation,
+                "INSERT INTO attendees (id, name, category, organisation, city, country, email, "
+                "badge_version, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, "
+                "organisation = excluded.organisation, city = excluded.city, "
+                "country = excluded.country, email = excluded.email, "
+                "badge_version = greatest(attendees.badge_version, excluded.badge_version), "
+                "updated_ms = excluded.updated_ms",
+                pg::params{}
+                    .text(without_nul(p.id))
+                    .text(without_nul(p.name))
+                    .text(without_nul(p.category))
+                    .text(without_nul(p.organisation))
+                    .text(without_nul(p.city))
+                    .text(without_nul(p.country))
+                    .text(without_nul(p.email))
+                    .integer(p.badge_version)
+                    .integer(now_ms)
+            );
+        }
+        bump_meta_counter(operation, "roster_generation");
+    };
+    if (in_batch_) {
+        send_pending(operation);
+        db_.exec(operation, "SAVEPOINT admit_import");
+        try {
+            work();
+            db_.exec(operation, "RELEASE admit_import");
+        } catch (...) {
+            db_.exec(operation, "ROLLBACK TO admit_import");
+            throw;
+        }
+        return;
+    }
+    reconnect_if_lost();
+    db_.exec(operation, "BEGIN");
+    try {
+        work();
+        db_.exec(operation, "COMMIT");
+    } catch (...) {
+        end_transaction_quietly();
+        throw;
+    }
+}
+
+void pg_store::add_audit(const audit_entry& entry) {
+    refuse_if_read_only("write the audit sheet of");
+    reconnect_if_lost();
+    if (in_batch_) send_pending("write the audit sheet of");
+    db_.exec("write the audit sheet of", insert_audit_sql, audit_params(entry));
+}
+
+std::vector<audit_entry> pg_store::audit_log() {
+    reconnect_if_lost();
+    const auto rows = db_.exec(
+        "read the audit sheet of", "SELECT id, at_ms, actor, action, subject, note FROM audit ORDER BY id"
+    );
+    std::vector<audit_entry> out;
+    for (int i = 0; i < rows.rows(); ++i) {
+        out.push_back(audit_entry{
+            .id = rows.int64(i, 0),
+            .at = from_ms(rows.int64(i, 1)),
+            .actor = std::string(rows.text(i, 2)),
+            .action = std::string(rows.text(i, 3)),
+            .subject = std::string(rows.text(i, 4)),
+            .note = std::string(rows.text(i, 5)),
+        });
+    }
+    return out;
+}
+
+std::int64_t pg_store::backup_to(const std::filesystem::path& file) {
+    throw store_error(fmt::format(
+        "cannot back up {} to {}: a PostgreSQL store is backed up with PostgreSQL's own tools "
+        "(pg_dump, or pg_basebackup with WAL archiving); see deploy/OPERATIONS.md",
+        db_.name(), file.string()
+    ));
+}
+
+// --- LISTEN/NOTIFY ---
+
+namespace {
+
+class pg_change_listener final : public change_listener {
+public:
+    explicit pg_change_listener(const std::string& url) : db_(url) {
+        db_.on_connect([](pg::connection& c) { c.exec("listen on", fmt::format("LISTEN {}", notify_channel)); });
+    }
+
+    bool wait(std::chrono::milliseconds timeout) override {
+        if (!db_.healthy()) {
+            try {
+                db_.reconnect();
+            } catch (const store_error&) {
+                poll(nullptr, 0, static_cast<int>(timeout.count()));
+                return false;
+            }
+            return true;  // notifications may have been missed while it was down
+        }
+        if (drain()) return true;
+        pollfd fd{PQsocket(db_.raw()), POLLIN, 0};
+        if (poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return false;
+        if (PQconsumeInput(db_.raw()) == 0) return true;  // lost: the next wait reconnects
+        return drain();
+    }
+
+private:
+    bool drain() {
+        bool any = false;
+        while (PGnotify* n = PQnotifies(db_.raw())) {
+            any = true;
+            PQfreemem(n);
+        }
+        return any;
+    }
+
+    pg::connection db_;
+};
+
+}  // namespace
+
+std::unique_ptr<change_listener> open_postgres_listener(const std::string& url) {
+    return std::make_unique<pg_change_listener>(url);
+}
+
+}  // namespace admit::store
