@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
 """Reads admit-report.xlsx with nothing but zipfile and an XML parser (an
-independent reader: not libxlsxwriter) and checks that every sheet holds the
-same figures as the CSV file of the same name.
+independent reader, not the code that wrote it) and checks that every sheet
+holds the same figures as the CSV file of the same name.
 
   xlsx_matches_csv.py WORKBOOK CSV_DIR
+  xlsx_matches_csv.py --json WORKBOOK     the workbook as JSON, for the C++ tests
+
 
 Times: a CSV "2023-09-25 17:31:05" must be an Excel date-time number with a
 date format; numbers must be numeric cells equal to the CSV text at the CSV's
 precision; text must match exactly. Every sheet must have a frozen header row.
-Prints each difference; exit status 0 only when there is none.
+Prints each difference; exit status 0 only when there is none. Either way
+every zip member's CRC is checked first.
+
+The JSON form: {"sheets": [{"name", "frozen", "widths": [{"min", "max",
+"width", "style"}], "autofilter", "filter_name", "rows": [[cell or null]]}]}
+with a cell {"v": text or number, "t": "s" or "n", "fmt": number format,
+"bold": true or false}.
 """
 import csv
 import datetime
+import json
 import os
 import re
 import sys
@@ -24,6 +33,7 @@ NS = {
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
 M = "{%s}" % NS["m"]
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 NUMBER = re.compile(r"^-?\d+(\.(\d+))?$")
 
@@ -36,16 +46,28 @@ def col_index(ref):
     return n - 1
 
 
+def text_of(el):
+    """A string cell's text as Excel reads it: _xHHHH_ is the character HHHH."""
+    raw = "".join(t.text or "" for t in el.iter(M + "t"))
+    return ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw)
+
+
 def read_workbook(path):
     z = zipfile.ZipFile(path)
+    bad = z.testzip()
+    if bad is not None:
+        raise SystemExit(f"{path}: member {bad} fails its CRC check")
     shared = []
     if "xl/sharedStrings.xml" in z.namelist():
         for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(M + "si"):
-            shared.append("".join(t.text or "" for t in si.iter(M + "t")))
+            shared.append(text_of(si))
     styles = ET.fromstring(z.read("xl/styles.xml"))
     custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.iter(M + "numFmt")}
     xfs = styles.find("m:cellXfs", NS)
     formats = [custom.get(int(xf.get("numFmtId", "0")), "") for xf in xfs.findall("m:xf", NS)]
+    fonts = styles.find("m:fonts", NS).findall("m:font", NS)
+    bold = [fonts[int(xf.get("fontId", "0"))].find("m:b", NS) is not None
+            for xf in xfs.findall("m:xf", NS)]
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     target = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", NS)}
     book = ET.fromstring(z.read("xl/workbook.xml"))
@@ -53,17 +75,30 @@ def read_workbook(path):
     for s in book.find("m:sheets", NS):
         rid = s.get("{%s}id" % NS["r"])
         sheets[s.get("name")] = "xl/" + target[rid].lstrip("/").removeprefix("xl/")
-    return z, shared, formats, sheets
+    filter_names = {}
+    for d in book.iter(M + "definedName"):
+        if d.get("name") == "_xlnm._FilterDatabase":
+            filter_names[int(d.get("localSheetId"))] = d.text
+    return z, shared, (formats, bold), sheets, filter_names
 
 
-def read_sheet(z, member, shared, formats):
-    """Rows as lists of (value, number_format) with value None for empty cells."""
+def read_sheet(z, member, shared, styles, info=None):
+    """Rows as lists of (value, number_format, bold) with value None for empty
+    cells. Column widths and the autofilter go into info when given."""
+    formats, bold = styles
     rows = []
     frozen = False
     with z.open(member) as f:
         for _, el in ET.iterparse(f):
             if el.tag == M + "pane" and el.get("state") == "frozen" and el.get("ySplit") == "1":
                 frozen = True
+            if info is not None and el.tag == M + "col":
+                info.setdefault("widths", []).append({
+                    "min": int(el.get("min")), "max": int(el.get("max")),
+                    "width": float(el.get("width")),
+                    "style": formats[int(el.get("style", "0"))]})
+            if info is not None and el.tag == M + "autoFilter":
+                info["autofilter"] = el.get("ref")
             if el.tag != M + "row":
                 continue
             r = int(el.get("r")) - 1
@@ -73,11 +108,12 @@ def read_sheet(z, member, shared, formats):
             for c in el.findall("m:c", NS):
                 i = col_index(c.get("r"))
                 while len(row) <= i:
-                    row.append((None, ""))
+                    row.append((None, "", False))
                 kind = c.get("t", "n")
                 fmt = formats[int(c.get("s", "0"))]
+                is_bold = bold[int(c.get("s", "0"))]
                 if kind == "inlineStr":
-                    value = "".join(t.text or "" for t in c.iter(M + "t"))
+                    value = text_of(c)
                 elif kind == "s":
                     value = shared[int(c.find("m:v", NS).text)]
                 elif kind == "str":
@@ -85,7 +121,7 @@ def read_sheet(z, member, shared, formats):
                 else:
                     v = c.find("m:v", NS)
                     value = float(v.text) if v is not None else None
-                row[i] = (value, fmt)
+                row[i] = (value, fmt, is_bold)
             el.clear()
     return rows, frozen
 
@@ -101,7 +137,7 @@ def compare(name, csv_rows, rows, problems):
         problems.append(f"{name}: {len(csv_rows)} CSV rows but {len(rows)} sheet rows")
     for r, (want_row, got_row) in enumerate(zip(csv_rows, rows)):
         for c, want in enumerate(want_row):
-            got, fmt = got_row[c] if c < len(got_row) else (None, "")
+            got, fmt, _ = got_row[c] if c < len(got_row) else (None, "", False)
             where = f"{name}!R{r + 1}C{c + 1}"
             if want == "":
                 if got not in (None, ""):
@@ -119,9 +155,29 @@ def compare(name, csv_rows, rows, problems):
                 problems.append(f"{where}: CSV {want!r}, sheet {got!r}")
 
 
+def dump_json(workbook):
+    z, shared, styles, sheets, filter_names = read_workbook(workbook)
+    out = []
+    for index, (name, member) in enumerate(sheets.items()):
+        info = {"name": name, "widths": [], "autofilter": None,
+                "filter_name": filter_names.get(index)}
+        rows, frozen = read_sheet(z, member, shared, styles, info)
+        info["frozen"] = frozen
+        info["rows"] = [
+            [None if v is None else
+             {"v": v, "t": "n" if isinstance(v, float) else "s", "fmt": f, "bold": b}
+             for v, f, b in row]
+            for row in rows]
+        out.append(info)
+    json.dump({"sheets": out}, sys.stdout, ensure_ascii=True)
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--json":
+        return dump_json(sys.argv[2])
     workbook, csv_dir = sys.argv[1], sys.argv[2]
-    z, shared, formats, sheets = read_workbook(workbook)
+    z, shared, styles, sheets, _ = read_workbook(workbook)
     problems = []
     checked = 0
     for file in sorted(os.listdir(csv_dir)):
@@ -133,7 +189,7 @@ def main():
         if name not in sheets:
             problems.append(f"no sheet {name!r} in the workbook")
             continue
-        rows, frozen = read_sheet(z, sheets[name], shared, formats)
+        rows, frozen = read_sheet(z, sheets[name], shared, styles)
         if not frozen:
             problems.append(f"{name}: header row is not frozen")
         compare(name, csv_rows, rows, problems)
