@@ -4,6 +4,8 @@
 // outbox in --state first, so nothing is lost when the link or the power
 // fails. Exit codes: 0 done, 1 a problem the message explains, 2 wrong usage.
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <toml++/toml.h>
@@ -19,6 +21,7 @@
 #include "decode/qr_decoder.hpp"
 #include "kiosk/json_display.hpp"
 #include "kiosk/kiosk.hpp"
+#include "kiosk/server_list.hpp"
 #include "kiosk/terminal_display.hpp"
 #include "sources/camera_source.hpp"
 #include "sources/file_source.hpp"
@@ -36,7 +39,7 @@ constexpr int exit_usage = 2;
 
 struct settings {
     std::string config_file;
-    std::string server = "127.0.0.1:8080";
+    std::vector<std::string> servers{"127.0.0.1:8080"};
     std::string station;
     std::string token;
     std::string ca_file;
@@ -73,6 +76,45 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     return std::nullopt;
 }
 
+// TOML `server = "h:p"` (or "h:p,h2:p") or `servers = ["h:p", "h2:p"]`; checked
+// here so that a bad entry is reported with the file and line.
+void take_servers(const toml::table& t, settings& s, const CLI::App& app) {
+    if (app.count("--server") > 0) return;
+    std::vector<std::string> found;
+    const toml::node* first = nullptr;
+    for (const char* key : {"server", "servers"}) {
+        const toml::node* node = t.get(key);
+        if (node == nullptr) continue;
+        const auto line = node->source().begin.line;
+        if (first != nullptr) {
+            throw std::runtime_error(fmt::format(
+                "{}:{}: both server and servers are given; keep one list", s.config_file, line
+            ));
+        }
+        first = node;
+        auto take = [&](const toml::node& n) {
+            const auto text = n.value<std::string>();
+            if (!text) {
+                throw std::runtime_error(fmt::format(
+                    "{}:{}: {} must be \"HOST:PORT\" or a list of them, e.g. servers = "
+                    "[\"10.0.0.10:8080\", \"10.0.0.11:8080\"]",
+                    s.config_file, n.source().begin.line, key
+                ));
+            }
+            found.push_back(*text);
+        };
+        if (const auto* list = node->as_array()) {
+            for (const auto& item : *list) take(item);
+        } else {
+            take(*node);
+        }
+        std::string error;
+        if (!parse_servers(found, error))
+            throw std::runtime_error(fmt::format("{}:{}: {} {}", s.config_file, line, key, error));
+    }
+    if (first != nullptr) s.servers = std::move(found);
+}
+
 // The TOML file gives defaults; options on the command line win.
 void apply_config_file(settings& s, const CLI::App& app) {
     toml::table t;
@@ -88,7 +130,7 @@ void apply_config_file(settings& s, const CLI::App& app) {
         if (app.count(option) > 0) return;
         if (auto v = t[key].value<T>()) target = *v;
     };
-    take("server", "--server", s.server);
+    take_servers(t, s, app);
     take("station", "--station", s.station);
     take("token", "--token", s.token);
     take("ca", "--ca", s.ca_file);
@@ -122,7 +164,12 @@ int main(int argc, char** argv) {
     app.add_option(
         "--config", s.config_file, "kiosk TOML file with the same keys (server, station, ...)"
     );
-    app.add_option("--server", s.server, "server HOST:PORT")->capture_default_str();
+    app.add_option(
+           "--server", s.servers,
+           "server HOST:PORT ([::1]:8080 for IPv6); several as a,b or repeated: the kiosk fails "
+           "over to the next when one cannot be reached"
+    )
+        ->capture_default_str();
     app.add_flag("--tls", s.tls, "connect with wss:// and https://, trusting the system's CAs");
     app.add_option("--ca", s.ca_file,
                    "connect with TLS and trust only this CA (PEM), e.g. from deploy/scripts/make-certs.sh")
@@ -182,18 +229,14 @@ int main(int argc, char** argv) {
     if (s.station.empty() || s.token.empty()) return usage("--station and --token are required");
     if (s.camera.empty() && s.images.empty() && s.raw.empty() && !s.keyboard)
         return usage("choose an input: --camera, --images, --raw or --keyboard");
-    const auto colon = s.server.rfind(':');
-    if (colon == std::string::npos) return usage("--server must be HOST:PORT");
+    std::string bad_server;
+    auto servers = parse_servers(s.servers, bad_server);
+    if (!servers) return usage("--server " + bad_server);
     const auto window = parse_duration(s.repeat_window);
     if (!window) return usage("--repeat-window must be like 3s or 500ms");
 
     kiosk_options options;
-    options.link.host = s.server.substr(0, colon);
-    try {
-        options.link.port = static_cast<unsigned short>(std::stoul(s.server.substr(colon + 1)));
-    } catch (const std::exception&) {
-        return usage("--server must be HOST:PORT");
-    }
+    options.link.servers = std::move(*servers);
     options.link.station_id = s.station;
     options.link.token = s.token;
     // --ca implies TLS: the kiosk then only talks to a server whose certificate that CA signed.
@@ -203,6 +246,9 @@ int main(int argc, char** argv) {
     if (s.direction == "entry") options.dir = admit::core::direction::entry;
     if (s.direction == "exit") options.dir = admit::core::direction::exit;
     options.margin = s.margin;
+
+    // stdout is the door screen (or the JSON lines): log lines (failovers) go to stderr.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("admit-scanner"));
 
     std::unique_ptr<display> screen;
     if (s.json) {

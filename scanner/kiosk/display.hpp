@@ -26,6 +26,7 @@ struct shown_scan {
     bool offline = false;   // decided by the kiosk, not the server
     double latency_ms = 0;  // from reading the badge to this verdict
     std::size_t backlog = 0;
+    std::string server;  // HOST:PORT of the server that decided; empty when offline
 };
 
 // A verdict for an earlier scan that arrived later (outbox replay).
@@ -37,6 +38,7 @@ struct synced_scan {
     bool conflict = false;  // the kiosk showed the opposite offline
     bool shown_admitted = false;
     std::size_t backlog = 0;
+    std::string server;  // HOST:PORT of the server that decided
 };
 
 class display {
@@ -49,7 +51,11 @@ public:
     virtual void ready(const std::string& station, const std::string& direction) = 0;
     virtual void scan(const shown_scan& s) = 0;
     virtual void repeat(const std::string& payload) = 0;
-    virtual void link(bool online, const std::string& detail, std::size_t backlog) = 0;
+    // The link went up or down; `server` is HOST:PORT of the server it is on
+    // (online) or the one it lost or could not reach (offline).
+    virtual void link(
+        bool online, const std::string& server, const std::string& detail, std::size_t backlog
+    ) = 0;
     virtual void synced(const synced_scan& s) = 0;
     virtual void note(const std::string& kind, const std::string& message) = 0;
 };

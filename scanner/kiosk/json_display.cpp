@@ -34,6 +34,7 @@ void json_display::scan(const shown_scan& s) {
         {"capacity", s.capacity},
         {"offline", s.offline},
         {"source", s.offline ? "offline" : "server"},
+        {"server", s.server},
         {"latency_ms", s.latency_ms},
         {"backlog", s.backlog},
     }));
@@ -43,10 +44,13 @@ void json_display::repeat(const std::string& payload) {
     line(json::serialize(json::object{{"type", "repeat"}, {"payload", payload.substr(0, 64)}}));
 }
 
-void json_display::link(bool online, const std::string& detail, std::size_t backlog) {
+void json_display::link(
+    bool online, const std::string& server, const std::string& detail, std::size_t backlog
+) {
     line(json::serialize(json::object{
         {"type", "link"},
         {"state", online ? "online" : "offline"},
+        {"server", server},
         {"detail", detail},
         {"backlog", backlog}}));
 }
@@ -61,6 +65,7 @@ void json_display::synced(const synced_scan& s) {
         {"conflict", s.conflict},
         {"shown_admitted", s.shown_admitted},
         {"backlog", s.backlog},
+        {"server", s.server},
     }));
 }
 

@@ -157,6 +157,7 @@ shown_scan kiosk::scan(const std::string& payload) {
             s.offline = false;
             s.latency_ms = ms_since(t0);
             s.backlog = outbox_.backlog();
+            s.server = answer->server;
             screen_.scan(s);
             return s;
         }
@@ -218,10 +219,10 @@ shown_scan kiosk::decide_offline(
 void kiosk::on_link(const link_event& ev) {
     switch (ev.what) {
         case link_event::kind::online:
-            screen_.link(true, ev.detail, outbox_.backlog());
+            screen_.link(true, ev.server, ev.detail, outbox_.backlog());
             return;
         case link_event::kind::offline:
-            screen_.link(false, ev.detail, outbox_.backlog());
+            screen_.link(false, ev.server, ev.detail, outbox_.backlog());
             return;
         case link_event::kind::rules:
             screen_.note("info", ev.detail);
@@ -281,6 +282,7 @@ void kiosk::on_link(const link_event& ev) {
     s.shown_admitted = ev.entry && ev.entry->shown && ev.entry->shown->admitted;
     s.conflict = ev.entry && ev.entry->shown && ev.entry->shown->admitted != v.result.admitted;
     s.backlog = outbox_.backlog();
+    s.server = v.server;
     screen_.synced(s);
 }
 

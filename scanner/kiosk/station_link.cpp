@@ -4,6 +4,7 @@
 #include "kiosk/station_link.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <random>
@@ -57,7 +58,11 @@ server_verdict from_wire(const wire::Verdict& v) {
 }  // namespace
 
 station_link::station_link(link_options options, outbox& box, event_handler on_event)
-    : options_(std::move(options)), outbox_(box), on_event_(std::move(on_event)) {
+    : options_(std::move(options)),
+      outbox_(box),
+      on_event_(std::move(on_event)),
+      servers_(options_.servers),
+      server_(servers_.current()) {
     // Rules kept from an earlier run let the kiosk decide offline from its first scan.
     std::ifstream in(options_.state_dir / "rules.json");
     if (in) {
@@ -93,6 +98,15 @@ std::optional<hello_facts> station_link::hello() const {
     return hello_;
 }
 
+std::string station_link::server() const {
+    std::lock_guard lock(mutex_);
+    return server_.text();
+}
+
+void station_link::emit(link_event::kind what, std::string detail) {
+    on_event_({what, std::move(detail), {}, {}, {}, server()});
+}
+
 std::shared_ptr<const net::station_rules> station_link::rules() const {
     std::lock_guard lock(mutex_);
     return rules_;
@@ -120,46 +134,40 @@ void station_link::store_rules(const std::string& json) {
         out << json;
         out.flush();
         if (!out) {
-            on_event_(
-                {link_event::kind::problem,
-                 fmt::format("cannot write {}", tmp.string()),
-                 {},
-                 {},
-                 {}}
-            );
+            emit(link_event::kind::problem, fmt::format("cannot write {}", tmp.string()));
             return;
         }
     }
     std::error_code ec;
     std::filesystem::rename(tmp, file, ec);
     if (ec)
-        on_event_(
-            {link_event::kind::problem,
-             fmt::format("cannot replace {}: {}", file.string(), ec.message()),
-             {},
-             {},
-             {}}
+        emit(
+            link_event::kind::problem,
+            fmt::format("cannot replace {}: {}", file.string(), ec.message())
         );
 }
 
 void station_link::fetch_rules() {
+    // From the server this link is connected to: it is the one known to work.
+    const auto& server = servers_.current();
     const auto target = fmt::format("/api/station/rules?station={}", options_.station_id);
-    const auto r = net::http_fetch(options_.host, options_.port, target, options_.token, 2s, options_.tls);
+    const auto r =
+        net::http_fetch(server.host, server.port, target, options_.token, 2s, options_.tls);
     if (r.status != 200) {
-        on_event_(
-            {link_event::kind::problem,
-             r.status == 0 ? fmt::format("rules not fetched: {}", r.error)
-                           : fmt::format("rules not fetched: HTTP {} from {}", r.status, target),
-             {},
-             {},
-             {}}
+        emit(
+            link_event::kind::problem,
+            r.status == 0
+                ? fmt::format("rules not fetched from {}: {}", server.text(), r.error)
+                : fmt::format(
+                      "rules not fetched: HTTP {} from {}{}", r.status, server.text(), target
+                  )
         );
         return;
     }
     std::string error;
     auto parsed = net::rules_from_json(r.body, error);
     if (!parsed) {
-        on_event_({link_event::kind::problem, "rules not usable: " + error, {}, {}, {}});
+        emit(link_event::kind::problem, "rules not usable: " + error);
         return;
     }
     if (parsed->fetched_at_ms == 0) parsed->fetched_at_ms = now_ms();
@@ -176,19 +184,28 @@ void station_link::fetch_rules() {
         std::lock_guard lock(mutex_);
         rules_ = std::make_shared<const net::station_rules>(std::move(*parsed));
     }
-    on_event_({link_event::kind::rules, "rules fetched", {}, {}, {}});
+    emit(link_event::kind::rules, "rules fetched from " + server.text());
 }
 
 void station_link::run() {
     std::mt19937 random{std::random_device{}()};
     auto backoff = options_.backoff_min;
     bool announced_offline = false;
+    std::string last_online;  // HOST:PORT of the server the link was last on
+    std::string why_left;     // why it left that server, for the failover log line
+
+    // Moves to the server tried next (when the rotation moved on).
+    auto follow_rotation = [this] {
+        std::lock_guard lock(mutex_);
+        server_ = servers_.current();
+    };
 
     while (!stop_) {
+        const auto server = servers_.current();
         net::station_client client;
         hello_facts facts;
         try {
-            client.connect(options_.host, options_.port, "/ws/station", 2s, options_.tls);
+            client.connect(server.host, server.port, "/ws/station", 2s, options_.tls);
             wire::StationMessage m;
             auto* h = m.mutable_hello();
             h->set_protocol_version(net::protocol_version);
@@ -209,27 +226,70 @@ void station_link::run() {
         } catch (const std::exception& e) {
             if (!announced_offline) {
                 announced_offline = true;
-                on_event_({link_event::kind::offline, e.what(), {}, {}, {}});
+                emit(link_event::kind::offline, e.what());
             }
+            const bool full_round = servers_.unreachable();
+            follow_rotation();
             // Backoff with +-20% jitter so a hall full of kiosks does not reconnect in step.
             std::uniform_real_distribution<double> jitter(0.8, 1.2);
-            const auto wait = std::chrono::milliseconds(
-                static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(random))
-            );
-            backoff = std::min(backoff * 2, options_.backoff_max);
-            if (wait_or_stop(wait)) break;
+            const auto wait = full_round ? std::chrono::milliseconds(static_cast<std::int64_t>(
+                                               static_cast<double>(backoff.count()) * jitter(random)
+                                           ))
+                                         : std::chrono::milliseconds(0);
+            // Each server is named once per outage; later rounds only at debug level.
+            const auto level = servers_.failed_rounds() > (full_round ? 1U : 0U)
+                                   ? spdlog::level::debug
+                                   : spdlog::level::warn;
+            if (servers_.size() == 1) {
+                spdlog::log(
+                    level, "server {} unreachable: {}; next try in {} ms", server.text(), e.what(),
+                    wait.count()
+                );
+            } else if (full_round) {
+                spdlog::log(
+                    level,
+                    "server {} unreachable: {}; none of the {} servers answered, next try {} in "
+                    "{} ms",
+                    server.text(), e.what(), servers_.size(), servers_.current().text(),
+                    wait.count()
+                );
+            } else {
+                spdlog::log(
+                    level, "server {} unreachable: {}; failing over to {}", server.text(), e.what(),
+                    servers_.current().text()
+                );
+            }
+            if (full_round) backoff = std::min(backoff * 2, options_.backoff_max);
+            if (wait.count() > 0 && wait_or_stop(wait)) break;
             continue;
         }
 
         backoff = options_.backoff_min;
         announced_offline = false;
+        servers_.connected();
+        if (!last_online.empty() && last_online != server.text()) {
+            spdlog::warn(
+                "failed over from server {} to {} (left {}: {})", last_online, server.text(),
+                last_online, why_left
+            );
+        } else {
+            spdlog::info("connected to server {}", server.text());
+        }
+        last_online = server.text();
         outbox_.set_last_inside(facts.inside);
         {
             std::lock_guard lock(mutex_);
             hello_ = facts;
         }
         online_ = true;
-        on_event_({link_event::kind::online, "connected", facts, {}, {}});
+        on_event_(
+            {link_event::kind::online,
+             "connected to " + server.text(),
+             facts,
+             {},
+             {},
+             server.text()}
+        );
         fetch_rules();
 
         std::string why_down;
@@ -286,7 +346,16 @@ void station_link::run() {
                 auto on_verdict = [&](const wire::Verdict& v, std::optional<outbox_entry> entry) {
                     in_flight.erase(v.scan_id());
                     if (!v.replayed() && v.hall_id() == facts.hall_id) inside_now = v.inside();
-                    on_event_({link_event::kind::verdict, {}, {}, from_wire(v), std::move(entry)});
+                    auto verdict = from_wire(v);
+                    verdict.server = server.text();
+                    on_event_(
+                        {link_event::kind::verdict,
+                         {},
+                         {},
+                         std::move(verdict),
+                         std::move(entry),
+                         server.text()}
+                    );
                 };
                 if (msg->has_verdict()) {
                     on_verdict(msg->verdict(), outbox_.remove(msg->verdict().scan_id()));
@@ -307,12 +376,8 @@ void station_link::run() {
                     const auto& err = msg->error();
                     if (err.code() == wire::Error::BAD_SCAN && !err.scan_id().empty()) {
                         in_flight.erase(err.scan_id());
-                        link_event ev{
-                            link_event::kind::dropped,
-                            err.message(),
-                            {},
-                            {},
-                            outbox_.remove(err.scan_id())};
+                        link_event ev{link_event::kind::dropped,     err.message(), {}, {},
+                                      outbox_.remove(err.scan_id()), server.text()};
                         on_event_(ev);
                         dirty_ = true;
                     } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE ||
@@ -323,15 +388,12 @@ void station_link::run() {
                             "server error {}: {}", wire::Error::Code_Name(err.code()), err.message()
                         );
                     } else {
-                        on_event_(
-                            {link_event::kind::problem,
-                             fmt::format(
-                                 "server error {}: {}", wire::Error::Code_Name(err.code()),
-                                 err.message()
-                             ),
-                             {},
-                             {},
-                             {}}
+                        emit(
+                            link_event::kind::problem,
+                            fmt::format(
+                                "server {} error {}: {}", server.text(),
+                                wire::Error::Code_Name(err.code()), err.message()
+                            )
                         );
                     }
                 }
@@ -370,7 +432,20 @@ void station_link::run() {
         client.close();
         if (!stop_) {
             announced_offline = true;
-            on_event_({link_event::kind::offline, why_down, {}, {}, {}});
+            emit(link_event::kind::offline, why_down);
+            // A dropped server is left for the next one at once; with one server this
+            // reconnects to it at once, as before.
+            servers_.dropped();
+            follow_rotation();
+            why_left = why_down;
+            if (servers_.size() > 1) {
+                spdlog::warn(
+                    "lost server {}: {}; failing over to {}", server.text(), why_down,
+                    servers_.current().text()
+                );
+            } else {
+                spdlog::warn("lost server {}: {}; reconnecting", server.text(), why_down);
+            }
         }
     }
     online_ = false;

@@ -6,10 +6,17 @@
 // reconnect and a fresh scan are the same path, batched up to the server's
 // max_batch. Each verdict removes its scan from the outbox. A link that does
 // not answer a scan or a heartbeat within answer_timeout is dead: it is
-// closed, the scans stay in the outbox, and it reconnects with backoff
-// (0.2 s doubling to 5 s, with jitter). While online it fetches the offline
-// rules (GET /api/station/rules) at connect and every minute, and keeps them
-// in <state>/rules.json.
+// closed, the scans stay in the outbox, and it reconnects.
+// With several servers (they share one scan log, and dedupe by scan id), a
+// server that cannot be reached or whose connection drops is left for the
+// next one in the list at once; the backoff (0.2 s doubling to 5 s, with
+// jitter) is waited only after every server failed in a round
+// (server_rotation). The link stays on a working server until it fails.
+// Whichever server is connected gets the whole outbox replayed, so a scan
+// the previous server never acknowledged is decided by the new one.
+// While online it fetches the offline rules (GET /api/station/rules) from the
+// connected server at connect and every minute, and keeps them in
+// <state>/rules.json. Failovers are logged (spdlog) with the server and why.
 // Thread safety: public member functions may be called from any thread;
 // events are delivered on the link thread.
 
@@ -22,16 +29,18 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kiosk/outbox.hpp"
+#include "kiosk/server_list.hpp"
 #include "net/rules_json.hpp"
 #include "net/station_client.hpp"
 
 namespace admit::scanner {
 
 struct link_options {
-    std::string host = "127.0.0.1";
-    unsigned short port = 8080;
+    // Tried in this order, round-robin; never empty.
+    std::vector<server_address> servers{{"127.0.0.1", 8080}};
     std::string station_id;
     std::string token;
     net::tls_options tls;  // wss:// and https://, verifying the server's certificate
@@ -54,6 +63,7 @@ struct server_verdict {
     int inside = 0;
     int capacity = 0;
     bool replayed = false;
+    std::string server;  // HOST:PORT of the server that sent it
 };
 
 // What the server said at hello.
@@ -80,6 +90,7 @@ struct link_event {
     std::optional<hello_facts> hello;
     std::optional<server_verdict> verdict;
     std::optional<outbox_entry> entry;
+    std::string server;  // HOST:PORT the link is on (online) or lost (offline)
 };
 
 class station_link {
@@ -97,6 +108,8 @@ public:
     void wake() { dirty_ = true; }
 
     bool online() const { return online_; }
+    // HOST:PORT of the server connected now, or tried next when offline.
+    std::string server() const;
     std::optional<hello_facts> hello() const;
     // The latest rules: fetched, or read from <state>/rules.json at start; may be null.
     std::shared_ptr<const net::station_rules> rules() const;
@@ -108,6 +121,7 @@ private:
     void fetch_rules();
     void store_rules(const std::string& json);
     bool wait_or_stop(std::chrono::milliseconds d);
+    void emit(link_event::kind what, std::string detail);
 
     link_options options_;
     outbox& outbox_;
@@ -119,8 +133,11 @@ private:
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;
 
-    mutable std::mutex mutex_;  // guards hello_ and rules_
+    server_rotation servers_;  // the link thread's only
+
+    mutable std::mutex mutex_;  // guards hello_, rules_ and server_
     std::optional<hello_facts> hello_;
+    server_address server_;
     std::shared_ptr<const net::station_rules> rules_;
 };
 

@@ -32,9 +32,11 @@ std::string banner(const char* colour, const std::string& word) {
 
 void terminal_display::redraw() {
     std::string screen = clear;
+    // The server is named so staff can tell which one a kiosk is on after a failover.
     screen += fmt::format(
-        "{}admit-scanner{}  station {}  {}  {}{}{}  outbox {}\n\n", bold, reset, station_,
-        direction_, online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset, backlog_
+        "{}admit-scanner{}  station {}  {}  {}{}{}{}  outbox {}\n\n", bold, reset, station_,
+        direction_, online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset,
+        server_.empty() ? std::string() : (online_ ? " on " : " from ") + server_, backlog_
     );
     if (last_) {
         const auto& s = *last_;
@@ -80,11 +82,14 @@ void terminal_display::scan(const shown_scan& s) {
 
 void terminal_display::repeat(const std::string&) {}
 
-void terminal_display::link(bool online, const std::string& detail, std::size_t backlog) {
+void terminal_display::link(
+    bool online, const std::string& server, const std::string& detail, std::size_t backlog
+) {
     std::lock_guard lock(mutex_);
     online_ = online;
+    server_ = server;
     backlog_ = backlog;
-    status_line_ = online ? "link up" : "link down: " + detail;
+    status_line_ = online ? "link up: " + server : "link down: " + server + ": " + detail;
     redraw();
 }
 

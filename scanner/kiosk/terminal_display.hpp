@@ -20,7 +20,9 @@ public:
     void ready(const std::string& station, const std::string& direction) override;
     void scan(const shown_scan& s) override;
     void repeat(const std::string& payload) override;
-    void link(bool online, const std::string& detail, std::size_t backlog) override;
+    void link(
+        bool online, const std::string& server, const std::string& detail, std::size_t backlog
+    ) override;
     void synced(const synced_scan& s) override;
     void note(const std::string& kind, const std::string& message) override;
 
@@ -33,6 +35,7 @@ private:
     std::string station_;
     std::string direction_;
     bool online_ = false;
+    std::string server_;  // HOST:PORT the link is on, or last tried
     std::size_t backlog_ = 0;
     std::optional<shown_scan> last_;
     std::string status_line_;

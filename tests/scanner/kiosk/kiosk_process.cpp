@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::test {
 
@@ -148,6 +150,39 @@ std::size_t kiosk_process::event_count() const {
 std::string kiosk_process::transcript() const {
     std::lock_guard lock(mutex_);
     return transcript_;
+}
+
+finished_kiosk run_kiosk_to_end(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+    const temp_dir dir;
+    const auto out_file = dir.path() / "stdout";
+    const auto err_file = dir.path() / "stderr";
+    args.insert(args.begin(), program("admit-scanner").string());
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int in = ::open("/dev/null", O_RDONLY);
+        const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(in, 0);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    finished_kiosk result;
+    int status = 0;
+    if (eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, timeout)) {
+        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    } else {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    result.out = read_file(out_file);
+    result.err = read_file(err_file);
+    return result;
 }
 
 }  // namespace admit::test

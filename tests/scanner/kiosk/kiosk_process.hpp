@@ -55,4 +55,12 @@ private:
     std::size_t scans_taken_ = 0;
 };
 
+// A run of admit-scanner to its end (a usage error, say), stdin empty.
+struct finished_kiosk {
+    int exit_code = -1;  // -1 when it did not end within the timeout (then killed)
+    std::string out;
+    std::string err;
+};
+finished_kiosk run_kiosk_to_end(std::vector<std::string> args, std::chrono::milliseconds timeout);
+
 }  // namespace admit::test

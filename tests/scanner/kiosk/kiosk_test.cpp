@@ -5,17 +5,25 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "badges/qr_code.hpp"
 #include "config/event_loader.hpp"
+#include "config/key_files.hpp"
 #include "kiosk/outbox.hpp"
 #include "net/rules_json.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
-#include "support/fault_proxy.hpp"
 #include "store/scan_store.hpp"
+#include "support/fault_proxy.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
 
@@ -447,6 +455,281 @@ TEST_F(KioskTlsTest, KioskWithoutTheCaStaysOfflineAndKeepsTheScan) {
     EXPECT_EQ(s.at("source"), "offline") << json::serialize(s);
     EXPECT_EQ(stored_scans(), 0);
     EXPECT_EQ(outbox_backlog("main-in"), 1u);
+}
+
+// --- Several servers: failover ---
+
+// A loopback port that refuses every connection: bound, never listening, so
+// no other process takes it while the test runs.
+class refused_port {
+public:
+    refused_port() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        socklen_t size = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), size) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
+            ADD_FAILURE() << "cannot bind a loopback port";
+        }
+        port_ = ntohs(a.sin_port);
+    }
+    ~refused_port() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    refused_port(const refused_port&) = delete;
+    refused_port& operator=(const refused_port&) = delete;
+    unsigned short port() const { return port_; }
+
+private:
+    int fd_ = -1;
+    unsigned short port_ = 0;
+};
+
+std::string loopback(unsigned short port) {
+    return fmt::format("127.0.0.1:{}", port);
+}
+
+std::set<std::string> scan_ids_in(const server_process& server) {
+    std::set<std::string> ids;
+    store::open_sqlite_store(server.data_dir(), store::open_mode::read_only)
+        ->for_each_scan([&](const core::scan_record& r) { ids.insert(r.scan_id); });
+    return ids;
+}
+
+// Every server verdict the kiosk reported, by scan id: the server that sent
+// each ("scan" events decided by a server, and "synced" ones for earlier scans).
+std::map<std::string, std::vector<std::string>> server_verdicts(const kiosk_process& k) {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& e : k.events()) {
+        if (is(e, "synced") || (is(e, "scan") && e.at("source") == "server")) {
+            out[std::string(e.at("scan_id").as_string())].emplace_back(e.at("server").as_string());
+        }
+    }
+    return out;
+}
+
+// Two servers of one event with the same badge keys, as servers sharing one
+// PostgreSQL store have; here each keeps its own SQLite store, so what each
+// one got is read from its own scan log. server_ is A, backup_ is B.
+class KioskFailoverTest : public KioskTest {
+protected:
+    KioskFailoverTest() : backup_(small_event_toml(), roster()) {
+        config::write_badge_keys(backup_.data_dir(), server_.keys(), true);
+    }
+    void SetUp() override {
+        KioskTest::SetUp();
+        backup_.start();
+    }
+    void TearDown() override {
+        if (HasFailure()) std::cerr << "--- server B log ---\n" << backup_.log();
+        KioskTest::TearDown();
+    }
+
+    kiosk_process& start_kiosk_on(const std::string& station, std::vector<std::string> more) {
+        std::vector<std::string> a{"--station", station,
+                                   "--token",   station + "-token",
+                                   "--state",   (state_.path() / station).string(),
+                                   "--json",    "--keyboard"};
+        a.insert(a.end(), more.begin(), more.end());
+        kiosk_ = std::make_unique<kiosk_process>(std::move(a));
+        const auto ready = kiosk_->wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
+        EXPECT_FALSE(ready.empty()) << "the kiosk did not start:\n" << kiosk_->transcript();
+        return *kiosk_;
+    }
+
+    static bool online_on(const json::object& e, const std::string& server) {
+        return is(e, "link") && e.at("state") == "online" && e.at("server") == server.c_str();
+    }
+
+    server_process backup_;
+};
+
+TEST_F(KioskFailoverTest, AKioskGivenADeadServerFirstGetsOnlineVerdictsFromTheLiveOne) {
+    const refused_port dead;
+    const auto live = loopback(server_.port());
+    auto& k = start_kiosk_on("main-in", {"--server", loopback(dead.port()) + "," + live});
+    const auto down = k.wait_for([](const auto& e) { return is(e, "link"); }, 10s);
+    ASSERT_FALSE(down.empty()) << k.transcript();
+    EXPECT_EQ(down.at("state"), "offline") << "the dead server is tried first";
+    EXPECT_EQ(down.at("server"), loopback(dead.port()).c_str());
+    EXPECT_FALSE(k.wait_for([&](const auto& e) { return online_on(e, live); }, 10s).empty())
+        << k.transcript();
+
+    for (const auto* who : {"d-001", "d-002"}) {
+        k.send_line(server_.badge(who));
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
+        EXPECT_EQ(s.at("server"), live.c_str());
+        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+    }
+    EXPECT_TRUE(eventually([&] { return stored_scans() == 2; }));
+
+    // The same list from a kiosk TOML file.
+    const auto toml = state_.write(
+        "kiosk.toml", fmt::format(
+                          "station = \"main-out\"\ntoken = \"main-out-token\"\nservers = [\"{}\", "
+                          "\"{}\"]\nstate = \"{}\"\n",
+                          loopback(dead.port()), live, (state_.path() / "from-toml").string()
+                      )
+    );
+    kiosk_ = std::make_unique<kiosk_process>(std::vector<std::string>{
+        "--config", toml.string(), "--keyboard", "--json"});
+    auto& t = *kiosk_;
+    ASSERT_FALSE(t.wait_for([](const auto& e) { return is(e, "ready"); }, 15s).empty())
+        << t.transcript();
+    t.send_line(server_.badge("d-001"));
+    const auto s = t.next_scan();
+    ASSERT_FALSE(s.empty()) << t.transcript();
+    EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
+    EXPECT_EQ(s.at("server"), live.c_str());
+    EXPECT_EQ(s.at("reason"), "ok") << json::serialize(s);  // d-001 leaves the main hall
+    EXPECT_EQ(inside("main"), 1);
+}
+
+TEST_F(KioskFailoverTest, AKioskWhoseServerIsKilledFailsOverAndEveryScanGetsOneVerdict) {
+    // A kiosk back from a long outage: a large outbox, replayed while A is killed.
+    constexpr int preloaded = 2000;
+    std::vector<std::string> ids;
+    {
+        scanner::outbox box(state_.path() / "side-both", "side-both");
+        for (int i = 0; i < preloaded; ++i) {
+            scanner::outbox_entry e;
+            e.scan_id = box.next_scan_id();
+            e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
+            e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
+            e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()
+            )
+                                   .count();
+            box.add(e);
+            ids.push_back(e.scan_id);
+        }
+    }
+    const auto a = loopback(server_.port());
+    const auto b = loopback(backup_.port());
+    auto& k = start_kiosk_on("side-both", {"--direction", "entry", "--server", a, "--server", b});
+    ASSERT_FALSE(k.wait_for([&](const auto& e) { return online_on(e, a); }, 10s).empty())
+        << "a kiosk starts on the first server in its list\n"
+        << k.transcript();
+    ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "synced"); }, 20s).empty())
+        << k.transcript();
+
+    server_.kill_hard();
+    const auto killed = std::chrono::steady_clock::now();
+    const auto left = outbox_backlog("side-both");
+    ASSERT_GT(left, 0u) << "A answered every scan before it was killed: no failover to test";
+
+    const auto down = k.wait_for(
+        [&](const auto& e) {
+            return is(e, "link") && e.at("state") == "offline" && e.at("server") == a.c_str();
+        },
+        10s
+    );
+    EXPECT_FALSE(down.empty()) << "the kiosk shows that it lost A";
+    ASSERT_FALSE(k.wait_for([&](const auto& e) { return online_on(e, b); }, 10s).empty())
+        << k.transcript();
+    std::cout << fmt::format(
+        "A killed with {} of {} scans in the outbox; kiosk online on B after {} ms\n", left,
+        preloaded,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - killed
+        )
+            .count()
+    );
+    ASSERT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }, 60s))
+        << outbox_backlog("side-both") << " scans still in the outbox";
+
+    // New badges at the door are decided by B.
+    for (const auto* who : {"d-001", "d-002", "d-003"}) {
+        k.send_line(server_.badge(who));
+        const auto s = k.next_scan();
+        ASSERT_FALSE(s.empty()) << k.transcript();
+        EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
+        EXPECT_EQ(s.at("server"), b.c_str());
+        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+        ids.emplace_back(s.at("scan_id").as_string());
+    }
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }));
+
+    // Every scan got exactly one verdict, from A or from B, and the server that
+    // sent it has the scan in its log.
+    const auto verdicts = server_verdicts(k);
+    const auto in_a = scan_ids_in(server_);
+    const auto in_b = scan_ids_in(backup_);
+    std::size_t from_a = 0;
+    std::size_t from_b = 0;
+    for (const auto& id : ids) {
+        const auto found = verdicts.find(id);
+        ASSERT_NE(found, verdicts.end()) << "no verdict for scan " << id;
+        ASSERT_EQ(found->second.size(), 1u) << "scan " << id << " got several verdicts";
+        const auto& from = found->second.front();
+        if (from == a) {
+            ++from_a;
+            EXPECT_TRUE(in_a.contains(id)) << "A acknowledged " << id << " but does not have it";
+        } else {
+            EXPECT_EQ(from, b) << id;
+            ++from_b;
+            // A never acknowledged it: B has it, so it is not lost.
+            EXPECT_TRUE(in_b.contains(id)) << "scan " << id << " is in neither log";
+        }
+    }
+    EXPECT_EQ(verdicts.size(), ids.size()) << "verdicts for scans the kiosk never made";
+    EXPECT_GT(from_a, 0u);
+    EXPECT_GE(from_b, left) << "B decided fewer scans than A left behind";
+    std::cout << fmt::format("verdicts: {} from A, {} from B\n", from_a, from_b);
+}
+
+// Bad --server / servers entries stop the kiosk at start, naming the entry.
+TEST(KioskServerList, ABadServerEntryIsAUsageErrorNamingTheEntry) {
+    const temp_dir dir;
+    const auto state = dir.path() / "state";
+    const std::vector<std::string> rest{"--station", "main-in",      "--token",    "main-in-token",
+                                        "--state",   state.string(), "--keyboard", "--json"};
+    const struct {
+        std::vector<std::string> servers;
+        std::string says;
+    } cases[] = {
+        {{"--server", "127.0.0.1:8080,nocolon"}, R"(--server entry "nocolon" has no :PORT)"},
+        {{"--server", "127.0.0.1:8080", "--server", "[::1]8080"},
+         R"(--server entry "[::1]8080" has no :PORT after the ])"},
+        {{"--server", "kiosk-host:99999"},
+         R"(--server entry "kiosk-host:99999" has a port that is not a number from 1 to 65535)"},
+        {{"--server", "a:1,,b:2"}, R"(--server list "a:1,,b:2" has an empty entry)"},
+        {{"--server", "::1:8080"},
+         R"(--server entry "::1:8080" is an IPv6 address without brackets)"},
+    };
+    for (const auto& c : cases) {
+        auto args = c.servers;
+        args.insert(args.end(), rest.begin(), rest.end());
+        const auto r = run_kiosk_to_end(args, 15s);
+        EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << "stderr: " << r.err;
+        EXPECT_FALSE(std::filesystem::exists(state / "outbox.db"))
+            << "the kiosk started: " << c.says;
+    }
+
+    const struct {
+        std::string toml;
+        std::string says;
+    } files[] = {
+        {"station = \"main-in\"\nservers = [\"127.0.0.1:8080\",\n  \"bad\"]\n",
+         R"(kiosk.toml:2: servers entry "bad" has no :PORT)"},
+        {"server = \"127.0.0.1:8080\"\nservers = [\"127.0.0.1:8081\"]\n",
+         "kiosk.toml:2: both server and servers are given"},
+        {"servers = [8080]\n", "kiosk.toml:1: servers must be \"HOST:PORT\" or a list of them"},
+    };
+    for (const auto& f : files) {
+        const auto toml = dir.write("kiosk.toml", f.toml);
+        const auto r = run_kiosk_to_end(
+            {"--config", toml.string(), "--token", "main-in-token", "--station", "main-in",
+             "--state", state.string(), "--keyboard", "--json"},
+            15s
+        );
+        EXPECT_EQ(r.exit_code, 2) << f.says << "\n" << r.err;
+        EXPECT_NE(r.err.find(f.says), std::string::npos) << "stderr: " << r.err;
+    }
 }
 
 }  // namespace
