@@ -41,7 +41,7 @@ void write_badge_files(
     const auto config = config::load_config(config_file);
     const auto& event = config.event;
     const auto keys = config::read_badge_keys(data_dir);
-    auto people = store::open_sqlite_store(data_dir, store::open_mode::read_only)->load_roster();
+    auto people = store::open_store({data_dir, config.server.postgres_url}, store::open_mode::read_only)->load_roster();
     std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;
     });

@@ -75,7 +75,11 @@ std::string offset_text(minutes offset) {
     return fmt::format("{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
 }
 
-std::unique_ptr<store::scan_store> open_store(const fs::path& data_dir) {
+// The event's store: [store]'s PostgreSQL database, or SQLite in the data directory.
+std::unique_ptr<store::scan_store> open_store(const config::loaded_config& config, const fs::path& data_dir) {
+    if (!config.server.postgres_url.empty()) {
+        return store::open_store(store::store_location{data_dir, config.server.postgres_url});
+    }
     std::error_code ec;
     fs::create_directories(data_dir, ec);
     if (ec) {
@@ -212,6 +216,10 @@ void check_config(const fs::path& config_file, std::ostream& out) {
         config.server.data_dir
     );
     fmt::print(
+        out, "store    {}\n",
+        store::describe(store::store_location{config.server.data_dir, config.server.postgres_url})
+    );
+    fmt::print(
         out,
         "access   {} viewer token(s), {} staff token(s)\n",
         config.server.viewer_token_hashes.size(),
@@ -239,7 +247,7 @@ void import_roster(
         ));
     }
 
-    auto store = open_store(data_dir);
+    auto store = open_store(config, data_dir);
     const auto counts = core::prepare_import(store->load_roster(), parsed.people);
     const auto [added, updated, unchanged, kept] = counts;
     store->upsert_attendees(parsed.people);
@@ -276,7 +284,7 @@ void issue_badge(
 ) {
     const auto config = config::load_config(config_file);
     const auto keys = config::read_badge_keys(data_dir);
-    auto store = open_store(data_dir);
+    auto store = open_store(config, data_dir);
     const auto people = store->load_roster();
     const auto it = std::find_if(people.begin(), people.end(), [&](const auto& p) {
         return p.id == attendee_id;
@@ -335,7 +343,7 @@ void issue_badges(
 ) {
     const auto config = config::load_config(config_file);
     const auto keys = config::read_badge_keys(data_dir);
-    auto store = open_store(data_dir);
+    auto store = open_store(config, data_dir);
     auto people = store->load_roster();
     std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;

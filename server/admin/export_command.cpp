@@ -30,8 +30,9 @@ CLI::App* add_export_command(CLI::App& app, export_args& args) {
 }
 
 void run_export(const export_args& args, std::ostream& out) {
-    const auto event = config::load_config(args.config_file).event;
-    auto store = store::open_sqlite_store(args.data_dir, store::open_mode::read_only);
+    const auto config = config::load_config(args.config_file);
+    const auto& event = config.event;
+    auto store = store::open_store({args.data_dir, config.server.postgres_url}, store::open_mode::read_only);
     auto wants = [&](const char* format) {
         return std::find(args.formats.begin(), args.formats.end(), format) != args.formats.end();
     };

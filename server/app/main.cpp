@@ -24,6 +24,7 @@ namespace {
 struct options {
     std::string config_file;
     std::string data_dir;
+    std::string store_url;
     std::string web_dir;
     std::string listen;
     int port = -1;
@@ -47,6 +48,7 @@ int serve(const options& opt) {
     auto config = admit::config::load_config(opt.config_file);
     auto& s = config.server;
     if (!opt.data_dir.empty()) s.data_dir = opt.data_dir;
+    if (!opt.store_url.empty()) s.postgres_url = opt.store_url;
     if (!opt.listen.empty()) s.listen_address = opt.listen;
     if (opt.port >= 0) s.port = static_cast<unsigned short>(opt.port);
     if (opt.threads > 0) s.threads = opt.threads;
@@ -67,9 +69,12 @@ int serve(const options& opt) {
     }
 
     const auto key = admit::config::read_public_key(s.data_dir);
-    auto store = admit::store::open_sqlite_store(s.data_dir);
+    const admit::store::store_location location{s.data_dir, s.postgres_url};
+    auto store = admit::store::open_store(location);
     admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); },
                                   admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});
+    // Servers sharing a PostgreSQL store follow each other's scans (LISTEN/NOTIFY).
+    engine.follow_changes(admit::store::open_change_listener(location));
     admit::net::metrics stats(config.event);
     admit::net::live_state live(config, engine);
     engine.set_observer([&stats, &live](const auto& outcomes) {
@@ -88,8 +93,8 @@ int serve(const options& opt) {
     server.start();
 
     const auto port = server.port();
-    spdlog::info("admit-server for \"{}\": {} halls, {} stations, data in {}", config.event.name,
-                 config.event.halls.size(), config.event.stations.size(), s.data_dir);
+    spdlog::info("admit-server for \"{}\": {} halls, {} stations, scans in {}", config.event.name,
+                 config.event.halls.size(), config.event.stations.size(), admit::store::describe(location));
     std::printf("admit-server listening on http://%s:%u/ (stations: ws://%s:%u/ws/station)\n",
                 s.listen_address.c_str(), port, s.listen_address.c_str(), port);
     std::fflush(stdout);
@@ -128,7 +133,9 @@ int main(int argc, char** argv) {
     options opt;
     app.add_option("-c,--config", opt.config_file, "event TOML file (e.g. deploy/seoul-2023.toml)")
         ->required()->check(CLI::ExistingFile);
-    app.add_option("-d,--data", opt.data_dir, "data directory (scan log, keys); default: [server] data_dir");
+    app.add_option("-d,--data", opt.data_dir, "data directory (keys, and the SQLite scan log); default: [server] data_dir");
+    app.add_option("--store-url", opt.store_url,
+                   "keep the scan log in this PostgreSQL database (libpq URL) instead; default: [store] url");
     app.add_option("--listen", opt.listen, "address to listen on; default: [server] listen");
     app.add_option("-p,--port", opt.port, "port; 0 picks a free one; default: [server] port")->check(CLI::Range(0, 65535));
     app.add_option("-t,--threads", opt.threads, "network threads; default: [server] threads")->check(CLI::Range(1, 64));

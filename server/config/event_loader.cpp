@@ -331,6 +331,7 @@ public:
         read_event();
         read_policies();
         read_server();
+        read_store();
         read_access();
         read_sites();
         read_categories();
@@ -343,8 +344,8 @@ public:
     problem_list& problems() { return problems_; }
 
 private:
-    static constexpr std::array<std::string_view, 4> tables_ = {
-        "event", "policies", "server", "access"};
+    static constexpr std::array<std::string_view, 5> tables_ = {
+        "event", "policies", "server", "store", "access"};
     static constexpr std::array<std::string_view, 5> arrays_ = {
         "sites", "halls", "stations", "categories", "sessions"};
 
@@ -559,6 +560,42 @@ private:
             problems_.add(
                 reader.line_of_key(s.tls_cert.empty() ? "tls_key" : "tls_cert"),
                 "[server]: tls_cert and tls_key go together; give both (HTTPS/WSS) or neither"
+            );
+        }
+    }
+
+    // [store]: SQLite in data_dir (the default), or a PostgreSQL database
+    // shared by several servers.
+    void read_store() {
+        const toml::table* store = table("store");
+        if (store == nullptr) {
+            return;
+        }
+        table_reader reader{problems_, *store, "[store]"};
+        reader.check_keys({"backend", "url"});
+        const auto backend = reader.text("backend", false, "\"sqlite\" or \"postgresql\"").value_or("sqlite");
+        const auto url = reader.text("url", false, "\"postgresql://admit@db.example.org/seoul2023\"").value_or("");
+        if (backend == "sqlite") {
+            if (!url.empty()) {
+                problems_.add(
+                    reader.line_of_key("url"),
+                    "[store]: url is for backend = \"postgresql\"; the SQLite store lives in [server] data_dir"
+                );
+            }
+        } else if (backend == "postgresql") {
+            if (url.empty()) {
+                problems_.add(
+                    reader.line_of_key("backend"),
+                    "[store]: backend = \"postgresql\" needs url, a libpq connection string such as "
+                    "\"postgresql://admit@db.example.org/seoul2023\" (the password goes in ~/.pgpass or "
+                    "PGPASSWORD, not here)"
+                );
+            }
+            out_.server.postgres_url = url;
+        } else {
+            problems_.add(
+                reader.line_of_key("backend"),
+                fmt::format("[store]: backend \"{}\" is not a store; use \"sqlite\" or \"postgresql\"", backend)
             );
         }
     }

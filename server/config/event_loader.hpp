@@ -30,7 +30,8 @@ struct server_settings {
     std::string listen_address = "127.0.0.1";
     unsigned short port = 8080;
     unsigned threads = 2;
-    std::string data_dir = "var/admit";
+    std::string data_dir = "var/admit";  // keys; and the SQLite store unless postgres_url is set
+    std::string postgres_url;            // [store] backend = "postgresql": its libpq URL
     std::string web_dir;                 // empty: the web/ folder next to the sources
     std::string tls_cert;                // PEM certificate chain; with tls_key: serve HTTPS/WSS only
     std::string tls_key;                 // PEM private key

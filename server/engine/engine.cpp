@@ -43,7 +43,8 @@ void engine::start() {
         std::lock_guard lock(state_mutex_);
         roster_ = core::roster(store_->load_roster());
         roster_generation_ = store_->roster_generation();
-        rebuild_from_log();
+        log_generation_ = store_->log_generation();
+        rebuild_from_log(true);
     }
     const auto now = now_();
     for (const auto& h : event_.halls) {
@@ -51,6 +52,11 @@ void engine::start() {
     }
     stopping_ = false;
     writer_ = std::thread([this] { run_writer(); });
+    if (listener_) listener_thread_ = std::thread([this] { run_listener(); });
+}
+
+void engine::follow_changes(std::unique_ptr<store::change_listener> listener) {
+    listener_ = std::move(listener);
 }
 
 void engine::stop() {
@@ -60,6 +66,39 @@ void engine::stop() {
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    if (listener_thread_.joinable()) listener_thread_.join();
+}
+
+void engine::run_listener() {
+    for (;;) {
+        {
+            std::lock_guard lock(queue_mutex_);
+            if (stopping_) return;
+        }
+        bool changed = false;
+        try {
+            changed = listener_->wait(options_.tick);
+        } catch (const store::store_error& e) {
+            spdlog::warn("not following other servers' scans for now: {}", e.what());
+            std::this_thread::sleep_for(options_.tick);
+        }
+        if (!changed) continue;
+        // Applied on the writer thread, in order with everything else; one
+        // queued catch-up covers any number of notifications.
+        std::lock_guard lock(queue_mutex_);
+        if (stopping_ || catch_up_queued_) continue;
+        catch_up_queued_ = true;
+        request r;
+        r.task = [this] {
+            {
+                std::lock_guard queued(queue_mutex_);
+                catch_up_queued_ = false;
+            }
+            catch_up();
+        };
+        queue_.push_back(std::move(r));
+        queue_cv_.notify_one();
+    }
 }
 
 void engine::submit(std::vector<core::scan> scans, completion done) {
@@ -108,7 +147,8 @@ bool engine::annul(const std::string& scan_id, const store::audit_entry& why) {
         found = log.annul(scan_id, why);
         if (!found) return;
         std::lock_guard lock(state_mutex_);
-        rebuild_from_log();
+        log_generation_ = log.log_generation();
+        rebuild_from_log(false);
     });
     return found;
 }
@@ -154,7 +194,7 @@ void engine::set_observer(observer watch) {
     observer_ = std::move(watch);
 }
 
-void engine::rebuild_from_log() {
+void engine::rebuild_from_log(bool feed_replay_watcher) {
     const auto started = std::chrono::steady_clock::now();
     ++state_version_;
     presence_.clear();
@@ -166,7 +206,7 @@ void engine::rebuild_from_log() {
         if (r.annulled) return;
         if (r.moved) presence_.apply(*r.moved);
         count(r, +1);
-        if (replay_watcher_) replay_watcher_(r, presence_);
+        if (feed_replay_watcher && replay_watcher_) replay_watcher_(r, presence_);
     });
     rebuild_.scans = scans;
     rebuild_.took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -176,6 +216,45 @@ void engine::rebuild_from_log() {
         "occupancy rebuilt from {} logged scans in {} ms ({} people inside)",
         scans, rebuild_.took.count(), presence_.total_inside()
     );
+}
+
+std::vector<scan_outcome> engine::catch_up_locked() {
+    std::vector<scan_outcome> foreign;
+    if (const auto generation = store_->log_generation(); generation != log_generation_) {
+        // A scan was annulled (here or by another server): recompute from the whole log.
+        log_generation_ = generation;
+        rebuild_from_log(false);
+        return foreign;
+    }
+    store_->for_each_scan(
+        [&](const core::scan_record& r) {
+            last_seq_ = std::max(last_seq_, r.seq);
+            if (r.annulled) return;
+            if (r.moved) presence_.apply(*r.moved);
+            count(r, +1);
+            auto o = outcome_for(r, false);
+            o.foreign = true;
+            foreign.push_back(std::move(o));
+        },
+        last_seq_
+    );
+    if (!foreign.empty()) ++state_version_;
+    return foreign;
+}
+
+void engine::catch_up() {
+    std::vector<scan_outcome> foreign;
+    observer watch;
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
+        try {
+            foreign = catch_up_locked();
+        } catch (const store::store_error& e) {
+            spdlog::warn("cannot read other servers' scans now: {}", e.what());
+        }
+    }
+    if (watch && !foreign.empty()) watch(foreign);
 }
 
 void engine::count(const core::scan_record& r, int sign) {
@@ -216,6 +295,8 @@ void engine::run_writer() {
         try {
             reload_roster_if_changed();
             clear_halls_due(now_());
+            // Idle: follow other servers sharing the store even if a notification was missed.
+            if (!task && group.empty()) catch_up();
         } catch (const store::store_error& e) {
             spdlog::error("periodic task failed: {}", e.what());
         }
@@ -236,14 +317,15 @@ scan_outcome engine::outcome_for(const core::scan_record& r, bool replayed) cons
     return o;
 }
 
-scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo) {
-    if (auto earlier = store_->find_scan(s.scan_id)) {
+scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, known_scans& known) {
+    if (auto earlier = known.find(s.scan_id); earlier != known.end()) {
         // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
-        return outcome_for(*earlier, true);
+        return outcome_for(earlier->second, true);
     }
     const core::decide_input in{event_, roster_, presence_, badge_key_};
     auto record = core::decide(in, s);
     record.seq = store_->append(record);
+    known.emplace(record.scan_id, record);
     if (record.moved) {
         const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
         undo.push_back(core::movement{record.moved->attendee_id, "", before});
@@ -253,8 +335,21 @@ scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>
     return outcome_for(record, false);
 }
 
+engine::known_scans engine::earlier_scans_of(const std::vector<request>& group) {
+    std::vector<std::string> ids;
+    for (const auto& r : group)
+        for (const auto& s : r.scans) ids.push_back(s.scan_id);
+    known_scans known;
+    for (auto& record : store_->find_scans(ids)) {
+        auto id = record.scan_id;
+        known.emplace(std::move(id), std::move(record));
+    }
+    return known;
+}
+
 void engine::process(std::vector<request>& group) {
     std::vector<std::vector<scan_outcome>> results(group.size());
+    std::vector<scan_outcome> foreign;
     observer watch;
     {
         std::lock_guard lock(state_mutex_);
@@ -263,9 +358,12 @@ void engine::process(std::vector<request>& group) {
         std::string failure;
         try {
             store_->begin_batch();
+            // The batch is exclusive: what other servers committed is all there now.
+            foreign = catch_up_locked();
+            auto known = earlier_scans_of(group);
             for (std::size_t i = 0; i < group.size(); ++i) {
                 results[i].reserve(group[i].scans.size());
-                for (const auto& s : group[i].scans) results[i].push_back(decide_one(s, undo));
+                for (const auto& s : group[i].scans) results[i].push_back(decide_one(s, undo, known));
             }
             store_->commit_batch();
             storage_failing_ = false;
@@ -305,7 +403,7 @@ void engine::process(std::vector<request>& group) {
         ++state_version_;
     }
     if (watch) {
-        std::vector<scan_outcome> all;
+        std::vector<scan_outcome> all = std::move(foreign);
         for (const auto& list : results) all.insert(all.end(), list.begin(), list.end());
         watch(all);
     }
@@ -329,33 +427,50 @@ void engine::clear_halls_due(core::time_point now) {
     for (auto& [hall_id, due] : next_clear_) {
         if (now < due) continue;
         const auto* h = event_.find_hall(hall_id);
-        std::vector<core::scan_record> records;
-        {
-            std::lock_guard lock(state_mutex_);
-            records = core::clear_hall(presence_, hall_id, due);
-        }
-        spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, records.size());
-        commit_records(std::move(records));
+        std::size_t cleared = 0;
+        const bool stored = commit_generated("clear-out", [&, hall = hall_id, at = due] {
+            // Decided after catching up, so of servers sharing a store only
+            // the first clears anyone; the others find the hall empty.
+            auto records = core::clear_hall(presence_, hall, at);
+            cleared = records.size();
+            return records;
+        });
+        if (!stored) continue;  // retried at the next tick
+        spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, cleared);
         due = next_local_time(now, *h->clear_at, event_.utc_offset);
     }
 }
 
-void engine::commit_records(std::vector<core::scan_record> records) {
-    if (records.empty()) return;
-    std::lock_guard lock(state_mutex_);
-    try {
-        store_->begin_batch();
-        for (auto& r : records) r.seq = store_->append(r);
-        store_->commit_batch();
-    } catch (const store::store_error& e) {
-        spdlog::error("clear-out not stored, will retry at next tick: {}", e.what());
-        return;
+template <class Generate>
+bool engine::commit_generated(const char* what, Generate&& generate) {
+    std::vector<scan_outcome> foreign;
+    observer watch;
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
+        std::vector<core::scan_record> records;
+        try {
+            store_->begin_batch();
+            foreign = catch_up_locked();
+            records = generate();
+            for (auto& r : records) r.seq = store_->append(r);
+            store_->commit_batch();
+        } catch (const store::store_error& e) {
+            try {
+                store_->rollback_batch();
+            } catch (const store::store_error&) {
+            }
+            spdlog::error("{} not stored, will retry at the next tick: {}", what, e.what());
+            return false;
+        }
+        for (const auto& r : records) {
+            if (r.moved) presence_.apply(*r.moved);
+            last_seq_ = std::max(last_seq_, r.seq);
+        }
+        ++state_version_;
     }
-    for (const auto& r : records) {
-        if (r.moved) presence_.apply(*r.moved);
-        last_seq_ = std::max(last_seq_, r.seq);
-    }
-    ++state_version_;
+    if (watch && !foreign.empty()) watch(foreign);
+    return true;
 }
 
 occupancy_snapshot engine::occupancy() const {

@@ -6,6 +6,11 @@
 // then hands the verdicts back. A failed commit undoes the group's effects
 // on occupancy and returns the scans unacknowledged, so a kiosk keeps them.
 //
+// Several servers may share one store (PostgreSQL): each batch then starts by
+// applying what the others committed since (the store makes batches take
+// turns), so every decision is made on the whole log; a change listener
+// wakes the writer to apply others' scans between batches too.
+//
 // Thread safety: submit() and every query are safe from any thread. The
 // completion callbacks run on the writer thread: post them elsewhere.
 
@@ -19,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/decide.hpp"
@@ -31,6 +37,7 @@ struct scan_outcome {
     core::scan_record record;  // as stored (for a replay: as first stored)
     bool stored = false;       // false: not committed, do not acknowledge
     bool replayed = false;     // this scan id was already in the log
+    bool foreign = false;      // decided and stored by another server sharing the store
     std::string store_error;   // why not stored
     std::string attendee_name;
     int inside = 0;    // the hall's occupancy after this scan
@@ -77,6 +84,8 @@ public:
     // Loads the roster, rebuilds occupancy from the log and starts the writer.
     // Throws store::store_error when the log cannot be read.
     void start();
+    // Servers sharing the store: wake on the others' commits (call before start()).
+    void follow_changes(std::unique_ptr<store::change_listener> listener);
     // Decides and commits everything already submitted, then stops the writer.
     void stop();
 
@@ -101,7 +110,8 @@ public:
     std::vector<core::attendee> search(const std::string& text, std::size_t limit) const;
     core::roster roster_copy() const;
 
-    // Called on the writer thread after each committed group (metrics, live view).
+    // Called on the writer thread after each committed group (metrics, live
+    // view), and with foreign outcomes for scans other servers committed.
     void set_observer(observer watch);
     // Called by start() for each record replayed from the log, after its movement is
     // applied (the live view rebuilds the day's chart from it). Set before start().
@@ -143,14 +153,24 @@ private:
         std::int64_t refused = 0;
     };
 
+    using known_scans = std::unordered_map<std::string, core::scan_record>;  // by scan id
+
     void run_writer();
     void process(std::vector<request>& group);
-    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo);
+    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo, known_scans& known);
     void count(const core::scan_record& r, int sign);
-    void rebuild_from_log();
+    // Recomputes occupancy from the whole log. The replay watcher is fed only at
+    // start(): later rebuilds run while the live view may be asking the engine.
+    void rebuild_from_log(bool feed_replay_watcher);
+    std::vector<scan_outcome> catch_up_locked();
+    void catch_up();
+    void run_listener();
+    // Commits records made by `generate` (run after catching up, in the batch). False when not stored.
+    template <class Generate>
+    bool commit_generated(const char* what, Generate&& generate);
+    known_scans earlier_scans_of(const std::vector<request>& group);
     void reload_roster_if_changed();
     void clear_halls_due(core::time_point now);
-    void commit_records(std::vector<core::scan_record> records);
     scan_outcome outcome_for(const core::scan_record& r, bool replayed) const;
 
     const core::event_config& event_;
@@ -171,13 +191,17 @@ private:
     std::condition_variable queue_cv_;
     std::deque<request> queue_;
     bool stopping_ = false;
+    bool catch_up_queued_ = false;
 
     std::int64_t roster_generation_ = -1;         // writer thread only
+    std::int64_t log_generation_ = -1;            // writer thread only
     std::map<std::string, core::time_point> next_clear_;  // writer thread only
     observer observer_;
     replay_watcher replay_watcher_;
     rebuild_stats rebuild_;
     std::thread writer_;
+    std::unique_ptr<store::change_listener> listener_;
+    std::thread listener_thread_;
 };
 
 // The next moment after `after` at which local time (event offset) is `at` minutes past midnight.

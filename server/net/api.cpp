@@ -194,7 +194,7 @@ http_reply api::attendee(const std::string& id) {
     std::vector<core::scan_record> history;
     try {
         std::lock_guard lock(reader_mutex_);
-        if (!reader_) reader_ = store::open_sqlite_store(data_dir_, store::open_mode::read_only);
+        if (!reader_) reader_ = store::open_store(store_location(), store::open_mode::read_only);
         history = reader_->scans_of(id);
     } catch (const store::store_error& e) {
         spdlog::error("attendee history for {}: {}", id, e.what());

@@ -80,6 +80,8 @@ private:
     http_reply badge_token(const std::string& attendee_id);
     http_reply import_roster(std::string_view csv);
     http_reply export_file(std::string_view path);
+    // The event's store: SQLite in the data directory, or [store]'s PostgreSQL.
+    store::store_location store_location() const { return {data_dir_, config_.server.postgres_url}; }
 
     const config::loaded_config& config_;
     engine::engine& engine_;

@@ -196,7 +196,7 @@ http_reply api::export_file(std::string_view path) {
     const std::filesystem::path dir = pattern;
     http_reply reply;
     try {
-        auto log = store::open_sqlite_store(data_dir_, store::open_mode::read_only);
+        auto log = store::open_store(store_location(), store::open_mode::read_only);
         reports::export_options opt;
         opt.out_dir = dir;
         opt.csv = wanted.ends_with(".csv");

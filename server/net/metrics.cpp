@@ -39,7 +39,8 @@ metrics::~metrics() = default;
 
 void metrics::count_outcomes(const std::vector<engine::scan_outcome>& outcomes) {
     for (const auto& o : outcomes) {
-        if (!o.stored || o.replayed) continue;
+        // Counts what this server decided; another server sharing the store counts its own.
+        if (!o.stored || o.replayed || o.foreign) continue;
         const auto& v = o.record.result;
         scans_
             ->Add({{"verdict", v.admitted ? "admitted" : "refused"},
