@@ -1,5 +1,7 @@
 #include "net/codec.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace admit::net {
@@ -54,6 +56,9 @@ decoded_scan scan_from_wire(
     if (in.scan_id().empty()) return fail("scan_id is empty; every scan needs a unique id");
     if (in.scan_id().size() > max_scan_id)
         return fail(fmt::format("scan_id is longer than {} bytes", max_scan_id));
+    // Ids are matched byte for byte across stores and logs: no control characters (NUL included).
+    if (std::any_of(in.scan_id().begin(), in.scan_id().end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        return fail("scan_id contains a control character");
     if (!in.station_id().empty() && in.station_id() != authenticated_station)
         return fail(fmt::format(
             "station_id \"{}\" is not this connection's station \"{}\"",

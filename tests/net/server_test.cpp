@@ -182,6 +182,11 @@ TEST_F(ServerTest, BadFramesGetClearErrorsAndOtherStationsGoOn) {
     r = bad->receive(5s);
     ASSERT_TRUE(r && r->has_error());
     EXPECT_EQ(r->error().code(), wire::Error::BAD_SCAN);
+    bad->send(scan_message(std::string("nul\0id", 6), server_.badge("d-001"), wire::ENTRY));
+    r = bad->receive(5s);
+    ASSERT_TRUE(r && r->has_error());
+    EXPECT_EQ(r->error().code(), wire::Error::BAD_SCAN);
+    EXPECT_NE(r->error().message().find("control character"), std::string::npos) << r->error().message();
     // An oversize frame closes only that connection.
     bad->send_raw(std::string(300 * 1024, 'x'));
     EXPECT_TRUE(eventually([&] { return !bad->receive(100ms) && !bad->is_open(); }));

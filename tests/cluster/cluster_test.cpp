@@ -1,0 +1,251 @@
+// Several admit-servers on one PostgreSQL database, all real: a throwaway
+// PostgreSQL server (tests/support/test-postgres.sh), two admit-server
+// binaries with the same event and badge keys, station clients and kiosks on
+// loopback. What organisers of a multi-site event rely on: one person is never
+// in two halls, a hall never overfills, a kiosk whose server dies goes on
+// with the other, and every dashboard shows the same halls.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <future>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "config/key_files.hpp"
+#include "net/station_client.hpp"
+#include "scanner/kiosk/kiosk_process.hpp"
+#include "store/scan_store.hpp"
+#include "support/http_get.hpp"
+#include "support/pg_test_database.hpp"
+#include "support/server_process.hpp"
+
+namespace admit::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+std::vector<core::attendee> cluster_roster() {
+    std::vector<core::attendee> people;
+    auto add = [&](std::string id, std::string name, std::string category) {
+        core::attendee a;
+        a.id = std::move(id);
+        a.name = std::move(name);
+        a.category = std::move(category);
+        a.organisation = "WeGO";
+        a.city = "Seoul";
+        a.country = "KR";
+        people.push_back(std::move(a));
+    };
+    for (int i = 1; i <= 40; ++i) add(fmt::format("d-{:03}", i), fmt::format("Delegate {}", i), "delegate");
+    add("g-001", "박지호", "guest");
+    return people;
+}
+
+// One person may be in one hall only: the second hall refuses (policy "refuse"),
+// so a race shows up as two admissions instead of a move.
+constexpr const char* refuse_elsewhere = "[policies]\non_entry_elsewhere = \"refuse\"\n";
+
+class ClusterTest : public ::testing::Test {
+protected:
+    ClusterTest()
+        : a_(small_event_toml(refuse_elsewhere), cluster_roster()),
+          b_(small_event_toml(refuse_elsewhere), cluster_roster()) {
+        // Servers of one event share the badge keys (deploy copies keys/ to each).
+        config::write_badge_keys(b_.data_dir(), a_.keys(), true);
+    }
+
+    void SetUp() override {
+        std::string why_not;
+        auto url = fresh_postgres_database(why_not);
+        if (!url) GTEST_SKIP() << why_not;
+        url_ = *url;
+        store::store_location shared;
+        shared.postgres_url = url_;
+        store::open_store(shared)->upsert_attendees(cluster_roster());
+        a_.start({"--store-url", url_});
+        b_.start({"--store-url", url_});
+    }
+
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "--- server A log ---\n" << a_.log() << "--- server B log ---\n" << b_.log();
+        }
+    }
+
+    static std::unique_ptr<net::station_client> station(const server_process& server, const std::string& id) {
+        auto c = std::make_unique<net::station_client>();
+        c->connect("127.0.0.1", server.port());
+        c->hello(id, id + "-token");
+        return c;
+    }
+
+    static wire::Verdict scan(net::station_client& c, const std::string& scan_id, const std::string& payload,
+                              wire::Direction dir = wire::ENTRY) {
+        wire::StationMessage m;
+        auto* s = m.mutable_scan();
+        s->set_scan_id(scan_id);
+        s->set_payload(payload);
+        s->set_direction(dir);
+        c.send(m);
+        const auto reply = c.receive(10s);
+        EXPECT_TRUE(reply && reply->has_verdict()) << "no verdict for " << scan_id << ": " << c.close_reason();
+        return reply && reply->has_verdict() ? reply->verdict() : wire::Verdict{};
+    }
+
+    // Hall id -> people inside, as the server's dashboard API shows it.
+    static std::map<std::string, std::int64_t> occupancy(const server_process& server) {
+        std::map<std::string, std::int64_t> out;
+        const auto r = http_get(server.port(), "/api/occupancy", "viewer-token");
+        if (r.status != 200) return out;
+        const auto body = json::parse(r.body);  // kept: the loop must not range over a temporary
+        for (const auto& h : body.at("halls").as_array()) {
+            out[std::string(h.at("id").as_string())] = h.at("inside").as_int64();
+        }
+        return out;
+    }
+
+    std::int64_t stored_scans() const {
+        store::store_location shared;
+        shared.postgres_url = url_;
+        return store::open_store(shared, store::open_mode::read_only)->scan_count();
+    }
+
+    std::string url_;
+    server_process a_;
+    server_process b_;
+};
+
+TEST_F(ClusterTest, TheSameBadgeAtBothSitesAtOnceIsAdmittedOnce) {
+    auto at_a = station(a_, "side-both");
+    auto at_b = station(b_, "main-in");
+    auto out_a = station(a_, "side-both");
+    auto out_b = station(b_, "main-out");
+    int admitted_twice = 0;
+    for (int round = 0; round < 20; ++round) {
+        const auto person = fmt::format("d-{:03}", round % 5 + 1);
+        const auto badge = a_.badge(person);
+        // Both doors scan the badge at the same moment, through different servers.
+        auto side = std::async(std::launch::async, [&] { return scan(*at_a, fmt::format("a-{}", round), badge); });
+        auto main = std::async(std::launch::async, [&] { return scan(*at_b, fmt::format("b-{}", round), badge); });
+        const auto v_side = side.get();
+        const auto v_main = main.get();
+        if (v_side.admitted() && v_main.admitted()) ++admitted_twice;
+        EXPECT_NE(v_side.admitted(), v_main.admitted())
+            << "round " << round << ": side " << v_side.reason() << ", main " << v_main.reason();
+        // The person leaves whichever hall took them, for the next round.
+        if (v_side.admitted()) scan(*out_a, fmt::format("a-out-{}", round), badge, wire::EXIT);
+        if (v_main.admitted()) scan(*out_b, fmt::format("b-out-{}", round), badge, wire::EXIT);
+    }
+    EXPECT_EQ(admitted_twice, 0);
+    const std::map<std::string, std::int64_t> empty{{"main", 0}, {"side", 0}};
+    EXPECT_TRUE(eventually([&] { return occupancy(a_) == empty && occupancy(b_) == empty; }));
+}
+
+TEST_F(ClusterTest, ACapacityRaceAcrossServersNeverOverfillsTheHall) {
+    // Main hall holds 3. Ten delegates arrive at once, half at each server.
+    std::vector<std::unique_ptr<net::station_client>> doors;
+    std::vector<std::future<wire::Verdict>> verdicts;
+    for (int i = 0; i < 10; ++i) doors.push_back(station(i % 2 == 0 ? a_ : b_, "main-in"));
+    for (int i = 0; i < 10; ++i) {
+        verdicts.push_back(std::async(std::launch::async, [&, i] {
+            return scan(*doors[static_cast<std::size_t>(i)], fmt::format("race-{}", i),
+                        a_.badge(fmt::format("d-{:03}", i + 1)));
+        }));
+    }
+    int admitted = 0;
+    int full = 0;
+    for (auto& v : verdicts) {
+        const auto verdict = v.get();
+        admitted += verdict.admitted() ? 1 : 0;
+        full += verdict.reason() == wire::HALL_FULL ? 1 : 0;
+    }
+    EXPECT_EQ(admitted, 3);
+    EXPECT_EQ(full, 7);
+    EXPECT_TRUE(eventually([&] { return occupancy(a_)["main"] == 3 && occupancy(b_)["main"] == 3; }))
+        << "A shows " << occupancy(a_)["main"] << ", B shows " << occupancy(b_)["main"];
+}
+
+TEST_F(ClusterTest, BothDashboardsFollowEveryScanAndARestartRebuildsFromTheDatabase) {
+    auto at_a = station(a_, "side-both");
+    auto at_b = station(b_, "side-both");
+    for (int i = 0; i < 6; ++i) {
+        auto& door = i % 2 == 0 ? *at_a : *at_b;
+        EXPECT_TRUE(scan(door, fmt::format("s-{}", i), a_.badge(fmt::format("d-{:03}", i + 1))).admitted());
+    }
+    // B learns of A's scans without scanning anything itself (LISTEN/NOTIFY).
+    EXPECT_TRUE(eventually([&] { return occupancy(a_)["side"] == 6 && occupancy(b_)["side"] == 6; }, 3s))
+        << "A shows " << occupancy(a_)["side"] << ", B shows " << occupancy(b_)["side"];
+
+    // The live view of B, the one organisers watch, shows A's scans too.
+    const auto live = http_get(b_.port(), "/api/occupancy", "viewer-token");
+    EXPECT_NE(live.body.find("\"inside\":6"), std::string::npos) << live.body;
+
+    b_.stop_graceful();
+    EXPECT_TRUE(scan(*at_a, "s-while-b-down", a_.badge("d-020")).admitted());
+    b_.start({"--store-url", url_});
+    EXPECT_EQ(occupancy(b_)["side"], 7) << "B did not rebuild occupancy from the shared database";
+    EXPECT_EQ(stored_scans(), 7);
+}
+
+TEST_F(ClusterTest, AnAnnulmentOnOneServerChangesEveryDashboard) {
+    auto at_a = station(a_, "side-both");
+    EXPECT_TRUE(scan(*at_a, "to-annul", a_.badge("d-001")).admitted());
+    EXPECT_TRUE(eventually([&] { return occupancy(b_)["side"] == 1; }));
+    const auto r = http_post(b_.port(), "/api/scans/to-annul/annul", R"({"actor":"desk-2","reason":"test"})",
+                             "staff-token");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(eventually([&] { return occupancy(a_)["side"] == 0 && occupancy(b_)["side"] == 0; }))
+        << "A shows " << occupancy(a_)["side"];
+}
+
+// A kiosk's outbox replayed to the other server when its server is killed.
+TEST_F(ClusterTest, KillingOneServerMidLoadItsKiosksFailOverAndNothingIsLostOrDuplicated) {
+    temp_dir state;
+    const auto a = fmt::format("127.0.0.1:{}", a_.port());
+    const auto b = fmt::format("127.0.0.1:{}", b_.port());
+    kiosk_process kiosk({"--station", "side-both", "--token", "side-both-token", "--state",
+                         (state.path() / "kiosk").string(), "--json", "--keyboard", "--direction", "entry",
+                         "--server", a, "--server", b});
+    ASSERT_FALSE(kiosk.wait_for([](const json::object& e) {
+        const auto* type = e.if_contains("type");
+        return type && *type == "ready";
+    }, 15s).empty())
+        << kiosk.transcript();
+
+    // 40 people come in through this door; A dies after the first 15.
+    std::set<std::string> scan_ids;
+    int decided_by_b = 0;
+    for (int i = 0; i < 40; ++i) {
+        if (i == 15) a_.kill_hard();
+        kiosk.send_line(a_.badge(fmt::format("d-{:03}", i + 1)));
+        const auto s = kiosk.next_scan(20s);
+        ASSERT_FALSE(s.empty()) << kiosk.transcript();
+        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);  // online or offline, the door opens
+        scan_ids.emplace(s.at("scan_id").as_string());
+        if (const auto* by = s.if_contains("server"); by && *by == b.c_str()) ++decided_by_b;
+    }
+    EXPECT_GT(decided_by_b, 0) << "no scan was decided by B after A died:\n" << kiosk.transcript();
+    // Every scan reaches the database exactly once (the outbox replays to B).
+    store::store_location shared;
+    shared.postgres_url = url_;
+    EXPECT_TRUE(eventually([&] { return stored_scans() == 40; }, 30s)) << stored_scans() << " stored";
+    std::multiset<std::string> stored;
+    store::open_store(shared, store::open_mode::read_only)->for_each_scan([&](const core::scan_record& r) {
+        stored.insert(r.scan_id);
+    });
+    for (const auto& id : scan_ids) EXPECT_EQ(stored.count(id), 1u) << id;
+    EXPECT_EQ(stored.size(), scan_ids.size());
+    EXPECT_TRUE(eventually([&] { return occupancy(b_)["side"] == 40; }, 5s)) << occupancy(b_)["side"];
+
+    // A comes back and agrees.
+    a_.start({"--store-url", url_});
+    EXPECT_EQ(occupancy(a_)["side"], 40);
+}
+
+}  // namespace
+}  // namespace admit::test
