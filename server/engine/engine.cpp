@@ -358,8 +358,10 @@ void engine::process(std::vector<request>& group) {
         std::string failure;
         try {
             store_->begin_batch();
-            // The batch is exclusive: what other servers committed is all there now.
+            // The batch is exclusive: what other servers committed is all there now,
+            // and a roster imported a moment ago is known before anyone is refused as unknown.
             foreign = catch_up_locked();
+            reload_roster_if_changed_locked();
             auto known = earlier_scans_of(group);
             for (std::size_t i = 0; i < group.size(); ++i) {
                 results[i].reserve(group[i].scans.size());
@@ -413,11 +415,14 @@ void engine::process(std::vector<request>& group) {
 }
 
 void engine::reload_roster_if_changed() {
+    std::lock_guard lock(state_mutex_);
+    reload_roster_if_changed_locked();
+}
+
+void engine::reload_roster_if_changed_locked() {
     const auto generation = store_->roster_generation();
     if (generation == roster_generation_) return;
-    auto people = store_->load_roster();
-    std::lock_guard lock(state_mutex_);
-    roster_ = core::roster(std::move(people));
+    roster_ = core::roster(store_->load_roster());
     roster_generation_ = generation;
     ++state_version_;
     spdlog::info("roster reloaded: {} attendees (generation {})", roster_.size(), generation);

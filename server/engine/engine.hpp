@@ -170,6 +170,7 @@ private:
     bool commit_generated(const char* what, Generate&& generate);
     known_scans earlier_scans_of(const std::vector<request>& group);
     void reload_roster_if_changed();
+    void reload_roster_if_changed_locked();  // state_mutex_ held
     void clear_halls_due(core::time_point now);
     scan_outcome outcome_for(const core::scan_record& r, bool replayed) const;
 

@@ -10,7 +10,10 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -201,6 +204,45 @@ TEST_F(ClusterTest, AnAnnulmentOnOneServerChangesEveryDashboard) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(eventually([&] { return occupancy(a_)["side"] == 0 && occupancy(b_)["side"] == 0; }))
         << "A shows " << occupancy(a_)["side"];
+}
+
+// Runs the admin tool; its exit code and what it printed.
+std::pair<int, std::string> run_admit(const std::string& args) {
+    const std::string command = program("admit").string() + " " + args + " 2>&1";
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return {-1, "cannot run " + command};
+    char buffer[4096];
+    for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    return {::pclose(pipe), out};
+}
+
+TEST_F(ClusterTest, TheAdminToolImportsAndExportsOnTheSharedDatabase) {
+    // The organiser's config names the shared database in [store].
+    temp_dir work;
+    std::ifstream original(a_.config_file());
+    std::stringstream config;
+    config << original.rdbuf() << "\n[store]\nbackend = \"postgresql\"\nurl = \"" << url_ << "\"\n";
+    const auto config_file = work.write("event.toml", config.str());
+    const auto csv = work.write("late.csv", "id,name,category\nlate-1,늦은 참가자,delegate\n");
+
+    const auto imported = run_admit(fmt::format("import-roster --config {} --data {} {}", config_file.string(),
+                                                a_.data_dir().string(), csv.string()));
+    ASSERT_EQ(imported.first, 0) << imported.second;
+    // Both servers notice the import in the shared database and admit the newcomer.
+    auto at_b = station(b_, "side-both");
+    ASSERT_TRUE(eventually([&] { return http_get(a_.port(), "/api/attendees/late-1", "viewer-token").status == 200; }));
+    EXPECT_TRUE(scan(*at_b, "late-scan", a_.badge("late-1")).admitted());
+
+    const auto out = work.path() / "reports";
+    const auto exported = run_admit(fmt::format("export --config {} --data {} --out {} --format csv",
+                                                config_file.string(), a_.data_dir().string(), out.string()));
+    ASSERT_EQ(exported.first, 0) << exported.second;
+    std::ifstream scans(out / "csv" / "scans.csv");
+    std::stringstream text;
+    text << scans.rdbuf();
+    EXPECT_NE(text.str().find("late-scan"), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("늦은 참가자"), std::string::npos) << text.str();
 }
 
 // A kiosk's outbox replayed to the other server when its server is killed.

@@ -145,6 +145,13 @@ TEST(event_loader, port_zero_and_policies_are_accepted) {
     EXPECT_EQ(config.event.rules.on_entry_elsewhere, core::move_policy::refuse);
 }
 
+TEST(event_loader, store_is_sqlite_by_default_and_postgresql_when_asked) {
+    EXPECT_TRUE(parse_config(base, "test.toml").server.postgres_url.empty());
+    const std::string text = std::string{base} +
+        "[store]\nbackend = \"postgresql\"\nurl = \"postgresql://admit@db.example.org/seoul2023\"\n";
+    EXPECT_EQ(parse_config(text, "test.toml").server.postgres_url, "postgresql://admit@db.example.org/seoul2023");
+}
+
 struct broken_case {
     const char* name;
     std::string_view replace_from;  // a change to the base (same number of lines)
@@ -228,6 +235,14 @@ const broken_case broken_cases[] = {
      "port 70000 is out of range; use 1 to 65535 (0 picks a free port)"},
     {"no_threads", "", "", "[server]\nthreads = 0\n", 2, "threads = 0; use 1 to 64 threads"},
     {"too_many_threads", "", "", "[server]\nthreads = 65\n", 2, "threads = 65; use 1 to 64"},
+    {"store_backend_unknown", "", "", "[store]\nbackend = \"mysql\"\n", 2,
+     "[store]: backend \"mysql\" is not a store; use \"sqlite\" or \"postgresql\""},
+    {"store_postgresql_without_url", "", "", "[store]\nbackend = \"postgresql\"\n", 2,
+     "[store]: backend = \"postgresql\" needs url, a libpq connection string"},
+    {"store_url_for_sqlite", "", "", "[store]\nbackend = \"sqlite\"\nurl = \"postgresql://x/y\"\n", 3,
+     "[store]: url is for backend = \"postgresql\""},
+    {"store_unknown_key", "", "", "[store]\nbackend = \"postgresql\"\nurl = \"postgresql://x/y\"\npassword = \"p\"\n", 4,
+     "unknown key \"password\""},
     {"station_without_token", "token = \"tok-a-in\"", "", "", 20,
      "station \"a-in\" has no token; add token = \"...\""},
     {"unknown_table", "", "", "[hals]\nx = 1\n", 1, "unknown top-level table \"hals\" (a typo?)"},
