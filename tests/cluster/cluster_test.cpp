@@ -14,6 +14,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 #include <iostream>
 #include <map>
 #include <set>
@@ -204,6 +205,46 @@ TEST_F(ClusterTest, AnAnnulmentOnOneServerChangesEveryDashboard) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_TRUE(eventually([&] { return occupancy(a_)["side"] == 0 && occupancy(b_)["side"] == 0; }))
         << "A shows " << occupancy(a_)["side"];
+}
+
+TEST_F(ClusterTest, ALostDatabaseConnectionCostsNoScan) {
+    auto door = station(a_, "side-both");
+    EXPECT_TRUE(scan(*door, "before", a_.badge("d-001")).admitted());
+    // A database restart or an operator ends every session of admit's database.
+    std::string why_not;
+    const auto maintenance = postgres_server_url(why_not);
+    ASSERT_TRUE(maintenance) << why_not;
+    const auto db = url_.substr(url_.rfind('/') + 1);
+    const auto killed = std::system(fmt::format("psql -q '{}' -c \"SELECT pg_terminate_backend(pid) FROM "
+                                                "pg_stat_activity WHERE datname = '{}'\" >/dev/null",
+                                                *maintenance, db).c_str());
+    ASSERT_EQ(killed, 0);
+
+    // The kiosk's way: a scan that was not acknowledged is sent again, same id.
+    bool admitted = false;
+    int refusals = 0;
+    for (int attempt = 0; attempt < 10 && !admitted; ++attempt) {
+        wire::StationMessage m;
+        auto* s = m.mutable_scan();
+        s->set_scan_id("after");
+        s->set_payload(a_.badge("d-002"));
+        s->set_direction(wire::ENTRY);
+        door->send(m);
+        const auto reply = door->receive(10s);
+        ASSERT_TRUE(reply) << door->close_reason();
+        if (reply->has_error()) {
+            EXPECT_EQ(reply->error().code(), wire::Error::STORAGE_UNAVAILABLE) << reply->DebugString();
+            ++refusals;
+            std::this_thread::sleep_for(200ms);
+            continue;
+        }
+        admitted = reply->has_verdict() && reply->verdict().admitted();
+    }
+    EXPECT_TRUE(admitted) << "the server did not reconnect to the database";
+    EXPECT_LE(refusals, 1) << "more than the first batch after the loss failed";
+    EXPECT_EQ(stored_scans(), 2);
+    EXPECT_TRUE(eventually([&] { return occupancy(b_)["side"] == 2; }));
+    EXPECT_EQ(http_get(a_.port(), "/healthz").status, 200);
 }
 
 // Runs the admin tool; its exit code and what it printed.
