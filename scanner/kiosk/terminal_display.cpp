@@ -33,10 +33,13 @@ std::string banner(const char* colour, const std::string& word) {
 void terminal_display::redraw() {
     std::string screen = clear;
     // The server is named so staff can tell which one a kiosk is on after a failover.
+    std::string where;
+    if (!server_.empty())
+        where = online_ ? " on " + server_ : fmt::format(" (last server {})", server_);
     screen += fmt::format(
         "{}admit-scanner{}  station {}  {}  {}{}{}{}  outbox {}\n\n", bold, reset, station_,
-        direction_, online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset,
-        server_.empty() ? std::string() : (online_ ? " on " : " from ") + server_, backlog_
+        direction_, online_ ? "\x1b[32;1m" : yellow, online_ ? "ONLINE" : "OFFLINE", reset, where,
+        backlog_
     );
     if (last_) {
         const auto& s = *last_;
