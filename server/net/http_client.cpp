@@ -15,6 +15,11 @@
 
 namespace admit::net {
 
+std::string host_header(const std::string& host, unsigned short port) {
+    if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+    return fmt::format("{}:{}", host, port);
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -57,7 +62,7 @@ http_fetch_result http_fetch(
     http_fetch_result out;
     asio::io_context ioc;
     http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, fmt::format("{}:{}", host, port));
+    req.set(http::field::host, host_header(host, port));
     req.set(http::field::user_agent, "admit-scanner/1");
     req.set(http::field::accept, "application/json");
     if (!bearer_token.empty()) req.set(http::field::authorization, "Bearer " + bearer_token);

@@ -17,6 +17,10 @@ struct http_fetch_result {
     std::string error;  // why there was no answer
 };
 
+// The Host header (and WebSocket handshake host) for host:port; an IPv6
+// literal goes in brackets ("[::1]:8080"), as RFC 7230 wants.
+std::string host_header(const std::string& host, unsigned short port);
+
 http_fetch_result http_fetch(
     const std::string& host,
     unsigned short port,

@@ -1,4 +1,5 @@
 #include "net/station_client.hpp"
+#include "net/http_client.hpp"
 
 #include <deque>
 #include <stdexcept>
@@ -104,7 +105,7 @@ void station_client::connect(const std::string& host, unsigned short port, const
         }
         ws.binary(true);
         ws.read_message_max(16 * 1024 * 1024);
-        ws.handshake(fmt::format("{}:{}", host, port), path, ec);
+        ws.handshake(host_header(host, port), path, ec);
         if (ec) throw std::runtime_error(fmt::format("WebSocket handshake with {}:{}{} failed: {}", host, port, path, ec.message()));
         tcp_layer.expires_never();
     };

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "net/http_client.hpp"
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
 
@@ -192,6 +193,22 @@ TEST_F(ServerTest, BadFramesGetClearErrorsAndOtherStationsGoOn) {
     EXPECT_TRUE(eventually([&] { return !bad->receive(100ms) && !bad->is_open(); }));
     EXPECT_TRUE(scan(*good, "still-fine", server_.badge("d-001")).admitted());
     EXPECT_EQ(inside("side"), 1);
+}
+
+TEST(ServerOnIpv6, StationsAndTheApiWorkOverIpv6Loopback) {
+    // Kiosks may name a server as [::1]:8080: the client puts the literal in
+    // brackets in the Host header, and the server listens on IPv6.
+    server_process server(small_event_toml(), small_roster());
+    server.start({"--listen", "::1"});
+    net::station_client c;
+    c.connect("::1", server.port());
+    c.hello("side-both", "side-both-token");
+    c.send(scan_message("v6-1", server.badge("d-001"), wire::ENTRY));
+    const auto reply = c.receive(5s);
+    ASSERT_TRUE(reply && reply->has_verdict()) << c.close_reason() << "\n" << server.log();
+    EXPECT_TRUE(reply->verdict().admitted());
+    EXPECT_EQ(net::host_header("::1", 8080), "[::1]:8080");
+    EXPECT_EQ(net::host_header("10.0.0.10", 8080), "10.0.0.10:8080");
 }
 
 TEST_F(ServerTest, OversizeBatchIsRefusedWhole) {
