@@ -43,6 +43,8 @@ std::int64_t result::int64(int row, int column) const {
     return value;
 }
 
+std::string_view result::command_status() const { return PQcmdStatus(r_.get()); }
+
 bool result::boolean(int row, int column) const {
     const auto t = text(row, column);
     return !t.empty() && t[0] == 't';

@@ -32,6 +32,7 @@ public:
     std::string_view text(int row, int column) const;
     std::int64_t int64(int row, int column) const;
     bool boolean(int row, int column) const;  // 't' / 'f'
+    std::string_view command_status() const;  // "COMMIT", "INSERT 0 1", ...
 
 private:
     std::unique_ptr<pg_result, result_clear> r_;

@@ -82,6 +82,11 @@ private:
     std::vector<core::scan_record> pending_;              // appended, not yet sent
     std::unordered_map<std::string, std::size_t> pending_ids_;  // scan id -> index in pending_
     bool batch_appended_ = false;
+    // Read with the batch's lock (one round trip); valid until the batch ends
+    // or it changes them itself.
+    bool generations_known_ = false;
+    std::int64_t batch_log_generation_ = 0;
+    std::int64_t batch_roster_generation_ = 0;
 };
 
 // Brings the database up to the current PostgreSQL schema (one transaction,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ kiosk_process::kiosk_process(std::vector<std::string> args) {
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // A test that crashes must not leave its servers and kiosks running.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
         std::vector<char*> argv;
@@ -160,6 +163,8 @@ finished_kiosk run_kiosk_to_end(std::vector<std::string> args, std::chrono::mill
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // A test that crashes must not leave its servers and kiosks running.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         const int in = ::open("/dev/null", O_RDONLY);
         const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
