@@ -250,8 +250,12 @@ void engine::catch_up() {
         watch = observer_;
         try {
             foreign = catch_up_locked();
+            if (catch_up_failing_) spdlog::info("reading the shared log again");
+            catch_up_failing_ = false;
         } catch (const store::store_error& e) {
-            spdlog::warn("cannot read other servers' scans now: {}", e.what());
+            // Said once: this runs at every idle tick while the store is away.
+            if (!catch_up_failing_) spdlog::warn("cannot read the log for other servers' scans: {}", e.what());
+            catch_up_failing_ = true;
         }
     }
     if (watch && !foreign.empty()) watch(foreign);
@@ -297,8 +301,11 @@ void engine::run_writer() {
             clear_halls_due(now_());
             // Idle: follow other servers sharing the store even if a notification was missed.
             if (!task && group.empty()) catch_up();
+            periodic_failing_ = false;
         } catch (const store::store_error& e) {
-            spdlog::error("periodic task failed: {}", e.what());
+            // Said once: it is retried at every tick while the store is away.
+            if (!periodic_failing_) spdlog::error("periodic task failed (retried every tick): {}", e.what());
+            periodic_failing_ = true;
         }
         if (stop_now && group.empty() && !task) return;
     }

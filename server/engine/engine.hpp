@@ -196,6 +196,8 @@ private:
 
     std::int64_t roster_generation_ = -1;         // writer thread only
     std::int64_t log_generation_ = -1;            // writer thread only
+    bool catch_up_failing_ = false;               // writer thread only
+    bool periodic_failing_ = false;               // writer thread only
     std::map<std::string, core::time_point> next_clear_;  // writer thread only
     observer observer_;
     replay_watcher replay_watcher_;
