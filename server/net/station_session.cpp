@@ -1,5 +1,7 @@
 #include "net/station_session.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -9,40 +11,79 @@ namespace admit::net {
 
 namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
+constexpr std::size_t max_spare_buffers = 4;
+constexpr std::size_t max_spare_capacity = 64 * 1024;  // larger frames' buffers are not kept
+
+template <typename Executor>
+constexpr auto tuple_on() {
+    return asio::as_tuple(asio::use_awaitable_t<Executor>{});
+}
+
+// The TCP socket under either kind of stream.
+template <typename Executor>
+asio::basic_stream_socket<tcp, Executor>& socket_of(asio::basic_stream_socket<tcp, Executor>& s) {
+    return s;
+}
+inline tcp::socket& socket_of(beast::tcp_stream& s) { return s.socket(); }
 }  // namespace
+
+station_transport<beast::tcp_stream>::stream_type station_transport<beast::tcp_stream>::adopt(beast::tcp_stream stream) {
+    tcp::socket socket = stream.release_socket();
+    // The listener accepted the socket onto a strand; keep that strand, by its type.
+    const auto executor = socket.get_executor();
+    const auto* strand = executor.target<strand_type>();
+    if (strand == nullptr) throw std::logic_error("station connection not accepted onto a strand of the io_context");
+    stream_type out(*strand);
+    boost::system::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    const auto handle = socket.release(ec);
+    // On failure the session gets a closed socket and ends at the handshake.
+    if (!ec) out.assign(protocol, handle, ec);
+    return out;
+}
 
 template <typename Stream>
 station_session<Stream>::station_session(Stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(std::move(stream)),
+    : ws_(station_transport<Stream>::adopt(std::move(stream))),
       ctx_(std::move(ctx)),
-      wake_(ws_.get_executor(), asio::steady_timer::time_point::max()),
-      inflight_(ws_.get_executor(), asio::steady_timer::time_point::max()) {
+      inflight_(ws_.get_executor(), timer_type::time_point::max()),
+      watchdog_(ws_.get_executor()) {
     boost::system::error_code ec;
-    const auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    const auto ep = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
     remote_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
 template <typename Stream>
 asio::awaitable<void> station_session<Stream>::run(http::request<http::string_body> upgrade) {
+    // The session's coroutines run on the connection's executor by its own type.
+    co_await asio::co_spawn(ws_.get_executor(), serve(std::move(upgrade)), asio::use_awaitable);
+}
+
+template <typename Stream>
+asio::awaitable<void, typename station_session<Stream>::executor_type> station_session<Stream>::serve(
+    http::request<http::string_body> upgrade
+) {
     websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(10);
-    timeouts.idle_timeout = ctx_->options.ws_idle_timeout;
-    timeouts.keep_alive_pings = true;
+    timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the close handshake
+    // The idle timeout is the watchdog's: Beast's re-arms a timer on every read.
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
     ws_.set_option(timeouts);
     ws_.read_message_max(ctx_->options.max_frame);
     ws_.binary(true);
-    auto [ec] = co_await ws_.async_accept(upgrade, use_tuple);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { ++frames_in_; });
+    auto [ec] = co_await ws_.async_accept(upgrade, tuple_on<executor_type>());
     if (ec) {
         spdlog::warn("station connection from {}: WebSocket handshake failed: {}", remote_, ec.message());
         co_return;
     }
     ctx_->stations.add(this->shared_from_this());
-    asio::co_spawn(ws_.get_executor(), write_loop(), [self = this->shared_from_this()](std::exception_ptr e) {
-        if (e) spdlog::error("station {} writer ended by an exception", self->remote_);
+    asio::co_spawn(ws_.get_executor(), watch_idle(), [self = this->shared_from_this()](std::exception_ptr e) {
+        if (e) spdlog::error("station {} idle watchdog ended by an exception", self->remote_);
     });
     co_await read_loop();
     closed_ = true;
-    wake_.cancel();
+    watchdog_.cancel();
     if (counted_) {
         ctx_->stats.station_disconnected();
         ctx_->live.station_offline(station_id_);
@@ -54,20 +95,22 @@ template <typename Stream>
 void station_session<Stream>::request_close() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->close_requested_ = true;
-        self->wake_writer();
+        self->close_when_written();
     });
 }
 
 template <typename Stream>
-asio::awaitable<void> station_session<Stream>::read_loop() {
+asio::awaitable<void, typename station_session<Stream>::executor_type> station_session<Stream>::read_loop() {
     beast::flat_buffer frame;
     while (!closed_ && !close_requested_) {
         // Backpressure: a kiosk with too many scans awaiting verdicts waits here.
         while (awaiting_ >= ctx_->options.max_inflight && !closed_) {
-            co_await inflight_.async_wait(use_tuple);
+            reader_waiting_ = true;
+            co_await inflight_.async_wait(tuple_on<executor_type>());
+            reader_waiting_ = false;
         }
         frame.clear();
-        auto [ec, bytes] = co_await ws_.async_read(frame, use_tuple);
+        auto [ec, bytes] = co_await ws_.async_read(frame, tuple_on<executor_type>());
         if (ec) {
             if (ec == websocket::error::message_too_big) {
                 ctx_->stats.count_protocol_error("too_large");
@@ -78,42 +121,109 @@ asio::awaitable<void> station_session<Stream>::read_loop() {
             }
             co_return;
         }
+        ++frames_in_;
         on_frame(frame);
         if (protocol_errors_ >= max_protocol_errors) {
             spdlog::warn("station {} ({}): {} protocol errors; closing", station_id_, remote_, protocol_errors_);
             close_requested_ = true;
-            wake_writer();
+            close_when_written();
         }
     }
 }
 
+// Every half idle timeout: a peer silent for one tick gets a ping, one silent
+// for two ticks (between one and one and a half idle timeouts) is dropped.
+// A reader held back by its own unanswered scans does not count as silence.
 template <typename Stream>
-asio::awaitable<void> station_session<Stream>::write_loop() {
-    for (;;) {
-        if (out_.empty()) {
-            if (closed_) co_return;
-            if (close_requested_) {
-                auto [ec] = co_await ws_.async_close(websocket::close_code::going_away, use_tuple);
-                (void)ec;
-                co_return;
-            }
-            co_await wake_.async_wait(use_tuple);
+asio::awaitable<void, typename station_session<Stream>::executor_type> station_session<Stream>::watch_idle() {
+    const auto tick = ctx_->options.ws_idle_timeout / 2;
+    std::uint64_t seen = frames_in_;
+    int silent_ticks = 0;
+    while (!closed_) {  // the reader may have ended before this coroutine first ran
+        watchdog_.expires_after(tick);
+        auto [ec] = co_await watchdog_.async_wait(tuple_on<executor_type>());
+        if (ec || closed_) co_return;
+        if (frames_in_ != seen || reader_waiting_) {
+            seen = frames_in_;
+            silent_ticks = 0;
             continue;
         }
-        const auto message = out_.front();
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*message), use_tuple);
-        if (ec) {
-            if (!is_normal_close(ec)) spdlog::warn("station {} ({}): write failed: {}", station_id_, remote_, ec.message());
-            closed_ = true;
-            beast::get_lowest_layer(ws_).close();
-            co_return;
+        if (++silent_ticks == 1) {
+            if (!pinging_ && !close_started_) {
+                pinging_ = true;
+                ws_.async_ping({}, [self = this->shared_from_this()](const boost::system::error_code&) {
+                    self->pinging_ = false;
+                    self->close_when_written();
+                });
+            }
+            continue;
         }
-        out_.pop_front();
+        spdlog::info("station {} ({}): nothing received for {} s; connection closed", station_id_.empty() ? "-" : station_id_,
+                     remote_, std::chrono::duration_cast<std::chrono::seconds>(tick * silent_ticks).count());
+        closed_ = true;
+        close_socket();
+        co_return;
     }
 }
 
+// One write in flight: send() starts it when idle, its completion starts the next.
 template <typename Stream>
-void station_session<Stream>::wake_writer() { wake_.cancel(); }
+void station_session<Stream>::start_write() {
+    writing_ = true;
+    ws_.async_write(asio::buffer(out_.front()),
+                    [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        self->on_write(ec);
+                    });
+}
+
+template <typename Stream>
+void station_session<Stream>::on_write(const boost::system::error_code& ec) {
+    writing_ = false;
+    if (ec) {
+        if (!is_normal_close(ec)) spdlog::warn("station {} ({}): write failed: {}", station_id_, remote_, ec.message());
+        closed_ = true;
+        out_.clear();
+        close_socket();
+        return;
+    }
+    recycle(std::move(out_.front()));
+    out_.pop_front();
+    if (!out_.empty()) {
+        start_write();
+        return;
+    }
+    close_when_written();
+}
+
+// A requested close frame goes after every queued frame, and never beside a ping.
+template <typename Stream>
+void station_session<Stream>::close_when_written() {
+    if (!close_requested_ || close_started_ || writing_ || pinging_ || !ws_.is_open()) return;
+    close_started_ = true;
+    ws_.async_close(websocket::close_code::going_away, [self = this->shared_from_this()](const boost::system::error_code&) {});
+}
+
+template <typename Stream>
+void station_session<Stream>::close_socket() {
+    boost::system::error_code ec;
+    socket_of(beast::get_lowest_layer(ws_)).close(ec);
+}
+
+template <typename Stream>
+std::string station_session<Stream>::take_buffer() {
+    if (spare_.empty()) return {};
+    std::string buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+}
+
+template <typename Stream>
+void station_session<Stream>::recycle(std::string buffer) {
+    if (spare_.size() < max_spare_buffers && buffer.capacity() <= max_spare_capacity) {
+        buffer.clear();
+        spare_.push_back(std::move(buffer));
+    }
+}
 
 template <typename Stream>
 void station_session<Stream>::send(const wire::ServerMessage& message) {
@@ -122,11 +232,13 @@ void station_session<Stream>::send(const wire::ServerMessage& message) {
         // The peer does not read what we send: drop it rather than grow without bound.
         spdlog::warn("station {} ({}): {} unsent frames; closing", station_id_, remote_, out_.size());
         closed_ = true;
-        beast::get_lowest_layer(ws_).close();
+        close_socket();
         return;
     }
-    out_.push_back(std::make_shared<const std::string>(message.SerializeAsString()));
-    wake_writer();
+    std::string bytes = take_buffer();
+    message.SerializeToString(&bytes);
+    out_.push_back(std::move(bytes));
+    if (!writing_) start_write();
 }
 
 template <typename Stream>
@@ -199,7 +311,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
                    fmt::format("station \"{}\" is unknown or its token is wrong; check the kiosk's station id and token",
                                hello.station_id().substr(0, 64)));
         close_requested_ = true;
-        wake_writer();
+        close_when_written();
         return;
     }
     if (!station_id_.empty() && station_id_ != station->id) {
@@ -285,7 +397,7 @@ void station_session<Stream>::on_verdicts(
     bool batch
 ) {
     awaiting_ -= std::min(awaiting_, outcomes.size());
-    inflight_.cancel();
+    if (reader_waiting_) inflight_.cancel();
     wire::ServerMessage reply;
     std::size_t not_stored = 0;
     std::string first_failure;

@@ -1,18 +1,30 @@
 #pragma once
 // One kiosk's WebSocket connection at /ws/station (internal to server/net).
 // A reader coroutine parses StationMessage frames and submits scans to the
-// engine; verdicts come back on the connection's strand and a writer
-// coroutine sends them, one write in flight, from a bounded queue. When a
-// connection has max_inflight scans awaiting verdicts the reader stops
-// reading, so a flooding kiosk slows only itself.
+// engine; verdicts come back on the connection's strand. Every frame out goes
+// through send(): written at once when no write is in flight, otherwise queued
+// (bounded) and written, in order, by the completion of the write before it,
+// so there is one write in flight and no wake-up hop. When a connection has
+// max_inflight scans awaiting verdicts the reader stops reading, so a flooding
+// kiosk slows only itself. A watchdog tick per connection pings a silent peer
+// and drops it after the idle timeout.
+// Note on the house style (a writer coroutine woken by a timer): that design
+// cost a timer cancel, a strand hop and a coroutine resume per frame, and
+// Beast's own idle timeout re-arms a timer on every read; together with the
+// type-erased executor they were the user-space CPU per message that
+// BENCHMARKS.md section 5 measured, so the write is started directly and the
+// executor is the concrete strand type on plain connections.
 // Thread safety: every member runs on the connection's strand.
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
 
 #include "admit/station.pb.h"
 #include "engine/engine.hpp"
@@ -78,7 +90,24 @@ struct server_context {
     session_registry<live_viewer> viewers;
 };
 
-// Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS).
+// The stream a station session runs on. A plain connection's socket is moved
+// onto its strand by concrete type, without the beast::tcp_stream layer (the
+// WebSocket stream has its own timeouts), so no operation goes through
+// any_io_executor; TLS connections keep their stream.
+template <typename Stream>
+struct station_transport {
+    using stream_type = Stream;
+    static Stream adopt(Stream stream) { return stream; }
+};
+
+template <>
+struct station_transport<beast::tcp_stream> {
+    using strand_type = asio::strand<asio::io_context::executor_type>;
+    using stream_type = asio::basic_stream_socket<tcp, strand_type>;
+    static stream_type adopt(beast::tcp_stream stream);
+};
+
+// Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS), as the HTTP session hands it over.
 template <typename Stream>
 class station_session : public closable, public std::enable_shared_from_this<station_session<Stream>> {
 public:
@@ -89,27 +118,44 @@ public:
     void request_close() override;
 
 private:
-    asio::awaitable<void> read_loop();
-    asio::awaitable<void> write_loop();
+    using stream_type = typename station_transport<Stream>::stream_type;
+    using executor_type = typename stream_type::executor_type;
+    using timer_type = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                  asio::wait_traits<std::chrono::steady_clock>, executor_type>;
+
+    asio::awaitable<void, executor_type> serve(http::request<http::string_body> upgrade);
+    asio::awaitable<void, executor_type> read_loop();
+    asio::awaitable<void, executor_type> watch_idle();
     void on_frame(const beast::flat_buffer& frame);
     void on_hello(const wire::Hello& hello);
     void on_scans(const google::protobuf::RepeatedPtrField<wire::Scan>& scans, bool batch);
     void on_verdicts(std::vector<engine::scan_outcome> outcomes, std::chrono::steady_clock::time_point received, bool batch);
     void send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id = {});
     void send(const wire::ServerMessage& message);
-    void wake_writer();
+    void start_write();
+    void on_write(const boost::system::error_code& ec);
+    void close_when_written();
+    void close_socket();
+    std::string take_buffer();
+    void recycle(std::string buffer);
 
-    websocket::stream<Stream> ws_;
+    websocket::stream<stream_type, false> ws_;  // permessage-deflate is never offered
     std::shared_ptr<server_context> ctx_;
-    asio::steady_timer wake_;       // the writer sleeps on it; send() cancels it
-    asio::steady_timer inflight_;   // the reader sleeps on it while too many scans await verdicts
-    std::deque<std::shared_ptr<const std::string>> out_;
+    timer_type inflight_;   // the reader sleeps on it while too many scans await verdicts
+    timer_type watchdog_;   // ticks every half idle timeout
+    std::deque<std::string> out_;    // front() is being written while writing_
+    std::vector<std::string> spare_; // written buffers, reused for the next frames
     std::string remote_;
     std::string station_id_;        // set after a good hello
     std::size_t awaiting_ = 0;      // scans submitted, verdicts not yet sent
+    std::uint64_t frames_in_ = 0;   // frames received (data and control), for the watchdog
     int protocol_errors_ = 0;
+    bool writing_ = false;          // a write is in flight (then out_ is not empty)
+    bool pinging_ = false;          // a keep-alive ping is in flight
+    bool reader_waiting_ = false;   // the reader sleeps on inflight_
     bool close_requested_ = false;
-    bool closed_ = false;
+    bool close_started_ = false;
+    bool closed_ = false;           // nothing more is sent
     bool counted_ = false;          // counted in the connected-stations gauge
 };
 
