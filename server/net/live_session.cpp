@@ -6,23 +6,32 @@ namespace admit::net {
 
 namespace {
 constexpr auto broadcast_interval = std::chrono::milliseconds(250);
+constexpr auto poll_interval = std::chrono::milliseconds(25);
+constexpr auto stall_check_interval = std::chrono::seconds(1);
 constexpr auto stall_limit = std::chrono::seconds(30);
 }  // namespace
 
 template <typename Stream>
 live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)), wake_(ws_.get_executor(), asio::steady_timer::time_point::max()) {}
+    : ws_(std::move(stream)), ctx_(std::move(ctx)) {}
 
 template <typename Stream>
 asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(4096);  // viewers only listen
     ws_.text(true);
+    // One frame per state: Beast would otherwise cut it into 4 KiB frames, one send each.
+    ws_.auto_fragment(false);
     auto [ec] = co_await ws_.async_accept(upgrade, use_tuple);
     if (ec) co_return;
     ctx_->viewers.add(this->shared_from_this());
-    pending_ = std::make_shared<const std::string>(ctx_->live.render_json(true));
-    asio::co_spawn(ws_.get_executor(), write_loop(), [](std::exception_ptr) {});
+    // Registered first, rendered second: every broadcast after this render reaches this viewer.
+    auto first = ctx_->live.render_first();
+    skip_upto_ = first.after_seq;
+    auto frames = std::make_shared<live_frames>();
+    frames->full = std::make_shared<const std::string>(std::move(first.text));  // seq 0: sent whole
+    pending_ = std::move(frames);
+    pump();
     beast::flat_buffer ignored;
     for (;;) {
         ignored.clear();
@@ -30,22 +39,28 @@ asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body>
         if (rec) break;
     }
     closed_ = true;
-    wake_.cancel();
+}
+
+template <typename Stream>
+void live_session<Stream>::offer_frames(std::shared_ptr<const live_frames> frames) {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() mutable {
+        self->pending_ = std::move(frames);  // replaces any older unsent state
+        self->pump();
+    });
 }
 
 template <typename Stream>
 void live_session<Stream>::offer(std::shared_ptr<const std::string> frame) {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
-        self->pending_ = std::move(frame);  // replaces any older unsent state
-        self->wake_.cancel();
-    });
+    auto frames = std::make_shared<live_frames>();
+    frames->full = std::move(frame);  // seq 0: not a broadcast, sent whole
+    offer_frames(std::move(frames));
 }
 
 template <typename Stream>
 void live_session<Stream>::request_close() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->close_requested_ = true;
-        self->wake_.cancel();
+        self->pump();
     });
 }
 
@@ -62,28 +77,38 @@ void live_session<Stream>::check_stalled(std::chrono::steady_clock::duration lim
 }
 
 template <typename Stream>
-asio::awaitable<void> live_session<Stream>::write_loop() {
-    auto self = this->shared_from_this();
-    while (!closed_) {
-        if (!pending_) {
-            if (close_requested_) {
-                auto [ec] = co_await ws_.async_close(websocket::close_code::going_away, use_tuple);
-                (void)ec;
-                co_return;
-            }
-            co_await wake_.async_wait(use_tuple);
-            continue;
-        }
-        const auto frame = std::move(pending_);
+void live_session<Stream>::pump() {
+    if (writing_ || closed_ || closing_) return;
+    while (pending_) {
+        auto frames = std::move(pending_);
         pending_.reset();
+        if (frames->seq != 0 && frames->seq <= skip_upto_) continue;  // already in the first frame
+        // A delta only onto the broadcast it was made from; after a skipped one, the whole state.
+        const bool delta = frames->delta && have_ != 0 && frames->base == have_;
+        have_ = frames->seq;
+        const auto& text = delta ? *frames->delta : *frames->full;
+        writing_ = std::move(frames);
         write_started_ = std::chrono::steady_clock::now();
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), use_tuple);
-        write_started_ = {};
-        if (ec) {
-            closed_ = true;
-            co_return;
-        }
+        ws_.async_write(asio::buffer(text), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+            self->on_written(ec);
+        });
+        return;
     }
+    if (close_requested_) {
+        closing_ = true;
+        ws_.async_close(websocket::close_code::going_away, [self = this->shared_from_this()](boost::system::error_code) {});
+    }
+}
+
+template <typename Stream>
+void live_session<Stream>::on_written(boost::system::error_code ec) {
+    writing_.reset();
+    write_started_ = {};
+    if (ec) {
+        closed_ = true;
+        return;
+    }
+    pump();
 }
 
 template class live_session<beast::tcp_stream>;
@@ -92,19 +117,33 @@ template class live_session<tls_stream>;
 asio::awaitable<void> broadcast_live_state(std::shared_ptr<server_context> ctx) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     std::uint64_t sent_version = 0;
+    std::chrono::steady_clock::time_point last_broadcast{}, last_stall_check{};
     for (;;) {
-        timer.expires_after(broadcast_interval);
+        timer.expires_after(poll_interval);
         auto [ec] = co_await timer.async_wait(use_tuple);
         if (ec) co_return;
+        const auto now = std::chrono::steady_clock::now();
         ctx->live.sample();
-        const auto viewers = ctx->viewers.alive();
-        for (const auto& v : viewers) v->check_stalled(stall_limit);
+        const bool check_stalls = now - last_stall_check >= stall_check_interval;
         const auto version = ctx->live.version();
-        if (version == sent_version || viewers.empty()) continue;
+        const bool due = version != sent_version && now - last_broadcast >= broadcast_interval;
+        if (!due && !check_stalls) continue;
+        const auto viewers = ctx->viewers.alive();
+        if (check_stalls) {
+            last_stall_check = now;
+            for (const auto& v : viewers) v->check_stalled(stall_limit);
+        }
+        if (!due || viewers.empty()) continue;
         sent_version = version;
-        // Rendered once, shared by every viewer.
-        const auto frame = std::make_shared<const std::string>(ctx->live.render_json(false));
-        for (const auto& v : viewers) v->offer(frame);
+        last_broadcast = now;
+        // Rendered once (whole and as a delta), shared by every viewer.
+        const auto frames = std::make_shared<const live_frames>(ctx->live.render_broadcast());
+        for (const auto& v : viewers) {
+            if (auto* sink = dynamic_cast<live_frame_sink*>(v.get()))
+                sink->offer_frames(frames);
+            else
+                v->offer(frames->full);
+        }
     }
 }
 

@@ -58,7 +58,11 @@ live_state::live_state(const config::loaded_config& config, engine::engine& engi
 }
 
 void live_state::add_feed(feed_entry entry) {
-    feed_.push_front(std::move(entry));
+    const auto id = ++feed_ids_;
+    feed_.emplace_front(id, json::serialize(json::object{
+        {"time", iso_utc(entry.time)}, {"kind", entry.kind}, {"station", entry.station}, {"hall", entry.hall},
+        {"attendee_id", entry.attendee_id}, {"name", entry.name}, {"reason", entry.reason},
+        {"message", entry.message}, {"id", id}}));
     if (feed_.size() > max_feed) feed_.pop_back();
 }
 
@@ -176,9 +180,9 @@ std::uint64_t live_state::version() const {
     return version_ + engine_version;
 }
 
-std::string live_state::stations_json_locked() const {
+std::vector<std::pair<std::string, json::object>> live_state::stations_locked() const {
     const auto steady_now = std::chrono::steady_clock::now();
-    json::array list;
+    std::vector<std::pair<std::string, json::object>> list;
     for (const auto& st : config_.event.stations) {
         const auto it = stations_.find(st.id);
         if (it == stations_.end()) continue;
@@ -186,12 +190,53 @@ std::string live_state::stations_json_locked() const {
         std::int64_t per_minute = 0;
         for (const auto& t : s.recent)
             if (steady_now - t <= std::chrono::minutes(1)) ++per_minute;
-        list.push_back(json::object{
+        list.emplace_back(st.id, json::object{
             {"id", st.id}, {"hall", st.hall_id}, {"role", role_name(st.role)}, {"online", s.connections > 0},
             {"last_seen", s.last_seen == core::time_point{} ? json::value(nullptr) : json::value(iso_utc(s.last_seen))},
             {"scans_per_minute", per_minute}, {"backlog", s.backlog}, {"clock_skew_ms", s.clock_skew_ms}});
     }
-    return json::serialize(list);
+    return list;
+}
+
+namespace {
+
+// Appends `"key":[a,b,...]` for the second members of items.
+void append_json(std::string& out, std::string_view text) { out += text; }
+void append_json(std::string& out, const json::object& o) { out += json::serialize(o); }
+
+template <typename Items>
+void append_array(std::string& out, std::string_view key, const Items& items) {
+    out += ",\"";
+    out += key;
+    out += "\":[";
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, item.second);
+    }
+    out += ']';
+}
+
+void append_member(std::string& out, std::string_view key, std::string_view value) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    out += value;
+}
+
+}  // namespace
+
+std::string live_state::stations_json_locked() const {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& [id, station] : stations_locked()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(station);
+    }
+    out += ']';
+    return out;
 }
 
 std::string live_state::stations_json() const {
@@ -199,34 +244,113 @@ std::string live_state::stations_json() const {
     return stations_json_locked();
 }
 
-std::string live_state::render_json(bool full) const {
+live_state::parts live_state::render_parts(bool with_history) const {
     const auto now = engine_.now();
     const auto snap = engine_.occupancy();
+    parts p;
+    p.server_time = json::serialize(json::value(iso_utc(now)));
+    p.occupancy = json::serialize(occupancy_object(config_, snap));
     json::array sessions;
     for (const auto& h : config_.event.halls) {
         if (const auto* s = core::current_session(config_.event, h.id, now))
             sessions.push_back(json::object{{"hall", h.id}, {"id", s->id}, {"name", s->name}});
     }
+    p.sessions = json::serialize(sessions);
+    const auto latest = iso_utc(now);
     std::lock_guard lock(mutex_);
-    json::array feed;
-    for (const auto& f : feed_) {
-        feed.push_back(json::object{
-            {"time", iso_utc(f.time)}, {"kind", f.kind}, {"station", f.station}, {"hall", f.hall},
-            {"attendee_id", f.attendee_id}, {"name", f.name}, {"reason", f.reason}, {"message", f.message}});
-    }
+    p.stations = stations_locked();
+    p.feed.reserve(feed_.size());
+    p.feed.assign(feed_.begin(), feed_.end());
     json::object series;
     for (const auto& h : snap.halls) {
         json::array points;
         const auto it = series_.find(h.hall_id);
-        if (full && it != series_.end())
+        if (with_history && it != series_.end())
             for (const auto& [t, n] : it->second) points.push_back(json::array{json::value(iso_utc(t)), json::value(n)});
-        points.push_back(json::array{json::value(iso_utc(now)), json::value(h.inside)});  // the latest
+        points.push_back(json::array{json::value(latest), json::value(h.inside)});  // the latest
         series[h.hall_id] = std::move(points);
     }
-    return json::serialize(json::object{
-        {"type", "state"}, {"server_time", iso_utc(now)}, {"occupancy", occupancy_object(config_, snap)},
-        {"sessions", std::move(sessions)}, {"stations", json::parse(stations_json_locked())},
-        {"feed", std::move(feed)}, {"series", std::move(series)}});
+    p.series = json::serialize(series);
+    return p;
+}
+
+std::string live_state::full_frame(const parts& p, std::uint64_t seq) {
+    std::string out;
+    out.reserve(256 + p.occupancy.size() + p.sessions.size() + p.series.size() + 200 * p.stations.size() +
+                300 * p.feed.size());
+    out += R"({"type":"state","server_time":)";
+    out += p.server_time;
+    append_member(out, "seq", std::to_string(seq));
+    append_member(out, "occupancy", p.occupancy);
+    append_member(out, "sessions", p.sessions);
+    append_array(out, "stations", p.stations);
+    append_array(out, "feed", p.feed);
+    append_member(out, "series", p.series);
+    out += '}';
+    return out;
+}
+
+namespace {
+
+// What changed from one broadcast to the next; members that did not change are left out.
+template <typename Parts>
+std::string delta_frame(const Parts& before, const Parts& now, std::uint64_t seq) {
+    std::string out;
+    out.reserve(512 + now.series.size());
+    out += R"({"type":"delta","server_time":)";
+    out += now.server_time;
+    append_member(out, "seq", std::to_string(seq));
+    append_member(out, "base", std::to_string(seq - 1));
+    if (now.occupancy != before.occupancy) append_member(out, "occupancy", now.occupancy);
+    if (now.sessions != before.sessions) append_member(out, "sessions", now.sessions);
+    // Stations: only those that changed, each with its id and the members that changed.
+    std::map<std::string_view, const json::object*> old_stations;
+    for (const auto& [id, station] : before.stations) old_stations.emplace(id, &station);
+    std::vector<std::pair<std::string_view, json::object>> changed;
+    for (const auto& [id, station] : now.stations) {
+        const auto it = old_stations.find(id);
+        if (it == old_stations.end()) {
+            changed.emplace_back(id, station);
+            continue;
+        }
+        json::object patch{{"id", id}};
+        for (const auto& member : station) {
+            const auto* was = it->second->if_contains(member.key());
+            if (!was || *was != member.value()) patch[member.key()] = member.value();
+        }
+        if (patch.size() > 1) changed.emplace_back(id, std::move(patch));
+    }
+    if (!changed.empty()) append_array(out, "stations", changed);
+    // Entries are numbered: the new ones are those above the newest already sent (a prefix).
+    const std::uint64_t newest_sent = before.feed.empty() ? 0 : before.feed.front().first;
+    std::vector<std::pair<std::uint64_t, std::string_view>> added;
+    for (const auto& [id, entry] : now.feed) {
+        if (id <= newest_sent) break;
+        added.emplace_back(id, entry);
+    }
+    if (!added.empty()) append_array(out, "feed", added);
+    append_member(out, "series", now.series);
+    out += '}';
+    return out;
+}
+
+}  // namespace
+
+live_first_frame live_state::render_first() const {
+    std::lock_guard render_lock(render_mutex_);
+    return {full_frame(render_parts(true), 0), broadcast_seq_};
+}
+
+live_frames live_state::render_broadcast() {
+    std::lock_guard render_lock(render_mutex_);
+    auto now = render_parts(false);
+    live_frames frames;
+    frames.seq = ++broadcast_seq_;
+    frames.base = frames.seq - 1;
+    frames.full = std::make_shared<const std::string>(full_frame(now, frames.seq));
+    if (frames.seq > 1) frames.delta = std::make_shared<const std::string>(delta_frame(last_broadcast_, now, frames.seq));
+    last_broadcast_ = std::move(now);
+    return frames;
 }
 
 }  // namespace admit::net

@@ -1,23 +1,45 @@
 #pragma once
 // What the live dashboard shows, kept up to date as scans are committed and
 // stations come and go: station health, a feed of refusals and alerts, and
-// per-hall occupancy samples for the chart. Renders the whole state as one
-// JSON document (docs/api.md, "Live view"); a version number tells the
-// broadcaster whether anything changed since it last rendered.
-// Thread safety: every member is safe from any thread (one mutex).
+// per-hall occupancy samples for the chart. Renders the state as JSON
+// (docs/api.md, "Live view"): whole, for a viewer that has nothing, and, for
+// each broadcast, also as a delta from the previous broadcast; a version
+// number tells the broadcaster whether anything changed since it last rendered.
+// Thread safety: every member is safe from any thread (one mutex for the
+// state, one more serializing renders).
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
 
 namespace admit::net {
+
+// One broadcast, rendered once and shared by every viewer: the same state as
+// a full "state" frame and as a "delta" frame from the broadcast before it.
+struct live_frames {
+    std::uint64_t seq = 0;   // this broadcast (from 1)
+    std::uint64_t base = 0;  // the broadcast the delta applies to (seq - 1)
+    std::shared_ptr<const std::string> full;   // type "state"; series: the newest point per hall
+    std::shared_ptr<const std::string> delta;  // type "delta"; null for the first broadcast
+};
+
+// The frame a viewer gets on connecting, with the day's series; every
+// broadcast up to `after_seq` is already in it.
+struct live_first_frame {
+    std::string text;
+    std::uint64_t after_seq = 0;
+};
 
 class live_state {
 public:
@@ -36,9 +58,11 @@ public:
     void on_replay(const core::scan_record& record, const core::presence& where);
 
     std::uint64_t version() const;
-    // full: with the day's occupancy series (the first frame a viewer gets);
-    // otherwise each hall's series holds only the newest point, to append.
-    std::string render_json(bool full) const;
+    // The first frame for a viewer that just connected (the day's series).
+    live_first_frame render_first() const;
+    // The next broadcast: the state now, whole and as a delta from the last
+    // broadcast. For the broadcaster only (it keeps what it rendered last).
+    live_frames render_broadcast();
     std::string stations_json() const;
 
 private:
@@ -56,17 +80,36 @@ private:
         std::string kind;  // refusal, hall_full, conflict, forged_badges
         std::string station, hall, attendee_id, name, reason, message;
     };
+    // One render, in serialized parts, to be joined into a full or a delta frame.
+    struct parts {
+        std::string server_time;  // a JSON string
+        std::string occupancy, sessions, series;
+        std::vector<std::pair<std::string, boost::json::object>> stations;  // id, object
+        std::vector<std::pair<std::uint64_t, std::string>> feed;    // id, object; newest first
+    };
 
     void add_feed(feed_entry entry);
     void touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms);
+    std::vector<std::pair<std::string, boost::json::object>> stations_locked() const;
     std::string stations_json_locked() const;
+    parts render_parts(bool with_history) const;  // render_mutex_ held, mutex_ not
+    static std::string full_frame(const parts& p, std::uint64_t seq);
 
     const config::loaded_config& config_;
     engine::engine& engine_;
+    // Serializes renders, so a first frame is known to be before or after each
+    // broadcast; guards the broadcast memory below. Taken before mutex_ and
+    // never under the engine's lock.
+    mutable std::mutex render_mutex_;
+    std::uint64_t broadcast_seq_ = 0;
+    parts last_broadcast_;
+
     mutable std::mutex mutex_;  // guards everything below
     std::uint64_t version_ = 1;
+    std::uint64_t feed_ids_ = 0;
     std::map<std::string, station_health> stations_;
-    std::deque<feed_entry> feed_;  // newest first
+    // Newest first: each entry's number (from 1, oldest first) and its JSON, rendered once.
+    std::deque<std::pair<std::uint64_t, std::string>> feed_;
     std::map<std::string, std::vector<std::pair<core::time_point, int>>> series_;
     std::int64_t last_sample_minute_ = -1;
 };

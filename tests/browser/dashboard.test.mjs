@@ -137,6 +137,51 @@ test('a new scan appears on the open page within a second', { timeout: 60000 }, 
     await page.close();
 });
 
+test("the page's delta merge (js/live_merge.js) comes to the same state as a whole frame", { timeout: 60000 }, async () => {
+    const page = await openDashboard();
+    // A second link in the page, kept by the page's own merge code while stations scan.
+    await page.evaluate(async (token) => {
+        const { applyFrame, emptyView } = await import('/js/live_merge.js');
+        const t = { view: emptyView(), types: [], gaps: 0 };
+        window.__merge = t;
+        const ws = new WebSocket(`ws://${location.host}/ws/live?token=${token}`);
+        ws.onmessage = (ev) => {
+            const msg = JSON.parse(ev.data);
+            t.types.push(msg.type);
+            if (applyFrame(t.view, msg) === 'gap') t.gaps += 1;
+        };
+        await new Promise((resolve) => { ws.onopen = resolve; });
+    }, VIEWER);
+    const sim = await srv.sim(['--rate', '40', '--max-scans', '60', '--seed', '17', '--bad-scans', '0.2']);
+    assert.equal(sim.code, 0, `admit-sim failed:\n${sim.out}`);
+    // A fresh link's first frame is the whole state; the merged one must come to it.
+    const result = await page.evaluate(async (token) => {
+        const shown = (v) => JSON.stringify({ occupancy: v.occupancy, sessions: v.sessions, stations: v.stations, feed: v.feed });
+        const whole = await new Promise((resolve) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/live?token=${token}`);
+            ws.onmessage = (ev) => { resolve(JSON.parse(ev.data)); ws.close(); };
+        });
+        const t = window.__merge;
+        const deadline = Date.now() + 5000;
+        while (shown(t.view) !== shown(whole) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        return { same: shown(t.view) === shown(whole), merged: shown(t.view), whole: shown(whole), wholeType: whole.type,
+            types: t.types, gaps: t.gaps };
+    }, VIEWER);
+    assert.equal(result.wholeType, 'state', 'a new link starts with the whole state');
+    assert.equal(result.gaps, 0, 'every delta followed the frame before it');
+    assert.ok(result.types.includes('delta'), `deltas were sent (${result.types.join(',')})`);
+    assert.equal(result.types[0], 'state');
+    assert.equal(result.merged, result.whole);
+    assert.ok(JSON.parse(result.whole).feed.length > 0, 'the refusals are in the feed');
+    // And the page itself shows the merged state: the same numbers as the API.
+    const occ = await srv.occupancy();
+    await waitFor('the page to match the API', async () => {
+        for (const h of occ.halls) if (Number(await text(page, `hall-${h.id}-inside`)) !== h.inside) return false;
+        return Number(await text(page, 'total-inside')) === occ.total.inside;
+    }, 3000);
+    await page.close();
+});
+
 test('a station that disconnects shows offline', { timeout: 60000 }, async () => {
     const station = 'ch-main-in-1';
     const page = await openDashboard();

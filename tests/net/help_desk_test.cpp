@@ -1,6 +1,7 @@
 // The live view, the help desk and the kiosk rules, against the real server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "net/rules_json.hpp"
@@ -14,18 +15,69 @@ std::string checkin_body(const std::string& who, const std::string& hall, const 
            R"(","actor":"Desk Kim","reason":"lost badge"})";
 }
 
-// Reads live frames until one satisfies pred, or the deadline passes.
+// A dashboard on /ws/live that keeps the state as the page does
+// (web/js/live_merge.js): a "state" frame replaces it; a "delta" frame applies
+// to the frame before it and changes only what it names (docs/api.md).
+struct live_viewer {
+    net::station_client ws;
+    json::object view;
+    std::vector<std::string> types;  // of every frame received, in order
+    std::vector<std::int64_t> seqs;
+
+    void apply(const json::object& frame) {
+        types.emplace_back(frame.at("type").as_string());
+        seqs.push_back(frame.at("seq").as_int64());
+        if (frame.at("type").as_string() == "state") {
+            view = frame;
+            return;
+        }
+        ASSERT_EQ(frame.at("type").as_string(), "delta");
+        ASSERT_FALSE(view.empty()) << "a delta before any whole state";
+        ASSERT_EQ(frame.at("base"), view.at("seq")) << "a delta must follow the frame it was made from";
+        view["seq"] = frame.at("seq");
+        view["server_time"] = frame.at("server_time");
+        for (const char* key : {"occupancy", "sessions", "series"})
+            if (const auto* v = frame.if_contains(key)) view[key] = *v;
+        if (const auto* changed = frame.if_contains("stations")) {
+            for (const auto& patch : changed->as_array()) {
+                bool found = false;
+                for (auto& s : view.at("stations").as_array()) {
+                    if (s.at("id") != patch.at("id")) continue;
+                    for (const auto& m : patch.as_object()) s.as_object()[m.key()] = m.value();
+                    found = true;
+                }
+                if (!found) view.at("stations").as_array().push_back(patch);
+            }
+        }
+        if (const auto* added = frame.if_contains("feed")) {
+            json::array feed = added->as_array();
+            for (const auto& f : view.at("feed").as_array()) feed.push_back(f);
+            if (feed.size() > 50) feed.resize(50);
+            view["feed"] = std::move(feed);
+        }
+    }
+};
+
+// Reads live frames until the viewer's state satisfies pred, or the deadline passes.
 template <typename Pred>
-std::optional<json::value> live_frame_where(net::station_client& live, Pred pred, std::chrono::milliseconds within) {
+std::optional<json::value> live_frame_where(live_viewer& live, Pred pred, std::chrono::milliseconds within) {
     const auto deadline = std::chrono::steady_clock::now() + within;
     while (std::chrono::steady_clock::now() < deadline) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        const auto text = live.receive_raw(left);
+        const auto text = live.ws.receive_raw(left);
         if (!text) break;
-        auto v = json::parse(*text);
+        live.apply(json::parse(*text).as_object());
+        if (::testing::Test::HasFatalFailure()) return std::nullopt;
+        const json::value v = live.view;
         if (pred(v)) return v;
     }
     return std::nullopt;
+}
+
+// What a dashboard shows from a state, without what changes by itself (times, frame numbers, chart).
+json::object shown(json::object state) {
+    for (const char* key : {"server_time", "seq", "series", "type"}) state.erase(key);
+    return state;
 }
 
 int hall_inside(const json::value& state, const std::string& hall) {
@@ -124,8 +176,8 @@ TEST_F(ServerTest, KioskGetsRulesWithItsOwnTokenOnly) {
 }
 
 TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
-    net::station_client live;
-    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    live_viewer live;
+    live.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
     const auto first = live_frame_where(live, [](const json::value&) { return true; }, 5s);
     ASSERT_TRUE(first);
     EXPECT_EQ(first->at("type").as_string(), "state");
@@ -149,13 +201,59 @@ TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
 TEST_F(ServerTest, LiveViewFollowsAnAnnulment) {
     auto in = station("main-in");
     ASSERT_TRUE(scan(*in, "to-annul", server_.badge("d-001")).admitted());
-    net::station_client live;
-    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    live_viewer live;
+    live.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
     ASSERT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 2s));
     ASSERT_EQ(http_post(server_.port(), "/api/scans/to-annul/annul", R"({"actor":"a","reason":"b"})", "staff-token").status,
               200);
     EXPECT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 0; }, 2s))
         << "open dashboards must see the annulment";
+}
+
+TEST_F(ServerTest, LiveDeltasAddUpToTheWholeStateAndANewViewerStartsWhole) {
+    live_viewer a;
+    a.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    ASSERT_TRUE(live_frame_where(a, [](const json::value&) { return true; }, 5s));
+    EXPECT_EQ(a.types.front(), "state");
+    EXPECT_EQ(a.seqs.front(), 0) << "the first frame is no broadcast: no delta may follow it";
+    // Entries, a refusal for the feed and an exit: several broadcasts.
+    auto in = station("main-in");
+    auto side = station("side-both");
+    ASSERT_TRUE(scan(*in, "d-1", server_.badge("d-001")).admitted());
+    ASSERT_TRUE(live_frame_where(a, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 5s));
+    ASSERT_TRUE(scan(*side, "d-2", server_.badge("d-002")).admitted());
+    scan(*in, "d-3", "garbage");
+    ASSERT_TRUE(live_frame_where(a, [](const json::value& v) {
+        return hall_inside(v, "side") == 1 && !v.at("feed").as_array().empty();
+    }, 5s));
+    ASSERT_TRUE(scan(*side, "d-4", server_.badge("d-002"), wire::EXIT).admitted());
+    ASSERT_TRUE(live_frame_where(a, [](const json::value& v) { return hall_inside(v, "side") == 0; }, 5s));
+    ASSERT_GE(a.types.size(), 3u);
+    EXPECT_EQ(a.types[1], "state") << "the first broadcast after connecting is whole";
+    EXPECT_NE(std::find(a.types.begin() + 2, a.types.end(), "delta"), a.types.end())
+        << "later broadcasts are deltas";
+
+    // A viewer connecting now starts with the whole state; the first viewer's
+    // deltas must come to the same (it may need the next broadcast to catch up).
+    live_viewer b;
+    b.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    const auto whole = live_frame_where(b, [](const json::value&) { return true; }, 5s);
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(b.types.front(), "state");
+    const auto expected = shown(whole->as_object());
+    const bool same = shown(a.view) == expected ||
+                      live_frame_where(a, [&](const json::value& v) { return shown(v.as_object()) == expected; }, 5s);
+    EXPECT_TRUE(same) << "deltas applied in order: " << json::serialize(shown(a.view))
+                                                  << "\nwhole state: " << json::serialize(expected);
+    EXPECT_EQ(a.view.at("feed").as_array()[0].at("reason").as_string(), "malformed_badge");
+
+    // The new viewer's next frame is whole again, then deltas follow it.
+    ASSERT_TRUE(scan(*in, "d-5", server_.badge("d-003")).admitted());
+    ASSERT_TRUE(live_frame_where(b, [](const json::value& v) { return hall_inside(v, "main") == 2; }, 5s));
+    EXPECT_EQ(b.types.at(1), "state");
+    ASSERT_TRUE(scan(*in, "d-6", server_.badge("d-004")).admitted());
+    ASSERT_TRUE(live_frame_where(b, [](const json::value& v) { return hall_inside(v, "main") == 3; }, 5s));
+    EXPECT_EQ(b.types.back(), "delta");
 }
 
 TEST_F(ServerTest, StaffDownloadTheAttendanceExport) {
@@ -184,8 +282,8 @@ TEST_F(ServerTest, ChartSeriesSurvivesARestart) {
     }
     server_.stop_graceful();
     server_.start();
-    net::station_client live;
-    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    live_viewer live;
+    live.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
     const auto first = live_frame_where(live, [](const json::value&) { return true; }, 5s);
     ASSERT_TRUE(first);
     const auto& points = first->at("series").at("main").as_array();

@@ -8,6 +8,7 @@ import {
     call, takeToken, setToken, initLang, getLang, setLang, t, placeName, applyLabels,
     setEventOffset, eventClock, eventDateTime, localClock, el,
 } from './common.js';
+import { applyFrame, emptyView } from './live_merge.js';
 
 const AMBER = 0.85;  // nearly full from 85 %
 const RED = 1.0;     // full at 100 %
@@ -36,6 +37,7 @@ const conn = {
     retry_timer: 0,
     poll_timer: 0,
     first_frame: true,
+    view: emptyView(),    // the live state as the frames of this link made it
 };
 
 // ---- start ----------------------------------------------------------------------
@@ -123,6 +125,7 @@ function connect() {
     }
     conn.ws = ws;
     conn.first_frame = true;
+    conn.view = emptyView();
     ws.onmessage = (ev) => {
         if (conn.ws !== ws) return;
         let msg;
@@ -131,9 +134,15 @@ function connect() {
         } catch {
             return;
         }
-        if (msg.type !== 'state') return;
+        const applied = applyFrame(conn.view, msg);
+        if (applied === 'ignored') return;
+        if (applied === 'gap') {
+            // A delta we cannot place: start again from a whole state (onclose reconnects).
+            ws.close();
+            return;
+        }
         if (!conn.live) linkUp();
-        applyLive(msg, conn.first_frame);
+        applyLive(conn.view, msg, conn.first_frame);
         conn.first_frame = false;
     };
     ws.onclose = () => {
@@ -197,16 +206,19 @@ function setBanner(down) {
 
 // ---- applying data ------------------------------------------------------------------
 
-function applyLive(msg, full) {
-    state.server_time = msg.server_time || state.server_time;
+// view: the state after this frame (live_merge.js); msg: the frame itself,
+// for the chart's new points and to redraw only what a delta changed.
+function applyLive(view, msg, full) {
+    const whole = msg.type === 'state';
+    state.server_time = view.server_time || state.server_time;
     state.sessions = {};
-    for (const s of msg.sessions || []) state.sessions[s.hall] = s;
-    if (Array.isArray(msg.stations)) state.stations = msg.stations;
-    if (Array.isArray(msg.feed)) state.feed = msg.feed;
+    for (const s of view.sessions) state.sessions[s.hall] = s;
+    state.stations = view.stations;
+    state.feed = view.feed;
     if (msg.series) mergeSeries(msg.series, full);
-    if (msg.occupancy) applyOccupancy(msg.occupancy, msg.server_time);
-    renderStations();
-    renderFeed();
+    if (view.occupancy) applyOccupancy(view.occupancy, view.server_time);
+    if (whole || msg.stations) renderStations();
+    if (whole || msg.feed) renderFeed();
     document.getElementById('server-time').textContent = eventDateTime(state.server_time);
 }
 
