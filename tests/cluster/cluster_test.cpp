@@ -33,20 +33,11 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+// The small event's people and 36 more delegates (d-001 .. d-040).
 std::vector<core::attendee> cluster_roster() {
-    std::vector<core::attendee> people;
-    auto add = [&](std::string id, std::string name, std::string category) {
-        core::attendee a;
-        a.id = std::move(id);
-        a.name = std::move(name);
-        a.category = std::move(category);
-        a.organisation = "WeGO";
-        a.city = "Seoul";
-        a.country = "KR";
-        people.push_back(std::move(a));
-    };
-    for (int i = 1; i <= 40; ++i) add(fmt::format("d-{:03}", i), fmt::format("Delegate {}", i), "delegate");
-    add("g-001", "박지호", "guest");
+    auto people = small_roster();
+    for (int i = 5; i <= 40; ++i)
+        people.push_back(attendee_of(fmt::format("d-{:03}", i), fmt::format("Delegate {}", i), "delegate"));
     return people;
 }
 

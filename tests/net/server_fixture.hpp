@@ -19,27 +19,6 @@ namespace admit::test {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-inline std::vector<core::attendee> small_roster() {
-    std::vector<core::attendee> people;
-    auto add = [&](std::string id, std::string name, std::string category) {
-        core::attendee a;
-        a.id = std::move(id);
-        a.name = std::move(name);
-        a.category = std::move(category);
-        a.organisation = "Seoul Metropolitan Government";
-        a.city = "Seoul";
-        a.country = "KR";
-        people.push_back(std::move(a));
-    };
-    add("d-001", "김민준", "delegate");
-    add("d-002", "Ana Souza", "delegate");
-    add("d-003", "이서연", "delegate");
-    add("d-004", "Tomás Ruiz", "delegate");
-    add("g-001", "박지호", "guest");
-    add("s-001", "Staff One", "staff");
-    return people;
-}
-
 inline wire::StationMessage scan_message(const std::string& scan_id, const std::string& payload, wire::Direction dir) {
     wire::StationMessage m;
     auto* s = m.mutable_scan();

@@ -108,6 +108,25 @@ categories = ["delegate", "staff"]
                        server_extra, from, to, extra);
 }
 
+core::attendee attendee_of(std::string id, std::string name, std::string category) {
+    core::attendee a;
+    a.id = std::move(id);
+    a.name = std::move(name);
+    a.category = std::move(category);
+    a.organisation = "Seoul Metropolitan Government";
+    a.city = "Seoul";
+    a.country = "KR";
+    return a;
+}
+
+std::vector<core::attendee> small_roster() {
+    return {
+        attendee_of("d-001", "김민준", "delegate"),   attendee_of("d-002", "Ana Souza", "delegate"),
+        attendee_of("d-003", "이서연", "delegate"),   attendee_of("d-004", "Tomás Ruiz", "delegate"),
+        attendee_of("g-001", "박지호", "guest"),      attendee_of("s-001", "Staff One", "staff"),
+    };
+}
+
 server_process::server_process(std::string config_toml, std::vector<core::attendee> roster)
     : data_dir_(dir_.path() / "data"),
       config_file_(dir_.path() / "event.toml"),

@@ -24,6 +24,11 @@ namespace admit::test {
 // `extra` is appended at the end; `server_extra` goes into the [server] table.
 std::string small_event_toml(std::string_view extra = {}, std::string_view server_extra = {});
 
+// A roster entry of the small test event (organisation, city and country filled in).
+core::attendee attendee_of(std::string id, std::string name, std::string category);
+// The small event's people: delegates d-001..d-004, guest g-001, staff s-001.
+std::vector<core::attendee> small_roster();
+
 class server_process {
 public:
     // Writes config + keys + roster into a new temp dir; does not start.

@@ -34,22 +34,9 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 std::vector<core::attendee> roster() {
-    std::vector<core::attendee> people;
-    auto add = [&](std::string id, std::string name, std::string category) {
-        core::attendee a;
-        a.id = std::move(id);
-        a.name = std::move(name);
-        a.category = std::move(category);
-        people.push_back(std::move(a));
-    };
-    add("d-001", "김민준", "delegate");
-    add("d-002", "Ana Souza", "delegate");
-    add("d-003", "이서연", "delegate");
-    add("d-004", "Tomás Ruiz", "delegate");
-    add("g-001", "박지호", "guest");
-    add("s-001", "Staff One", "staff");
+    auto people = small_roster();
     for (int i = 0; i < 40; ++i)
-        add(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate");
+        people.push_back(attendee_of(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate"));
     return people;
 }
 
