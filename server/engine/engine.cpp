@@ -299,8 +299,8 @@ void engine::run_writer() {
         try {
             reload_roster_if_changed();
             clear_halls_due(now_());
-            // Idle: follow other servers sharing the store even if a notification was missed.
-            if (!task && group.empty()) catch_up();
+            // Idle, with servers sharing the store: follow them even if a notification was missed.
+            if (listener_ && !task && group.empty()) catch_up();
             periodic_failing_ = false;
         } catch (const store::store_error& e) {
             // Said once: it is retried at every tick while the store is away.
