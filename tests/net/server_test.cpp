@@ -188,8 +188,13 @@ TEST_F(ServerTest, BadFramesGetClearErrorsAndOtherStationsGoOn) {
     ASSERT_TRUE(r && r->has_error());
     EXPECT_EQ(r->error().code(), wire::Error::BAD_SCAN);
     EXPECT_NE(r->error().message().find("control character"), std::string::npos) << r->error().message();
-    // An oversize frame closes only that connection.
-    bad->send_raw(std::string(300 * 1024, 'x'));
+    // An oversize frame closes only that connection. The server may close it
+    // before the client has written the whole frame (broken pipe or reset).
+    try {
+        bad->send_raw(std::string(300 * 1024, 'x'));
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("send failed"), std::string::npos) << e.what();
+    }
     EXPECT_TRUE(eventually([&] { return !bad->receive(100ms) && !bad->is_open(); }));
     EXPECT_TRUE(scan(*good, "still-fine", server_.badge("d-001")).admitted());
     EXPECT_EQ(inside("side"), 1);
