@@ -101,6 +101,26 @@ protected:
         return scanner::outbox::open_read_only(state_.path() / station)->backlog();
     }
 
+    // A kiosk back from a long outage: `count` scans already in its outbox
+    // (members m-000..m-039 in and out by turns). Returns their scan ids.
+    std::vector<std::string> preload_outbox(const std::string& station, int count) {
+        scanner::outbox box(state_.path() / station, station);
+        std::vector<std::string> ids;
+        for (int i = 0; i < count; ++i) {
+            scanner::outbox_entry e;
+            e.scan_id = box.next_scan_id();
+            e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
+            e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
+            e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()
+            )
+                                   .count();
+            box.add(e);
+            ids.push_back(e.scan_id);
+        }
+        return ids;
+    }
+
     std::int64_t stored_scans() {
         return store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only)
             ->scan_count();
@@ -357,21 +377,7 @@ TEST_F(KioskTest, OfflineKioskRefusesAtCapacityMinusTheMargin) {
 
 TEST_F(KioskTest, LinkDroppingMidReplayStillDeliversEveryScanExactlyOnce) {
     constexpr int scans = 3000;
-    {
-        // A kiosk that was offline for a long time: a large outbox.
-        scanner::outbox box(state_.path() / "side-both", "side-both");
-        for (int i = 0; i < scans; ++i) {
-            scanner::outbox_entry e;
-            e.scan_id = box.next_scan_id();
-            e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
-            e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
-            e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()
-            )
-                                   .count();
-            box.add(e);
-        }
-    }
+    preload_outbox("side-both", scans);  // a kiosk that was offline for a long time
     auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
     ASSERT_FALSE(k.wait_for([](const auto& e) { return is(e, "synced"); }, 20s).empty())
         << k.transcript();
@@ -578,22 +584,7 @@ TEST_F(KioskFailoverTest, AKioskGivenADeadServerFirstGetsOnlineVerdictsFromTheLi
 TEST_F(KioskFailoverTest, AKioskWhoseServerIsKilledFailsOverAndEveryScanGetsOneVerdict) {
     // A kiosk back from a long outage: a large outbox, replayed while A is killed.
     constexpr int preloaded = 2000;
-    std::vector<std::string> ids;
-    {
-        scanner::outbox box(state_.path() / "side-both", "side-both");
-        for (int i = 0; i < preloaded; ++i) {
-            scanner::outbox_entry e;
-            e.scan_id = box.next_scan_id();
-            e.payload = server_.badge(fmt::format("m-{:03}", i % 40));
-            e.dir = (i / 40) % 2 == 0 ? core::direction::entry : core::direction::exit;
-            e.device_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()
-            )
-                                   .count();
-            box.add(e);
-            ids.push_back(e.scan_id);
-        }
-    }
+    auto ids = preload_outbox("side-both", preloaded);
     const auto a = loopback(server_.port());
     const auto b = loopback(backup_.port());
     auto& k = start_kiosk_on("side-both", {"--direction", "entry", "--server", a, "--server", b});
