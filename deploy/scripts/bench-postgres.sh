@@ -52,10 +52,7 @@ build=${ADMIT_BENCH_BUILD:-build/bench}
 out=${out:-$build/results/pg-$stamp}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-log() {
-    printf '\n== %s (%ds; load %s; cpu pressure %s)\n' "$*" "$(( $(date +%s) - started ))" \
-        "$(cut -d' ' -f1 /proc/loadavg)" "$(head -1 /proc/pressure/cpu 2>/dev/null | cut -d' ' -f2)"
-}
+source deploy/scripts/bench-lib.sh
 
 # --- 1. What this needs, only when missing (postgresql and libpq-dev are in install-deps.sh) ---
 log "dependencies"
@@ -64,19 +61,7 @@ command -v psql >/dev/null || { echo "bench-postgres: psql not found (apt-get in
 
 # --- 2. Build --------------------------------------------------------------------------
 log "build (preset bench -> $build)"
-if [[ "${ADMIT_BENCH_NO_BUILD:-0}" == 1 ]]; then
-    echo "bench-postgres: ADMIT_BENCH_NO_BUILD=1: using the binaries already in $build"
-else
-    if [[ ! -f $build/build.ninja && $build == build/bench ]]; then
-        cmake --preset bench >/dev/null
-    elif [[ ! -f $build/build.ninja ]]; then
-        cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCH=ON >/dev/null
-    fi
-    if ! cmake --build "$build" -j "${ADMIT_BUILD_JOBS:-2}" --target admit-server admit admit-load; then
-        echo "bench-postgres: the build failed (see above); fix it, or rerun with ADMIT_BENCH_NO_BUILD=1" >&2
-        exit 1
-    fi
-fi
+bench_build bench-postgres "$build" admit-server admit admit-load
 bin=$root/$build/bin
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 

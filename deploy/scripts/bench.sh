@@ -31,11 +31,7 @@ stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 out=${out:-${ADMIT_BENCH_BUILD:-build/bench}/results/$stamp}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-# Each step logs how busy the machine is: on a shared box, CPU pressure explains latency.
-log() {
-    printf '\n== %s (%ds; load %s; cpu pressure %s)\n' "$*" "$(( $(date +%s) - started ))" \
-        "$(cut -d' ' -f1 /proc/loadavg)" "$(head -1 /proc/pressure/cpu 2>/dev/null | cut -d' ' -f2)"
-}
+source deploy/scripts/bench-lib.sh
 
 # --- 1. What the benchmarks need, only when missing --------------------------------
 log "dependencies"
@@ -60,21 +56,7 @@ build=${ADMIT_BENCH_BUILD:-build/bench}
 log "build (preset bench -> $build)"
 targets=(admit-server admit admit-load admit_core_bench admit_echo_server)
 [[ -f /usr/include/websocketpp/server.hpp ]] && targets+=(wspp_echo_server)
-if [[ "${ADMIT_BENCH_NO_BUILD:-0}" == 1 ]]; then
-    echo "bench: ADMIT_BENCH_NO_BUILD=1: using the binaries already in $build"
-else
-    if [[ ! -f $build/build.ninja && $build == build/bench ]]; then
-        cmake --preset bench >/dev/null
-    elif [[ ! -f $build/build.ninja ]]; then
-        cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCH=ON >/dev/null
-    else
-        cmake -S . -B "$build" >/dev/null  # picks up websocketpp installed since the last configure
-    fi
-    if ! cmake --build "$build" -j "${ADMIT_BUILD_JOBS:-2}" --target "${targets[@]}"; then
-        echo "bench: the build failed (see above); fix it, or rerun with ADMIT_BENCH_NO_BUILD=1 to use the binaries already built" >&2
-        exit 1
-    fi
-fi
+bench_build bench "$build" "${targets[@]}"
 bin=$root/$build/bin
 
 # Enough file descriptors for 10 000 connections on each side.
