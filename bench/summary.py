@@ -65,19 +65,24 @@ def main(folder):
 
     v = read(folder, "viewers.json")
     if v:
-        p1, p2 = v["phase1_viewer_p99_ms"], v["phase2_viewer_p99_ms"]
+        # Commit to viewer: a refused scan's server time (it is decided, then committed
+        # in its group) to the first frame that shows it in the feed.
+        p1, p2 = v["phase1_feed_p99_ms"], v["phase2_feed_p99_ms"]
         rows.append((f"p99 commit-to-viewer <= 20 ms, {v['viewers_connected']} viewers",
-                     f"p50 {v['phase1_viewer_p50_ms']:.1f} / p99 {p1:.1f} / max {v['phase1_viewer_max_ms']:.1f} ms "
+                     f"p50 {v['phase1_feed_p50_ms']:.1f} / p99 {p1:.1f} / max {v['phase1_feed_max_ms']:.1f} ms "
                      f"({v['viewer_frames']:,} frames)", "", verdict(p1 <= 20 and v["viewers_connected"] >= 1000)))
         rows.append(("a stalled viewer changes nothing for the others",
-                     f"with it: viewer p99 {p2:.1f} ms, scans p99 {v['phase2_scan_p99_ms']:.2f} ms "
+                     f"with it: commit-to-viewer p99 {p2:.1f} ms, scans p99 {v['phase2_scan_p99_ms']:.2f} ms "
                      f"(before: {p1:.1f} / {v['phase1_scan_p99_ms']:.2f} ms); "
                      f"{v.get('stalled_unread_bytes', -1):,} bytes stuck at the stalled one", "",
                      # Judged against the first half of the same run: within noise (1.5x or +5 ms).
                      verdict(p2 <= max(1.5 * p1, p1 + 5)
                              and v["phase2_scan_p99_ms"] <= max(1.5 * v["phase1_scan_p99_ms"], v["phase1_scan_p99_ms"] + 5))))
-        rows.append(("scan to dashboard (includes the 250 ms broadcast interval)",
-                     f"p50 {v['phase1_feed_p50_ms']:.0f} / p99 {v['phase1_feed_p99_ms']:.0f} ms", "", "info"))
+        rows.append(("broadcast fan-out: frame rendered to viewer",
+                     f"p50 {v['phase1_viewer_p50_ms']:.1f} / p99 {v['phase1_viewer_p99_ms']:.1f} ms", "", "info"))
+        if "server_cpu_us_per_msg" in v:
+            rows.append(("server CPU during the dashboard step",
+                         f"{v['server_cpu_us_per_msg'] * v['throughput'] / 1e4:.0f} % of a core", "", "info"))
 
     idle = read(folder, "idle.json")
     if idle:

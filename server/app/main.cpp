@@ -33,6 +33,7 @@ struct options {
     std::string log_level = "info";
     std::string clock_start;
     std::size_t max_group = 4096;
+    int live_interval_ms = 50;
     double clock_speed = 1.0;
 };
 
@@ -89,6 +90,7 @@ int serve(const options& opt) {
     net_opts.address = s.listen_address;
     net_opts.port = s.port;
     net_opts.threads = s.threads;
+    net_opts.live_interval = std::chrono::milliseconds(opt.live_interval_ms);
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
@@ -148,6 +150,10 @@ int main(int argc, char** argv) {
     app.add_option("--max-group", opt.max_group,
                    "most scans committed in one transaction (1 = a commit per scan, for benchmarks)")
         ->check(CLI::Range(1, 100000));
+    app.add_option("--live-interval", opt.live_interval_ms,
+                   "dashboards: least milliseconds between two broadcasts (each is a send per viewer); "
+                   "a scan after a quiet spell is shown at once")
+        ->check(CLI::Range(10, 10000))->capture_default_str();
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);

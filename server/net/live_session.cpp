@@ -5,15 +5,15 @@
 namespace admit::net {
 
 namespace {
-constexpr auto broadcast_interval = std::chrono::milliseconds(250);
-constexpr auto poll_interval = std::chrono::milliseconds(25);
+// Station changes and occupancy samples are not signalled; the broadcaster looks for them this often.
+constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto stall_check_interval = std::chrono::seconds(1);
 constexpr auto stall_limit = std::chrono::seconds(30);
 }  // namespace
 
 template <typename Stream>
 live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(std::move(stream)), ctx_(std::move(ctx)) {}
+    : ws_(station_transport<Stream>::adopt(std::move(stream))), ctx_(std::move(ctx)) {}
 
 template <typename Stream>
 asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
@@ -114,36 +114,50 @@ void live_session<Stream>::on_written(boost::system::error_code ec) {
 template class live_session<beast::tcp_stream>;
 template class live_session<tls_stream>;
 
-asio::awaitable<void> broadcast_live_state(std::shared_ptr<server_context> ctx) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    std::uint64_t sent_version = 0;
-    std::chrono::steady_clock::time_point last_broadcast{}, last_stall_check{};
+live_broadcaster::live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx)
+    : ctx_(std::move(ctx)), strand_(asio::make_strand(ioc)), timer_(strand_) {}
+
+void live_broadcaster::notify() {
+    // One wake-up in flight at most, however many groups commit meanwhile.
+    if (woken_.exchange(true)) return;
+    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+}
+
+asio::awaitable<void> live_broadcaster::run() {
+    const auto min_interval = ctx_->options.live_interval;
     for (;;) {
-        timer.expires_after(poll_interval);
-        auto [ec] = co_await timer.async_wait(use_tuple);
-        if (ec) co_return;
+        woken_.store(false);  // before reading the version: a later commit wakes the wait below
         const auto now = std::chrono::steady_clock::now();
-        ctx->live.sample();
-        const bool check_stalls = now - last_stall_check >= stall_check_interval;
-        const auto version = ctx->live.version();
-        const bool due = version != sent_version && now - last_broadcast >= broadcast_interval;
-        if (!due && !check_stalls) continue;
-        const auto viewers = ctx->viewers.alive();
-        if (check_stalls) {
-            last_stall_check = now;
-            for (const auto& v : viewers) v->check_stalled(stall_limit);
+        ctx_->live.sample();
+        if (now - last_stall_check_ >= stall_check_interval) {
+            last_stall_check_ = now;
+            for (const auto& v : ctx_->viewers.alive()) v->check_stalled(stall_limit);
         }
-        if (!due || viewers.empty()) continue;
-        sent_version = version;
-        last_broadcast = now;
-        // Rendered once (whole and as a delta), shared by every viewer.
-        const auto frames = std::make_shared<const live_frames>(ctx->live.render_broadcast());
-        for (const auto& v : viewers) {
-            if (auto* sink = dynamic_cast<live_frame_sink*>(v.get()))
-                sink->offer_frames(frames);
+        auto next = now + poll_interval;
+        if (ctx_->live.version() != sent_version_) {
+            if (now - last_broadcast_ >= min_interval)
+                broadcast();
             else
-                v->offer(frames->full);
+                next = std::min(next, last_broadcast_ + min_interval);
         }
+        timer_.expires_at(next);
+        auto [ec] = co_await timer_.async_wait(use_tuple);
+        if (ec && ec != asio::error::operation_aborted) co_return;
+    }
+}
+
+void live_broadcaster::broadcast() {
+    const auto viewers = ctx_->viewers.alive();
+    sent_version_ = ctx_->live.version();
+    last_broadcast_ = std::chrono::steady_clock::now();
+    if (viewers.empty()) return;
+    // Rendered once (whole and as a delta), shared by every viewer.
+    const auto frames = std::make_shared<const live_frames>(ctx_->live.render_broadcast());
+    for (const auto& v : viewers) {
+        if (auto* sink = dynamic_cast<live_frame_sink*>(v.get()))
+            sink->offer_frames(frames);
+        else
+            v->offer(frames->full);
     }
 }
 

@@ -9,6 +9,7 @@
 // Thread safety: offer(), offer_frames(), request_close() and check_stalled()
 // from any thread; the rest on the strand.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -49,7 +50,9 @@ private:
     void pump();
     void on_written(boost::system::error_code ec);
 
-    websocket::stream<Stream> ws_;
+    // On plain connections the socket on its strand by concrete type, as for
+    // stations: the fan-out writes then skip any_io_executor's type erasure.
+    websocket::stream<typename station_transport<Stream>::stream_type> ws_;
     std::shared_ptr<server_context> ctx_;
     std::shared_ptr<const live_frames> pending_;
     std::shared_ptr<const live_frames> writing_;  // keeps the frame being written alive
@@ -61,9 +64,31 @@ private:
     bool closing_ = false;
 };
 
-// Samples occupancy and, when anything changed, sends the new state to every
-// viewer: at most every broadcast_interval, and within poll_interval of a
-// change after a quiet spell. Ends when the io_context stops.
-asio::awaitable<void> broadcast_live_state(std::shared_ptr<server_context> ctx);
+// Sends the state to every viewer when it changed: a committed scan wakes it
+// (notify(), from the engine's writer thread), so a dashboard shows a scan one
+// fan-out after its commit, with broadcasts at least min_interval apart (each
+// costs a send per viewer); station changes and the occupancy samples are
+// picked up by a poll. Every second it also closes viewers stalled for 30 s.
+// Thread safety: notify() from any thread; the rest runs on its own strand.
+// Ends when the io_context stops.
+class live_broadcaster : public std::enable_shared_from_this<live_broadcaster> {
+public:
+    live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx);
+    // The loop; spawn it on executor().
+    asio::awaitable<void> run();
+    asio::strand<asio::io_context::executor_type> executor() const { return strand_; }
+    // Something was committed: broadcast as soon as min_interval allows.
+    void notify();
+
+private:
+    void broadcast();
+
+    std::shared_ptr<server_context> ctx_;
+    asio::strand<asio::io_context::executor_type> strand_;
+    asio::steady_timer timer_;
+    std::atomic<bool> woken_{false};  // a wake-up is posted and not yet seen
+    std::uint64_t sent_version_ = 0;
+    std::chrono::steady_clock::time_point last_broadcast_{}, last_stall_check_{};
+};
 
 }  // namespace admit::net

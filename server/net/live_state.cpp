@@ -106,7 +106,15 @@ void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
                            : r.result.explanation});
         }
     }
-    if (changed) ++version_;
+    if (changed) {
+        ++version_;
+        if (change_listener_) change_listener_();
+    }
+}
+
+void live_state::set_change_listener(std::function<void()> listener) {
+    std::lock_guard lock(mutex_);
+    change_listener_ = std::move(listener);
 }
 
 void live_state::touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,7 +47,11 @@ public:
     live_state(const config::loaded_config& config, engine::engine& engine);
 
     // Engine observer: called on the writer thread after each committed group.
+    // Calls the change listener when the dashboards have something new.
     void on_outcomes(const std::vector<engine::scan_outcome>& outcomes);
+    // Called (under this object's lock: keep it short, never call back) when
+    // committed scans changed the state; nullptr for none. Any thread.
+    void set_change_listener(std::function<void()> listener);
     void station_online(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms);
     void station_heartbeat(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms);
     void station_offline(const std::string& station_id);
@@ -105,6 +110,7 @@ private:
     parts last_broadcast_;
 
     mutable std::mutex mutex_;  // guards everything below
+    std::function<void()> change_listener_;
     std::uint64_t version_ = 1;
     std::uint64_t feed_ids_ = 0;
     std::map<std::string, station_health> stations_;

@@ -214,8 +214,11 @@ void server::start() {
     }
     impl_->bound_port = acceptor.local_endpoint().port();
     asio::co_spawn(impl_->ioc, impl_->accept_loop(), [](std::exception_ptr e) { log_escaped_exception(e, "listener"); });
-    asio::co_spawn(asio::make_strand(impl_->ioc), broadcast_live_state(impl_->ctx),
+    auto broadcaster = std::make_shared<live_broadcaster>(impl_->ioc, impl_->ctx);
+    asio::co_spawn(broadcaster->executor(), [broadcaster] { return broadcaster->run(); },
                    [](std::exception_ptr e) { log_escaped_exception(e, "live view broadcaster"); });
+    // A committed scan wakes the broadcaster (cleared in stop(), before the io_context ends).
+    impl_->ctx->live.set_change_listener([broadcaster] { broadcaster->notify(); });
     const unsigned n = std::max(1u, opts.threads);
     for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
@@ -240,6 +243,7 @@ void server::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     // 4. Whatever is still open (idle HTTP keep-alives) ends with the io_context.
+    impl_->ctx->live.set_change_listener(nullptr);
     impl_->ioc.stop();
     for (auto& t : impl_->threads) t.join();
     impl_->threads.clear();

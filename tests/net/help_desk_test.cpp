@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include "net/rules_json.hpp"
 #include "net/server_fixture.hpp"
@@ -196,6 +197,30 @@ TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
     for (const auto& s : refusal->at("stations").as_array())
         if (s.at("id").as_string() == "main-in") online = s.at("online").as_bool();
     EXPECT_TRUE(online);
+}
+
+// A server whose dashboards get at most one broadcast every 3 s.
+class SlowLiveServerTest : public ServerTest {
+protected:
+    void SetUp() override { server_.start({"--live-interval", "3000"}); }
+};
+
+TEST_F(SlowLiveServerTest, AScanAfterAQuietSpellIsShownAtOnceAndTheNextWaitsForTheInterval) {
+    using clock = std::chrono::steady_clock;
+    auto in = station("main-in");
+    live_viewer live;
+    live.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    ASSERT_TRUE(live_frame_where(live, [](const json::value&) { return true; }, 5s));
+    std::this_thread::sleep_for(3500ms);  // quiet for longer than the interval
+    const auto scanned = clock::now();
+    ASSERT_TRUE(scan(*in, "quiet-1", server_.badge("d-001")).admitted());
+    ASSERT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 10s));
+    const auto first_shown = clock::now();
+    EXPECT_LT(first_shown - scanned, 2500ms) << "after a quiet spell a scan is broadcast when committed";
+    ASSERT_TRUE(scan(*in, "quiet-2", server_.badge("d-002")).admitted());
+    ASSERT_TRUE(live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 2; }, 10s));
+    // Broadcasts are 3 s apart; allow for the first frame's own delivery time.
+    EXPECT_GE(clock::now() - first_shown, 2000ms) << "the next broadcast must wait for --live-interval";
 }
 
 TEST_F(ServerTest, LiveViewFollowsAnAnnulment) {

@@ -160,8 +160,8 @@ int report(const run_options& o, const run_results& r, const std::string& json_f
             for (int p = 0; p < 2; ++p) {
                 const auto& ph = r.phase[p];
                 const char* name = p == 0 ? "first half" : (o.stalled_viewer ? "second half, with a stalled viewer" : "second half");
-                fmt::print("  {}: state frame to viewer {}\n", name, latency_line(ph.viewer_latency));
-                fmt::print("  {}: scan (server receipt) to viewer, via the 250 ms broadcast: {}\n", name,
+                fmt::print("  {}: broadcast fan-out (frame rendered to viewer) {}\n", name, latency_line(ph.viewer_latency));
+                fmt::print("  {}: commit to viewer (a refusal's server time to the first frame showing it) {}\n", name,
                            latency_line(ph.feed_latency));
                 fmt::print("  {}: scan-to-verdict {}\n", name, latency_line(ph.scan_latency));
                 const auto prefix = fmt::format("phase{}", p + 1);
