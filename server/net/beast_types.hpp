@@ -25,6 +25,11 @@ using tcp = asio::ip::tcp;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// The same for a coroutine on an executor of its own type (awaitable<T, Executor>).
+template <typename Executor>
+constexpr auto tuple_on() {
+    return asio::as_tuple(asio::use_awaitable_t<Executor>{});
+}
 
 // Normal ends of a connection, not worth an error log.
 inline bool is_normal_close(const boost::system::error_code& ec) {

@@ -13,16 +13,30 @@ constexpr auto stall_limit = std::chrono::seconds(30);
 
 template <typename Stream>
 live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(station_transport<Stream>::adopt(std::move(stream))), ctx_(std::move(ctx)) {}
+    : ws_(station_transport<Stream>::adopt_onto(std::move(stream), asio::make_strand(*ctx->dashboards))),
+      ctx_(std::move(ctx)) {}
 
 template <typename Stream>
 asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
+    // The session runs on its socket's strand (the dashboards' thread for plain
+    // connections), detached: a coroutine awaiting one on another io_context
+    // cannot be torn down safely when the server stops.
+    asio::co_spawn(ws_.get_executor(), serve(std::move(upgrade)), [self = this->shared_from_this()](std::exception_ptr e) {
+        if (e) spdlog::error("a live view connection ended by an exception");
+    });
+    co_return;
+}
+
+template <typename Stream>
+asio::awaitable<void, typename live_session<Stream>::executor_type> live_session<Stream>::serve(
+    http::request<http::string_body> upgrade
+) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(4096);  // viewers only listen
     ws_.text(true);
     // One frame per state: Beast would otherwise cut it into 4 KiB frames, one send each.
     ws_.auto_fragment(false);
-    auto [ec] = co_await ws_.async_accept(upgrade, use_tuple);
+    auto [ec] = co_await ws_.async_accept(upgrade, tuple_on<executor_type>());
     if (ec) co_return;
     ctx_->viewers.add(this->shared_from_this());
     // Registered first, rendered second: every broadcast after this render reaches this viewer.
@@ -35,7 +49,7 @@ asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body>
     beast::flat_buffer ignored;
     for (;;) {
         ignored.clear();
-        auto [rec, n] = co_await ws_.async_read(ignored, use_tuple);
+        auto [rec, n] = co_await ws_.async_read(ignored, tuple_on<executor_type>());
         if (rec) break;
     }
     closed_ = true;

@@ -37,6 +37,8 @@ class live_session : public live_viewer,
 public:
     live_session(Stream stream, std::shared_ptr<server_context> ctx);
 
+    // Accepts the upgrade and serves the dashboard until it leaves, on its own
+    // strand; returns at once (the HTTP connection's coroutine ends there).
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
     void offer_frames(std::shared_ptr<const live_frames> frames) override;
     // A whole state only (no delta): the viewer gets it as it is.
@@ -45,14 +47,18 @@ public:
     void request_close() override;
 
 private:
+    using stream_type = typename station_transport<Stream>::stream_type;
+    using executor_type = typename stream_type::executor_type;
+
+    asio::awaitable<void, executor_type> serve(http::request<http::string_body> upgrade);
     // Starts the next write when none is in flight (on the strand): no wake-up
     // timer and no coroutine hop between a broadcast and its send.
     void pump();
     void on_written(boost::system::error_code ec);
 
-    // On plain connections the socket on its strand by concrete type, as for
-    // stations: the fan-out writes then skip any_io_executor's type erasure.
-    websocket::stream<typename station_transport<Stream>::stream_type> ws_;
+    // On plain connections the socket on a strand of ctx->dashboards, by
+    // concrete type as for stations (the fan-out writes skip any_io_executor).
+    websocket::stream<stream_type> ws_;
     std::shared_ptr<server_context> ctx_;
     std::shared_ptr<const live_frames> pending_;
     std::shared_ptr<const live_frames> writing_;  // keeps the frame being written alive

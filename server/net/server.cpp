@@ -1,6 +1,12 @@
 #include "net/server.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -13,6 +19,14 @@
 namespace admit::net {
 
 namespace {
+
+// Lowers the calling thread's scheduling priority (nice 10): when the cores are
+// busy, the kernel runs the scan threads first. Linux sets nice per thread.
+void run_below_normal_priority(const char* name) {
+    pthread_setname_np(pthread_self(), name);
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10) != 0)
+        spdlog::debug("{} thread: could not lower its priority: {}", name, std::strerror(errno));
+}
 
 void log_escaped_exception(std::exception_ptr e, const char* what) {
     if (!e) return;
@@ -154,6 +168,10 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const config::server_settin
 }  // namespace
 
 struct server::impl {
+    // Declared first so it is destroyed last: dashboard sessions whose HTTP
+    // coroutine lives on ioc own sockets of this one.
+    asio::io_context dashboards{1};
+    std::thread dashboards_thread;
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
     std::shared_ptr<server_context> ctx;
@@ -192,6 +210,7 @@ server::server(
 )
     : impl_(std::make_unique<impl>()) {
     impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, live, std::move(options));
+    impl_->ctx->dashboards = &impl_->dashboards;
 }
 
 server::~server() { stop(); }
@@ -214,13 +233,18 @@ void server::start() {
     }
     impl_->bound_port = acceptor.local_endpoint().port();
     asio::co_spawn(impl_->ioc, impl_->accept_loop(), [](std::exception_ptr e) { log_escaped_exception(e, "listener"); });
-    auto broadcaster = std::make_shared<live_broadcaster>(impl_->ioc, impl_->ctx);
+    auto broadcaster = std::make_shared<live_broadcaster>(impl_->dashboards, impl_->ctx);
     asio::co_spawn(broadcaster->executor(), [broadcaster] { return broadcaster->run(); },
                    [](std::exception_ptr e) { log_escaped_exception(e, "live view broadcaster"); });
     // A committed scan wakes the broadcaster (cleared in stop(), before the io_context ends).
     impl_->ctx->live.set_change_listener([broadcaster] { broadcaster->notify(); });
     const unsigned n = std::max(1u, opts.threads);
     for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->dashboards_thread = std::thread([this] {
+        run_below_normal_priority("dashboards");
+        auto work = asio::make_work_guard(impl_->dashboards);  // runs until stop()
+        impl_->dashboards.run();
+    });
 }
 
 unsigned short server::port() const { return impl_->bound_port; }
@@ -235,18 +259,21 @@ void server::stop() {
     });
     // 2. Everything already received is decided and committed; its verdicts are queued.
     impl_->ctx->engine.drain();
-    // 3. Each station gets its verdicts, then a close frame.
+    // 3. Each station gets its verdicts, then a close frame; each dashboard a close frame.
     for (const auto& s : impl_->ctx->stations.alive()) s->request_close();
     for (const auto& v : impl_->ctx->viewers.alive()) v->request_close();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (!impl_->ctx->stations.alive().empty() && std::chrono::steady_clock::now() < deadline) {
+    const auto open = [this] { return !impl_->ctx->stations.alive().empty() || !impl_->ctx->viewers.alive().empty(); };
+    while (open() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     // 4. Whatever is still open (idle HTTP keep-alives) ends with the io_context.
     impl_->ctx->live.set_change_listener(nullptr);
     impl_->ioc.stop();
+    impl_->dashboards.stop();
     for (auto& t : impl_->threads) t.join();
     impl_->threads.clear();
+    impl_->dashboards_thread.join();
 }
 
 }  // namespace admit::net

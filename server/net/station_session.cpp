@@ -14,11 +14,6 @@ constexpr int max_protocol_errors = 5;  // then the connection is closed
 constexpr std::size_t max_spare_buffers = 4;
 constexpr std::size_t max_spare_capacity = 64 * 1024;  // larger frames' buffers are not kept
 
-template <typename Executor>
-constexpr auto tuple_on() {
-    return asio::as_tuple(asio::use_awaitable_t<Executor>{});
-}
-
 // The TCP socket under either kind of stream.
 template <typename Executor>
 asio::basic_stream_socket<tcp, Executor>& socket_of(asio::basic_stream_socket<tcp, Executor>& s) {
@@ -28,12 +23,17 @@ inline tcp::socket& socket_of(beast::tcp_stream& s) { return s.socket(); }
 }  // namespace
 
 station_transport<beast::tcp_stream>::stream_type station_transport<beast::tcp_stream>::adopt(beast::tcp_stream stream) {
-    tcp::socket socket = stream.release_socket();
     // The listener accepted the socket onto a strand; keep that strand, by its type.
-    const auto executor = socket.get_executor();
+    const auto executor = stream.socket().get_executor();
     const auto* strand = executor.target<strand_type>();
     if (strand == nullptr) throw std::logic_error("station connection not accepted onto a strand of the io_context");
-    stream_type out(*strand);
+    return adopt_onto(std::move(stream), *strand);
+}
+
+station_transport<beast::tcp_stream>::stream_type station_transport<beast::tcp_stream>::adopt_onto(
+    beast::tcp_stream stream, const strand_type& strand) {
+    tcp::socket socket = stream.release_socket();
+    stream_type out(strand);
     boost::system::error_code ec;
     const auto protocol = socket.local_endpoint(ec).protocol();
     const auto handle = socket.release(ec);

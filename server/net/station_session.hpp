@@ -88,16 +88,23 @@ struct server_context {
     badge_cache badges;
     session_registry<closable> stations;
     session_registry<live_viewer> viewers;
+    // Plain dashboard connections and the broadcaster run here, on a thread of
+    // their own at a lower priority, so a broadcast never delays a scan.
+    asio::io_context* dashboards = nullptr;
 };
 
 // The stream a station session runs on. A plain connection's socket is moved
 // onto its strand by concrete type, without the beast::tcp_stream layer (the
 // WebSocket stream has its own timeouts), so no operation goes through
 // any_io_executor; TLS connections keep their stream.
+// adopt_onto() moves a plain socket onto another strand (possibly of another
+// io_context); a TLS stream cannot move and stays where it is.
 template <typename Stream>
 struct station_transport {
     using stream_type = Stream;
+    using strand_type = asio::strand<asio::io_context::executor_type>;
     static Stream adopt(Stream stream) { return stream; }
+    static Stream adopt_onto(Stream stream, const strand_type&) { return stream; }
 };
 
 template <>
@@ -105,6 +112,7 @@ struct station_transport<beast::tcp_stream> {
     using strand_type = asio::strand<asio::io_context::executor_type>;
     using stream_type = asio::basic_stream_socket<tcp, strand_type>;
     static stream_type adopt(beast::tcp_stream stream);
+    static stream_type adopt_onto(beast::tcp_stream stream, const strand_type& strand);
 };
 
 // Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS), as the HTTP session hands it over.

@@ -223,6 +223,24 @@ TEST_F(SlowLiveServerTest, AScanAfterAQuietSpellIsShownAtOnceAndTheNextWaitsForT
     EXPECT_GE(clock::now() - first_shown, 2000ms) << "the next broadcast must wait for --live-interval";
 }
 
+TEST_F(ServerTest, ShutdownClosesEveryDashboardAndTheServerExits) {
+    live_viewer reading, silent;  // the silent one never reads after connecting
+    reading.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    silent.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    ASSERT_TRUE(live_frame_where(reading, [](const json::value&) { return true; }, 5s));
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "bye-1", server_.badge("d-001")).admitted());
+    ASSERT_TRUE(live_frame_where(reading, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 5s));
+    in.reset();
+    // The dashboard keeps reading while the server shuts down, as a browser does.
+    std::thread stopper([&] { server_.stop_graceful(); });
+    while (reading.ws.receive_raw(5s)) {
+    }
+    stopper.join();
+    EXPECT_NE(reading.ws.close_reason().find("1001"), std::string::npos) << reading.ws.close_reason();
+    EXPECT_NE(server_.log().find("stopped cleanly"), std::string::npos) << "the server did not exit by itself";
+}
+
 TEST_F(ServerTest, LiveViewFollowsAnAnnulment) {
     auto in = station("main-in");
     ASSERT_TRUE(scan(*in, "to-annul", server_.badge("d-001")).admitted());

@@ -62,6 +62,33 @@ TEST_F(TlsTest, KioskVerifiesTheServerAndScansOverWss) {
     EXPECT_TRUE(reply->verdict().admitted());
 }
 
+TEST_F(TlsTest, DashboardFollowsAScanOverWss) {
+    net::station_client live;
+    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token", 5s, net::tls_options{true, certs_.ca()});
+    const auto first = live.receive_raw(5s);
+    ASSERT_TRUE(first) << live.close_reason();
+    EXPECT_NE(first->find("\"type\":\"state\""), std::string::npos) << *first;
+    net::station_client kiosk;
+    kiosk.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    kiosk.hello("main-in", "main-in-token");
+    wire::StationMessage m;
+    m.mutable_scan()->set_scan_id("tls-live-1");
+    m.mutable_scan()->set_payload(server_.badge("d-001"));
+    m.mutable_scan()->set_direction(wire::ENTRY);
+    kiosk.send(m);
+    ASSERT_TRUE(kiosk.receive(5s));
+    // Frames until one shows main with one person inside.
+    bool seen = false;
+    while (!seen) {
+        const auto frame = live.receive_raw(5s);
+        ASSERT_TRUE(frame) << "no live frame showed the scan: " << live.close_reason();
+        const auto v = json::parse(*frame);
+        if (const auto* occupancy = v.as_object().if_contains("occupancy"))
+            for (const auto& h : occupancy->at("halls").as_array())
+                seen = seen || (h.at("id").as_string() == "main" && h.at("inside").as_int64() == 1);
+    }
+}
+
 TEST_F(TlsTest, ServerSignedByAnotherCaIsRefused) {
     net::station_client c;
     try {
