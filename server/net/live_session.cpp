@@ -1,5 +1,6 @@
 #include "net/live_session.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <spdlog/spdlog.h>
 
 namespace admit::net {
@@ -13,7 +14,7 @@ constexpr auto stall_limit = std::chrono::seconds(30);
 
 template <typename Stream>
 live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
-    : ws_(station_transport<Stream>::adopt_onto(std::move(stream), asio::make_strand(*ctx->dashboards))),
+    : ws_(live_transport<Stream>::adopt(std::move(stream), *ctx->dashboards)),
       ctx_(std::move(ctx)) {}
 
 template <typename Stream>
@@ -57,7 +58,9 @@ asio::awaitable<void, typename live_session<Stream>::executor_type> live_session
 
 template <typename Stream>
 void live_session<Stream>::offer_frames(std::shared_ptr<const live_frames> frames) {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() mutable {
+    // From the broadcaster on the dashboards' thread, a plain connection's
+    // write starts here and now; a TLS one gets it posted to its strand.
+    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() mutable {
         self->pending_ = std::move(frames);  // replaces any older unsent state
         self->pump();
     });

@@ -7,7 +7,7 @@
 // a scanner or another viewer. A viewer whose write has not finished in
 // stall_limit is closed.
 // Thread safety: offer(), offer_frames(), request_close() and check_stalled()
-// from any thread; the rest on the strand.
+// from any thread; the rest on its executor (the dashboards' thread, or a strand).
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +20,24 @@
 #include "net/station_session.hpp"
 
 namespace admit::net {
+
+// Where a dashboard connection runs: a plain one moves to the dashboards'
+// io_context (one thread, so no strand: the broadcaster, on that thread,
+// hands it a broadcast without a post); a TLS one cannot move and stays on
+// its strand of the network threads.
+template <typename Stream>
+struct live_transport {
+    using stream_type = Stream;
+    static Stream adopt(Stream stream, asio::io_context&) { return stream; }
+};
+
+template <>
+struct live_transport<beast::tcp_stream> {
+    using stream_type = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+    static stream_type adopt(beast::tcp_stream stream, asio::io_context& dashboards) {
+        return move_socket(std::move(stream), dashboards.get_executor());
+    }
+};
 
 // A viewer that takes a broadcast in both forms (whole and delta) and picks one.
 class live_frame_sink {
@@ -47,7 +65,7 @@ public:
     void request_close() override;
 
 private:
-    using stream_type = typename station_transport<Stream>::stream_type;
+    using stream_type = typename live_transport<Stream>::stream_type;
     using executor_type = typename stream_type::executor_type;
 
     asio::awaitable<void, executor_type> serve(http::request<http::string_body> upgrade);
@@ -56,8 +74,8 @@ private:
     void pump();
     void on_written(boost::system::error_code ec);
 
-    // On plain connections the socket on a strand of ctx->dashboards, by
-    // concrete type as for stations (the fan-out writes skip any_io_executor).
+    // Plain connections: the socket on ctx->dashboards by concrete executor
+    // type (the fan-out writes skip any_io_executor).
     websocket::stream<stream_type> ws_;
     std::shared_ptr<server_context> ctx_;
     std::shared_ptr<const live_frames> pending_;

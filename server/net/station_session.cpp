@@ -27,19 +27,7 @@ station_transport<beast::tcp_stream>::stream_type station_transport<beast::tcp_s
     const auto executor = stream.socket().get_executor();
     const auto* strand = executor.target<strand_type>();
     if (strand == nullptr) throw std::logic_error("station connection not accepted onto a strand of the io_context");
-    return adopt_onto(std::move(stream), *strand);
-}
-
-station_transport<beast::tcp_stream>::stream_type station_transport<beast::tcp_stream>::adopt_onto(
-    beast::tcp_stream stream, const strand_type& strand) {
-    tcp::socket socket = stream.release_socket();
-    stream_type out(strand);
-    boost::system::error_code ec;
-    const auto protocol = socket.local_endpoint(ec).protocol();
-    const auto handle = socket.release(ec);
-    // On failure the session gets a closed socket and ends at the handshake.
-    if (!ec) out.assign(protocol, handle, ec);
-    return out;
+    return move_socket(std::move(stream), *strand);
 }
 
 template <typename Stream>

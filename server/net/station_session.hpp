@@ -88,8 +88,9 @@ struct server_context {
     badge_cache badges;
     session_registry<closable> stations;
     session_registry<live_viewer> viewers;
-    // Plain dashboard connections and the broadcaster run here, on a thread of
-    // their own at a lower priority, so a broadcast never delays a scan.
+    // Plain dashboard connections and the broadcaster run here, on one thread
+    // of their own at a lower priority, so a broadcast never delays a scan.
+    // Exactly one thread runs it: its sessions need no strand.
     asio::io_context* dashboards = nullptr;
 };
 
@@ -97,14 +98,24 @@ struct server_context {
 // onto its strand by concrete type, without the beast::tcp_stream layer (the
 // WebSocket stream has its own timeouts), so no operation goes through
 // any_io_executor; TLS connections keep their stream.
-// adopt_onto() moves a plain socket onto another strand (possibly of another
-// io_context); a TLS stream cannot move and stays where it is.
+// Moves a plain connection's socket onto another executor (a strand, or
+// another io_context). On failure the result is a closed socket, and the
+// session ends at its handshake.
+template <typename Executor>
+asio::basic_stream_socket<tcp, Executor> move_socket(beast::tcp_stream stream, const Executor& executor) {
+    tcp::socket socket = stream.release_socket();
+    asio::basic_stream_socket<tcp, Executor> out(executor);
+    boost::system::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    const auto handle = socket.release(ec);
+    if (!ec) out.assign(protocol, handle, ec);
+    return out;
+}
+
 template <typename Stream>
 struct station_transport {
     using stream_type = Stream;
-    using strand_type = asio::strand<asio::io_context::executor_type>;
     static Stream adopt(Stream stream) { return stream; }
-    static Stream adopt_onto(Stream stream, const strand_type&) { return stream; }
 };
 
 template <>
@@ -112,7 +123,6 @@ struct station_transport<beast::tcp_stream> {
     using strand_type = asio::strand<asio::io_context::executor_type>;
     using stream_type = asio::basic_stream_socket<tcp, strand_type>;
     static stream_type adopt(beast::tcp_stream stream);
-    static stream_type adopt_onto(beast::tcp_stream stream, const strand_type& strand);
 };
 
 // Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS), as the HTTP session hands it over.
