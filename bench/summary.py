@@ -20,6 +20,14 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
+def rtt_verdict(ratio):
+    # "No worse than websocketpp": met only at <= 1.00; up to 10 % worse is
+    # within the run-to-run noise of one machine, said so rather than called met.
+    if ratio <= 1.0:
+        return "met"
+    return "MISSED (within 10 % noise)" if ratio <= 1.10 else "MISSED"
+
+
 def main(folder):
     rows = []  # (target, measured, peer/ratio, result)
 
@@ -121,7 +129,7 @@ def main(folder):
                          verdict(ours_cpu <= cpu * 2 / 3) if peer == "wspp" else "info"))
             rows.append((f"echo: round trip p50, ours vs {name}",
                          f"{ours_p50 * 1000:.0f} us vs {p50 * 1000:.0f} us", f"ratio {ours_p50 / p50:.2f}",
-                         verdict(ours_p50 <= p50 * 1.10) if peer == "wspp" else "info"))
+                         rtt_verdict(ours_p50 / p50) if peer == "wspp" else "info"))
 
     print("| target | measured | peer / ratio | result |")
     print("|---|---|---|---|")
