@@ -19,9 +19,10 @@ live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context
 
 template <typename Stream>
 asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
-    // The session runs on its socket's strand (the dashboards' thread for plain
-    // connections), detached: a coroutine awaiting one on another io_context
-    // cannot be torn down safely when the server stops.
+    // The session runs on its socket's executor (the dashboards' thread for
+    // plain connections, a strand of the network threads for TLS), detached:
+    // a coroutine awaiting one on another io_context cannot be torn down
+    // safely when the server stops.
     asio::co_spawn(ws_.get_executor(), serve(std::move(upgrade)), [self = this->shared_from_this()](std::exception_ptr e) {
         if (e) spdlog::error("a live view connection ended by an exception");
     });

@@ -55,8 +55,9 @@ class live_session : public live_viewer,
 public:
     live_session(Stream stream, std::shared_ptr<server_context> ctx);
 
-    // Accepts the upgrade and serves the dashboard until it leaves, on its own
-    // strand; returns at once (the HTTP connection's coroutine ends there).
+    // Starts serving the dashboard on its socket's executor (accept the
+    // upgrade, then send until it leaves) and returns at once: the HTTP
+    // connection's coroutine ends there.
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
     void offer_frames(std::shared_ptr<const live_frames> frames) override;
     // A whole state only (no delta): the viewer gets it as it is.
@@ -69,7 +70,7 @@ private:
     using executor_type = typename stream_type::executor_type;
 
     asio::awaitable<void, executor_type> serve(http::request<http::string_body> upgrade);
-    // Starts the next write when none is in flight (on the strand): no wake-up
+    // Starts the next write when none is in flight (on its executor): no wake-up
     // timer and no coroutine hop between a broadcast and its send.
     void pump();
     void on_written(boost::system::error_code ec);

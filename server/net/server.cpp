@@ -168,8 +168,8 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const config::server_settin
 }  // namespace
 
 struct server::impl {
-    // Declared first so it is destroyed last: dashboard sessions whose HTTP
-    // coroutine lives on ioc own sockets of this one.
+    // Declared first so it is destroyed last: handlers still queued on ioc
+    // may own dashboard sessions, whose sockets belong to this one.
     asio::io_context dashboards{1};
     std::thread dashboards_thread;
     asio::io_context ioc;
