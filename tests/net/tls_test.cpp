@@ -52,11 +52,7 @@ TEST_F(TlsTest, KioskVerifiesTheServerAndScansOverWss) {
     net::station_client c;
     c.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
     c.hello("main-in", "main-in-token");
-    wire::StationMessage m;
-    m.mutable_scan()->set_scan_id("tls-1");
-    m.mutable_scan()->set_payload(server_.badge("d-001"));
-    m.mutable_scan()->set_direction(wire::ENTRY);
-    c.send(m);
+    c.send(scan_message("tls-1", server_.badge("d-001"), wire::ENTRY));
     const auto reply = c.receive(5s);
     ASSERT_TRUE(reply && reply->has_verdict()) << c.close_reason();
     EXPECT_TRUE(reply->verdict().admitted());
@@ -71,11 +67,7 @@ TEST_F(TlsTest, DashboardFollowsAScanOverWss) {
     net::station_client kiosk;
     kiosk.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
     kiosk.hello("main-in", "main-in-token");
-    wire::StationMessage m;
-    m.mutable_scan()->set_scan_id("tls-live-1");
-    m.mutable_scan()->set_payload(server_.badge("d-001"));
-    m.mutable_scan()->set_direction(wire::ENTRY);
-    kiosk.send(m);
+    kiosk.send(scan_message("tls-live-1", server_.badge("d-001"), wire::ENTRY));
     ASSERT_TRUE(kiosk.receive(5s));
     // Frames until one shows main with one person inside.
     bool seen = false;
