@@ -149,7 +149,9 @@ asio::awaitable<void> live_broadcaster::run() {
         ctx_->live.sample();
         if (now - last_stall_check_ >= stall_check_interval) {
             last_stall_check_ = now;
-            for (const auto& v : ctx_->viewers.alive()) v->check_stalled(stall_limit);
+            const auto viewers = ctx_->viewers.alive();
+            ctx_->stats.set_live_viewers(viewers.size());
+            for (const auto& v : viewers) v->check_stalled(stall_limit);
         }
         auto next = now + poll_interval;
         if (ctx_->live.version() != sent_version_) {
@@ -177,6 +179,9 @@ void live_broadcaster::broadcast() {
         else
             v->offer(frames->full);
     }
+    // Plain viewers' writes were started inline above: this is the server's part of the fan-out.
+    ctx_->stats.observe_broadcast(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_broadcast_).count());
 }
 
 }  // namespace admit::net

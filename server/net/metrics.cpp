@@ -33,6 +33,17 @@ metrics::metrics(const core::event_config& /*event*/)
                    .Name("admit_hall_inside")
                    .Help("People inside each hall now")
                    .Register(*registry_);
+    live_viewers_ = &prometheus::BuildGauge()
+                         .Name("admit_live_viewers")
+                         .Help("Open dashboard connections (/ws/live), counted every second")
+                         .Register(*registry_)
+                         .Add({});
+    broadcast_seconds_ = &prometheus::BuildHistogram()
+                              .Name("admit_live_broadcast_seconds")
+                              .Help("One dashboard broadcast: rendered, and handed to every viewer")
+                              .Register(*registry_)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{
+                                           0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25});
 }
 
 metrics::~metrics() = default;
@@ -53,6 +64,8 @@ void metrics::observe_ack_latency(double seconds) { ack_latency_->Observe(second
 void metrics::station_connected() { stations_->Increment(); }
 void metrics::station_disconnected() { stations_->Decrement(); }
 void metrics::count_protocol_error(const std::string& code) { errors_->Add({{"code", code}}).Increment(); }
+void metrics::set_live_viewers(std::size_t viewers) { live_viewers_->Set(static_cast<double>(viewers)); }
+void metrics::observe_broadcast(double seconds) { broadcast_seconds_->Observe(seconds); }
 
 void metrics::update_occupancy(const engine::occupancy_snapshot& snap) {
     for (const auto& h : snap.halls) inside_->Add({{"hall", h.hall_id}}).Set(h.inside);

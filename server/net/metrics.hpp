@@ -1,9 +1,11 @@
 #pragma once
 // Prometheus metrics of the server (prometheus-cpp core; we serve the text
 // ourselves at GET /metrics): scans by verdict and reason, scan-to-verdict
-// latency, connected stations, occupancy per hall.
+// latency, connected stations, occupancy per hall, and the dashboards'
+// broadcasts (how many viewers, how long one takes to hand out).
 // Thread safety: prometheus-cpp metrics are thread-safe; so is this class.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,9 @@ public:
     void station_disconnected();
     void update_occupancy(const engine::occupancy_snapshot& snap);
     void count_protocol_error(const std::string& code);
+    void set_live_viewers(std::size_t viewers);
+    // One broadcast: its render and its hand-out to every viewer (the writes started).
+    void observe_broadcast(double seconds);
 
     // The Prometheus text exposition format.
     std::string render() const;
@@ -43,6 +48,8 @@ private:
     prometheus::Histogram* ack_latency_;
     prometheus::Gauge* stations_;
     prometheus::Family<prometheus::Gauge>* inside_;
+    prometheus::Gauge* live_viewers_;
+    prometheus::Histogram* broadcast_seconds_;
 };
 
 }  // namespace admit::net

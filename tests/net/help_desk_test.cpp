@@ -188,6 +188,15 @@ TEST_F(ServerTest, LiveViewShowsAScanWithinASecond) {
     ASSERT_TRUE(scan(*in, "live-1", server_.badge("d-001")).admitted());
     const auto seen = live_frame_where(live, [](const json::value& v) { return hall_inside(v, "main") == 1; }, 1s);
     EXPECT_TRUE(seen) << "the scan did not reach the live view within a second";
+    // /metrics counts the open dashboard (every second) and times the broadcasts.
+    std::string text;
+    for (int i = 0; i < 40 && text.find("admit_live_viewers 1\n") == std::string::npos; ++i) {
+        text = http_get(server_.port(), "/metrics").body;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_NE(text.find("admit_live_viewers 1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("admit_live_broadcast_seconds_count"), std::string::npos) << text;
+    EXPECT_EQ(text.find("admit_live_broadcast_seconds_count 0\n"), std::string::npos) << "no broadcast was timed";
     scan(*in, "live-2", "garbage");
     const auto refusal = live_frame_where(
         live, [](const json::value& v) { return !v.at("feed").as_array().empty(); }, 2s);
