@@ -146,19 +146,25 @@ asio::awaitable<void> live_broadcaster::run() {
     for (;;) {
         woken_.store(false);  // before reading the version: a later commit wakes the wait below
         const auto now = std::chrono::steady_clock::now();
-        ctx_->live.sample();
-        if (now - last_stall_check_ >= stall_check_interval) {
-            last_stall_check_ = now;
-            const auto viewers = ctx_->viewers.alive();
-            ctx_->stats.set_live_viewers(viewers.size());
-            for (const auto& v : viewers) v->check_stalled(stall_limit);
-        }
         auto next = now + poll_interval;
-        if (ctx_->live.version() != sent_version_) {
-            if (now - last_broadcast_ >= min_interval)
-                broadcast();
-            else
-                next = std::min(next, last_broadcast_ + min_interval);
+        try {
+            ctx_->live.sample();
+            if (now - last_stall_check_ >= stall_check_interval) {
+                last_stall_check_ = now;
+                const auto viewers = ctx_->viewers.alive();
+                ctx_->stats.set_live_viewers(viewers.size());
+                for (const auto& v : viewers) v->check_stalled(stall_limit);
+            }
+            if (ctx_->live.version() != sent_version_) {
+                if (now - last_broadcast_ >= min_interval)
+                    broadcast();
+                else
+                    next = std::min(next, last_broadcast_ + min_interval);
+            }
+        } catch (const std::exception& e) {
+            // Dashboards must not freeze for good over one failed render (out of memory).
+            spdlog::error("live view broadcast failed: {}; trying again in {} ms", e.what(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(poll_interval).count());
         }
         timer_.expires_at(next);
         auto [ec] = co_await timer_.async_wait(use_tuple);
