@@ -34,12 +34,7 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 // The small event's people and 36 more delegates (d-001 .. d-040).
-std::vector<core::attendee> cluster_roster() {
-    auto people = small_roster();
-    for (int i = 5; i <= 40; ++i)
-        people.push_back(attendee_of(fmt::format("d-{:03}", i), fmt::format("Delegate {}", i), "delegate"));
-    return people;
-}
+std::vector<core::attendee> cluster_roster() { return small_roster_with_delegates("d", "Delegate", 5, 40); }
 
 // One person may be in one hall only: the second hall refuses (policy "refuse"),
 // so a race shows up as two admissions instead of a move.

@@ -127,6 +127,14 @@ std::vector<core::attendee> small_roster() {
     };
 }
 
+std::vector<core::attendee> small_roster_with_delegates(const std::string& prefix, const std::string& name,
+                                                        int first, int last) {
+    auto people = small_roster();
+    for (int i = first; i <= last; ++i)
+        people.push_back(attendee_of(fmt::format("{}-{:03}", prefix, i), fmt::format("{} {}", name, i), "delegate"));
+    return people;
+}
+
 server_process::server_process(std::string config_toml, std::vector<core::attendee> roster)
     : data_dir_(dir_.path() / "data"),
       config_file_(dir_.path() / "event.toml"),

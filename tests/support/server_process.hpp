@@ -28,6 +28,9 @@ std::string small_event_toml(std::string_view extra = {}, std::string_view serve
 core::attendee attendee_of(std::string id, std::string name, std::string category);
 // The small event's people: delegates d-001..d-004, guest g-001, staff s-001.
 std::vector<core::attendee> small_roster();
+// small_roster() and delegates "<prefix>-NNN" named "<name> N", for N from first to last.
+std::vector<core::attendee> small_roster_with_delegates(const std::string& prefix, const std::string& name,
+                                                        int first, int last);
 
 class server_process {
 public:

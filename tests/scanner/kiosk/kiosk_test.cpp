@@ -33,12 +33,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-std::vector<core::attendee> roster() {
-    auto people = small_roster();
-    for (int i = 0; i < 40; ++i)
-        people.push_back(attendee_of(fmt::format("m-{:03}", i), fmt::format("Member {}", i), "delegate"));
-    return people;
-}
+std::vector<core::attendee> roster() { return small_roster_with_delegates("m", "Member", 0, 39); }
 
 std::string forged(std::string token) {
     // Flip one character of the signature: still well formed, no longer genuine.
@@ -535,6 +530,19 @@ protected:
         return is(e, "link") && e.at("state") == "online" && e.at("server") == server.c_str();
     }
 
+    // Scans `who` at the kiosk; expects an online admission decided by `server`. Returns the scan event.
+    static json::object scan_admitted_by(kiosk_process& k, const std::string& who, const server_process& badges,
+                                         const std::string& server) {
+        k.send_line(badges.badge(who));
+        const auto s = k.next_scan();
+        EXPECT_FALSE(s.empty()) << k.transcript();
+        if (s.empty()) return s;
+        EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
+        EXPECT_EQ(s.at("server"), server.c_str());
+        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+        return s;
+    }
+
     server_process backup_;
 };
 
@@ -550,12 +558,7 @@ TEST_F(KioskFailoverTest, AKioskGivenADeadServerFirstGetsOnlineVerdictsFromTheLi
         << k.transcript();
 
     for (const auto* who : {"d-001", "d-002"}) {
-        k.send_line(server_.badge(who));
-        const auto s = k.next_scan();
-        ASSERT_FALSE(s.empty()) << k.transcript();
-        EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
-        EXPECT_EQ(s.at("server"), live.c_str());
-        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+        ASSERT_FALSE(scan_admitted_by(k, who, server_, live).empty());
     }
     EXPECT_TRUE(eventually([&] { return stored_scans() == 2; }));
 
@@ -621,12 +624,8 @@ TEST_F(KioskFailoverTest, AKioskWhoseServerIsKilledFailsOverAndEveryScanGetsOneV
 
     // New badges at the door are decided by B.
     for (const auto* who : {"d-001", "d-002", "d-003"}) {
-        k.send_line(server_.badge(who));
-        const auto s = k.next_scan();
-        ASSERT_FALSE(s.empty()) << k.transcript();
-        EXPECT_EQ(s.at("source"), "server") << json::serialize(s);
-        EXPECT_EQ(s.at("server"), b.c_str());
-        EXPECT_EQ(s.at("admitted"), true) << json::serialize(s);
+        const auto s = scan_admitted_by(k, who, server_, b);
+        ASSERT_FALSE(s.empty());
         ids.emplace_back(s.at("scan_id").as_string());
     }
     EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }));
