@@ -133,12 +133,12 @@ template class live_session<beast::tcp_stream>;
 template class live_session<tls_stream>;
 
 live_broadcaster::live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx)
-    : ctx_(std::move(ctx)), strand_(asio::make_strand(ioc)), timer_(strand_) {}
+    : ctx_(std::move(ctx)), executor_(ioc.get_executor()), timer_(executor_) {}
 
 void live_broadcaster::notify() {
     // One wake-up in flight at most, however many groups commit meanwhile.
     if (woken_.exchange(true)) return;
-    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+    asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
 asio::awaitable<void> live_broadcaster::run() {

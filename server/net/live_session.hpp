@@ -94,14 +94,14 @@ private:
 // fan-out after its commit, with broadcasts at least min_interval apart (each
 // costs a send per viewer); station changes and the occupancy samples are
 // picked up by a poll. Every second it also closes viewers stalled for 30 s.
-// Thread safety: notify() from any thread; the rest runs on its own strand.
+// Thread safety: notify() from any thread; the rest runs on the dashboards' thread.
 // Ends when the io_context stops.
 class live_broadcaster : public std::enable_shared_from_this<live_broadcaster> {
 public:
     live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx);
     // The loop; spawn it on executor().
     asio::awaitable<void> run();
-    asio::strand<asio::io_context::executor_type> executor() const { return strand_; }
+    asio::io_context::executor_type executor() const { return executor_; }
     // Something was committed: broadcast as soon as min_interval allows.
     void notify();
 
@@ -109,7 +109,7 @@ private:
     void broadcast();
 
     std::shared_ptr<server_context> ctx_;
-    asio::strand<asio::io_context::executor_type> strand_;
+    asio::io_context::executor_type executor_;  // the dashboards' context: one thread, no strand needed
     asio::steady_timer timer_;
     std::atomic<bool> woken_{false};  // a wake-up is posted and not yet seen
     std::uint64_t sent_version_ = 0;
