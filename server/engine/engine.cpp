@@ -199,10 +199,12 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
     ++state_version_;
     presence_.clear();
     counters_.clear();
+    seqs_by_attendee_.clear();
     std::int64_t scans = 0;
     store_->for_each_scan([&](const core::scan_record& r) {
         ++scans;
         last_seq_ = r.seq;
+        remember_seq(r);
         if (r.annulled) return;
         if (r.moved) presence_.apply(*r.moved);
         count(r, +1);
@@ -229,6 +231,7 @@ std::vector<scan_outcome> engine::catch_up_locked() {
     store_->for_each_scan(
         [&](const core::scan_record& r) {
             last_seq_ = std::max(last_seq_, r.seq);
+            remember_seq(r);
             if (r.annulled) return;
             if (r.moved) presence_.apply(*r.moved);
             count(r, +1);
@@ -406,8 +409,12 @@ void engine::process(std::vector<request>& group) {
                 }
             }
         } else {
-            for (const auto& list : results)
-                for (const auto& o : list) last_seq_ = std::max(last_seq_, o.record.seq);
+            for (const auto& list : results) {
+                for (const auto& o : list) {
+                    last_seq_ = std::max(last_seq_, o.record.seq);
+                    if (!o.replayed) remember_seq(o.record);
+                }
+            }
         }
         ++state_version_;
     }
@@ -478,6 +485,7 @@ bool engine::commit_generated(const char* what, Generate&& generate) {
         for (const auto& r : records) {
             if (r.moved) presence_.apply(*r.moved);
             last_seq_ = std::max(last_seq_, r.seq);
+            remember_seq(r);
         }
         ++state_version_;
     }
@@ -527,6 +535,16 @@ std::optional<core::attendee> engine::find_attendee(const std::string& attendee_
 std::string engine::hall_of(const std::string& attendee_id) const {
     std::lock_guard lock(state_mutex_);
     return std::string(presence_.hall_of(attendee_id));
+}
+
+std::vector<std::int64_t> engine::scan_seqs_of(const std::string& attendee_id) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = seqs_by_attendee_.find(attendee_id);
+    return it == seqs_by_attendee_.end() ? std::vector<std::int64_t>{} : it->second;
+}
+
+void engine::remember_seq(const core::scan_record& r) {
+    if (!r.attendee_id.empty()) seqs_by_attendee_[r.attendee_id].push_back(r.seq);
 }
 
 std::uint64_t engine::state_version() const {

@@ -129,6 +129,10 @@ public:
     std::optional<core::attendee> find_attendee(const std::string& attendee_id) const;
     // Hall the person is in now, empty when outside.
     std::string hall_of(const std::string& attendee_id) const;
+    // The seqs of every logged scan of this person (annulled ones too), oldest
+    // first: their history, read with scan_store::scans_with_seqs(). Kept here
+    // because an index by attendee in the log costs every insert a random page.
+    std::vector<std::int64_t> scan_seqs_of(const std::string& attendee_id) const;
     // Grows whenever occupancy or the roster may have changed (scans, clear-outs,
     // annulments, roster reloads): watchers compare it to know when to redraw.
     std::uint64_t state_version() const;
@@ -173,6 +177,7 @@ private:
     void reload_roster_if_changed_locked();  // state_mutex_ held
     void clear_halls_due(core::time_point now);
     scan_outcome outcome_for(const core::scan_record& r, bool replayed) const;
+    void remember_seq(const core::scan_record& r);  // state_mutex_ held; records in the log only
 
     const core::event_config& event_;
     std::unique_ptr<store::scan_store> store_;
@@ -185,6 +190,7 @@ private:
     core::presence presence_;
     std::map<std::string, hall_counters, std::less<>> counters_;
     std::int64_t last_seq_ = 0;
+    std::unordered_map<std::string, std::vector<std::int64_t>> seqs_by_attendee_;
     std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
 

@@ -195,7 +195,7 @@ http_reply api::attendee(const std::string& id) {
     try {
         std::lock_guard lock(reader_mutex_);
         if (!reader_) reader_ = store::open_store(store_location(), store::open_mode::read_only);
-        history = reader_->scans_of(id);
+        history = reader_->scans_with_seqs(engine_.scan_seqs_of(id));
     } catch (const store::store_error& e) {
         spdlog::error("attendee history for {}: {}", id, e.what());
         return error_reply(503, "the scan log cannot be read right now");

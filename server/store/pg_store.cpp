@@ -1,6 +1,7 @@
 #include "store/pg_store.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -373,13 +374,14 @@ void pg_store::for_each_scan(
     }
 }
 
-std::vector<core::scan_record> pg_store::scans_of(std::string_view attendee_id) {
+std::vector<core::scan_record> pg_store::scans_with_seqs(const std::vector<std::int64_t>& seqs) {
+    if (seqs.empty()) return {};
     reconnect_if_lost();
     if (in_batch_) send_pending("read scans from");
     return decode_all(db_.exec(
         "read scans from",
-        fmt::format("SELECT {} FROM scans WHERE attendee_id = $1 ORDER BY seq", scan_columns),
-        pg::params{}.text(without_nul(attendee_id))
+        fmt::format("SELECT {} FROM scans WHERE seq = ANY($1::bigint[]) ORDER BY seq", scan_columns),
+        pg::params{}.text(fmt::format("{{{}}}", fmt::join(seqs, ",")))
     ));
 }
 

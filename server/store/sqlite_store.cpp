@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <system_error>
@@ -388,15 +389,18 @@ void sqlite_store::for_each_scan(
     });
 }
 
-std::vector<core::scan_record> sqlite_store::scans_of(std::string_view attendee_id) {
+std::vector<core::scan_record> sqlite_store::scans_with_seqs(const std::vector<std::int64_t>& seqs) {
     return guarded("read scans from", [&] {
-        const auto s = prepare_raw(
-            fmt::format("SELECT {} FROM scans WHERE attendee_id = ? ORDER BY seq", scan_columns)
-        );
-        bind_text(s.get(), 1, attendee_id);
+        const auto s = prepare_raw(fmt::format("SELECT {} FROM scans WHERE seq = ?", scan_columns));
+        auto ordered = seqs;
+        std::sort(ordered.begin(), ordered.end());
+        ordered.erase(std::unique(ordered.begin(), ordered.end()), ordered.end());
         std::vector<core::scan_record> out;
-        while (step(s.get())) {
-            out.push_back(decode_scan(s.get()));
+        out.reserve(ordered.size());
+        for (const auto seq : ordered) {
+            sqlite3_reset(s.get());
+            sqlite3_bind_int64(s.get(), 1, seq);
+            if (step(s.get())) out.push_back(decode_scan(s.get()));
         }
         return out;
     });

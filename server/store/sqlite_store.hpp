@@ -43,7 +43,7 @@ public:
         const std::function<void(const core::scan_record&)>& visit,
         std::int64_t after_seq
     ) override;
-    std::vector<core::scan_record> scans_of(std::string_view attendee_id) override;
+    std::vector<core::scan_record> scans_with_seqs(const std::vector<std::int64_t>& seqs) override;
     std::int64_t scan_count() override;
     std::int64_t last_seq() override;
 

@@ -260,6 +260,10 @@ TEST_F(ClusterTest, TheAdminToolImportsAndExportsOnTheSharedDatabase) {
     auto at_b = station(b_, "side-both");
     ASSERT_TRUE(eventually([&] { return http_get(a_.port(), "/api/attendees/late-1", "viewer-token").status == 200; }));
     EXPECT_TRUE(scan(*at_b, "late-scan", a_.badge("late-1")).admitted());
+    // The help desk on the other server lists that scan in the person's history.
+    EXPECT_TRUE(eventually([&] {
+        return http_get(a_.port(), "/api/attendees/late-1", "viewer-token").body.find("\"late-scan\"") != std::string::npos;
+    }));
 
     const auto out = work.path() / "reports";
     const auto exported = run_admit(fmt::format("export --config {} --data {} --out {} --format csv",

@@ -143,6 +143,30 @@ TEST_F(EngineTest, ReplayedScanIdChangesNothing) {
     EXPECT_EQ(inside(*e, core::testing::ddp_art2), 1);
 }
 
+TEST_F(EngineTest, PersonsScanSeqsAreTheirCommittedScansAndSurviveARestart) {
+    const auto roster = core::testing::seoul_roster();
+    const auto who = first_of(roster, "delegate");
+    const auto other = first_of(roster, "vip");
+    std::vector<std::int64_t> seqs;
+    {
+        auto e = make_engine();
+        const auto in = submit_and_wait(*e, {badge_scan("h1", "ddp-art2-in", who), badge_scan("h2", "ddp-art2-in", other)});
+        const auto out = submit_and_wait(*e, {badge_scan("h3", "ddp-art2-out", who, core::direction::exit)});
+        submit_and_wait(*e, {badge_scan("h1", "ddp-art2-in", who)});  // a kiosk resending: no new record
+        seqs = e->scan_seqs_of(who);
+        EXPECT_EQ(seqs, (std::vector<std::int64_t>{in[0].record.seq, out[0].record.seq}));
+        EXPECT_EQ(e->scan_seqs_of(other), std::vector<std::int64_t>{in[1].record.seq});
+        EXPECT_TRUE(e->scan_seqs_of("nobody-at-all").empty());
+    }
+    auto again = make_engine();
+    EXPECT_EQ(again->scan_seqs_of(who), seqs) << "rebuilt from the log at start";
+    auto log = store::open_sqlite_store(dir_.path(), store::open_mode::read_only);
+    const auto history = log->scans_with_seqs(seqs);
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history[0].scan_id, "h1");
+    EXPECT_EQ(history[1].scan_id, "h3");
+}
+
 TEST_F(EngineTest, RestartRebuildsOccupancyFromTheLog) {
     clock_.set(kst(26, 15, 0));  // WeGO General Assembly under way
     const auto roster = core::testing::seoul_roster();
@@ -213,7 +237,7 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
     const auto who = first_of(roster, "delegate");
     ASSERT_TRUE(submit_and_wait(*e, {badge_scan("ok-1", "ch-multi-in", who)})[0].stored);
     const auto wal = dir_.path() / "admit.db-wal";
-    std::vector<core::scan> many;
+    std::vector<core::scan> many{badge_scan("out-1", "ch-multi-side", who, core::direction::exit)};
     for (const auto& [id, a] : roster.all()) {
         auto s = badge_scan("full-" + id, "ch-multi-side", id);
         s.payload += std::string(200, ' ');  // still refused or admitted, but makes the batch big
@@ -234,10 +258,12 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
     EXPECT_FALSE(out[0].store_error.empty());
     EXPECT_TRUE(e->storage_failing());
     EXPECT_EQ(inside(*e, core::testing::wego_hall), 1) << "a failed commit must not move anyone";
+    EXPECT_EQ(e->scan_seqs_of(who).size(), 1u) << "a failed commit must not enter anyone's history";
     // Space is back: the kiosk resends and this time it is stored.
     out = submit_and_wait(*e, many);
     for (const auto& o : out) EXPECT_TRUE(o.stored) << o.record.scan_id;
     EXPECT_FALSE(e->storage_failing());
+    EXPECT_EQ(e->scan_seqs_of(who).size(), 2u);
 }
 
 TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {

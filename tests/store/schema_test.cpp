@@ -80,5 +80,32 @@ TEST(schema_test, read_only_refuses_a_store_that_needs_migrating) {
     EXPECT_EQ(user_version_of(dir.path() / "admit.db"), schema_version());
 }
 
+TEST(schema_test, a_version_1_store_loses_the_attendee_index_and_keeps_its_scans) {
+    test::temp_dir dir;
+    const auto file = dir.path() / "admit.db";
+    {
+        auto store = open_sqlite_store(dir.path());
+        core::scan_record r;
+        r.scan_id = "s1";
+        r.attendee_id = "A";
+        store->begin_batch();
+        store->append(r);
+        store->commit_batch();
+    }
+    {
+        // As version 1 left it.
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec("CREATE INDEX scans_by_attendee ON scans (attendee_id)");
+        db.exec("PRAGMA user_version = 1");
+    }
+    auto store = open_sqlite_store(dir.path());
+    EXPECT_EQ(user_version_of(file), schema_version());
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'scans_by_attendee'").getInt(), 0);
+    EXPECT_EQ(store->scan_count(), 1);
+    ASSERT_EQ(store->scans_with_seqs({1}).size(), 1u);
+    EXPECT_EQ(store->scans_with_seqs({1})[0].attendee_id, "A");
+}
+
 }  // namespace
 }  // namespace admit::store

@@ -168,19 +168,21 @@ TEST_P(store_contract, for_each_scan_streams_in_seq_order_after_a_given_seq) {
     EXPECT_EQ(visited, seqs);
 }
 
-TEST_P(store_contract, scans_of_returns_one_attendees_scans_in_order) {
+TEST_P(store_contract, scans_with_seqs_returns_those_records_in_seq_order) {
     auto store = open();
     store->begin_batch();
-    store->append(plain_scan("s1", "A"));
+    const auto s1 = store->append(plain_scan("s1", "A"));
     store->append(plain_scan("s2", "B"));
-    store->append(plain_scan("s3", "A"));
+    const auto s3 = store->append(plain_scan("s3", "A"));
     store->commit_batch();
 
-    const auto of_a = store->scans_of("A");
+    // Asked out of order, with a seq twice and one that is not in the log.
+    const auto of_a = store->scans_with_seqs({s3, s1, s3, s3 + 100});
     ASSERT_EQ(of_a.size(), 2u);
     EXPECT_EQ(of_a[0].scan_id, "s1");
+    EXPECT_EQ(of_a[0].attendee_id, "A");
     EXPECT_EQ(of_a[1].scan_id, "s3");
-    EXPECT_TRUE(store->scans_of("nobody").empty());
+    EXPECT_TRUE(store->scans_with_seqs({}).empty());
 }
 
 TEST_P(store_contract, roster_round_trips_and_updates_in_place) {
