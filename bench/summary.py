@@ -63,6 +63,11 @@ def main(folder):
         rows.append(("group commit / commit per scan >= 20x", f"{ratio:,.1f}x", "", verdict(ratio >= 20)))
         if "server_cpu_us_per_msg" in group:
             rows.append(("server CPU per scan (group commit)", f"{group['server_cpu_us_per_msg']:.1f} us", "", "info"))
+        if "commit_mean_ms" in group and "commit_mean_ms" in single:
+            # From the server's /metrics: where the time of one scan goes in each mode.
+            rows.append(("commit (write + fsync): group commit / --max-group 1",
+                         f"{group['commit_mean_ms']:.2f} ms per group of {group['commit_group_mean_scans']:.0f} scans",
+                         f"{single['commit_mean_ms']:.3f} ms per scan", "info"))
 
     lat = read(folder, "latency.json")
     if lat:

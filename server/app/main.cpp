@@ -83,6 +83,9 @@ int serve(const options& opt) {
         live.on_outcomes(outcomes);
     });
     engine.set_replay_watcher([&live](const auto& record, const auto& where) { live.on_replay(record, where); });
+    engine.set_commit_watcher([&stats](const admit::engine::engine::group_commit& c) {
+        stats.observe_commit(c.scans, std::chrono::duration<double>(c.commit).count());
+    });
     engine.start();
 
     admit::net::api routes(config, engine, stats, live, s.data_dir, web);

@@ -361,6 +361,7 @@ void engine::process(std::vector<request>& group) {
     std::vector<std::vector<scan_outcome>> results(group.size());
     std::vector<scan_outcome> foreign;
     observer watch;
+    std::optional<group_commit> committed;
     {
         std::lock_guard lock(state_mutex_);
         watch = observer_;
@@ -377,7 +378,10 @@ void engine::process(std::vector<request>& group) {
                 results[i].reserve(group[i].scans.size());
                 for (const auto& s : group[i].scans) results[i].push_back(decide_one(s, undo, known));
             }
+            const auto commit_started = std::chrono::steady_clock::now();
             store_->commit_batch();
+            committed = group_commit{0, std::chrono::steady_clock::now() - commit_started};
+            for (const auto& r : group) committed->scans += r.scans.size();
             storage_failing_ = false;
         } catch (const store::store_error& e) {
             failure = e.what();
@@ -418,6 +422,7 @@ void engine::process(std::vector<request>& group) {
         }
         ++state_version_;
     }
+    if (committed && commit_watcher_) commit_watcher_(*committed);
     if (watch) {
         std::vector<scan_outcome> all = std::move(foreign);
         for (const auto& list : results) all.insert(all.end(), list.begin(), list.end());

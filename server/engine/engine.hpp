@@ -117,6 +117,16 @@ public:
     // applied (the live view rebuilds the day's chart from it). Set before start().
     using replay_watcher = std::function<void(const core::scan_record&, const core::presence&)>;
     void set_replay_watcher(replay_watcher watch) { replay_watcher_ = std::move(watch); }
+    // Called on the writer thread after each committed group of scans: how
+    // many scans it held and how long the commit itself took (on SQLite, the
+    // WAL write and its fdatasync), so an operator sees what the disk costs.
+    // Set before start().
+    struct group_commit {
+        std::size_t scans = 0;
+        std::chrono::steady_clock::duration commit{};
+    };
+    using commit_watcher = std::function<void(const group_commit&)>;
+    void set_commit_watcher(commit_watcher watch) { commit_watcher_ = std::move(watch); }
 
     const core::public_key& badge_key() const { return badge_key_; }
 
@@ -207,6 +217,7 @@ private:
     std::map<std::string, core::time_point> next_clear_;  // writer thread only
     observer observer_;
     replay_watcher replay_watcher_;
+    commit_watcher commit_watcher_;
     rebuild_stats rebuild_;
     std::thread writer_;
     std::unique_ptr<store::change_listener> listener_;

@@ -44,6 +44,18 @@ metrics::metrics(const core::event_config& /*event*/)
                               .Register(*registry_)
                               .Add({}, prometheus::Histogram::BucketBoundaries{
                                            0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25});
+    commit_seconds_ = &prometheus::BuildHistogram()
+                           .Name("admit_commit_seconds")
+                           .Help("One group commit of scans to the log: the transaction's commit, with its fsync")
+                           .Register(*registry_)
+                           .Add({}, prometheus::Histogram::BucketBoundaries{
+                                        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0});
+    commit_group_scans_ = &prometheus::BuildHistogram()
+                               .Name("admit_commit_group_scans")
+                               .Help("Scans in one group commit (more scans share one fsync under load)")
+                               .Register(*registry_)
+                               .Add({}, prometheus::Histogram::BucketBoundaries{
+                                            1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096});
 }
 
 metrics::~metrics() = default;
@@ -66,6 +78,10 @@ void metrics::station_disconnected() { stations_->Decrement(); }
 void metrics::count_protocol_error(const std::string& code) { errors_->Add({{"code", code}}).Increment(); }
 void metrics::set_live_viewers(std::size_t viewers) { live_viewers_->Set(static_cast<double>(viewers)); }
 void metrics::observe_broadcast(double seconds) { broadcast_seconds_->Observe(seconds); }
+void metrics::observe_commit(std::size_t scans, double seconds) {
+    commit_seconds_->Observe(seconds);
+    commit_group_scans_->Observe(static_cast<double>(scans));
+}
 
 void metrics::update_occupancy(const engine::occupancy_snapshot& snap) {
     for (const auto& h : snap.halls) inside_->Add({{"hall", h.hall_id}}).Set(h.inside);

@@ -1,8 +1,9 @@
 #pragma once
 // Prometheus metrics of the server (prometheus-cpp core; we serve the text
 // ourselves at GET /metrics): scans by verdict and reason, scan-to-verdict
-// latency, connected stations, occupancy per hall, and the dashboards'
-// broadcasts (how many viewers, how long one takes to hand out).
+// latency, group commits (size, and the commit's time: the disk's share),
+// connected stations, occupancy per hall, and the dashboards' broadcasts (how
+// many viewers, how long one takes to hand out).
 // Thread safety: prometheus-cpp metrics are thread-safe; so is this class.
 
 #include <cstddef>
@@ -37,6 +38,8 @@ public:
     void set_live_viewers(std::size_t viewers);
     // One broadcast: its render and its hand-out to every viewer (the writes started).
     void observe_broadcast(double seconds);
+    // One committed group of scans: its size and its commit (write + fsync) time.
+    void observe_commit(std::size_t scans, double seconds);
 
     // The Prometheus text exposition format.
     std::string render() const;
@@ -50,6 +53,8 @@ private:
     prometheus::Family<prometheus::Gauge>* inside_;
     prometheus::Gauge* live_viewers_;
     prometheus::Histogram* broadcast_seconds_;
+    prometheus::Histogram* commit_seconds_;
+    prometheus::Histogram* commit_group_scans_;
 };
 
 }  // namespace admit::net

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/seoul_event.hpp"
@@ -48,8 +49,17 @@ protected:
         auto e = std::make_unique<engine>(event_, store::open_sqlite_store(dir_.path()),
                                           core::testing::event_keys().pub, [this] { return clock_.now(); },
                                           engine_options{4096, 10ms});
+        e->set_commit_watcher([this](const engine::group_commit& c) {
+            std::lock_guard lock(commits_mutex_);
+            commits_.push_back(c);
+        });
         e->start();
         return e;
+    }
+
+    std::vector<engine::group_commit> commits() {
+        std::lock_guard lock(commits_mutex_);
+        return commits_;
     }
 
     core::scan badge_scan(const std::string& id, const std::string& station, const std::string& who,
@@ -80,6 +90,8 @@ protected:
     test::temp_dir dir_;
     core::event_config event_;
     fake_clock clock_;
+    std::mutex commits_mutex_;
+    std::vector<engine::group_commit> commits_;  // what the commit watcher was told
 };
 
 // Someone with a category the ceremony admits, from the Seoul test roster.
@@ -103,6 +115,18 @@ TEST_F(EngineTest, VerdictsComeBackStoredInSubmissionOrder) {
     EXPECT_EQ(out[0].capacity, 700);
     EXPECT_FALSE(out[1].record.result.admitted);
     EXPECT_EQ(out[1].record.seq, out[0].record.seq + 1);
+}
+
+TEST_F(EngineTest, CommitWatcherHearsOfEachCommittedGroupWithItsSize) {
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    submit_and_wait(*e, {badge_scan("a", "ddp-art2-in", who), badge_scan("b", "ddp-art2-in", "nobody")});
+    submit_and_wait(*e, {badge_scan("c", "ddp-art2-out", who, core::direction::exit)});
+    const auto seen = commits();
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].scans, 2u);
+    EXPECT_EQ(seen[1].scans, 1u);
+    EXPECT_GT(seen[0].commit.count(), 0);
 }
 
 TEST_F(EngineTest, ConcurrentSubmittersGetEveryScanExactlyOnce) {
@@ -259,6 +283,7 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
     EXPECT_TRUE(e->storage_failing());
     EXPECT_EQ(inside(*e, core::testing::wego_hall), 1) << "a failed commit must not move anyone";
     EXPECT_EQ(e->scan_seqs_of(who).size(), 1u) << "a failed commit must not enter anyone's history";
+    EXPECT_EQ(commits().size(), 1u) << "only the first group was committed";
     // Space is back: the kiosk resends and this time it is stored.
     out = submit_and_wait(*e, many);
     for (const auto& o : out) EXPECT_TRUE(o.stored) << o.record.scan_id;

@@ -329,6 +329,9 @@ TEST_F(ServerTest, HealthAndMetricsAreServed) {
     EXPECT_NE(metrics.body.find("reason=\"malformed_badge\""), std::string::npos);
     EXPECT_NE(metrics.body.find("admit_connected_stations 1"), std::string::npos);
     EXPECT_NE(metrics.body.find("admit_hall_inside{hall=\"main\"} 1"), std::string::npos);
+    // Two scans, each committed in a group of its own.
+    EXPECT_NE(metrics.body.find("admit_commit_seconds_count 2"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("admit_commit_group_scans_sum 2"), std::string::npos) << metrics.body;
 }
 
 TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/histogram.hpp"
+#include "load/server_metrics.hpp"
 #include "sim/tokens_csv.hpp"
 
 namespace admit::load {
@@ -91,6 +92,7 @@ struct run_results {
     std::optional<std::int64_t> rss_before_kib;
     std::optional<std::int64_t> rss_after_kib;
     double client_cpu_seconds = 0;             // this process, over the measured window
+    std::optional<commit_counters> commits;    // scans mode: the server's group commits in the window
 };
 
 run_results run_load(const run_options& options);

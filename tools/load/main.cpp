@@ -129,6 +129,15 @@ int report(const run_options& o, const run_results& r, const std::string& json_f
                        *r.server_cpu_seconds, per, o.mode == load_mode::scans ? "scan" : "message", r.client_cpu_seconds);
             json += fmt::format(",\"server_cpu_s\":{:.3f},\"server_cpu_us_per_msg\":{:.3f}", *r.server_cpu_seconds, per);
         }
+        if (r.commits && r.commits->groups > 0) {
+            const auto& c = *r.commits;
+            fmt::print("  group commits in the window: {:.0f}, {:.1f} scans each on average, commit (write + fsync) "
+                       "mean {:.3f} ms, {:.0f} % of the window\n",
+                       c.groups, c.scans / c.groups, 1e3 * c.commit_seconds / c.groups,
+                       100.0 * c.commit_seconds / r.measured_seconds);
+            json += fmt::format(",\"commit_groups\":{:.0f},\"commit_group_mean_scans\":{:.2f},\"commit_mean_ms\":{:.4f}",
+                                c.groups, c.scans / c.groups, 1e3 * c.commit_seconds / c.groups);
+        }
         if (!r.verdicts.empty()) {
             std::uint64_t all = 0;
             for (const auto& [k, n] : r.verdicts) all += n;
