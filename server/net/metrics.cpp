@@ -7,6 +7,14 @@
 #include <prometheus/text_serializer.h>
 
 namespace admit::net {
+namespace {
+
+prometheus::Histogram& histogram(prometheus::Registry& registry, const char* name, const char* help,
+                                 prometheus::Histogram::BucketBoundaries buckets) {
+    return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add({}, std::move(buckets));
+}
+
+}  // namespace
 
 metrics::metrics(const core::event_config& /*event*/)
     : registry_(std::make_shared<prometheus::Registry>()) {
@@ -18,12 +26,11 @@ metrics::metrics(const core::event_config& /*event*/)
                    .Name("admit_protocol_errors_total")
                    .Help("Frames refused on the station link, by error code")
                    .Register(*registry_);
-    ack_latency_ = &prometheus::BuildHistogram()
-                        .Name("admit_scan_ack_seconds")
-                        .Help("From a scan frame read to its verdict handed to the socket")
-                        .Register(*registry_)
-                        .Add({}, prometheus::Histogram::BucketBoundaries{
-                                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0});
+    ack_latency_ = &histogram(
+        *registry_, "admit_scan_ack_seconds",
+        "From a scan frame read to its verdict handed to the socket",
+        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0}
+    );
     stations_ = &prometheus::BuildGauge()
                      .Name("admit_connected_stations")
                      .Help("Station WebSocket connections that completed hello")
@@ -38,24 +45,21 @@ metrics::metrics(const core::event_config& /*event*/)
                          .Help("Open dashboard connections (/ws/live), counted every second")
                          .Register(*registry_)
                          .Add({});
-    broadcast_seconds_ = &prometheus::BuildHistogram()
-                              .Name("admit_live_broadcast_seconds")
-                              .Help("One dashboard broadcast: rendered, and handed to every viewer")
-                              .Register(*registry_)
-                              .Add({}, prometheus::Histogram::BucketBoundaries{
-                                           0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25});
-    commit_seconds_ = &prometheus::BuildHistogram()
-                           .Name("admit_commit_seconds")
-                           .Help("One group commit of scans to the log: the transaction's commit, with its fsync")
-                           .Register(*registry_)
-                           .Add({}, prometheus::Histogram::BucketBoundaries{
-                                        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0});
-    commit_group_scans_ = &prometheus::BuildHistogram()
-                               .Name("admit_commit_group_scans")
-                               .Help("Scans in one group commit (more scans share one fsync under load)")
-                               .Register(*registry_)
-                               .Add({}, prometheus::Histogram::BucketBoundaries{
-                                            1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096});
+    broadcast_seconds_ = &histogram(
+        *registry_, "admit_live_broadcast_seconds",
+        "One dashboard broadcast: rendered, and handed to every viewer",
+        {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25}
+    );
+    commit_seconds_ = &histogram(
+        *registry_, "admit_commit_seconds",
+        "One group commit of scans to the log: the transaction's commit, with its fsync",
+        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0}
+    );
+    commit_group_scans_ = &histogram(
+        *registry_, "admit_commit_group_scans",
+        "Scans in one group commit (more scans share one fsync under load)",
+        {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}
+    );
 }
 
 metrics::~metrics() = default;
