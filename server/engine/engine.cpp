@@ -4,6 +4,8 @@
 #include <future>
 #include <utility>
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 namespace admit::engine {
@@ -51,8 +53,17 @@ void engine::start() {
         if (h.clear_at) next_clear_[h.id] = next_local_time(now, *h.clear_at, event_.utc_offset);
     }
     stopping_ = false;
-    writer_ = std::thread([this] { run_writer(); });
-    if (listener_) listener_thread_ = std::thread([this] { run_listener(); });
+    // Named as top -H and perf show them.
+    writer_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "writer");
+        run_writer();
+    });
+    if (listener_) {
+        listener_thread_ = std::thread([this] {
+            pthread_setname_np(pthread_self(), "store-listener");
+            run_listener();
+        });
+    }
 }
 
 void engine::follow_changes(std::unique_ptr<store::change_listener> listener) {

@@ -239,7 +239,12 @@ void server::start() {
     // A committed scan wakes the broadcaster (cleared in stop(), before the io_context ends).
     impl_->ctx->live.set_change_listener([broadcaster] { broadcaster->notify(); });
     const unsigned n = std::max(1u, opts.threads);
-    for (unsigned i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    for (unsigned i = 0; i < n; ++i) {
+        impl_->threads.emplace_back([this] {
+            pthread_setname_np(pthread_self(), "network");  // as top -H and perf show it
+            impl_->ioc.run();
+        });
+    }
     impl_->dashboards_thread = std::thread([this] {
         run_below_normal_priority("dashboards");
         auto work = asio::make_work_guard(impl_->dashboards);  // runs until stop()

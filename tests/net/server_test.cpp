@@ -2,6 +2,12 @@
 // verdicts, occupancy, the stored log, restarts, and bad input.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "net/http_client.hpp"
@@ -332,6 +338,19 @@ TEST_F(ServerTest, HealthAndMetricsAreServed) {
     // Two scans, each committed in a group of its own.
     EXPECT_NE(metrics.body.find("admit_commit_seconds_count 2"), std::string::npos) << metrics.body;
     EXPECT_NE(metrics.body.find("admit_commit_group_scans_sum 2"), std::string::npos) << metrics.body;
+}
+
+TEST_F(ServerTest, ThreadsAreNamedForTopAndPerf) {
+    std::map<std::string, int> names;
+    for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", server_.pid()))) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        ++names[name];
+    }
+    EXPECT_EQ(names["writer"], 1);
+    EXPECT_EQ(names["network"], 2) << "threads = 2 in the test event";
+    EXPECT_EQ(names["dashboards"], 1);
 }
 
 TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {

@@ -43,6 +43,7 @@ public:
     void kill_hard();      // SIGKILL
     int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10));  // exit code, -1 on timeout
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
 
     unsigned short port() const { return port_; }
     const std::filesystem::path& data_dir() const { return data_dir_; }
