@@ -94,10 +94,6 @@ struct server_context {
     asio::io_context* dashboards = nullptr;
 };
 
-// The stream a station session runs on. A plain connection's socket is moved
-// onto its strand by concrete type, without the beast::tcp_stream layer (the
-// WebSocket stream has its own timeouts), so no operation goes through
-// any_io_executor; TLS connections keep their stream.
 // Moves a plain connection's socket onto another executor (a strand, or
 // another io_context). On failure the result is a closed socket, and the
 // session ends at its handshake.
@@ -112,6 +108,10 @@ asio::basic_stream_socket<tcp, Executor> move_socket(beast::tcp_stream stream, c
     return out;
 }
 
+// The stream a station session runs on. A plain connection's socket is moved
+// onto its strand by concrete type, without the beast::tcp_stream layer (the
+// WebSocket stream has its own timeouts), so no operation goes through
+// any_io_executor; TLS connections keep their stream.
 template <typename Stream>
 struct station_transport {
     using stream_type = Stream;
