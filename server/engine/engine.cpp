@@ -113,11 +113,45 @@ void engine::run_listener() {
 }
 
 void engine::submit(std::vector<core::scan> scans, completion done) {
+    auto parts = in_parts(std::move(scans), std::move(done));
     {
         std::lock_guard lock(queue_mutex_);
-        queue_.push_back(request{std::move(scans), std::move(done), {}});
+        for (auto& part : parts) queue_.push_back(std::move(part));
     }
     queue_cv_.notify_one();
+}
+
+std::vector<engine::request> engine::in_parts(std::vector<core::scan> scans, completion done) const {
+    std::vector<request> parts;
+    const std::size_t part_size = std::max<std::size_t>(options_.max_group, 1);
+    if (scans.size() <= part_size) {
+        parts.push_back(request{std::move(scans), std::move(done), {}});
+        return parts;
+    }
+    // More than one commit may hold (a kiosk's batch under --max-group 1): each
+    // part commits on its own, and `done` hears once, after the last part, with
+    // every outcome in order. The parts finish on the writer thread, in order.
+    struct gathering {
+        std::vector<scan_outcome> outcomes;
+        std::size_t parts_left = 0;
+        completion done;
+    };
+    auto gathered = std::make_shared<gathering>();
+    gathered->outcomes.reserve(scans.size());
+    gathered->done = std::move(done);
+    for (std::size_t first = 0; first < scans.size(); first += part_size) {
+        const auto last = std::min(scans.size(), first + part_size);
+        std::vector<core::scan> part(std::make_move_iterator(scans.begin() + static_cast<std::ptrdiff_t>(first)),
+                                     std::make_move_iterator(scans.begin() + static_cast<std::ptrdiff_t>(last)));
+        parts.push_back(request{std::move(part), [gathered](std::vector<scan_outcome> outcomes) {
+                                    for (auto& o : outcomes) gathered->outcomes.push_back(std::move(o));
+                                    if (--gathered->parts_left == 0 && gathered->done)
+                                        gathered->done(std::move(gathered->outcomes));
+                                },
+                                {}});
+    }
+    gathered->parts_left = parts.size();
+    return parts;
 }
 
 void engine::drain() {
@@ -294,8 +328,8 @@ void engine::run_writer() {
             std::unique_lock lock(queue_mutex_);
             queue_cv_.wait_for(lock, options_.tick, [this] { return stopping_ || !queue_.empty(); });
             std::size_t scans = 0;
-            // Take whole requests until the group is big enough; a kiosk's batch
-            // stays together. A task runs alone, in its place in the queue.
+            // Take whole requests (none is over max_group: submit() splits them)
+            // until the group is big enough. A task runs alone, in its place in the queue.
             if (!queue_.empty() && queue_.front().task) {
                 task = std::move(queue_.front().task);
                 queue_.pop_front();

@@ -60,7 +60,7 @@ struct occupancy_snapshot {
 };
 
 struct engine_options {
-    std::size_t max_group = 4096;  // scans per commit at most
+    std::size_t max_group = 4096;  // scans per commit at most (a larger kiosk batch commits in parts)
     std::chrono::milliseconds tick{250};  // roster reload and clear-out checks
 };
 
@@ -162,6 +162,8 @@ private:
         completion done;
         std::function<void()> task;  // a writer-thread task instead of scans
     };
+    // One request, or several of at most max_group scans each that answer together.
+    std::vector<request> in_parts(std::vector<core::scan> scans, completion done) const;
     struct hall_counters {
         std::int64_t admitted = 0;
         std::int64_t refused = 0;

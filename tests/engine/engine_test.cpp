@@ -45,10 +45,10 @@ protected:
         store->upsert_attendees(people);
     }
 
-    std::unique_ptr<engine> make_engine() {
+    std::unique_ptr<engine> make_engine(std::size_t max_group = 4096) {
         auto e = std::make_unique<engine>(event_, store::open_sqlite_store(dir_.path()),
                                           core::testing::event_keys().pub, [this] { return clock_.now(); },
-                                          engine_options{4096, 10ms});
+                                          engine_options{max_group, 10ms});
         e->set_commit_watcher([this](const engine::group_commit& c) {
             std::lock_guard lock(commits_mutex_);
             commits_.push_back(c);
@@ -127,6 +127,32 @@ TEST_F(EngineTest, CommitWatcherHearsOfEachCommittedGroupWithItsSize) {
     EXPECT_EQ(seen[0].scans, 2u);
     EXPECT_EQ(seen[1].scans, 1u);
     EXPECT_GT(seen[0].commit.count(), 0);
+}
+
+TEST_F(EngineTest, BatchOverMaxGroupCommitsInPartsAndAnswersOnceInOrder) {
+    auto e = make_engine(2);
+    const auto roster = core::testing::seoul_roster();
+    std::vector<core::scan> batch;
+    std::vector<std::string> ids;
+    for (const auto& [id, a] : roster.all()) {
+        batch.push_back(badge_scan(fmt::format("s{}", batch.size()), "ddp-art2-in", id));
+        ids.push_back(batch.back().scan_id);
+        if (batch.size() == 5) break;
+    }
+    ASSERT_EQ(batch.size(), 5u);
+    const auto out = submit_and_wait(*e, std::move(batch));
+    ASSERT_EQ(out.size(), 5u);
+    int admitted = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        EXPECT_EQ(out[i].record.scan_id, ids[i]);
+        EXPECT_TRUE(out[i].stored);
+        if (out[i].record.result.admitted) ++admitted;
+        EXPECT_EQ(out[i].inside, admitted) << "each part sees the parts before it";
+    }
+    EXPECT_GT(admitted, 0);
+    std::vector<std::size_t> sizes;
+    for (const auto& c : commits()) sizes.push_back(c.scans);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 1}));
 }
 
 TEST_F(EngineTest, ConcurrentSubmittersGetEveryScanExactlyOnce) {

@@ -134,6 +134,7 @@ struct station_link : link {
     station_login login;
     std::unordered_map<std::uint64_t, pending_scan> pending;
     std::uint64_t counter = 0;
+    int answered_unsent = 0;  // closed loop: answers not yet replaced by new scans
     bool ready = false;  // hello answered
 };
 
@@ -290,24 +291,32 @@ private:
     bool in_window(steady::time_point t) const { return t >= measure_start_ && t < measure_end_; }
     int phase_of(steady::time_point t) const { return t < half_time_ ? 0 : 1; }
 
+    // One scan, or (--batch) a ScanBatch of that many, as a kiosk replays its outbox.
     void send_scan(station_link& s, steady::time_point intended) {
         if (s.closed || !s.ready) return;
+        wire::StationMessage m;
+        const int count = std::max(opt_.batch, 1);
+        for (int i = 0; i < count; ++i) {
+            auto* scan = opt_.batch > 0 ? m.mutable_batch()->add_scans() : m.mutable_scan();
+            fill_scan(s, intended, *scan);
+        }
+        s.send(m.SerializeAsString());
+    }
+
+    void fill_scan(station_link& s, steady::time_point intended, wire::Scan& scan) {
         auto plan = crowd_.next(s.login.hall);
         const auto n = ++s.counter;
-        wire::StationMessage m;
-        auto* scan = m.mutable_scan();
-        scan->set_scan_id(fmt::format("{}-{:06x}-{}", s.login.id, nonce_, n));
-        scan->set_station_id(s.login.id);
-        scan->set_payload(plan.payload);
-        scan->set_direction(plan.entry ? wire::ENTRY : wire::EXIT);
-        scan->set_device_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-        scan->set_seq(n);
+        scan.set_scan_id(fmt::format("{}-{:06x}-{}", s.login.id, nonce_, n));
+        scan.set_station_id(s.login.id);
+        scan.set_payload(plan.payload);
+        scan.set_direction(plan.entry ? wire::ENTRY : wire::EXIT);
+        scan.set_device_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+        scan.set_seq(n);
         s.pending.emplace(n, pending_scan{intended, std::move(plan)});
         ++r_.sent;
         ++inflight_;
-        s.send(m.SerializeAsString());
     }
 
     void on_station_frame(station_link& s) {
@@ -359,7 +368,12 @@ private:
         }
         s.pending.erase(it);
         --inflight_;
-        if (closed_loop() && sending_) send_scan(s, now);
+        // Closed loop: a new scan for each one answered; with --batch, a new
+        // batch once a whole batch's worth has been answered.
+        if (closed_loop() && sending_ && ++s.answered_unsent >= std::max(opt_.batch, 1)) {
+            s.answered_unsent = 0;
+            send_scan(s, now);
+        }
     }
 
     bool closed_loop() const { return opt_.rate <= 0; }

@@ -6,7 +6,8 @@
 //   scans: stations say hello, then send scans open loop (a total rate, each
 //          scan's latency measured from its intended send time, so a stalled
 //          server cannot hide its stall: coordinated-omission safe) or closed
-//          loop (a window of W scans in flight per connection);
+//          loop (a window of W scans in flight per connection), each scan
+//          alone or (batch) in ScanBatch frames as a kiosk replays its outbox;
 //          optionally with M /ws/live viewers and one viewer that never reads.
 //   idle:  stations say hello and stay idle; the server's RSS before/after.
 //   echo:  binary frames of a set size to a WebSocket echo server, W in flight
@@ -44,6 +45,7 @@ struct run_options {
     double connect_timeout = 120; // seconds for every connection to be up
     double rate = 0;              // scans/s, all connections together; 0: closed loop
     int window = 1;               // closed loop / echo: messages in flight per connection
+    int batch = 0;                // scans: 0 sends each scan alone; N sends ScanBatch frames of N (outbox replay)
     double warmup = 1;            // seconds of load before measuring
     double duration = 10;         // seconds measured
     double drain = 5;             // seconds to wait for answers after the last send

@@ -2,7 +2,8 @@
 // only; every run is bounded in connections and time and ends by itself.
 //
 //   admit-load gen-event --out FILE --data DIR --stations N    the benchmark event config
-//   admit-load scans ...   stations send scans (open loop --rate, or closed loop --window),
+//   admit-load scans ...   stations send scans (open loop --rate, or closed loop --window,
+//                          each scan alone or in --batch frames as a kiosk replays its outbox),
 //                          optionally with --viewers M dashboards and a --stalled-viewer
 //   admit-load idle ...    N stations say hello and idle; the server's RSS per connection
 //   admit-load echo ...    binary frames to a WebSocket echo server; round trips
@@ -119,9 +120,9 @@ int report(const run_options& o, const run_results& r, const std::string& json_f
         fmt::print("  {}: {:.0f}/s over {:.1f} s ({} sent, {} answered, {} unanswered at the end)\n", what, rate,
                    r.measured_seconds, r.sent, r.answered, r.unanswered);
         fmt::print("  {}: {}\n", o.mode == load_mode::scans ? "scan-to-verdict" : "round trip", latency_line(r.latency));
-        json += fmt::format(",\"rate_target\":{},\"window\":{},\"sent\":{},\"answered\":{},\"unanswered\":{},"
+        json += fmt::format(",\"rate_target\":{},\"window\":{},\"batch\":{},\"sent\":{},\"answered\":{},\"unanswered\":{},"
                             "\"throughput\":{:.1f},\"client_cpu_s\":{:.3f}",
-                            o.rate, o.window, r.sent, r.answered, r.unanswered, rate, r.client_cpu_seconds);
+                            o.rate, o.window, o.batch, r.sent, r.answered, r.unanswered, rate, r.client_cpu_seconds);
         add_latency(json, "lat", r.latency);
         if (r.server_cpu_seconds) {
             const double per = r.answered_in_window > 0 ? *r.server_cpu_seconds * 1e6 / static_cast<double>(r.answered_in_window) : 0;
@@ -250,7 +251,13 @@ int main(int argc, char** argv) {
     common(scans, true);
     timing(scans);
     scans->add_option("--tokens", tokens_file, "badge list (admit issue-badges --out)")->required()->check(CLI::ExistingFile);
-    scans->add_option("--rate", o.rate, "open loop: scans/s, all stations together (0: closed loop)")->check(CLI::Range(0.0, 1e6));
+    auto* rate = scans->add_option("--rate", o.rate, "open loop: scans/s, all stations together (0: closed loop)")
+                     ->check(CLI::Range(0.0, 1e6));
+    scans->add_option("--batch", o.batch,
+                      "send scans in ScanBatch frames of this many, as a kiosk replays its outbox after an outage "
+                      "(closed loop: --window batches in flight per station; 0: each scan alone)")
+        ->check(CLI::Range(0, 500))
+        ->excludes(rate);
     scans->add_option("--viewers", o.viewers, "also open this many /ws/live dashboards")->check(CLI::Range(0, max_connections));
     scans->add_option("--viewer-token", o.viewer_token, "viewer token")->default_val("load-viewer");
     scans->add_flag("--stalled-viewer", o.stalled_viewer, "from half-time, one more dashboard that never reads");
