@@ -17,3 +17,16 @@ pkg_check_modules(libpq REQUIRED IMPORTED_TARGET libpq)
 if(BUILD_TESTING)
     find_package(GTest REQUIRED)
 endif()
+# mimalloc in place of glibc's malloc for admit-server: the scans' records are
+# made on the network threads and freed on the writer and back, and glibc's
+# arenas cost the writer about a fifth of its time (BENCHMARKS.md, section 1).
+# Sanitizer builds keep their own allocator.
+if(ADMIT_SANITIZE)
+    set(admit_mimalloc_default OFF)
+else()
+    set(admit_mimalloc_default ON)
+endif()
+option(ADMIT_MIMALLOC "Link admit-server with mimalloc (libmimalloc-dev)" ${admit_mimalloc_default})
+if(ADMIT_MIMALLOC)
+    find_package(mimalloc 2.0 CONFIG REQUIRED)
+endif()

@@ -9,7 +9,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev
     libsqlitecpp-dev libsqlite3-dev sqlite3 libssl-dev openssl
     libprotobuf-dev protobuf-compiler
-    libzxing-dev libsodium-dev
+    libzxing-dev libsodium-dev libmimalloc-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
     prometheus-cpp-dev libminizip-dev

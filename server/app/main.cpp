@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/allocator.hpp"
 #include "app/clock.hpp"
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
@@ -98,8 +99,9 @@ int serve(const options& opt) {
     server.start();
 
     const auto port = server.port();
-    spdlog::info("admit-server for \"{}\": {} halls, {} stations, scans in {}", config.event.name,
-                 config.event.halls.size(), config.event.stations.size(), admit::store::describe(location));
+    spdlog::info("admit-server for \"{}\": {} halls, {} stations, scans in {}; memory from {}", config.event.name,
+                 config.event.halls.size(), config.event.stations.size(), admit::store::describe(location),
+                 admit::app::memory_allocator());
     std::printf("admit-server listening on http://%s:%u/ (stations: ws://%s:%u/ws/station)\n",
                 s.listen_address.c_str(), port, s.listen_address.c_str(), port);
     std::fflush(stdout);

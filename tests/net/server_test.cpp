@@ -353,6 +353,18 @@ TEST_F(ServerTest, ThreadsAreNamedForTopAndPerf) {
     EXPECT_EQ(names["dashboards"], 1);
 }
 
+TEST_F(ServerTest, RunsOnMimallocUnlessSanitized) {
+    std::ifstream maps(fmt::format("/proc/{}/maps", server_.pid()));
+    const std::string mapped((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+#ifdef ADMIT_WITH_MIMALLOC
+    EXPECT_NE(mapped.find("libmimalloc"), std::string::npos);
+    EXPECT_NE(server_.log().find("memory from mimalloc"), std::string::npos) << server_.log();
+#else
+    EXPECT_EQ(mapped.find("libmimalloc"), std::string::npos) << "sanitizer builds keep their own allocator";
+    EXPECT_NE(server_.log().find("memory from the C library's malloc"), std::string::npos) << server_.log();
+#endif
+}
+
 TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
     EXPECT_EQ(http_raw(server_.port(), "NONSENSE\r\n\r\n").status, 400);
     EXPECT_EQ(http_get(server_.port(), "/api/nope", "viewer-token").status, 404);
