@@ -7,12 +7,12 @@
 namespace admit::core {
 
 std::string_view presence::hall_of(std::string_view attendee_id) const {
-    const auto it = where_.find(std::string(attendee_id));
+    const auto it = where_.find(attendee_id);
     return it == where_.end() ? std::string_view{} : std::string_view(it->second);
 }
 
 int presence::inside(std::string_view hall_id) const {
-    const auto it = count_.find(std::string(hall_id));
+    const auto it = count_.find(hall_id);
     return it == count_.end() ? 0 : std::max(it->second, 0);
 }
 

@@ -5,8 +5,9 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "core/string_map.hpp"
 
 namespace admit::core {
 
@@ -35,8 +36,8 @@ public:
     void clear();
 
 private:
-    std::unordered_map<std::string, std::string> where_;  // attendee id -> hall id
-    std::unordered_map<std::string, int> count_;          // hall id -> inside
+    string_map<std::string> where_;  // attendee id -> hall id
+    string_map<int> count_;          // hall id -> inside
 };
 
 }  // namespace admit::core

@@ -14,9 +14,7 @@ roster::roster(std::vector<attendee> people) {
 }
 
 const attendee* roster::find(std::string_view attendee_id) const {
-    // The map (declared in the header) has no transparent hash, so build the
-    // key; ids are at most 64 characters.
-    const auto it = by_id_.find(std::string(attendee_id));
+    const auto it = by_id_.find(attendee_id);
     return it == by_id_.end() ? nullptr : &it->second;
 }
 

@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "core/string_map.hpp"
 
 namespace admit::core {
 
@@ -31,10 +32,10 @@ public:
     const attendee* find(std::string_view attendee_id) const;
     void upsert(attendee person);
     std::size_t size() const { return by_id_.size(); }
-    const std::unordered_map<std::string, attendee>& all() const { return by_id_; }
+    const string_map<attendee>& all() const { return by_id_; }
 
 private:
-    std::unordered_map<std::string, attendee> by_id_;
+    string_map<attendee> by_id_;
 };
 
 // What a roster import changes, for the importer's report.
