@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 #include <utility>
 
 #include <pthread.h>
@@ -359,47 +360,42 @@ void engine::run_writer() {
     }
 }
 
-scan_outcome engine::outcome_for(const core::scan_record& r, bool replayed) const {
+scan_outcome engine::outcome_for(core::scan_record r, bool replayed) const {
     scan_outcome o;
-    o.record = r;
+    o.record = std::move(r);
     o.stored = true;
     o.replayed = replayed;
-    if (const auto* person = roster_.find(r.attendee_id)) o.attendee_name = person->name;
-    if (const auto* h = event_.find_hall(r.hall_id)) {
+    if (const auto* person = roster_.find(o.record.attendee_id)) o.attendee_name = person->name;
+    if (const auto* h = event_.find_hall(o.record.hall_id)) {
         o.capacity = h->capacity;
         o.inside = presence_.inside(h->id);
     }
     return o;
 }
 
-scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, known_scans& known) {
-    if (auto earlier = known.find(s.scan_id); earlier != known.end()) {
+scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known) {
+    if (auto earlier = known.by_id.find(s.scan_id); earlier != known.by_id.end()) {
         // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
-        return outcome_for(earlier->second, true);
+        return outcome_for(*earlier->second, true);
     }
     const core::decide_input in{event_, roster_, presence_, badge_key_};
     auto record = core::decide(in, s);
     record.seq = store_->append(record);
-    known.emplace(record.scan_id, record);
     if (record.moved) {
         const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
         undo.push_back(core::movement{record.moved->attendee_id, "", before});
         presence_.apply(*record.moved);
     }
     count(record, +1);
-    return outcome_for(record, false);
+    return outcome_for(std::move(record), false);
 }
 
-engine::known_scans engine::earlier_scans_of(const std::vector<request>& group) {
+void engine::find_earlier_scans(const std::vector<request>& group, known_scans& known) {
     std::vector<std::string> ids;
     for (const auto& r : group)
         for (const auto& s : r.scans) ids.push_back(s.scan_id);
-    known_scans known;
-    for (auto& record : store_->find_scans(ids)) {
-        auto id = record.scan_id;
-        known.emplace(std::move(id), std::move(record));
-    }
-    return known;
+    known.stored = store_->find_scans(ids);
+    for (const auto& record : known.stored) known.by_id.emplace(record.scan_id, &record);
 }
 
 void engine::process(std::vector<request>& group) {
@@ -418,10 +414,14 @@ void engine::process(std::vector<request>& group) {
             // and a roster imported a moment ago is known before anyone is refused as unknown.
             foreign = catch_up_locked();
             reload_roster_if_changed_locked();
-            auto known = earlier_scans_of(group);
+            known_scans known;
+            find_earlier_scans(group, known);
             for (std::size_t i = 0; i < group.size(); ++i) {
-                results[i].reserve(group[i].scans.size());
-                for (const auto& s : group[i].scans) results[i].push_back(decide_one(s, undo, known));
+                results[i].reserve(group[i].scans.size());  // no reallocation: `known` points into it
+                for (const auto& s : group[i].scans) {
+                    const auto& o = results[i].emplace_back(decide_one(s, undo, known));
+                    if (!o.replayed) known.by_id.emplace(o.record.scan_id, &o.record);
+                }
             }
             const auto commit_started = std::chrono::steady_clock::now();
             store_->commit_batch();
@@ -469,9 +469,17 @@ void engine::process(std::vector<request>& group) {
     }
     if (committed && commit_watcher_) commit_watcher_(*committed);
     if (watch) {
+        // The observer sees the group in one list; the outcomes move there and back, not copied.
         std::vector<scan_outcome> all = std::move(foreign);
-        for (const auto& list : results) all.insert(all.end(), list.begin(), list.end());
+        const auto ours = all.size();
+        for (auto& list : results) std::move(list.begin(), list.end(), std::back_inserter(all));
         watch(all);
+        auto next = all.begin() + static_cast<std::ptrdiff_t>(ours);
+        for (auto& list : results) {
+            const auto end = next + static_cast<std::ptrdiff_t>(list.size());
+            std::move(next, end, list.begin());
+            next = end;
+        }
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
         if (group[i].done) group[i].done(std::move(results[i]));

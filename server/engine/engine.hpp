@@ -23,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -169,11 +170,17 @@ private:
         std::int64_t refused = 0;
     };
 
-    using known_scans = std::unordered_map<std::string, core::scan_record>;  // by scan id
+    // The scans of one group already in the log or decided earlier in the
+    // group, by scan id: a repeat gets the same verdict. Points into `stored`
+    // and into the group's outcomes, which do not move while it is used.
+    struct known_scans {
+        std::vector<core::scan_record> stored;  // found in the log
+        std::unordered_map<std::string_view, const core::scan_record*> by_id;
+    };
 
     void run_writer();
     void process(std::vector<request>& group);
-    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo, known_scans& known);
+    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known);
     void count(const core::scan_record& r, int sign);
     // Recomputes occupancy from the whole log. The replay watcher is fed only at
     // start(): later rebuilds run while the live view may be asking the engine.
@@ -184,11 +191,11 @@ private:
     // Commits records made by `generate` (run after catching up, in the batch). False when not stored.
     template <class Generate>
     bool commit_generated(const char* what, Generate&& generate);
-    known_scans earlier_scans_of(const std::vector<request>& group);
+    void find_earlier_scans(const std::vector<request>& group, known_scans& known);
     void reload_roster_if_changed();
     void reload_roster_if_changed_locked();  // state_mutex_ held
     void clear_halls_due(core::time_point now);
-    scan_outcome outcome_for(const core::scan_record& r, bool replayed) const;
+    scan_outcome outcome_for(core::scan_record r, bool replayed) const;
     void remember_seq(const core::scan_record& r);  // state_mutex_ held; records in the log only
 
     const core::event_config& event_;
