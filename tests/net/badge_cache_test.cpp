@@ -1,4 +1,5 @@
-// The cache of verified badges: same answers as verify_badge, forged badges never remembered.
+// The cache of verified badges: same answers as verify_badge; forged badges
+// remembered apart, so they never push genuine ones out; garbage never remembered.
 #include <gtest/gtest.h>
 
 #include "net/badge_cache.hpp"
@@ -30,6 +31,23 @@ TEST(BadgeCache, StaysCorrectPastItsCapacity) {
         const auto token = core::sign_badge({"ev", "p-" + std::to_string(i), "guest", 1}, keys.secret);
         EXPECT_EQ(cache.check(token).claims->attendee_id, "p-" + std::to_string(i));
     }
+}
+
+TEST(BadgeCache, RemembersForgeriesApartFromGenuineBadges) {
+    const auto keys = core::badge_keys::generate();
+    const auto forger = core::badge_keys::generate();
+    badge_cache cache(keys.pub, 100, 3);
+    const auto genuine = core::sign_badge({"ev", "p-1", "guest", 1}, keys.secret);
+    ASSERT_EQ(cache.check(genuine).why, core::reason::ok);
+    for (int i = 0; i < 10; ++i) {
+        const auto forged = core::sign_badge({"ev", "p-" + std::to_string(i), "guest", 1}, forger.secret);
+        for (int again = 0; again < 2; ++again) EXPECT_EQ(cache.check(forged).why, core::reason::bad_signature);
+        EXPECT_LE(cache.size().forged, 3u);
+    }
+    EXPECT_EQ(cache.check("garbage").why, core::reason::malformed_badge);
+    EXPECT_EQ(cache.size().genuine, 1u) << "ten forgeries did not push the genuine badge out";
+    EXPECT_GE(cache.size().forged, 1u);
+    EXPECT_EQ(cache.check(genuine).claims->attendee_id, "p-1");
 }
 
 }  // namespace
