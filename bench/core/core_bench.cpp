@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "admit/station.pb.h"
+#include "app/allocator.hpp"
 #include "core/decide.hpp"
 #include "engine/engine.hpp"
 #include "store/scan_store.hpp"
@@ -271,4 +272,12 @@ BENCHMARK(engine_rebuild)->Unit(benchmark::kMillisecond)->Iterations(3)->UseReal
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    // Said in the output (and the JSON's context), as admit-server says it at start.
+    benchmark::AddCustomContext("allocator", admit::app::memory_allocator());
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
