@@ -9,7 +9,9 @@
 // The baselines call ZXing and ZBar directly; that is the point of a
 // comparison, and the kiosk itself still reaches ZXing only through qr_decoder.
 //
-// Usage: admit_decode_compare [--count N] [--seed S] [--takes K] [--dump DIR] [--verbose]
+// Usage: admit_decode_compare [--count N] [--seed S] [--takes K] [--each-pass]
+//                             [--json FILE] [--dump DIR] [--verbose]
+//   --json FILE also writes the figures for deploy/scripts/bench.sh's summary.
 
 // zbar.h first: ZXing's Error.h defines a FormatError macro that breaks zbar's C++ classes.
 #include <zbar.h>
@@ -101,6 +103,7 @@ private:
 };
 
 struct tally {
+    std::string id;  // short name for --json
     std::string name;
     decode_fn decode;
     int read_first = 0;      // badges read from the first frame
@@ -144,6 +147,27 @@ bool arg_flag(int argc, char** argv, std::string_view name) {
     return false;
 }
 
+// The table's figures as JSON, for bench/summary.py (names are plain ASCII).
+bool write_json(const std::string& path, int count, int with_code, unsigned seed, int takes,
+                const std::vector<tally>& decoders) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) return false;
+    std::fprintf(f, "{\"frames\": %d, \"with_badge\": %d, \"seed\": %u, \"takes\": %d, \"decoders\": {",
+                 count, with_code, seed, takes);
+    for (std::size_t d = 0; d < decoders.size(); ++d) {
+        const tally& t = decoders[d];
+        std::fprintf(f,
+                     "%s\n  \"%s\": {\"name\": \"%s\", \"read_first_pct\": %.2f, \"read_within_pct\": %.2f, "
+                     "\"wrong\": %d, \"wrong_from_empty\": %d, \"mean_ms\": %.3f, \"p99_ms\": %.3f}",
+                     d == 0 ? "" : ",", t.id.c_str(), t.name.c_str(),
+                     100.0 * t.read_first / std::max(1, with_code),
+                     100.0 * t.read_within / std::max(1, with_code), t.wrong, t.empty_wrong, mean(t.ms),
+                     percentile(t.ms, 0.99));
+    }
+    std::fprintf(f, "\n}}\n");
+    return std::fclose(f) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,6 +175,7 @@ int main(int argc, char** argv) {
     const auto seed = static_cast<unsigned>(arg_int(argc, argv, "--seed", 2024));
     const int takes = std::max(1, arg_int(argc, argv, "--takes", 3));
     const std::string dump = arg_string(argc, argv, "--dump");
+    const std::string json = arg_string(argc, argv, "--json");
     const bool verbose = arg_flag(argc, argv, "--verbose");
     // Also run each of our passes alone on every first frame: what each adds.
     const bool each_pass = arg_flag(argc, argv, "--each-pass");
@@ -159,15 +184,16 @@ int main(int argc, char** argv) {
     const admit::scanner::qr_decoder ours;
     const zbar_reader zbar;
     std::vector<tally> decoders;
-    const auto add = [&](std::string name, decode_fn fn) {
+    const auto add = [&](std::string id, std::string name, decode_fn fn) {
         tally t;
+        t.id = std::move(id);
         t.name = std::move(name);
         t.decode = std::move(fn);
         decoders.push_back(std::move(t));
     };
-    add("ZXing default", zxing_default);
-    add("ZBar", std::cref(zbar));
-    add("ours (qr_decoder)", [&](const grey_image& f) { return ours.decode(f.view()); });
+    add("zxing", "ZXing default", zxing_default);
+    add("zbar", "ZBar", std::cref(zbar));
+    add("ours", "ours (qr_decoder)", [&](const grey_image& f) { return ours.decode(f.view()); });
 
     const std::vector<decode_pass> passes = ours.options().passes;
     std::vector<int> pass_reads(passes.size(), 0);
@@ -276,6 +302,10 @@ int main(int argc, char** argv) {
                 pass_only[p], mean(pass_ms[p])
             );
         }
+    }
+    if (!json.empty() && !write_json(json, count, with_code, seed, takes, decoders)) {
+        std::fprintf(stderr, "admit_decode_compare: cannot write %s\n", json.c_str());
+        return 1;
     }
     return 0;
 }

@@ -54,7 +54,7 @@ fi
 # ADMIT_BENCH_BUILD: another Release build folder configured with -DADMIT_BUILD_BENCH=ON.
 build=${ADMIT_BENCH_BUILD:-build/bench}
 log "build (preset bench -> $build)"
-targets=(admit-server admit admit-load admit_core_bench admit_echo_server)
+targets=(admit-server admit admit-load admit_core_bench admit_echo_server admit_decode_bench admit_decode_compare)
 [[ -f /usr/include/websocketpp/server.hpp ]] && targets+=(wspp_echo_server)
 bench_build bench "$build" "${targets[@]}"
 bin=$root/$build/bin
@@ -118,9 +118,9 @@ load() {
 }
 
 if [[ $quick -eq 1 ]]; then
-    dur=4; lat_dur=8; view_dur=8; idle_n=2000; idle_hold=3; echo_dur=3; rounds=1
+    dur=4; lat_dur=8; view_dur=8; idle_n=2000; idle_hold=3; echo_dur=3; rounds=1; decode_n=60
 else
-    dur=10; lat_dur=20; view_dur=20; idle_n=10000; idle_hold=12; echo_dur=5; rounds=2
+    dur=10; lat_dur=20; view_dur=20; idle_n=10000; idle_hold=12; echo_dur=5; rounds=2; decode_n=300
 fi
 
 # --- 3. Core micro-benchmarks ----------------------------------------------------------
@@ -212,7 +212,18 @@ for round in $(seq 1 "$rounds"); do
 done
 load_prefix=""
 
-# --- 9. Summary ---------------------------------------------------------------------------------
+# --- 9. QR decode: the kiosk's decoder against ZXing-cpp's defaults and ZBar -----------------
+# The hard badge set (tests/scanner/decode/hard_set): small modules, turned up to
+# 45 degrees, blurred, noisy, dim, some frames with no code; each case also as
+# the next two camera frames. All three decoders on the same buffers, same run.
+log "QR decode: $decode_n hard 1280x720 frames x 3 takes, ours vs ZXing defaults vs ZBar"
+timeout 120 "$bin/../bench/decode/admit_decode_bench" --benchmark_min_time=0.3 \
+    --benchmark_out="$out/decode.json" --benchmark_out_format=json 2>&1 | grep -v '^\[' | tee "$out/decode.txt"
+timeout 600 "$bin/../bench/decode/admit_decode_compare" --count "$decode_n" --takes 3 \
+    --json "$out/decode-compare.json" | tee "$out/decode-compare.txt" \
+    || echo "bench: decode-compare failed or timed out" >&2
+
+# --- 10. Summary ---------------------------------------------------------------------------------
 log "summary"
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
