@@ -195,7 +195,10 @@ peers=(admit)
 [[ -x "$bin/wspp_echo_server" ]] && peers+=(wspp)
 command -v node >/dev/null && peers+=(node)
 for round in $(seq 1 "$rounds"); do
-    for peer in "${peers[@]}"; do
+    # Each round starts with a different server, so none always runs first
+    # (right after the heavier steps) or last.
+    order=("${peers[@]:$(( (round - 1) % ${#peers[@]} ))}" "${peers[@]:0:$(( (round - 1) % ${#peers[@]} ))}")
+    for peer in "${order[@]}"; do
         rm -f "$work/echo-port"
         case $peer in
             admit) taskset -c 0 "$bin/admit_echo_server" --threads 1 --port-file "$work/echo-port" >/dev/null & ;;
