@@ -37,10 +37,15 @@ void presence::apply(const movement& m) {
         if (count != count_.end() && --count->second <= 0) {
             count_.erase(count);
         }
-        where_.erase(it);
+        if (m.to_hall.empty()) {
+            where_.erase(it);
+        } else {
+            it->second = m.to_hall;  // moved between halls: one lookup, no re-insert
+        }
+    } else if (!m.to_hall.empty()) {
+        where_.emplace(m.attendee_id, m.to_hall);
     }
     if (!m.to_hall.empty()) {
-        where_.emplace(m.attendee_id, m.to_hall);
         ++count_[m.to_hall];
     }
 }

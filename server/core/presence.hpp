@@ -23,7 +23,7 @@ struct movement {
 
 class presence {
 public:
-    // Hall the person is in now, or empty when outside.
+    // Hall the person is in now, or empty when outside; valid until the next apply() or clear().
     std::string_view hall_of(std::string_view attendee_id) const;
     // People inside the hall now (never negative).
     int inside(std::string_view hall_id) const;
@@ -36,8 +36,8 @@ public:
     void clear();
 
 private:
-    string_map<std::string> where_;  // attendee id -> hall id
-    string_map<int> count_;          // hall id -> inside
+    flat_string_map<std::string> where_;  // attendee id -> hall id
+    flat_string_map<int> count_;          // hall id -> inside
 };
 
 }  // namespace admit::core

@@ -247,15 +247,19 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
     counters_.clear();
     seqs_by_attendee_.clear();
     std::int64_t scans = 0;
-    store_->for_each_scan([&](const core::scan_record& r) {
-        ++scans;
-        last_seq_ = r.seq;
-        remember_seq(r);
-        if (r.annulled) return;
-        if (r.moved) presence_.apply(*r.moved);
-        count(r, +1);
-        if (feed_replay_watcher && replay_watcher_) replay_watcher_(r, presence_);
-    });
+    // Only the fields these steps use (record_detail::movement).
+    store_->for_each_scan(
+        [&](const core::scan_record& r) {
+            ++scans;
+            last_seq_ = r.seq;
+            remember_seq(r);
+            if (r.annulled) return;
+            if (r.moved) presence_.apply(*r.moved);
+            count(r, +1);
+            if (feed_replay_watcher && replay_watcher_) replay_watcher_(r, presence_);
+        },
+        0, store::record_detail::movement
+    );
     rebuild_.scans = scans;
     rebuild_.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started
@@ -602,7 +606,10 @@ std::vector<std::int64_t> engine::scan_seqs_of(const std::string& attendee_id) c
 }
 
 void engine::remember_seq(const core::scan_record& r) {
-    if (!r.attendee_id.empty()) seqs_by_attendee_[r.attendee_id].push_back(r.seq);
+    if (r.attendee_id.empty()) return;
+    auto it = seqs_by_attendee_.find(r.attendee_id);
+    if (it == seqs_by_attendee_.end()) it = seqs_by_attendee_.emplace(r.attendee_id, std::vector<std::int64_t>{}).first;
+    it->second.push_back(r.seq);
 }
 
 std::uint64_t engine::state_version() const {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/decide.hpp"
+#include "core/string_map.hpp"
 #include "store/scan_store.hpp"
 
 namespace admit::engine {
@@ -116,6 +117,8 @@ public:
     void set_observer(observer watch);
     // Called by start() for each record replayed from the log, after its movement is
     // applied (the live view rebuilds the day's chart from it). Set before start().
+    // The record holds only what store::record_detail::movement reads (seq, kind,
+    // hall, attendee, direction, server time, admitted, movement, annulled).
     using replay_watcher = std::function<void(const core::scan_record&, const core::presence&)>;
     void set_replay_watcher(replay_watcher watch) { replay_watcher_ = std::move(watch); }
     // Called on the writer thread after each committed group of scans: how
@@ -209,7 +212,7 @@ private:
     core::presence presence_;
     std::map<std::string, hall_counters, std::less<>> counters_;
     std::int64_t last_seq_ = 0;
-    std::unordered_map<std::string, std::vector<std::int64_t>> seqs_by_attendee_;
+    core::flat_string_map<std::vector<std::int64_t>> seqs_by_attendee_;
     std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
 

@@ -160,10 +160,12 @@ void live_state::sample() {
 }
 
 void live_state::on_replay(const core::scan_record& record, const core::presence& where) {
-    // Only today (event-local day) matters to the chart.
-    const auto local_midnight = std::chrono::floor<std::chrono::days>(engine_.now() + config_.event.utc_offset) -
-                                config_.event.utc_offset;
-    if (record.server_time < local_midnight) return;
+    // Only today (event-local day) matters to the chart. The replay runs once, at start.
+    if (!replay_day_start_) {
+        replay_day_start_ = std::chrono::floor<std::chrono::days>(engine_.now() + config_.event.utc_offset) -
+                            config_.event.utc_offset;
+    }
+    if (record.server_time < *replay_day_start_) return;
     const auto minute = std::chrono::floor<std::chrono::minutes>(record.server_time);
     std::lock_guard lock(mutex_);
     const auto minute_count = minute.time_since_epoch().count();

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -118,6 +119,8 @@ private:
     std::deque<std::pair<std::uint64_t, std::string>> feed_;
     std::map<std::string, std::vector<std::pair<core::time_point, int>>> series_;
     std::int64_t last_sample_minute_ = -1;
+    // Start of the event-local day when the log was replayed: read once, not once per record.
+    std::optional<core::time_point> replay_day_start_;
 };
 
 }  // namespace admit::net

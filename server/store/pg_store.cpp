@@ -348,9 +348,12 @@ std::vector<core::scan_record> pg_store::find_scans(const std::vector<std::strin
     return found;
 }
 
+// Always reads whole records (record_detail::movement allows that): the
+// round trips, not the columns, are what a networked store's replay costs.
 void pg_store::for_each_scan(
     const std::function<void(const core::scan_record&)>& visit,
-    std::int64_t after_seq
+    std::int64_t after_seq,
+    record_detail /*detail*/
 ) {
     const char* operation = "read scans from";
     reconnect_if_lost();

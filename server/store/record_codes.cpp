@@ -36,10 +36,15 @@ const std::string& reason_text(core::reason r) {
     return texts[index];
 }
 
-core::scan_kind decode_kind(std::string_view k, const std::string& scan_id) {
+std::optional<core::scan_kind> kind_from_code(std::string_view k) {
     if (k == "badge") return core::scan_kind::badge;
     if (k == "manual") return core::scan_kind::manual;
     if (k == "clear") return core::scan_kind::clear;
+    return std::nullopt;
+}
+
+core::scan_kind decode_kind(std::string_view k, const std::string& scan_id) {
+    if (const auto kind = kind_from_code(k)) return *kind;
     throw store_error(fmt::format("scan {} has an unknown kind \"{}\"", scan_id, k));
 }
 

@@ -4,6 +4,7 @@
 // Internal to admit_store. Thread safety: pure functions.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,13 @@ const char* direction_code(core::direction d);
 // Throws store_error for a reason admit does not know.
 const std::string& reason_text(core::reason r);
 
+// The columns record_detail::movement reads, in the order of
+// sqlite_store's decode_movement().
+inline constexpr const char* movement_columns =
+    "seq, kind, hall_id, attendee_id, direction, server_time_ms, admitted, moved_from, "
+    "moved_to, moved, annulled";
+
+std::optional<core::scan_kind> kind_from_code(std::string_view k);
 // Throw store_error naming the scan when a stored code is unknown.
 core::scan_kind decode_kind(std::string_view k, const std::string& scan_id);
 core::reason decode_reason(std::string_view text, const std::string& scan_id);

@@ -40,6 +40,17 @@ struct audit_entry {
     std::string note;
 };
 
+// How much of each record for_each_scan() fills in.
+enum class record_detail {
+    full,
+    // What occupancy, the halls' counters and each person's history are rebuilt
+    // from at start-up: seq, kind, hall_id, attendee_id, dir, server_time,
+    // result.admitted, moved and annulled. Every other field is left empty. A
+    // store may fill in more; reading fewer columns is what makes a
+    // million-record start-up fast.
+    movement,
+};
+
 class scan_store {
 public:
     virtual ~scan_store() = default;
@@ -68,7 +79,8 @@ public:
     // Every record with seq > after_seq, in seq order, streamed (not loaded at once).
     virtual void for_each_scan(
         const std::function<void(const core::scan_record&)>& visit,
-        std::int64_t after_seq = 0
+        std::int64_t after_seq = 0,
+        record_detail detail = record_detail::full
     ) = 0;
     // The records with these seqs, in seq order; a seq not in the log is
     // skipped. (A person's history: the engine knows their seqs, so the log

@@ -165,6 +165,32 @@ void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
     r.annulled = flag_of(row, 25);
 }
 
+// The record_detail::movement subset (movement_columns), into the same
+// record: the fields it does not read are cleared once, on the first row.
+void decode_movement(sqlite3_stmt* row, core::scan_record& r) {
+    r.seq = sqlite3_column_int64(row, 0);
+    const auto kind = view_of(row, 1);
+    if (const auto k = kind_from_code(kind)) {
+        r.kind = *k;
+    } else {
+        throw store_error(fmt::format("the scan at seq {} has an unknown kind \"{}\"", r.seq, kind));
+    }
+    read_text(row, 2, r.hall_id);
+    read_text(row, 3, r.attendee_id);
+    r.dir = view_of(row, 4) == "exit" ? core::direction::exit : core::direction::entry;
+    r.server_time = from_ms(sqlite3_column_int64(row, 5));
+    r.result.admitted = flag_of(row, 6);
+    if (!flag_of(row, 9)) {
+        r.moved.reset();
+    } else {
+        auto& moved = r.moved ? *r.moved : r.moved.emplace();
+        moved.attendee_id = r.attendee_id;
+        read_text(row, 7, moved.from_hall);
+        read_text(row, 8, moved.to_hall);
+    }
+    r.annulled = flag_of(row, 10);
+}
+
 core::scan_record decode_scan(sqlite3_stmt* row) {
     core::scan_record r;
     decode_scan(row, r);
@@ -373,17 +399,23 @@ std::optional<core::scan_record> sqlite_store::find_scan(std::string_view scan_i
 
 void sqlite_store::for_each_scan(
     const std::function<void(const core::scan_record&)>& visit,
-    std::int64_t after_seq
+    std::int64_t after_seq,
+    record_detail detail
 ) {
     guarded("read scans from", [&] {
+        const bool full = detail == record_detail::full;
         // Prepared per call: a visitor may itself read the store.
-        const auto s = prepare_raw(
-            fmt::format("SELECT {} FROM scans WHERE seq > ? ORDER BY seq", scan_columns)
-        );
+        const auto s = prepare_raw(fmt::format(
+            "SELECT {} FROM scans WHERE seq > ? ORDER BY seq", full ? scan_columns : movement_columns
+        ));
         sqlite3_bind_int64(s.get(), 1, after_seq);
         core::scan_record record;
         while (step(s.get())) {
-            decode_scan(s.get(), record);
+            if (full) {
+                decode_scan(s.get(), record);
+            } else {
+                decode_movement(s.get(), record);
+            }
             visit(record);
         }
     });

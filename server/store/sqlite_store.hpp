@@ -41,7 +41,8 @@ public:
 
     void for_each_scan(
         const std::function<void(const core::scan_record&)>& visit,
-        std::int64_t after_seq
+        std::int64_t after_seq,
+        record_detail detail
     ) override;
     std::vector<core::scan_record> scans_with_seqs(const std::vector<std::int64_t>& seqs) override;
     std::int64_t scan_count() override;

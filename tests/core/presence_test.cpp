@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
 namespace admit::core {
 namespace {
 
@@ -91,6 +96,37 @@ TEST(Presence, ClearEmptiesEverything) {
     EXPECT_EQ(p.hall_of("b"), "");
     p.apply({"a", "", "h1"});
     EXPECT_EQ(p.inside("h1"), 1);
+}
+
+// Thousands of people moving about (the maps grow and rehash many times):
+// every count and place agrees with a plain recount of where each one is.
+TEST(Presence, ManyPeopleMovingAgreeWithARecount) {
+    presence p;
+    const std::vector<std::string> halls{"", "ddp-art2", "ch-3f-main", "ch-multipurpose"};
+    std::map<std::string, std::string> where;  // the model: person -> hall ("" outside)
+    std::uint32_t state = 2023;
+    const auto next = [&state] { return state = state * 1664525U + 1013904223U; };
+    for (int step = 0; step < 40'000; ++step) {
+        const std::string person = "p-" + std::to_string(next() % 5000);
+        const std::string& to = halls[next() % halls.size()];
+        p.apply({person, where[person], to});
+        where[person] = to;
+    }
+    std::map<std::string, int> inside;
+    std::size_t total = 0;
+    for (const auto& [person, hall] : where) {
+        EXPECT_EQ(p.hall_of(person), hall) << person;
+        if (!hall.empty()) {
+            ++inside[hall];
+            ++total;
+        }
+    }
+    for (const auto& hall : halls) {
+        if (!hall.empty()) {
+            EXPECT_EQ(p.inside(hall), inside[hall]) << hall;
+        }
+    }
+    EXPECT_EQ(p.total_inside(), total);
 }
 
 }  // namespace

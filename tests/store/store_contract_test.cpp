@@ -168,6 +168,44 @@ TEST_P(store_contract, for_each_scan_streams_in_seq_order_after_a_given_seq) {
     EXPECT_EQ(visited, seqs);
 }
 
+// The start-up replay reads only what occupancy, the counters and each
+// person's history need; those fields must come back exactly as stored.
+TEST_P(store_contract, for_each_scan_with_movement_detail_reads_what_occupancy_needs) {
+    auto full = full_scan();  // an exit, refused, moved, annulled, manual
+    auto in = plain_scan("st1-000001", "P-7");
+    in.moved = core::movement{.attendee_id = "P-7", .from_hall = "", .to_hall = "hall-a"};
+    auto out = plain_scan("st1-000002", "P-7");
+    out.dir = core::direction::exit;
+    out.moved = core::movement{.attendee_id = "P-7", .from_hall = "hall-a", .to_hall = ""};
+    auto refused = plain_scan("st1-000003", "");  // not a badge: no attendee, no movement
+    refused.result = core::verdict{.admitted = false, .why = core::reason::malformed_badge, .explanation = "?"};
+    auto store = open();
+    store->begin_batch();
+    std::vector<std::int64_t> seqs;
+    for (const auto* r : {&full, &in, &out, &refused}) seqs.push_back(store->append(*r));
+    store->commit_batch();
+
+    std::vector<core::scan_record> read;
+    store->for_each_scan([&](const core::scan_record& r) { read.push_back(r); }, 0, record_detail::movement);
+
+    const std::vector<const core::scan_record*> want{&full, &in, &out, &refused};
+    ASSERT_EQ(read.size(), want.size());
+    for (std::size_t i = 0; i < read.size(); ++i) {
+        SCOPED_TRACE(want[i]->scan_id);
+        EXPECT_EQ(read[i].seq, seqs[i]);
+        EXPECT_EQ(read[i].kind, want[i]->kind);
+        EXPECT_EQ(read[i].hall_id, want[i]->hall_id);
+        EXPECT_EQ(read[i].attendee_id, want[i]->attendee_id);
+        EXPECT_EQ(read[i].dir, want[i]->dir);
+        EXPECT_EQ(read[i].server_time, want[i]->server_time);
+        EXPECT_EQ(read[i].result.admitted, want[i]->result.admitted);
+        EXPECT_EQ(read[i].moved, want[i]->moved);
+        EXPECT_EQ(read[i].annulled, want[i]->annulled);
+    }
+    // Reused between rows, the record must not carry one row's movement into the next.
+    EXPECT_FALSE(read[3].moved.has_value());
+}
+
 TEST_P(store_contract, scans_with_seqs_returns_those_records_in_seq_order) {
     auto store = open();
     store->begin_batch();
