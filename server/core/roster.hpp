@@ -29,13 +29,14 @@ public:
     roster() = default;
     explicit roster(std::vector<attendee> people);
 
+    // Valid until the next upsert() (the engine builds a roster whole and never changes it).
     const attendee* find(std::string_view attendee_id) const;
     void upsert(attendee person);
     std::size_t size() const { return by_id_.size(); }
-    const string_map<attendee>& all() const { return by_id_; }
+    const flat_string_map<attendee>& all() const { return by_id_; }
 
 private:
-    string_map<attendee> by_id_;
+    flat_string_map<attendee> by_id_;  // looked up on every scan
 };
 
 // What a roster import changes, for the importer's report.
