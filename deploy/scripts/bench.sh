@@ -108,6 +108,32 @@ stop_server() {
     server_pid=""
 }
 
+# time_startups NAME RUNS: starts admit-server RUNS times on NAME's data as the
+# last run left it (no fresh copy); each start's time to its port file and the
+# rebuild it logs go to $out/startup.json.
+time_startups() {
+    local dir=$work/$1 runs=$2 i t0 t1 line ms=() rebuilt=() scans=0
+    log "start-up: admit-server on the log the replay left, $runs starts"
+    for i in $(seq 1 "$runs"); do
+        rm -f "$dir/port"
+        t0=$(date +%s%N)
+        "$bin/admit-server" --config "$dir/event.toml" --data "$dir/data" --port 0 \
+            --port-file "$dir/port" --log-level info > "$out/server-startup-$i.log" 2>&1 &
+        server_pid=$!
+        for _ in $(seq 1 3000); do [[ -s "$dir/port" ]] && break; sleep 0.01; done
+        t1=$(date +%s%N)
+        stop_server
+        line=$(grep -oE 'rebuilt from [0-9]+ logged scans in [0-9]+ ms' "$out/server-startup-$i.log" || true)
+        [[ -z $line ]] && { echo "bench: start-up $i did not log its rebuild" >&2; return; }
+        scans=$(awk '{print $3}' <<<"$line")
+        ms+=($(( (t1 - t0) / 1000000 )))
+        rebuilt+=($(awk '{print $7}' <<<"$line"))
+        echo "  start $i: listening after ${ms[-1]} ms; $line"
+    done
+    printf '{"scans": %s, "listening_ms": [%s], "rebuild_ms": [%s]}\n' "$scans" \
+        "$(IFS=,; echo "${ms[*]}")" "$(IFS=,; echo "${rebuilt[*]}")" > "$out/startup.json"
+}
+
 load_prefix=""
 # load LABEL TIMEOUT admit-load arguments...: one bounded admit-load run, figures in $out/LABEL.json.
 load() {
@@ -154,6 +180,8 @@ for shape in replay frames; do
         load "commit-$mode$suffix" 120 scans --config "$work/s200/event.toml" --tokens "$work/s200/tokens.csv" \
             --port-file "$work/s200/port" -n 200 "${shape_args[@]}" --warmup 2 --duration "$dur" --server-pid "$server_pid"
         stop_server
+        # The replay leaves a log of about a million scans: time the real server's start on it.
+        [[ $shape == replay && $mode == group && $quick -eq 0 ]] && time_startups s200 3
     done
 done
 
