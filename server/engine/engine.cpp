@@ -608,7 +608,9 @@ std::vector<std::int64_t> engine::scan_seqs_of(const std::string& attendee_id) c
 void engine::remember_seq(const core::scan_record& r) {
     if (r.attendee_id.empty()) return;
     auto it = seqs_by_attendee_.find(r.attendee_id);
-    if (it == seqs_by_attendee_.end()) it = seqs_by_attendee_.emplace(r.attendee_id, std::vector<std::int64_t>{}).first;
+    if (it == seqs_by_attendee_.end()) {
+        it = seqs_by_attendee_.emplace(r.attendee_id, std::vector<std::int64_t>{}).first;
+    }
     it->second.push_back(r.seq);
 }
 
