@@ -123,6 +123,21 @@ std::string_view view_of(sqlite3_stmt* s, int column) {
 
 bool flag_of(sqlite3_stmt* s, int column) { return sqlite3_column_int(s, column) != 0; }
 
+// r.moved from the moved flag and the from/to hall columns, after r.attendee_id:
+// a record only ever moves its own attendee (clear_hall writes one record per person).
+void read_movement(
+    sqlite3_stmt* row, int flag_column, int from_column, int to_column, core::scan_record& r
+) {
+    if (!flag_of(row, flag_column)) {
+        r.moved.reset();
+        return;
+    }
+    auto& moved = r.moved ? *r.moved : r.moved.emplace();
+    moved.attendee_id = r.attendee_id;
+    read_text(row, from_column, moved.from_hall);
+    read_text(row, to_column, moved.to_hall);
+}
+
 // Lean on purpose: for_each_scan decodes a million of these at start-up,
 // into the same record (see read_text).
 void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
@@ -153,41 +168,29 @@ void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
     r.result.why = decode_reason(view_of(row, 19), r.scan_id);
     r.result.warning = flag_of(row, 20);
     read_text(row, 21, r.result.explanation);
-    if (!flag_of(row, 24)) {
-        r.moved.reset();
-    } else {
-        // A record only ever moves its own attendee (clear_hall writes one record per person).
-        auto& moved = r.moved ? *r.moved : r.moved.emplace();
-        moved.attendee_id = r.attendee_id;
-        read_text(row, 22, moved.from_hall);
-        read_text(row, 23, moved.to_hall);
-    }
+    read_movement(row, 24, 22, 23, r);
     r.annulled = flag_of(row, 25);
 }
 
 // The record_detail::movement subset (movement_columns), into the same
-// record: the fields it does not read are cleared once, on the first row.
+// record. The fields it does not read are never written: they keep the
+// defaults of the record the replay starts with.
 void decode_movement(sqlite3_stmt* row, core::scan_record& r) {
     r.seq = sqlite3_column_int64(row, 0);
     const auto kind = view_of(row, 1);
     if (const auto k = kind_from_code(kind)) {
         r.kind = *k;
     } else {
-        throw store_error(fmt::format("the scan at seq {} has an unknown kind \"{}\"", r.seq, kind));
+        throw store_error(
+            fmt::format("the scan at seq {} has an unknown kind \"{}\"", r.seq, kind)
+        );
     }
     read_text(row, 2, r.hall_id);
     read_text(row, 3, r.attendee_id);
     r.dir = view_of(row, 4) == "exit" ? core::direction::exit : core::direction::entry;
     r.server_time = from_ms(sqlite3_column_int64(row, 5));
     r.result.admitted = flag_of(row, 6);
-    if (!flag_of(row, 9)) {
-        r.moved.reset();
-    } else {
-        auto& moved = r.moved ? *r.moved : r.moved.emplace();
-        moved.attendee_id = r.attendee_id;
-        read_text(row, 7, moved.from_hall);
-        read_text(row, 8, moved.to_hall);
-    }
+    read_movement(row, 9, 7, 8, r);
     r.annulled = flag_of(row, 10);
 }
 
@@ -405,9 +408,9 @@ void sqlite_store::for_each_scan(
     guarded("read scans from", [&] {
         const bool full = detail == record_detail::full;
         // Prepared per call: a visitor may itself read the store.
-        const auto s = prepare_raw(fmt::format(
-            "SELECT {} FROM scans WHERE seq > ? ORDER BY seq", full ? scan_columns : movement_columns
-        ));
+        const auto* columns = full ? scan_columns : movement_columns;
+        const auto s =
+            prepare_raw(fmt::format("SELECT {} FROM scans WHERE seq > ? ORDER BY seq", columns));
         sqlite3_bind_int64(s.get(), 1, after_seq);
         core::scan_record record;
         while (step(s.get())) {
