@@ -181,7 +181,9 @@ for shape in replay frames; do
             --port-file "$work/s200/port" -n 200 "${shape_args[@]}" --warmup 2 --duration "$dur" --server-pid "$server_pid"
         stop_server
         # The replay leaves a log of about a million scans: time the real server's start on it.
-        [[ $shape == replay && $mode == group && $quick -eq 0 ]] && time_startups s200 3
+        if [[ $shape == replay && $mode == group && $quick -eq 0 ]]; then
+            time_startups s200 3
+        fi
     done
 done
 
