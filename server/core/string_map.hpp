@@ -1,20 +1,18 @@
 #pragma once
-// Hash maps keyed by std::string that can be searched with a string_view
-// without building a std::string first (C++20 heterogeneous lookup): the
-// writer looks people up by id several times per scan.
+// A hash map keyed by std::string that can be searched with a string_view
+// without building a std::string first (heterogeneous lookup): the writer
+// looks people up by id several times per scan, and the start-up replay once
+// per record for a million records.
 //
-// string_map: std::unordered_map, whose elements stay where they are until
-// erased. flat_string_map: Boost's open-addressing map, for the maps hit once
-// per record when a million scans are replayed at start-up (a third faster
-// there than std::unordered_map, whose lookups walk a node chain with a
-// division per step). An insert may move every element of a flat map:
-// references, pointers and views into it last only until the next change.
+// Boost's open-addressing map, not std::unordered_map, whose lookups walk a
+// node chain with a division per step (the replay was a third faster with
+// this one). An insert may move every element: references, pointers and
+// views into the map last only until the next change.
 
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -24,9 +22,6 @@ struct string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-
-template <typename T>
-using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
 
 template <typename T>
 using flat_string_map = boost::unordered_flat_map<std::string, T, string_hash, std::equal_to<>>;
