@@ -74,9 +74,12 @@ std::optional<std::chrono::system_clock::time_point> parse_iso_ms(std::string_vi
 }
 
 // The value of `"key":"` in a JSON text, up to the closing quote (no unescaping: times only).
+// memmem, not string_view::find: libstdc++'s find compares at every '"' of the JSON,
+// which made this search a tenth of the viewer client's CPU.
 std::string_view json_string_after(std::string_view text, std::string_view key_with_quote) {
-    const auto at = text.find(key_with_quote);
-    if (at == std::string_view::npos) return {};
+    const void* found = memmem(text.data(), text.size(), key_with_quote.data(), key_with_quote.size());
+    if (found == nullptr) return {};
+    const auto at = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
     const auto from = at + key_with_quote.size();
     const auto to = text.find('"', from);
     if (to == std::string_view::npos) return {};
