@@ -4,7 +4,8 @@
 // engine; verdicts come back on the connection's strand. Every frame out goes
 // through send(): written at once when no write is in flight, otherwise queued
 // (bounded) and written, in order, by the completion of the write before it,
-// so there is one write in flight and no wake-up hop. When a connection has
+// so there is one write in flight and no wake-up hop. Verdicts that come
+// during a write are held and sent after the queue as one VerdictBatch. When a connection has
 // max_inflight scans awaiting verdicts the reader stops reading, so a flooding
 // kiosk slows only itself. A watchdog tick per connection pings a silent peer
 // and drops it after the idle timeout.
@@ -150,6 +151,9 @@ private:
     void on_verdicts(std::vector<engine::scan_outcome> outcomes, std::chrono::steady_clock::time_point received, bool batch);
     void send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id = {});
     void send(const wire::ServerMessage& message);
+    void enqueue(const wire::ServerMessage& message);
+    wire::Verdict& hold_verdict(bool for_batch);
+    void flush_held();
     void start_write();
     void on_write(const boost::system::error_code& ec);
     void close_when_written();
@@ -163,6 +167,9 @@ private:
     timer_type watchdog_;   // ticks every half idle timeout
     std::deque<std::string> out_;    // front() is being written while writing_
     std::vector<std::string> spare_; // written buffers, reused for the next frames
+    wire::ServerMessage held_;       // verdicts decided during a write, sent after the queue
+    std::size_t held_count_ = 0;
+    bool held_for_batch_ = false;    // one of them answers a ScanBatch: send a VerdictBatch
     std::string remote_;
     std::string station_id_;        // set after a good hello
     std::size_t awaiting_ = 0;      // scans submitted, verdicts not yet sent

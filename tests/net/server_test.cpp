@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "net/http_client.hpp"
 #include "net/server_fixture.hpp"
@@ -148,6 +149,35 @@ TEST_F(ServerTest, BatchGetsOneVerdictPerScanInOrder) {
     for (int i = 0; i < 4; ++i) EXPECT_EQ(reply->verdicts().verdicts(i).scan_id(), "batch-" + std::to_string(i));
     EXPECT_FALSE(reply->verdicts().verdicts(2).admitted());
     EXPECT_EQ(inside("side"), 3);
+}
+
+// A kiosk that sends scans faster than verdicts are written may get several
+// verdicts in one VerdictBatch: each scan still gets exactly one, in order.
+TEST_F(ServerTest, PipelinedScansGetOneVerdictEachInTheOrderSent) {
+    auto side = station("side-both");
+    constexpr int count = 120;
+    for (int i = 0; i < count; ++i)
+        side->send(scan_message("pipe-" + std::to_string(i), server_.badge(i % 2 ? "d-001" : "d-002"),
+                                i % 4 < 2 ? wire::ENTRY : wire::EXIT));
+    std::vector<std::string> answered;
+    int frames = 0;
+    while (answered.size() < count) {
+        const auto reply = side->receive(5s);
+        ASSERT_TRUE(reply) << answered.size() << " verdicts, then nothing: " << side->close_reason();
+        ++frames;
+        if (reply->has_verdict()) {
+            answered.push_back(reply->verdict().scan_id());
+        } else {
+            ASSERT_TRUE(reply->has_verdicts()) << reply->DebugString();
+            for (const auto& v : reply->verdicts().verdicts()) answered.push_back(v.scan_id());
+        }
+    }
+    ASSERT_EQ(answered.size(), static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) EXPECT_EQ(answered[static_cast<std::size_t>(i)], "pipe-" + std::to_string(i));
+    EXPECT_FALSE(side->receive(300ms).has_value()) << "a verdict came twice";
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    for (const auto& id : answered) EXPECT_TRUE(log->find_scan(id).has_value()) << id;
+    std::cout << count << " scans answered in " << frames << " frames\n";
 }
 
 TEST_F(ServerTest, WrongTokenIsRefusedAndTheConnectionClosed) {
