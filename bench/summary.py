@@ -131,7 +131,7 @@ def main(folder):
         # Commit to viewer: a refused scan's server time (it is decided, then committed
         # in its group) to the first frame that shows it in the feed.
         p1, p2 = v["phase1_feed_p99_ms"], v["phase2_feed_p99_ms"]
-        rows.append((f"p99 commit-to-viewer <= 20 ms, {v['viewers_connected']} viewers",
+        rows.append((f"p99 commit-to-viewer <= 20 ms, {v['viewers_connected']} viewers (default --live-interval 10)",
                      f"p50 {v['phase1_feed_p50_ms']:.1f} / p99 {p1:.1f} / max {v['phase1_feed_max_ms']:.1f} ms "
                      f"({v['viewer_frames']:,} frames)", "", verdict(p1 <= 20 and v["viewers_connected"] >= 1000)))
         rows.append(("a stalled viewer changes nothing for the others",
@@ -141,14 +141,14 @@ def main(folder):
                      # Judged against the first half of the same run: within noise (1.5x or +5 ms).
                      verdict(p2 <= max(1.5 * p1, p1 + 5)
                              and v["phase2_scan_p99_ms"] <= max(1.5 * v["phase1_scan_p99_ms"], v["phase1_scan_p99_ms"] + 5))))
-        fast = read(folder, "viewers-fast.json")
-        if fast:
-            cpu = (f", server {fast['server_cpu_us_per_msg'] * fast['throughput'] / 1e4:.0f} % of a core"
-                   if "server_cpu_us_per_msg" in fast else "")
-            rows.append((f"p99 commit-to-viewer <= 20 ms, {fast['viewers_connected']} viewers, --live-interval 10",
-                         f"p50 {fast['phase1_feed_p50_ms']:.1f} / p99 {fast['phase1_feed_p99_ms']:.1f} ms; "
-                         f"scans p99 {fast['phase1_scan_p99_ms']:.2f} ms{cpu}", "",
-                         verdict(fast["phase1_feed_p99_ms"] <= 20 and fast["viewers_connected"] >= 1000)))
+        slow = read(folder, "viewers-50.json")
+        if slow:
+            # The setting that spends less CPU on many dashboards: shown, not judged.
+            cpu = (f", server {slow['server_cpu_us_per_msg'] * slow['throughput'] / 1e4:.0f} % of a core"
+                   if "server_cpu_us_per_msg" in slow else "")
+            rows.append((f"the same at --live-interval 50, {slow['viewers_connected']} viewers",
+                         f"p50 {slow['phase1_feed_p50_ms']:.1f} / p99 {slow['phase1_feed_p99_ms']:.1f} ms; "
+                         f"scans p99 {slow['phase1_scan_p99_ms']:.2f} ms{cpu}", "", "info"))
         rows.append(("broadcast fan-out: frame rendered to viewer",
                      f"p50 {v['phase1_viewer_p50_ms']:.1f} / p99 {v['phase1_viewer_p99_ms']:.1f} ms", "", "info"))
         if "server_cpu_us_per_msg" in v:

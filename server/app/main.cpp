@@ -34,7 +34,7 @@ struct options {
     std::string log_level = "info";
     std::string clock_start;
     std::size_t max_group = 4096;
-    int live_interval_ms = 50;
+    int live_interval_ms = 10;
     double clock_speed = 1.0;
 };
 
@@ -156,7 +156,8 @@ int main(int argc, char** argv) {
                    "most scans committed in one transaction (1 = a commit per scan, for benchmarks)")
         ->check(CLI::Range(1, 100000));
     app.add_option("--live-interval", opt.live_interval_ms,
-                   "dashboards: least milliseconds between two broadcasts (each is a send per viewer); "
+                   "dashboards: least milliseconds between two broadcasts (each is a send per viewer; "
+                   "with very many viewers the server spaces them further); "
                    "a scan after a quiet spell is shown at once")
         ->check(CLI::Range(10, 10000))->capture_default_str();
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")

@@ -1,5 +1,7 @@
 #include "net/live_session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <spdlog/spdlog.h>
 
@@ -132,6 +134,11 @@ void live_session<Stream>::on_written(boost::system::error_code ec) {
 template class live_session<beast::tcp_stream>;
 template class live_session<tls_stream>;
 
+std::chrono::steady_clock::duration broadcast_spacing(std::chrono::steady_clock::duration min_interval,
+                                                      std::chrono::steady_clock::duration recent_broadcast) {
+    return std::max(min_interval, recent_broadcast * 5 / 4);
+}
+
 live_broadcaster::live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx)
     : ctx_(std::move(ctx)), executor_(ioc.get_executor()), timer_(executor_) {}
 
@@ -142,8 +149,8 @@ void live_broadcaster::notify() {
 }
 
 asio::awaitable<void> live_broadcaster::run() {
-    const auto min_interval = ctx_->options.live_interval;
     for (;;) {
+        const auto spacing = broadcast_spacing(ctx_->options.live_interval, recent_broadcast_);
         woken_.store(false);  // before reading the version: a later commit wakes the wait below
         const auto now = std::chrono::steady_clock::now();
         auto next = now + poll_interval;
@@ -156,10 +163,10 @@ asio::awaitable<void> live_broadcaster::run() {
                 for (const auto& v : viewers) v->check_stalled(stall_limit);
             }
             if (ctx_->live.version() != sent_version_) {
-                if (now - last_broadcast_ >= min_interval)
+                if (now - last_broadcast_ >= spacing)
                     broadcast();
                 else
-                    next = std::min(next, last_broadcast_ + min_interval);
+                    next = std::min(next, last_broadcast_ + spacing);
             }
         } catch (const std::exception& e) {
             // Dashboards must not freeze for good over one failed render (out of memory).
@@ -186,8 +193,9 @@ void live_broadcaster::broadcast() {
             v->offer(frames->full);
     }
     // Plain viewers' writes were started inline above: this is the server's part of the fan-out.
-    ctx_->stats.observe_broadcast(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_broadcast_).count());
+    const auto took = std::chrono::steady_clock::now() - last_broadcast_;
+    recent_broadcast_ = (recent_broadcast_ * 3 + took) / 4;
+    ctx_->stats.observe_broadcast(std::chrono::duration<double>(took).count());
 }
 
 }  // namespace admit::net

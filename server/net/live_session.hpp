@@ -89,9 +89,18 @@ private:
     bool closing_ = false;
 };
 
+// The least time between two broadcasts: min_interval (--live-interval), or
+// 5/4 of what recent broadcasts took when that is longer, so sending them
+// takes at most 4/5 of the dashboards' thread. With thousands of viewers, or
+// when scans keep the CPU busy (the thread runs at a lower priority, so its
+// broadcasts take longer), dashboards are updated less often instead of
+// falling behind.
+std::chrono::steady_clock::duration broadcast_spacing(std::chrono::steady_clock::duration min_interval,
+                                                      std::chrono::steady_clock::duration recent_broadcast);
+
 // Sends the state to every viewer when it changed: a committed scan wakes it
 // (notify(), from the engine's writer thread), so a dashboard shows a scan one
-// fan-out after its commit, with broadcasts at least min_interval apart (each
+// fan-out after its commit, with broadcasts broadcast_spacing() apart (each
 // costs a send per viewer); station changes and the occupancy samples are
 // picked up by a poll. Every second it also closes viewers stalled for 30 s.
 // Thread safety: notify() from any thread; the rest runs on the dashboards' thread.
@@ -114,6 +123,7 @@ private:
     std::atomic<bool> woken_{false};  // a wake-up is posted and not yet seen
     std::uint64_t sent_version_ = 0;
     std::chrono::steady_clock::time_point last_broadcast_{}, last_stall_check_{};
+    std::chrono::steady_clock::duration recent_broadcast_{};  // what broadcasts took lately (moving average)
 };
 
 }  // namespace admit::net

@@ -28,8 +28,9 @@ struct server_options {
     std::size_t max_http_body = 1024 * 1024;
     std::chrono::seconds http_timeout{30};
     std::chrono::seconds ws_idle_timeout{20};
-    // Dashboards: broadcasts at most this often; a commit after a quiet spell is sent at once.
-    std::chrono::milliseconds live_interval{50};
+    // Dashboards: broadcasts at most this often (or less often when they take long:
+    // broadcast_spacing); a commit after a quiet spell is sent at once.
+    std::chrono::milliseconds live_interval{10};
 };
 
 class server {

@@ -142,7 +142,7 @@ function connect() {
             return;
         }
         if (!conn.live) linkUp();
-        applyLive(conn.view, msg, conn.first_frame);
+        takeLive(msg, conn.first_frame);
         conn.first_frame = false;
     };
     ws.onclose = () => {
@@ -208,17 +208,34 @@ function setBanner(down) {
 
 // view: the state after this frame (live_merge.js); msg: the frame itself,
 // for the chart's new points and to redraw only what a delta changed.
-function applyLive(view, msg, full) {
+// Frames are merged as they come, and the page is drawn at most once per
+// screen refresh (requestAnimationFrame): a busy event sends up to 100 frames
+// a second, and a hidden tab draws nothing until it is shown again.
+const draw = { scheduled: false, stations: false, feed: false };
+
+function takeLive(msg, full) {
+    if (msg.series) mergeSeries(msg.series, full);
     const whole = msg.type === 'state';
+    draw.stations ||= whole || Boolean(msg.stations);
+    draw.feed ||= whole || Boolean(msg.feed);
+    if (draw.scheduled) return;
+    draw.scheduled = true;
+    requestAnimationFrame(drawLive);
+}
+
+function drawLive() {
+    draw.scheduled = false;
+    const view = conn.view;
+    if (view.seq === null) return;  // the link was renewed and has no state yet
     state.server_time = view.server_time || state.server_time;
     state.sessions = {};
     for (const s of view.sessions) state.sessions[s.hall] = s;
     state.stations = view.stations;
     state.feed = view.feed;
-    if (msg.series) mergeSeries(msg.series, full);
     if (view.occupancy) applyOccupancy(view.occupancy, view.server_time);
-    if (whole || msg.stations) renderStations();
-    if (whole || msg.feed) renderFeed();
+    if (draw.stations) renderStations();
+    if (draw.feed) renderFeed();
+    draw.stations = draw.feed = false;
     document.getElementById('server-time').textContent = eventDateTime(state.server_time);
 }
 
