@@ -552,7 +552,7 @@ private:
 
         co_await wait_until(measure_start_);
         // A blocking GET of a millisecond or so at each end of the window, not inside it.
-        const auto commits0 = opt_.mode == load_mode::scans ? read_commit_counters(opt_.host, opt_.port) : std::nullopt;
+        const auto counters0 = opt_.mode == load_mode::scans ? read_server_counters(opt_.host, opt_.port) : std::nullopt;
         std::optional<double> cpu0 = opt_.server_pid > 0 ? cpu_seconds(opt_.server_pid) : std::nullopt;
         const double client0 = process_cpu_seconds();
         if (opt_.stalled_viewer) {
@@ -564,12 +564,9 @@ private:
         const std::optional<double> cpu1 = opt_.server_pid > 0 ? cpu_seconds(opt_.server_pid) : std::nullopt;
         r_.client_cpu_seconds = process_cpu_seconds() - client0;
         if (cpu0 && cpu1) r_.server_cpu_seconds = *cpu1 - *cpu0;
-        if (commits0) {
-            if (const auto commits1 = read_commit_counters(opt_.host, opt_.port)) {
-                r_.commits = commit_counters{commits1->groups - commits0->groups,
-                                             commits1->commit_seconds - commits0->commit_seconds,
-                                             commits1->scans - commits0->scans};
-            }
+        if (counters0) {
+            if (const auto counters1 = read_server_counters(opt_.host, opt_.port))
+                r_.server = counters_between(*counters0, *counters1);
         }
         r_.measured_seconds = opt_.duration;
 

@@ -94,7 +94,7 @@ struct run_results {
     std::optional<std::int64_t> rss_before_kib;
     std::optional<std::int64_t> rss_after_kib;
     double client_cpu_seconds = 0;             // this process, over the measured window
-    std::optional<commit_counters> commits;    // scans mode: the server's group commits in the window
+    std::optional<server_counters> server;     // scans mode: the server's own counters over the window
 };
 
 run_results run_load(const run_options& options);

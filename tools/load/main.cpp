@@ -12,6 +12,7 @@
 // Exit codes: 0 done, 1 a problem (no server, nothing connected), 2 usage.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -93,6 +94,20 @@ std::string latency_line(const admit::bench::histogram& h) {
                        ms(h.max()), h.count());
 }
 
+// The server's own scan-to-verdict over the window (its histogram's buckets):
+// apart from the client's queueing, which a client reading 1,000 dashboards adds.
+void print_server_ack(const admit::load::server_counters& s, std::string& json) {
+    const auto p99 = admit::load::ack_bound(s, 0.99);
+    if (!p99) return;
+    const auto within5 = admit::load::ack_share_within(s, 0.005);
+    const auto bound = std::isinf(*p99) ? std::string("over the largest bucket")
+                                        : fmt::format("at most {:g} ms", *p99 * 1e3);
+    fmt::print("  at the server (scan read to verdict handed to the socket): p99 {}{}\n", bound,
+               within5 ? fmt::format(", {:.1f} % within 5 ms", 100.0 * *within5) : "");
+    if (!std::isinf(*p99)) json += fmt::format(",\"server_ack_p99_le_ms\":{:g}", *p99 * 1e3);
+    if (within5) json += fmt::format(",\"server_ack_within_5ms\":{:.4f}", *within5);
+}
+
 int report(const run_options& o, const run_results& r, const std::string& json_file, const std::string& hist_file,
            const std::string& label) {
     const char* mode = o.mode == load_mode::scans ? "scans" : o.mode == load_mode::idle ? "idle" : "echo";
@@ -130,8 +145,9 @@ int report(const run_options& o, const run_results& r, const std::string& json_f
                        *r.server_cpu_seconds, per, o.mode == load_mode::scans ? "scan" : "message", r.client_cpu_seconds);
             json += fmt::format(",\"server_cpu_s\":{:.3f},\"server_cpu_us_per_msg\":{:.3f}", *r.server_cpu_seconds, per);
         }
-        if (r.commits && r.commits->groups > 0) {
-            const auto& c = *r.commits;
+        if (r.server) print_server_ack(*r.server, json);
+        if (r.server && r.server->groups > 0) {
+            const auto& c = *r.server;
             fmt::print("  group commits in the window: {:.0f}, {:.1f} scans each on average, commit (write + fsync) "
                        "mean {:.3f} ms, {:.0f} % of the window\n",
                        c.groups, c.scans / c.groups, 1e3 * c.commit_seconds / c.groups,
