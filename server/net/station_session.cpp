@@ -13,6 +13,7 @@ namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
 constexpr std::size_t max_spare_buffers = 4;
 constexpr std::size_t max_spare_capacity = 64 * 1024;  // larger frames' buffers are not kept
+constexpr std::size_t max_kept_verdicts = 16;  // held verdicts' objects kept for reuse after a flush
 
 // The TCP socket under either kind of stream.
 template <typename Executor>
@@ -259,7 +260,10 @@ void station_session<Stream>::flush_held() {
     } else {
         enqueue(held_);
     }
-    held_.mutable_verdicts()->clear_verdicts();  // keeps the Verdict objects for reuse
+    if (held_count_ <= max_kept_verdicts)
+        held_.mutable_verdicts()->clear_verdicts();  // keeps the Verdict objects for reuse
+    else
+        wire::ServerMessage().Swap(&held_);  // a large batch's objects are not kept
     held_count_ = 0;
     held_for_batch_ = false;
 }
