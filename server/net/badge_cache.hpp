@@ -12,9 +12,9 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "core/badge.hpp"
+#include "core/string_map.hpp"
 
 namespace admit::net {
 
@@ -32,7 +32,9 @@ public:
     sizes size();
 
 private:
-    using results = std::unordered_map<std::string, core::badge_check>;
+    // Open addressing: every scan looks its badge up here, and a node map's
+    // lookups were about 3 % of the network threads' time (BENCHMARKS.md section 1).
+    using results = core::flat_string_map<core::badge_check>;
     // A full map starts again empty: rare, and cheaper than tracking use.
     static void remember(results& map, std::size_t capacity, const std::string& token, const core::badge_check& result);
 
