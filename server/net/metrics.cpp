@@ -69,10 +69,16 @@ void metrics::count_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
         // Counts what this server decided; another server sharing the store counts its own.
         if (!o.stored || o.replayed || o.foreign) continue;
         const auto& v = o.record.result;
-        scans_
-            ->Add({{"verdict", v.admitted ? "admitted" : "refused"},
-                   {"reason", std::string(core::reason_code(v.why))}})
-            .Increment();
+        auto& slot = scan_counters_[static_cast<std::size_t>(v.admitted) * (core::reason_max + 1) +
+                                    static_cast<std::size_t>(v.why) % (core::reason_max + 1)];
+        auto* counter = slot.load(std::memory_order_acquire);
+        if (counter == nullptr) {
+            // Family::Add returns the same counter for the same labels, so a race only finds it twice.
+            counter = &scans_->Add({{"verdict", v.admitted ? "admitted" : "refused"},
+                                    {"reason", std::string(core::reason_code(v.why))}});
+            slot.store(counter, std::memory_order_release);
+        }
+        counter->Increment();
     }
 }
 

@@ -6,11 +6,14 @@
 // many viewers, how long one takes to hand out).
 // Thread safety: prometheus-cpp metrics are thread-safe; so is this class.
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
 
 #include "core/event.hpp"
+#include "core/verdict.hpp"
 #include "engine/engine.hpp"
 
 namespace prometheus {
@@ -47,6 +50,9 @@ public:
 private:
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>* scans_;
+    // scans_'s counter per (admitted, reason), found once: a Family lookup builds
+    // a label map and takes a lock, and the writer counts every scan.
+    std::array<std::atomic<prometheus::Counter*>, 2 * (core::reason_max + 1)> scan_counters_{};
     prometheus::Family<prometheus::Counter>* errors_;
     prometheus::Histogram* ack_latency_;
     prometheus::Gauge* stations_;

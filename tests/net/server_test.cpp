@@ -356,18 +356,19 @@ TEST_F(ServerTest, HealthAndMetricsAreServed) {
     auto in = station("main-in");
     ASSERT_TRUE(scan(*in, "m-1", server_.badge("d-001")).admitted());
     scan(*in, "m-2", "garbage");
+    ASSERT_TRUE(scan(*in, "m-3", server_.badge("d-002")).admitted());  // the same counter again
     const auto health = http_get(server_.port(), "/healthz");
     EXPECT_EQ(health.status, 200);
     EXPECT_NE(health.body.find("\"ok\""), std::string::npos);
     const auto metrics = http_get(server_.port(), "/metrics");
     EXPECT_EQ(metrics.status, 200);
-    EXPECT_NE(metrics.body.find("admit_scans_total{reason=\"ok\",verdict=\"admitted\"} 1"), std::string::npos) << metrics.body;
-    EXPECT_NE(metrics.body.find("reason=\"malformed_badge\""), std::string::npos);
+    EXPECT_NE(metrics.body.find("admit_scans_total{reason=\"ok\",verdict=\"admitted\"} 2"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("admit_scans_total{reason=\"malformed_badge\",verdict=\"refused\"} 1"), std::string::npos);
     EXPECT_NE(metrics.body.find("admit_connected_stations 1"), std::string::npos);
-    EXPECT_NE(metrics.body.find("admit_hall_inside{hall=\"main\"} 1"), std::string::npos);
-    // Two scans, each committed in a group of its own.
-    EXPECT_NE(metrics.body.find("admit_commit_seconds_count 2"), std::string::npos) << metrics.body;
-    EXPECT_NE(metrics.body.find("admit_commit_group_scans_sum 2"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("admit_hall_inside{hall=\"main\"} 2"), std::string::npos);
+    // Three scans, each committed in a group of its own.
+    EXPECT_NE(metrics.body.find("admit_commit_seconds_count 3"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("admit_commit_group_scans_sum 3"), std::string::npos) << metrics.body;
 }
 
 TEST_F(ServerTest, ThreadsAreNamedForTopAndPerf) {
