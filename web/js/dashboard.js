@@ -206,11 +206,11 @@ function setBanner(down) {
 
 // ---- applying data ------------------------------------------------------------------
 
-// view: the state after this frame (live_merge.js); msg: the frame itself,
-// for the chart's new points and to redraw only what a delta changed.
-// Frames are merged as they come, and the page is drawn at most once per
-// screen refresh (requestAnimationFrame): a busy event sends up to 100 frames
-// a second, and a hidden tab draws nothing until it is shown again.
+// Frames are taken as they come (takeLive: the chart's new points, and which
+// parts a delta changed), and the page is drawn from the merged view
+// (conn.view, live_merge.js) at most once per screen refresh (drawLive, on
+// requestAnimationFrame): a busy event sends up to 100 frames a second, and a
+// hidden tab draws nothing until it is shown again.
 const draw = { scheduled: false, stations: false, feed: false };
 
 function takeLive(msg, full) {
