@@ -177,12 +177,16 @@ void station_session<Stream>::on_write(const boost::system::error_code& ec) {
     }
     recycle(std::move(out_.front()));
     out_.pop_front();
+    write_next();
+    close_when_written();  // only once nothing is left to write
+}
+
+// When no write is in flight: the next queued frame, or else the held verdicts.
+template <typename Stream>
+void station_session<Stream>::write_next() {
+    if (writing_) return;
     if (out_.empty()) flush_held();
-    if (!out_.empty()) {
-        start_write();
-        return;
-    }
-    close_when_written();
+    if (!out_.empty()) start_write();
 }
 
 // A requested close frame goes after every queued frame, and never beside a ping.
@@ -219,7 +223,7 @@ template <typename Stream>
 void station_session<Stream>::send(const wire::ServerMessage& message) {
     flush_held();  // verdicts held back were decided first: they go first
     enqueue(message);
-    if (!writing_ && !out_.empty()) start_write();
+    write_next();
 }
 
 template <typename Stream>
@@ -439,10 +443,7 @@ void station_session<Stream>::on_verdicts(
         verdict_to_wire(verdict_facts{o.record, o.attendee_name, o.inside, o.capacity, o.replayed},
                         hold_verdict(batch));
     }
-    if (!writing_) {
-        flush_held();
-        if (!out_.empty()) start_write();
-    }
+    write_next();
     if (not_stored > 0) {
         send_error(wire::Error::STORAGE_UNAVAILABLE,
                    fmt::format("{} scan(s) not stored ({}); keep them and send again later", not_stored, first_failure),

@@ -154,6 +154,7 @@ private:
     void enqueue(const wire::ServerMessage& message);
     wire::Verdict& hold_verdict(bool for_batch);
     void flush_held();
+    void write_next();
     void start_write();
     void on_write(const boost::system::error_code& ec);
     void close_when_written();
