@@ -23,11 +23,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 
 #include "admit/station.pb.h"
 #include "load/crowd_mix.hpp"
+#include "load/live_readers.hpp"
 #include "load/proc_stats.hpp"
 #include "load/server_metrics.hpp"
 
@@ -37,6 +39,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
@@ -141,10 +144,19 @@ struct station_link : link {
     bool ready = false;  // hello answered
 };
 
-struct viewer_link : link {
-    using link::link;
+// What admit-load knows of one dashboard (used on the live_readers thread only).
+struct viewer_state {
     std::string last_feed_time;
     bool first_frame = true;
+};
+
+// The viewers' figures, kept by the live_readers thread and added to the results at the end.
+struct viewer_tally {
+    std::uint64_t frames = 0;
+    struct {
+        histogram frame_latency, feed_latency;
+        std::uint64_t frames = 0;
+    } phase[2];
 };
 
 class runner {
@@ -175,9 +187,9 @@ private:
 
     tcp::endpoint server_endpoint() const { return {asio::ip::make_address(opt_.host), opt_.port}; }
 
-    asio::awaitable<boost::system::error_code> open(link& l, std::size_t index, const std::string& target,
-                                                    int receive_buffer = 0) {
-        auto& stream = beast::get_lowest_layer(l.ws);
+    // A TCP connection to the server, from one of the source addresses (by index).
+    asio::awaitable<boost::system::error_code> connect(beast::tcp_stream& stream, std::size_t index,
+                                                       int receive_buffer = 0) {
         auto& sock = stream.socket();
         boost::system::error_code ec;
         sock.open(tcp::v4(), ec);
@@ -196,6 +208,12 @@ private:
         if (cec) co_return cec;
         sock.set_option(tcp::no_delay(true), ec);
         stream.expires_never();
+        co_return boost::system::error_code{};
+    }
+
+    asio::awaitable<boost::system::error_code> open(link& l, std::size_t index, const std::string& target,
+                                                    int receive_buffer = 0) {
+        if (auto ec = co_await connect(beast::get_lowest_layer(l.ws), index, receive_buffer)) co_return ec;
         l.ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
         l.ws.read_message_max(64 * 1024 * 1024);
         auto [hec] = co_await l.ws.async_handshake(fmt::format("{}:{}", opt_.host, opt_.port), target, use_tuple);
@@ -409,39 +427,59 @@ private:
 
     // --- Viewers ---
 
+    // Connects and upgrades; the frames are read by readers_ (live_readers.hpp says why).
     asio::awaitable<void> run_viewer(std::size_t i) {
-        auto& v = *viewers_[i];
-        if (auto ec = co_await open(v, i, "/ws/live?token=" + opt_.viewer_token)) {
+        beast::tcp_stream stream(ioc_);
+        beast::flat_buffer read;
+        auto ec = co_await connect(stream, i);
+        if (!ec) ec = co_await upgrade(stream, read, "/ws/live?token=" + opt_.viewer_token);
+        if (ec) {
             connect_failed(fmt::format("viewer {}: {}", i, ec.message()));
             slot_free();
             co_return;
         }
+        const std::string_view past_response(static_cast<const char*>(read.data().data()), read.size());
+        readers_.add(i, stream.release_socket().release(), past_response);
         ++r_.viewers_connected;
         slot_free();
-        for (;;) {
-            v.in.clear();
-            auto [ec, n] = co_await v.ws.async_read(v.in, use_tuple);
-            if (ec) break;
-            on_viewer_frame(v);
-        }
-        v.closed = true;
     }
 
-    void on_viewer_frame(viewer_link& v) {
-        const auto received = std::chrono::system_clock::now();
+    // The WebSocket upgrade by hand: Beast's handshake would keep the bytes
+    // read past the response (the first frame) in its own buffer.
+    asio::awaitable<boost::system::error_code> upgrade(beast::tcp_stream& stream, beast::flat_buffer& read,
+                                                       const std::string& target) {
+        http::request<http::empty_body> req{http::verb::get, target, 11};
+        req.set(http::field::host, fmt::format("{}:{}", opt_.host, opt_.port));
+        req.set(http::field::upgrade, "websocket");
+        req.set(http::field::connection, "Upgrade");
+        req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");  // RFC 6455's example key
+        req.set(http::field::sec_websocket_version, "13");
+        stream.expires_after(std::chrono::seconds(15));
+        auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
+        if (wec) co_return wec;
+        http::response_parser<http::empty_body> parser;
+        auto [rec, rn] = co_await http::async_read_header(stream, read, parser, use_tuple);
+        stream.expires_never();
+        if (rec) co_return rec;
+        if (parser.get().result() != http::status::switching_protocols) co_return websocket::error::upgrade_declined;
+        co_return boost::system::error_code{};
+    }
+
+    // On the readers' thread: one whole frame from viewer i.
+    void on_viewer_message(std::size_t i, std::string_view text, std::chrono::system_clock::time_point received) {
         const auto now = steady::now();
-        const std::string_view text(static_cast<const char*>(v.in.data().data()), v.in.size());
+        auto& v = viewer_states_[i];
         const bool first = std::exchange(v.first_frame, false);
-        ++r_.viewer_frames;
+        ++viewer_tally_.frames;
         const auto feed_time = json_string_after(text, "\"feed\":[{\"time\":\"");
         const bool new_feed = !feed_time.empty() && feed_time != v.last_feed_time;
         if (new_feed) v.last_feed_time.assign(feed_time);
         if (first || !in_window(now)) return;
-        auto& ph = r_.phase[phase_of(now)];
-        ++ph.viewer_frames;
+        auto& ph = viewer_tally_.phase[phase_of(now)];
+        ++ph.frames;
         if (const auto t = parse_iso_ms(json_string_after(text, "\"server_time\":\""))) {
             const auto ns = duration_cast<nanoseconds>(received - *t).count();
-            ph.viewer_latency.record(ns > 0 ? static_cast<std::uint64_t>(ns) : 0);
+            ph.frame_latency.record(ns > 0 ? static_cast<std::uint64_t>(ns) : 0);
         }
         if (new_feed) {
             if (const auto t = parse_iso_ms(feed_time)) {
@@ -451,9 +489,29 @@ private:
         }
     }
 
+    // Ends the readers' thread and adds what it counted to the results (once).
+    void finish_viewers() {
+        if (viewer_states_.empty()) return;
+        readers_.stop();
+        r_.viewer_frames += std::exchange(viewer_tally_.frames, 0);
+        for (int h = 0; h < 2; ++h) {
+            auto& from = viewer_tally_.phase[h];
+            r_.phase[h].viewer_latency.merge(from.frame_latency);
+            r_.phase[h].feed_latency.merge(from.feed_latency);
+            r_.phase[h].viewer_frames += std::exchange(from.frames, 0);
+            from.frame_latency.reset();
+            from.feed_latency.reset();
+        }
+        if (readers_.protocol_errors() > 0)
+            r_.errors[fmt::format("viewer frames not understood (first: {})", readers_.first_protocol_error())] +=
+                readers_.protocol_errors();
+        if (const auto gone = readers_.closed() - readers_.protocol_errors(); gone > 0)
+            r_.errors["viewers closed by the server"] += gone;
+    }
+
     // A dashboard that connects and then never reads: its socket buffers fill up.
     asio::awaitable<void> run_stalled_viewer() {
-        stalled_ = std::make_unique<viewer_link>(ioc_);
+        stalled_ = std::make_unique<link>(ioc_);
         if (auto ec = co_await open(*stalled_, 0, "/ws/live?token=" + opt_.viewer_token, 4096)) {
             connect_failed(fmt::format("stalled viewer: {}", ec.message()));
         }
@@ -519,9 +577,9 @@ private:
         }
         co_await wait_settled(n, connect_deadline);
         if (opt_.viewers > 0) {
-            for (int i = 0; i < opt_.viewers; ++i) viewers_.push_back(std::make_unique<viewer_link>(ioc_));
-            co_await launch(viewers_.size(), [this](std::size_t i) { return run_viewer(i); });
-            co_await wait_settled(n + viewers_.size(), connect_deadline);
+            viewer_states_.resize(static_cast<std::size_t>(opt_.viewers));
+            co_await launch(viewer_states_.size(), [this](std::size_t i) { return run_viewer(i); });
+            co_await wait_settled(n + viewer_states_.size(), connect_deadline);
         }
         r_.connect_seconds = std::chrono::duration<double>(steady::now() - t_connect).count();
 
@@ -538,6 +596,10 @@ private:
         measure_start_ = load_start_ + seconds(opt_.warmup);
         measure_end_ = measure_start_ + seconds(opt_.duration);
         half_time_ = measure_start_ + seconds(opt_.duration / 2);
+        if (!viewer_states_.empty())
+            readers_.start([this](std::size_t i, std::string_view text, std::chrono::system_clock::time_point at) {
+                on_viewer_message(i, text, at);
+            });
         sending_ = true;
         if (opt_.mode == load_mode::echo) {
             for (auto& l : echo_)
@@ -585,7 +647,7 @@ private:
         for (auto& s : stations_) r_.still_open += s->ready && !s->closed ? 1 : 0;
         for (auto& e : echo_) r_.still_open += e->closed ? 0 : 1;
         for (auto& s : stations_) s->shut();
-        for (auto& v : viewers_) v->shut();
+        finish_viewers();
         for (auto& e : echo_) e->shut();
         if (stalled_) stalled_->shut();
         // Timers and reads still pending end with the io_context.
@@ -600,15 +662,18 @@ private:
     int connecting_ = 0;
     std::size_t settled_ = 0;
     std::vector<std::unique_ptr<station_link>> stations_;
-    std::vector<std::unique_ptr<viewer_link>> viewers_;
+    std::vector<viewer_state> viewer_states_;
     std::vector<std::unique_ptr<link>> echo_;
-    std::unique_ptr<viewer_link> stalled_;
+    std::unique_ptr<link> stalled_;
     steady::time_point load_start_{}, measure_start_{}, measure_end_{}, half_time_{};
     bool sending_ = false;
     std::uint64_t inflight_ = 0;
     std::uint64_t unanswered_lost_ = 0;
     run_results r_;
     std::string error_;
+    viewer_tally viewer_tally_;
+    // Last: its thread, which calls back into this object, ends first.
+    live_readers readers_;
 };
 
 }  // namespace

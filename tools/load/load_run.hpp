@@ -8,12 +8,14 @@
 //          server cannot hide its stall: coordinated-omission safe) or closed
 //          loop (a window of W scans in flight per connection), each scan
 //          alone or (batch) in ScanBatch frames as a kiosk replays its outbox;
-//          optionally with M /ws/live viewers and one viewer that never reads.
+//          optionally with M /ws/live viewers and one viewer that never reads
+//          (the viewers' frames are read on a second thread: live_readers.hpp).
 //   idle:  stations say hello and stay idle; the server's RSS before/after.
 //   echo:  binary frames of a set size to a WebSocket echo server, W in flight
 //          per connection; round-trip times.
 // No Beast types here: only load_run.cpp includes Beast.
-// Thread safety: run_load() runs everything on the calling thread.
+// Thread safety: run_load() runs everything on the calling thread, except
+// the viewers' reads (a thread of their own, ended before it returns).
 
 #include <cstdint>
 #include <map>
