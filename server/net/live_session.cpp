@@ -134,11 +134,6 @@ void live_session<Stream>::on_written(boost::system::error_code ec) {
 template class live_session<beast::tcp_stream>;
 template class live_session<tls_stream>;
 
-std::chrono::steady_clock::duration broadcast_spacing(std::chrono::steady_clock::duration min_interval,
-                                                      std::chrono::steady_clock::duration recent_broadcast) {
-    return std::max(min_interval, recent_broadcast * 5 / 4);
-}
-
 live_broadcaster::live_broadcaster(asio::io_context& ioc, std::shared_ptr<server_context> ctx)
     : ctx_(std::move(ctx)), executor_(ioc.get_executor()), timer_(executor_) {}
 
@@ -150,24 +145,24 @@ void live_broadcaster::notify() {
 
 asio::awaitable<void> live_broadcaster::run() {
     for (;;) {
-        const auto spacing = broadcast_spacing(ctx_->options.live_interval, recent_broadcast_);
         woken_.store(false);  // before reading the version: a later commit wakes the wait below
         const auto now = std::chrono::steady_clock::now();
         auto next = now + poll_interval;
         try {
             ctx_->live.sample();
+            const auto viewers = ctx_->viewers.alive();
             if (now - last_stall_check_ >= stall_check_interval) {
                 last_stall_check_ = now;
-                const auto viewers = ctx_->viewers.alive();
                 ctx_->stats.set_live_viewers(viewers.size());
                 for (const auto& v : viewers) v->check_stalled(stall_limit);
             }
-            if (ctx_->live.version() != sent_version_) {
-                if (now - last_broadcast_ >= spacing)
-                    broadcast();
-                else
-                    next = std::min(next, last_broadcast_ + spacing);
-            }
+            const auto groups = dashboard_groups(viewers.size());
+            const auto version = ctx_->live.version();
+            const auto spacing = broadcast_spacing(
+                ctx_->options.live_interval, recent_send_ * static_cast<std::chrono::steady_clock::rep>(viewers.size())
+            );
+            for (const auto group : schedule_.take_due(now, version, groups, spacing)) broadcast(viewers, group, groups);
+            next = std::min(next, schedule_.next_due(version, spacing));
         } catch (const std::exception& e) {
             // Dashboards must not freeze for good over one failed render (out of memory).
             spdlog::error("live view broadcast failed: {}; trying again in {} ms", e.what(),
@@ -179,22 +174,25 @@ asio::awaitable<void> live_broadcaster::run() {
     }
 }
 
-void live_broadcaster::broadcast() {
-    const auto viewers = ctx_->viewers.alive();
-    sent_version_ = ctx_->live.version();
-    last_broadcast_ = std::chrono::steady_clock::now();
-    if (viewers.empty()) return;
-    // Rendered once (whole and as a delta), shared by every viewer.
-    const auto frames = std::make_shared<const live_frames>(ctx_->live.render_broadcast());
+void live_broadcaster::broadcast(const std::vector<std::shared_ptr<live_viewer>>& viewers, std::size_t group,
+                                 std::size_t groups) {
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t sent = 0;
+    std::shared_ptr<const live_frames> frames;
     for (const auto& v : viewers) {
+        if (dashboard_group(v.get(), groups) != group) continue;
+        // Rendered once (whole and as a delta), shared by the group's viewers.
+        if (!frames) frames = std::make_shared<const live_frames>(ctx_->live.render_broadcast(group, groups));
         if (auto* sink = dynamic_cast<live_frame_sink*>(v.get()))
             sink->offer_frames(frames);
         else
             v->offer(frames->full);
+        ++sent;
     }
+    if (sent == 0) return;
     // Plain viewers' writes were started inline above: this is the server's part of the fan-out.
-    const auto took = std::chrono::steady_clock::now() - last_broadcast_;
-    recent_broadcast_ = (recent_broadcast_ * 3 + took) / 4;
+    const auto took = std::chrono::steady_clock::now() - started;
+    recent_send_ = (recent_send_ * 3 + took / static_cast<std::chrono::steady_clock::rep>(sent)) / 4;
     ctx_->stats.observe_broadcast(std::chrono::duration<double>(took).count());
 }
 

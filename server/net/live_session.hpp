@@ -16,6 +16,7 @@
 #include <string>
 
 #include "net/beast_types.hpp"
+#include "net/broadcast_schedule.hpp"
 #include "net/live_state.hpp"
 #include "net/station_session.hpp"
 
@@ -89,20 +90,13 @@ private:
     bool closing_ = false;
 };
 
-// The least time between two broadcasts: min_interval (--live-interval), or
-// 5/4 of what recent broadcasts took when that is longer, so sending them
-// takes at most 4/5 of the dashboards' thread. With thousands of viewers, or
-// when scans keep the CPU busy (the thread runs at a lower priority, so its
-// broadcasts take longer), dashboards are updated less often instead of
-// falling behind.
-std::chrono::steady_clock::duration broadcast_spacing(std::chrono::steady_clock::duration min_interval,
-                                                      std::chrono::steady_clock::duration recent_broadcast);
-
-// Sends the state to every viewer when it changed: a committed scan wakes it
+// Sends the state to the viewers when it changed: a committed scan wakes it
 // (notify(), from the engine's writer thread), so a dashboard shows a scan one
-// fan-out after its commit, with broadcasts broadcast_spacing() apart (each
-// costs a send per viewer); station changes and the occupancy samples are
-// picked up by a poll. Every second it also closes viewers stalled for 30 s.
+// fan-out after its commit, with broadcasts to each viewer broadcast_spacing()
+// apart (each costs a send per viewer). Many viewers are broadcast to in
+// groups that take turns (broadcast_schedule.hpp says why). Station changes
+// and the occupancy samples are picked up by a poll. Every second it also
+// closes viewers stalled for 30 s.
 // Thread safety: notify() from any thread; the rest runs on the dashboards' thread.
 // Ends when the io_context stops.
 class live_broadcaster : public std::enable_shared_from_this<live_broadcaster> {
@@ -115,15 +109,16 @@ public:
     void notify();
 
 private:
-    void broadcast();
+    // Renders the state for one group and offers it to that group's viewers.
+    void broadcast(const std::vector<std::shared_ptr<live_viewer>>& viewers, std::size_t group, std::size_t groups);
 
     std::shared_ptr<server_context> ctx_;
     asio::io_context::executor_type executor_;  // the dashboards' context: one thread, no strand needed
     asio::steady_timer timer_;
     std::atomic<bool> woken_{false};  // a wake-up is posted and not yet seen
-    std::uint64_t sent_version_ = 0;
-    std::chrono::steady_clock::time_point last_broadcast_{}, last_stall_check_{};
-    std::chrono::steady_clock::duration recent_broadcast_{};  // what broadcasts took lately (moving average)
+    broadcast_schedule schedule_;
+    std::chrono::steady_clock::time_point last_stall_check_{};
+    std::chrono::steady_clock::duration recent_send_{};  // what one viewer's part of a broadcast took lately (moving average)
 };
 
 }  // namespace admit::net

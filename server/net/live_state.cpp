@@ -304,13 +304,13 @@ namespace {
 
 // What changed from one broadcast to the next; members that did not change are left out.
 template <typename Parts>
-std::string delta_frame(const Parts& before, const Parts& now, std::uint64_t seq) {
+std::string delta_frame(const Parts& before, std::uint64_t base, const Parts& now, std::uint64_t seq) {
     std::string out;
     out.reserve(512 + now.series.size());
     out += R"({"type":"delta","server_time":)";
     out += now.server_time;
     append_member(out, "seq", std::to_string(seq));
-    append_member(out, "base", std::to_string(seq - 1));
+    append_member(out, "base", std::to_string(base));
     if (now.occupancy != before.occupancy) append_member(out, "occupancy", now.occupancy);
     if (now.sessions != before.sessions) append_member(out, "sessions", now.sessions);
     // Stations: only those that changed, each with its id and the members that changed.
@@ -351,15 +351,18 @@ live_first_frame live_state::render_first() const {
     return {full_frame(render_parts(true), 0), broadcast_seq_};
 }
 
-live_frames live_state::render_broadcast() {
+live_frames live_state::render_broadcast(std::size_t group, std::size_t groups) {
     std::lock_guard render_lock(render_mutex_);
+    if (groups_.size() != groups) groups_.assign(groups, group_memory{});
     auto now = render_parts(false);
+    auto& last = groups_.at(group);
     live_frames frames;
     frames.seq = ++broadcast_seq_;
-    frames.base = frames.seq - 1;
+    frames.base = last.seq;
     frames.full = std::make_shared<const std::string>(full_frame(now, frames.seq));
-    if (frames.seq > 1) frames.delta = std::make_shared<const std::string>(delta_frame(last_broadcast_, now, frames.seq));
-    last_broadcast_ = std::move(now);
+    if (last.seq != 0)
+        frames.delta = std::make_shared<const std::string>(delta_frame(last.sent, last.seq, now, frames.seq));
+    last = group_memory{frames.seq, std::move(now)};
     return frames;
 }
 

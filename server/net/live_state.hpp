@@ -27,11 +27,12 @@
 
 namespace admit::net {
 
-// One broadcast, rendered once and shared by every viewer: the same state as
-// a full "state" frame and as a "delta" frame from the broadcast before it.
+// One broadcast, rendered once and shared by the viewers of one group
+// (broadcast_schedule.hpp): the same state as a full "state" frame and as a
+// "delta" frame from the group's broadcast before it.
 struct live_frames {
-    std::uint64_t seq = 0;   // this broadcast (from 1)
-    std::uint64_t base = 0;  // the broadcast the delta applies to (seq - 1)
+    std::uint64_t seq = 0;   // this broadcast (from 1; one count for all groups)
+    std::uint64_t base = 0;  // the broadcast the delta applies to: the group's last one
     std::shared_ptr<const std::string> full;   // type "state"; series: the newest point per hall
     std::shared_ptr<const std::string> delta;  // type "delta"; null for the first broadcast
 };
@@ -66,9 +67,11 @@ public:
     std::uint64_t version() const;
     // The first frame for a viewer that just connected (the day's series).
     live_first_frame render_first() const;
-    // The next broadcast: the state now, whole and as a delta from the last
-    // broadcast. For the broadcaster only (it keeps what it rendered last).
-    live_frames render_broadcast();
+    // The next broadcast to one of `groups` groups of viewers: the state now,
+    // whole and as a delta from that group's last broadcast. For the
+    // broadcaster only (it keeps what it rendered last for each group; a new
+    // number of groups starts them afresh, with whole states).
+    live_frames render_broadcast(std::size_t group, std::size_t groups);
     std::string stations_json() const;
 
 private:
@@ -108,7 +111,11 @@ private:
     // never under the engine's lock.
     mutable std::mutex render_mutex_;
     std::uint64_t broadcast_seq_ = 0;
-    parts last_broadcast_;
+    struct group_memory {
+        std::uint64_t seq = 0;  // 0: none yet
+        parts sent;
+    };
+    std::vector<group_memory> groups_;
 
     mutable std::mutex mutex_;  // guards everything below
     std::function<void()> change_listener_;

@@ -47,7 +47,7 @@ metrics::metrics(const core::event_config& /*event*/)
                          .Add({});
     broadcast_seconds_ = &histogram(
         *registry_, "admit_live_broadcast_seconds",
-        "One dashboard broadcast: rendered, and handed to every viewer",
+        "One dashboard broadcast: rendered, and handed to every viewer of one group (250 viewers or fewer: all)",
         {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25}
     );
     commit_seconds_ = &histogram(

@@ -3,8 +3,6 @@
 // are answered, bad frames close only their own connection; and against the
 // real admit-server, /ws/live's first frame is read whole.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "load/live_readers.hpp"
+#include "support/live_socket.hpp"
 #include "support/server_process.hpp"
 
 namespace admit::test {
@@ -172,35 +171,18 @@ TEST_F(LiveReaders, CloseFrameAndHangUpAreCounted) {
     EXPECT_EQ(readers_.protocol_errors(), 0U);
 }
 
-// The whole path against the real server: an upgrade written by hand, then
-// /ws/live's first frame (the whole state) read by the reader.
+// The whole path against the real server: an upgrade written by hand
+// (support/live_socket.hpp), then /ws/live's first frame (the whole state)
+// read by the reader.
 TEST(LiveReadersOnServer, ReadsTheLiveViewsFirstFrameWhole) {
     server_process server(small_event_toml(), small_roster());
     server.start();
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server.port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
-    write_all(fd,
-              "GET /ws/live?token=viewer-token HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-              "Sec-WebSocket-Version: 13\r\n\r\n");
-    std::string response;
-    std::size_t header_end = std::string::npos;
-    char chunk[4096];
-    while (header_end == std::string::npos) {
-        const auto n = ::recv(fd, chunk, sizeof chunk, 0);
-        ASSERT_GT(n, 0) << "the server closed during the upgrade";
-        response.append(chunk, static_cast<std::size_t>(n));
-        header_end = response.find("\r\n\r\n");
-    }
-    ASSERT_EQ(response.rfind("HTTP/1.1 101", 0), 0U) << response;
+    const auto live = open_live_socket(server.port(), "viewer-token");
+    ASSERT_GE(live.fd, 0) << live.error;
 
     collected got;
     load::live_readers readers;
-    readers.add(0, fd, std::string_view(response).substr(header_end + 4));
+    readers.add(0, live.fd, live.past_response);
     readers.start(got.handler());
     const auto messages = got.wait_for(1);
     readers.stop();

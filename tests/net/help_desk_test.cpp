@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "net/rules_json.hpp"
+#include "load/live_readers.hpp"
 #include "net/server_fixture.hpp"
+#include "support/live_socket.hpp"
 
 namespace admit::test {
 namespace {
@@ -16,11 +20,10 @@ std::string checkin_body(const std::string& who, const std::string& hall, const 
            R"(","actor":"Desk Kim","reason":"lost badge"})";
 }
 
-// A dashboard on /ws/live that keeps the state as the page does
-// (web/js/live_merge.js): a "state" frame replaces it; a "delta" frame applies
-// to the frame before it and changes only what it names (docs/api.md).
-struct live_viewer {
-    net::station_client ws;
+// A dashboard's state kept as the page does (web/js/live_merge.js): a
+// "state" frame replaces it; a "delta" frame applies to the frame before it
+// and changes only what it names (docs/api.md).
+struct live_view {
     json::object view;
     std::vector<std::string> types;  // of every frame received, in order
     std::vector<std::int64_t> seqs;
@@ -57,6 +60,11 @@ struct live_viewer {
             view["feed"] = std::move(feed);
         }
     }
+};
+
+// A dashboard on /ws/live.
+struct live_viewer : live_view {
+    net::station_client ws;
 };
 
 // Reads live frames until the viewer's state satisfies pred, or the deadline passes.
@@ -449,6 +457,57 @@ TEST_F(ServerTest, OneFloodingStationDoesNotStarveAnother) {
         if (reply->has_verdicts()) verdicts += static_cast<std::size_t>(reply->verdicts().verdicts_size());
     }
     EXPECT_EQ(verdicts, 8000u);
+}
+
+// More dashboards than one group (server/net/broadcast_schedule.hpp): the
+// groups take turns, each broadcast rendered for one group, and still every
+// viewer's deltas follow its own last frame, and every viewer sees every scan.
+TEST_F(ServerTest, ManyDashboardsInGroupsEachGetAnUnbrokenChainAndSeeEveryScan) {
+    constexpr std::size_t viewers = 300;  // two groups of about 150
+    constexpr int refusals = 20;
+    std::vector<live_view> views(viewers);
+    std::mutex views_mutex;
+    load::live_readers readers;
+    for (std::size_t i = 0; i < viewers; ++i) {
+        const auto live = open_live_socket(server_.port(), "viewer-token");
+        ASSERT_GE(live.fd, 0) << "viewer " << i << ": " << live.error;
+        readers.add(i, live.fd, live.past_response);
+    }
+    readers.start([&](std::size_t i, std::string_view text, std::chrono::system_clock::time_point) {
+        std::lock_guard lock(views_mutex);
+        views[i].apply(json::parse(text).as_object());
+    });
+    // Refusals 2 ms apart: the state changes steadily, so the groups take turns.
+    auto in = station("main-in");
+    for (int n = 0; n < refusals; ++n) {
+        EXPECT_EQ(scan(*in, "group-" + std::to_string(n), server_.badge("nobody-" + std::to_string(n))).reason(),
+                  wire::UNKNOWN_BADGE);
+        std::this_thread::sleep_for(2ms);
+    }
+    const auto everyone_saw_them = [&] {
+        std::lock_guard lock(views_mutex);
+        return std::all_of(views.begin(), views.end(), [](const live_view& v) {
+            const auto* feed = v.view.if_contains("feed");
+            return feed && feed->as_array().size() == static_cast<std::size_t>(refusals);
+        });
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!everyone_saw_them() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    readers.stop();
+
+    EXPECT_TRUE(everyone_saw_them()) << "some dashboard does not show all " << refusals << " refusals";
+    EXPECT_EQ(readers.protocol_errors(), 0U) << readers.first_protocol_error();
+    EXPECT_EQ(readers.closed(), 0U);
+    std::map<std::int64_t, std::size_t> viewers_per_broadcast;
+    for (const auto& v : views) {
+        EXPECT_NE(std::count(v.types.begin(), v.types.end(), "delta"), 0) << "only whole states";
+        for (const auto seq : v.seqs)
+            if (seq != 0) ++viewers_per_broadcast[seq];
+    }
+    std::size_t widest = 0;
+    for (const auto& [seq, n] : viewers_per_broadcast) widest = std::max(widest, n);
+    EXPECT_GT(widest, 1U);
+    EXPECT_LT(widest, viewers) << "a broadcast went to every viewer: no groups";
 }
 
 }  // namespace
