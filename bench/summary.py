@@ -191,6 +191,15 @@ def main(folder):
             rows.append((f"echo: round trip p50, ours vs {name}",
                          f"{ours_p50 * 1000:.0f} us vs {p50 * 1000:.0f} us", f"ratio {ours_p50 / p50:.2f}",
                          rtt_verdict(ours_p50 / p50) if peer == "wspp" else "info"))
+    if "floor" in echo and "wspp" in echo:
+        # The yardstick (bench/transport/floor_echo_server.cpp): one recv() and
+        # one send() per message and nothing else. Its ratio is the least any
+        # server making those system calls could reach on this machine.
+        floor_cpu = statistics.median(r["server_cpu_us_per_msg"] for r in echo["floor"])
+        wspp_cpu = statistics.median(r["server_cpu_us_per_msg"] for r in echo["wspp"])
+        rows.append(("echo: server CPU per message, the floor (epoll, one recv and one send) vs websocketpp",
+                     f"{floor_cpu:.2f} us vs {wspp_cpu:.2f} us", f"ratio {floor_cpu / wspp_cpu:.2f}",
+                     "info: the least any server can reach here (target 0.67)"))
 
     rows += decode_rows(read(folder, "decode-compare.json"), read(folder, "decode.json"))
 

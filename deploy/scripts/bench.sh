@@ -54,7 +54,7 @@ fi
 # ADMIT_BENCH_BUILD: another Release build folder configured with -DADMIT_BUILD_BENCH=ON.
 build=${ADMIT_BENCH_BUILD:-build/bench}
 log "build (preset bench -> $build)"
-targets=(admit-server admit admit-load admit_core_bench admit_echo_server admit_decode_bench admit_decode_compare)
+targets=(admit-server admit admit-load admit_core_bench admit_echo_server floor_echo_server admit_decode_bench admit_decode_compare)
 [[ -f /usr/include/websocketpp/server.hpp ]] && targets+=(wspp_echo_server)
 bench_build bench "$build" "${targets[@]}"
 bin=$root/$build/bin
@@ -224,6 +224,7 @@ load_prefix="taskset -c 1"
 peers=(admit)
 [[ -x "$bin/wspp_echo_server" ]] && peers+=(wspp)
 command -v node >/dev/null && peers+=(node)
+peers+=(floor)  # the yardstick: the least CPU per message any server can spend here
 for round in $(seq 1 "$rounds"); do
     # Each round starts with a different server, so none always runs first
     # (right after the heavier steps) or last.
@@ -234,6 +235,7 @@ for round in $(seq 1 "$rounds"); do
             admit) taskset -c 0 "$bin/admit_echo_server" --threads 1 --port-file "$work/echo-port" >/dev/null & ;;
             wspp) taskset -c 0 "$bin/wspp_echo_server" --port-file "$work/echo-port" >/dev/null & ;;
             node) taskset -c 0 node bench/transport/ws_echo.js --port-file "$work/echo-port" >/dev/null & ;;
+            floor) taskset -c 0 "$bin/floor_echo_server" --port-file "$work/echo-port" >/dev/null & ;;
         esac
         server_pid=$!
         for _ in $(seq 1 100); do [[ -s "$work/echo-port" ]] && break; sleep 0.1; done
