@@ -42,6 +42,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "echo_options.hpp"
+
 namespace {
 
 namespace asio = boost::asio;
@@ -183,22 +185,11 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
 }  // namespace
 
 int main(int argc, char** argv) {
-    unsigned short port = 0;
-    unsigned threads = 1;
-    std::string port_file;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--port") port = static_cast<unsigned short>(std::stoul(argv[i + 1]));
-        else if (key == "--threads") threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
-        else if (key == "--port-file") port_file = argv[i + 1];
-        else {
-            std::fprintf(stderr, "usage: admit_echo_server [--port N] [--threads N] [--port-file FILE]\n");
-            return 2;
-        }
-    }
+    const auto options = admit::bench::parse_echo_options(argc, argv, "admit_echo_server", true);
+    const unsigned threads = options.threads;
     asio::io_context ioc(static_cast<int>(threads));
-    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    if (!port_file.empty()) std::ofstream(port_file) << acceptor.local_endpoint().port() << '\n';
+    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), options.port));
+    if (!options.port_file.empty()) std::ofstream(options.port_file) << acceptor.local_endpoint().port() << '\n';
     std::printf("admit_echo_server on ws://127.0.0.1:%u/ (%u thread%s)\n", acceptor.local_endpoint().port(), threads,
                 threads == 1 ? "" : "s");
     std::fflush(stdout);

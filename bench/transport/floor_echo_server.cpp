@@ -35,6 +35,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "echo_options.hpp"
+
 namespace {
 
 volatile std::sig_atomic_t stopping = 0;
@@ -143,20 +145,14 @@ int listen_on(unsigned short port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    unsigned short port = 0;
-    std::string port_file;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--port") port = static_cast<unsigned short>(std::stoul(argv[i + 1]));
-        else if (key == "--port-file") port_file = argv[i + 1];
-    }
+    const auto options = admit::bench::parse_echo_options(argc, argv, "floor_echo_server");
     std::signal(SIGINT, [](int) { stopping = 1; });
     std::signal(SIGTERM, [](int) { stopping = 1; });
-    const int listener = listen_on(port);
+    const int listener = listen_on(options.port);
     sockaddr_in bound{};
     socklen_t bound_size = sizeof bound;
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &bound_size);
-    if (!port_file.empty()) std::ofstream(port_file) << ntohs(bound.sin_port) << '\n';
+    if (!options.port_file.empty()) std::ofstream(options.port_file) << ntohs(bound.sin_port) << '\n';
     std::printf("floor_echo_server on ws://127.0.0.1:%u/\n", ntohs(bound.sin_port));
     std::fflush(stdout);
 

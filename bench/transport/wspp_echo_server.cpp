@@ -13,16 +13,12 @@
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
+#include "echo_options.hpp"
+
 using server = websocketpp::server<websocketpp::config::asio>;
 
 int main(int argc, char** argv) {
-    unsigned short port = 0;
-    std::string port_file;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--port") port = static_cast<unsigned short>(std::stoul(argv[i + 1]));
-        else if (key == "--port-file") port_file = argv[i + 1];
-    }
+    const auto options = admit::bench::parse_echo_options(argc, argv, "wspp_echo_server");
     server s;
     s.clear_access_channels(websocketpp::log::alevel::all);
     s.clear_error_channels(websocketpp::log::elevel::all);
@@ -36,11 +32,11 @@ int main(int argc, char** argv) {
         websocketpp::lib::error_code ec;
         s.send(hdl, msg->get_payload(), msg->get_opcode(), ec);
     });
-    s.listen(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    s.listen(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), options.port));
     s.start_accept();
     websocketpp::lib::asio::error_code ec;
     const auto bound = s.get_local_endpoint(ec).port();
-    if (!port_file.empty()) std::ofstream(port_file) << bound << '\n';
+    if (!options.port_file.empty()) std::ofstream(options.port_file) << bound << '\n';
     std::printf("wspp_echo_server on ws://127.0.0.1:%u/\n", bound);
     std::fflush(stdout);
     boost::asio::signal_set signals(s.get_io_service(), SIGINT, SIGTERM);

@@ -67,7 +67,7 @@ void live_readers::add(std::size_t viewer, int fd, std::string_view already_read
     c->viewer = viewer;
     c->fd = fd;
     if (already_read.size() > c->buffer.size()) c->buffer.resize(already_read.size());
-    std::memcpy(c->buffer.data(), already_read.data(), already_read.size());
+    if (!already_read.empty()) std::memcpy(c->buffer.data(), already_read.data(), already_read.size());
     c->end = already_read.size();
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
