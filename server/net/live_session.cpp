@@ -150,18 +150,25 @@ asio::awaitable<void> live_broadcaster::run() {
         auto next = now + poll_interval;
         try {
             ctx_->live.sample();
-            const auto viewers = ctx_->viewers.alive();
-            if (now - last_stall_check_ >= stall_check_interval) {
-                last_stall_check_ = now;
-                ctx_->stats.set_live_viewers(viewers.size());
-                for (const auto& v : viewers) v->check_stalled(stall_limit);
-            }
-            const auto groups = dashboard_groups(viewers.size());
+            // Groups and spacing from the count of viewers: the list (a
+            // shared_ptr per viewer) is only taken when it is used.
+            const auto counted = ctx_->viewers.count();
+            const auto groups = dashboard_groups(counted);
             const auto version = ctx_->live.version();
             const auto spacing = broadcast_spacing(
-                ctx_->options.live_interval, recent_send_ * static_cast<std::chrono::steady_clock::rep>(viewers.size())
+                ctx_->options.live_interval, recent_send_ * static_cast<std::chrono::steady_clock::rep>(counted)
             );
-            for (const auto group : schedule_.take_due(now, version, groups, spacing)) broadcast(viewers, group, groups);
+            const auto due = schedule_.take_due(now, version, groups, spacing);
+            const bool stall_check = now - last_stall_check_ >= stall_check_interval;
+            if (!due.empty() || stall_check) {
+                const auto viewers = ctx_->viewers.alive();
+                for (const auto group : due) broadcast(viewers, group, groups);
+                if (stall_check) {
+                    last_stall_check_ = now;
+                    ctx_->stats.set_live_viewers(viewers.size());
+                    for (const auto& v : viewers) v->check_stalled(stall_limit);
+                }
+            }
             next = std::min(next, schedule_.next_due(version, spacing));
         } catch (const std::exception& e) {
             // Dashboards must not freeze for good over one failed render (out of memory).

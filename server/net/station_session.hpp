@@ -61,6 +61,12 @@ public:
         std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
         sessions_.push_back(s);
     }
+    // How many are registered, counting some that may have ended since (they
+    // are dropped at the next add()): cheap, for sizing work, not for a list.
+    std::size_t count() {
+        std::lock_guard lock(mutex_);
+        return sessions_.size();
+    }
     std::vector<std::shared_ptr<Session>> alive() {
         std::lock_guard lock(mutex_);
         std::vector<std::shared_ptr<Session>> out;
