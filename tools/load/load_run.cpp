@@ -438,9 +438,18 @@ private:
             slot_free();
             co_return;
         }
+        if (viewers_reading_) {  // too late: the readers' thread owns its list now
+            connect_failed(fmt::format("viewer {}: connected after the run began", i));
+            slot_free();
+            co_return;
+        }
         const std::string_view past_response(static_cast<const char*>(read.data().data()), read.size());
-        readers_.add(i, stream.release_socket().release(), past_response);
-        ++r_.viewers_connected;
+        try {
+            readers_.add(i, stream.release_socket().release(), past_response);
+            ++r_.viewers_connected;
+        } catch (const std::exception& e) {
+            connect_failed(fmt::format("viewer {}: {}", i, e.what()));
+        }
         slot_free();
     }
 
@@ -596,6 +605,7 @@ private:
         measure_start_ = load_start_ + seconds(opt_.warmup);
         measure_end_ = measure_start_ + seconds(opt_.duration);
         half_time_ = measure_start_ + seconds(opt_.duration / 2);
+        viewers_reading_ = true;
         if (!viewer_states_.empty())
             readers_.start([this](std::size_t i, std::string_view text, std::chrono::system_clock::time_point at) {
                 on_viewer_message(i, text, at);
@@ -663,6 +673,7 @@ private:
     std::size_t settled_ = 0;
     std::vector<std::unique_ptr<station_link>> stations_;
     std::vector<viewer_state> viewer_states_;
+    bool viewers_reading_ = false;  // readers_ started: no more add()
     std::vector<std::unique_ptr<link>> echo_;
     std::unique_ptr<link> stalled_;
     steady::time_point load_start_{}, measure_start_{}, measure_end_{}, half_time_{};
