@@ -32,7 +32,7 @@ namespace admit::load {
 
 class live_readers {
 public:
-    // viewer: the index given to add(); text: one whole message.
+    // viewer: the index given to add(); text: one whole message, valid only during the call.
     using message_handler =
         std::function<void(std::size_t viewer, std::string_view text, std::chrono::system_clock::time_point read_at)>;
 
