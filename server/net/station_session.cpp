@@ -247,16 +247,16 @@ void station_session<Stream>::enqueue(const wire::ServerMessage& message) {
 // Every client reads a VerdictBatch whatever it sent (docs/api.md).
 template <typename Stream>
 wire::Verdict& station_session<Stream>::hold_verdict(bool for_batch) {
-    if (held_count_ == ctx_->options.max_batch) flush_held();
+    if (held_verdicts() == ctx_->options.max_batch) flush_held();
     held_for_batch_ = held_for_batch_ || for_batch;
-    ++held_count_;
     return *held_.mutable_verdicts()->add_verdicts();
 }
 
 template <typename Stream>
 void station_session<Stream>::flush_held() {
-    if (held_count_ == 0) return;
-    if (held_count_ == 1 && !held_for_batch_) {
+    const auto held = held_verdicts();
+    if (held == 0) return;
+    if (held == 1 && !held_for_batch_) {
         // A lone scan's lone verdict goes out as a Verdict, as when nothing was held.
         wire::ServerMessage single;
         single.mutable_verdict()->Swap(held_.mutable_verdicts()->mutable_verdicts(0));
@@ -264,11 +264,10 @@ void station_session<Stream>::flush_held() {
     } else {
         enqueue(held_);
     }
-    if (held_count_ <= max_kept_verdicts)
+    if (held <= max_kept_verdicts)
         held_.mutable_verdicts()->clear_verdicts();  // keeps the Verdict objects for reuse
     else
         wire::ServerMessage().Swap(&held_);  // a large batch's objects are not kept
-    held_count_ = 0;
     held_for_batch_ = false;
 }
 

@@ -160,6 +160,7 @@ private:
     void enqueue(const wire::ServerMessage& message);
     wire::Verdict& hold_verdict(bool for_batch);
     void flush_held();
+    std::size_t held_verdicts() const { return static_cast<std::size_t>(held_.verdicts().verdicts_size()); }
     void write_next();
     void start_write();
     void on_write(const boost::system::error_code& ec);
@@ -175,7 +176,6 @@ private:
     std::deque<std::string> out_;    // front() is being written while writing_
     std::vector<std::string> spare_; // written buffers, reused for the next frames
     wire::ServerMessage held_;       // verdicts decided during a write, sent after the queue
-    std::size_t held_count_ = 0;
     bool held_for_batch_ = false;    // one of them answers a ScanBatch: send a VerdictBatch
     std::string remote_;
     std::string station_id_;        // set after a good hello

@@ -11,10 +11,9 @@
 
 namespace admit::test {
 
-http_result http_raw(unsigned short port, const std::string& request) {
-    http_result result;
+int connect_loopback(unsigned short port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return result;
+    if (fd < 0) return -1;
     timeval timeout{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     sockaddr_in addr{};
@@ -23,14 +22,26 @@ http_result http_raw(unsigned short port, const std::string& request) {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         ::close(fd);
-        return result;
+        return -1;
     }
+    return fd;
+}
+
+bool send_all(int fd, const std::string& bytes) {
     std::size_t sent = 0;
-    while (sent < request.size()) {
-        const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
+    while (sent < bytes.size()) {
+        const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return false;
         sent += static_cast<std::size_t>(n);
     }
+    return true;
+}
+
+http_result http_raw(unsigned short port, const std::string& request) {
+    http_result result;
+    const int fd = connect_loopback(port);
+    if (fd < 0) return result;
+    send_all(fd, request);
     std::string response;
     char buf[65536];
     for (;;) {

@@ -12,6 +12,11 @@ struct http_result {
     std::string body;
 };
 
+// A TCP socket connected to 127.0.0.1:port, reads timing out after 5 s; -1 if it cannot connect.
+int connect_loopback(unsigned short port);
+// Sends all of bytes; false if the connection failed first.
+bool send_all(int fd, const std::string& bytes);
+
 // Sends the raw request text and reads until the server closes.
 http_result http_raw(unsigned short port, const std::string& request);
 // GET path with "Authorization: Bearer <token>" when token is not empty.

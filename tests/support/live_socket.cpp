@@ -1,12 +1,12 @@
 #include "support/live_socket.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "support/http_get.hpp"
 
 namespace admit::test {
 
@@ -18,21 +18,12 @@ live_socket failed(int fd, std::string why) {
 }  // namespace
 
 live_socket open_live_socket(unsigned short port, const std::string& token) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return failed(fd, std::string("socket: ") + std::strerror(errno));
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0)
-        return failed(fd, std::string("connect: ") + std::strerror(errno));
+    const int fd = connect_loopback(port);
+    if (fd < 0) return failed(fd, std::string("connect: ") + std::strerror(errno));
     const std::string request = "GET /ws/live?token=" + token +
                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
-        return failed(fd, "the upgrade request was not sent whole");
-    const timeval wait_at_most{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait_at_most, sizeof wait_at_most);
+    if (!send_all(fd, request)) return failed(fd, "the upgrade request was not sent whole");
     std::string response;
     std::size_t header_end = std::string::npos;
     char chunk[4096];
