@@ -1,8 +1,6 @@
 #include "net/api.hpp"
 
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
@@ -19,17 +17,6 @@ namespace admit::net {
 namespace json = boost::json;
 
 namespace {
-
-std::string content_type_for(const std::filesystem::path& p) {
-    static const std::map<std::string, std::string> types{
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".ico", "image/x-icon"}, {".pdf", "application/pdf"}, {".txt", "text/plain; charset=utf-8"},
-    };
-    const auto it = types.find(p.extension().string());
-    return it == types.end() ? "application/octet-stream" : it->second;
-}
 
 bool any_token_hash(const std::vector<std::string>& hashes, const std::string& h) {
     return std::find(hashes.begin(), hashes.end(), h) != hashes.end();
@@ -75,7 +62,7 @@ api::api(
       stats_(stats),
       live_(live),
       data_dir_(std::move(data_dir)),
-      web_dir_(std::move(web_dir)),
+      web_files_(web_dir),
       public_key_(config::read_public_key(data_dir_)) {}
 
 role api::role_of(const http_request_view& request) const {
@@ -93,6 +80,14 @@ role api::role_of(const http_request_view& request) const {
     if (any_token_hash(s.staff_token_hashes, h)) return role::staff;
     if (any_token_hash(s.viewer_token_hashes, h)) return role::viewer;
     return role::none;
+}
+
+bool api::may_block(const http_request_view& request) {
+    const auto path = path_of(request.target);
+    if (!path.starts_with("/api/")) return false;
+    if (request.method != "GET" && request.method != "HEAD") return true;
+    return path.starts_with("/api/export") || path.ends_with("/badge.pdf") ||
+           (path.starts_with("/api/attendees/") && path.find('/', 15) == std::string_view::npos);
 }
 
 http_reply api::handle(const http_request_view& request) {
@@ -113,7 +108,7 @@ http_reply api::handle(const http_request_view& request) {
     if (path == "/healthz") return health();
     if (path == "/metrics") {
         stats_.update_occupancy(engine_.occupancy());
-        return http_reply{200, "text/plain; version=0.0.4", stats_.render(), {}};
+        return body_reply("text/plain; version=0.0.4", stats_.render());
     }
     if (path == "/api/station/rules") return station_rules(request);
     if (path.starts_with("/api/")) {
@@ -126,7 +121,7 @@ http_reply api::handle(const http_request_view& request) {
         }
         return read_route(path, request);
     }
-    return static_file(path);
+    return static_file(request.target);
 }
 
 http_reply api::read_route(std::string_view path, const http_request_view& request) {
@@ -134,7 +129,7 @@ http_reply api::read_route(std::string_view path, const http_request_view& reque
     if (path == "/api/whoami")
         return json_reply(json::object{{"role", role_of(request) == role::staff ? "staff" : "viewer"}});
     if (path == "/api/event") return event_info();
-    if (path == "/api/stations") return http_reply{200, "application/json", live_.stations_json(), {}};
+    if (path == "/api/stations") return body_reply("application/json", live_.stations_json());
     if (path == "/api/attendees") return search(request.target);
     constexpr std::string_view attendees = "/api/attendees/";
     if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
@@ -171,7 +166,7 @@ http_reply api::station_rules(const http_request_view& request) const {
     rules.revoked = revocations_of(engine_.roster_copy());
     for (const auto& h : engine_.occupancy().halls) rules.inside.emplace_back(h.hall_id, h.inside);
     rules.fetched_at_ms = engine_.now().time_since_epoch().count();
-    return http_reply{200, "application/json", rules_to_json(rules), {}};
+    return body_reply("application/json", rules_to_json(rules));
 }
 
 http_reply api::health() const {
@@ -185,7 +180,7 @@ http_reply api::health() const {
 }
 
 http_reply api::occupancy() const {
-    return http_reply{200, "application/json", occupancy_json(config_, engine_.occupancy()), {}};
+    return body_reply("application/json", occupancy_json(config_, engine_.occupancy()));
 }
 
 http_reply api::attendee(const std::string& id) {
@@ -246,20 +241,10 @@ http_reply api::event_info() const {
         {"categories", std::move(categories)}});
 }
 
-http_reply api::static_file(std::string_view path) const {
-    // Only plain relative paths under web/: no "..", no backslashes, no NULs.
-    if (path.empty() || path.front() != '/' || path.find("..") != std::string_view::npos ||
-        path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos) {
-        return error_reply(400, "bad path");
-    }
-    std::string rel(path.substr(1));
-    if (rel.empty() || rel.back() == '/') rel += "index.html";
-    const auto file = web_dir_ / rel;
-    std::ifstream in(file, std::ios::binary);
-    if (!in || std::filesystem::is_directory(file)) return error_reply(404, fmt::format("not found: {}", path));
-    std::ostringstream body;
-    body << in.rdbuf();
-    return http_reply{200, content_type_for(file), body.str(), {}};
+http_reply api::static_file(std::string_view target) const {
+    const auto* found = web_files_.find(target);
+    if (found == nullptr) return error_reply(404, fmt::format("not found: {}", path_of(target)));
+    return file_reply(found->content_type, found->path);
 }
 
 }  // namespace admit::net

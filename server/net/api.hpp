@@ -29,6 +29,7 @@
 #include "engine/engine.hpp"
 #include "net/live_state.hpp"
 #include "net/metrics.hpp"
+#include "net/web_files.hpp"
 #include "store/scan_store.hpp"
 
 namespace admit::net {
@@ -45,7 +46,16 @@ struct http_reply {
     std::string content_type = "application/json";
     std::string body;
     std::string allow;  // for 405
+    std::filesystem::path file;  // when set, the body is this file, streamed (static files, exports)
+    std::string retry_after;     // seconds, for 503 when busy
+    // A private temporary folder holding `file`, removed once the reply is
+    // written (or could not be): exports and badge PDFs are streamed from disk.
+    std::filesystem::path remove_after;
 };
+
+// A new private folder (mode 0700) under the system temp folder, named
+// admit-<what>-XXXXXX; empty when it cannot be made.
+std::filesystem::path make_private_temp_dir(std::string_view what);
 
 enum class role { none, viewer, staff };
 
@@ -60,6 +70,10 @@ public:
 
     http_reply handle(const http_request_view& request);
     role role_of(const http_request_view& request) const;
+    // True for the requests that may take long or wait for the disk or the
+    // writer (exports, badge PDFs, staff actions, a person's history): the
+    // server runs them on its bounded pool, never on the station threads.
+    static bool may_block(const http_request_view& request);
 
 private:
     http_reply occupancy() const;
@@ -88,7 +102,7 @@ private:
     metrics& stats_;
     live_state& live_;
     std::filesystem::path data_dir_;
-    std::filesystem::path web_dir_;
+    web_files web_files_;
     core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_
     std::unique_ptr<store::scan_store> reader_;
@@ -99,6 +113,13 @@ std::string occupancy_json(const config::loaded_config& config, const engine::oc
 
 // "{\"error\":...}" with the status.
 http_reply error_reply(unsigned status, std::string_view message);
+// 200 with a body of this type.
+http_reply body_reply(std::string content_type, std::string body);
+// 200 streaming `file`; `remove_after` (a private temp folder) goes once it is sent.
+http_reply file_reply(std::string content_type, std::filesystem::path file, std::filesystem::path remove_after = {});
+// 503 with Retry-After: the pool for slow requests is full. (Defined apart from
+// the coroutine that uses it: GCC 12 warns falsely about strings set inside one.)
+http_reply busy_reply();
 
 // Splits "/a/b?x=1" into path and the value of one query parameter.
 std::string_view path_of(std::string_view target);

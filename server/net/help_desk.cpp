@@ -94,9 +94,11 @@ http_reply api::checkin(std::string_view body) {
     s.server_time = s.device_time = engine_.now();
     s.scan_id = manual_scan_id(s.server_time);
 
-    std::promise<engine::scan_outcome> result;
-    auto outcome = result.get_future();
-    engine_.submit({s}, [&result](std::vector<engine::scan_outcome> o) { result.set_value(std::move(o.front())); });
+    // Shared with the writer's callback: after a timed-out wait below, the
+    // writer still answers later, into a promise that is still alive.
+    auto result = std::make_shared<std::promise<engine::scan_outcome>>();
+    auto outcome = result->get_future();
+    engine_.submit({s}, [result](std::vector<engine::scan_outcome> o) { result->set_value(std::move(o.front())); });
     if (outcome.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
         return error_reply(503, "the scan log did not answer in time; try again");
     const auto o = outcome.get();
@@ -184,6 +186,12 @@ http_reply api::import_roster(std::string_view csv) {
                                    {"kept", counts.kept}});
 }
 
+std::filesystem::path make_private_temp_dir(std::string_view what) {
+    std::string pattern = (std::filesystem::temp_directory_path() / fmt::format("admit-{}-XXXXXX", what)).string();
+    if (::mkdtemp(pattern.data()) == nullptr) return {};
+    return pattern;
+}
+
 http_reply api::export_file(std::string_view path) {
     // Made fresh from the log each time, from a read-only store of its own so
     // the writer is never blocked; in a private temp folder.
@@ -191,9 +199,8 @@ http_reply api::export_file(std::string_view path) {
     const std::string wanted = workbook ? "admit-report.xlsx" : std::string(path.substr(std::string_view("/api/export/").size()));
     if (!workbook && (!wanted.ends_with(".csv") && !wanted.ends_with(".pdf")))
         return error_reply(404, "exports are /api/export.xlsx, /api/export/<report>.csv and /api/export/summary-YYYY-MM-DD.pdf");
-    std::string pattern = (std::filesystem::temp_directory_path() / "admit-export-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return error_reply(500, "cannot make a temporary folder for the export");
-    const std::filesystem::path dir = pattern;
+    const auto dir = make_private_temp_dir("export");
+    if (dir.empty()) return error_reply(500, "cannot make a temporary folder for the export");
     http_reply reply;
     try {
         auto log = store::open_store(store_location(), store::open_mode::read_only);
@@ -206,13 +213,12 @@ http_reply api::export_file(std::string_view path) {
         reply = error_reply(404, fmt::format("no export named {}", wanted));
         for (const auto& f : result.files) {
             if (f.filename() != wanted) continue;
-            std::ifstream in(f, std::ios::binary);
-            std::ostringstream bytes;
-            bytes << in.rdbuf();
             const auto type = workbook ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                               : opt.pdf ? "application/pdf"
                                         : "text/csv; charset=utf-8";
-            reply = http_reply{200, type, bytes.str(), {}};
+            // Streamed from the file by the server, which then removes the folder.
+            reply = file_reply(type, f, dir);
+            return reply;
         }
     } catch (const std::exception& e) {
         reply = error_reply(503, fmt::format("export failed: {}", e.what()));
@@ -245,14 +251,18 @@ http_reply api::badge_pdf(const std::string& attendee_id) {
             *person, category ? category->name : person->category, category ? category->colour : "",
             config_.event.name,
             core::sign_badge_of(config_.event.id, *person, keys.secret)};
-        const auto file = std::filesystem::temp_directory_path() /
-                          fmt::format("admit-badge-{}-{}.pdf", attendee_id, manual_scan_id(engine_.now()));
-        badges::write_badges_pdf(file, {print}, badges::page_layout::a6_single);
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream pdf;
-        pdf << in.rdbuf();
-        std::filesystem::remove(file);
-        return http_reply{200, "application/pdf", pdf.str(), {}};
+        // A private folder: the attendee id is data, never part of a path.
+        const auto dir = make_private_temp_dir("badge");
+        if (dir.empty()) return error_reply(500, "cannot make a temporary folder for the badge");
+        const auto file = dir / "badge.pdf";
+        try {
+            badges::write_badges_pdf(file, {print}, badges::page_layout::a6_single);
+        } catch (...) {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+            throw;
+        }
+        return file_reply("application/pdf", file, dir);
     } catch (const std::exception& e) {
         return error_reply(500, fmt::format("badge not made: {}", e.what()));
     }

@@ -8,7 +8,9 @@ namespace admit::net {
 namespace json = boost::json;
 
 http_reply json_reply(const json::value& v, unsigned status) {
-    return http_reply{status, "application/json", json::serialize(v), {}};
+    auto r = body_reply("application/json", json::serialize(v));
+    r.status = status;
+    return r;
 }
 
 std::string utf8_or_replaced(std::string_view text) {
@@ -40,6 +42,27 @@ std::string utf8_or_replaced(std::string_view text) {
         }
     }
     return out;
+}
+
+http_reply body_reply(std::string content_type, std::string body) {
+    http_reply r;
+    r.content_type = std::move(content_type);
+    r.body = std::move(body);
+    return r;
+}
+
+http_reply file_reply(std::string content_type, std::filesystem::path file, std::filesystem::path remove_after) {
+    http_reply r;
+    r.content_type = std::move(content_type);
+    r.file = std::move(file);
+    r.remove_after = std::move(remove_after);
+    return r;
+}
+
+http_reply busy_reply() {
+    auto busy = error_reply(503, "the server is busy with other exports and staff requests; try again shortly");
+    busy.retry_after = std::string(1, '5');  // seconds
+    return busy;
 }
 
 http_reply error_reply(unsigned status, std::string_view message) {
@@ -77,6 +100,7 @@ json::object record_json(const core::scan_record& r) {
         {"device_time", iso_utc(r.device_time)},
         {"server_time", iso_utc(r.server_time)},
         {"offline", r.offline},
+        {"clock_skew", r.clock_skew},
         {"admitted", r.result.admitted},
         {"reason", core::reason_code(r.result.why)},
         {"warning", r.result.warning},

@@ -37,20 +37,68 @@ void log_escaped_exception(std::exception_ptr e, const char* what) {
     }
 }
 
+template <typename Body>
+void set_common_fields(http::response<Body>& res, const http::request<http::string_body>& req, const http_reply& reply) {
+    res.set(http::field::server, "admit");
+    res.set(http::field::content_type, reply.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    if (!reply.allow.empty()) res.set(http::field::allow, reply.allow);
+    if (!reply.retry_after.empty()) res.set(http::field::retry_after, reply.retry_after);
+    res.keep_alive(req.keep_alive());
+}
+
 http::response<http::string_body> make_response(
     const http::request<http::string_body>& req,
     const http_reply& reply
 ) {
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
-    res.set(http::field::server, "admit");
-    res.set(http::field::content_type, reply.content_type);
-    res.set(http::field::cache_control, "no-store");
-    if (!reply.allow.empty()) res.set(http::field::allow, reply.allow);
-    res.keep_alive(req.keep_alive());
+    set_common_fields(res, req, reply);
     if (req.method() != http::verb::head) res.body() = reply.body;
     res.prepare_payload();
     if (req.method() == http::verb::head) res.content_length(reply.body.size());
     return res;
+}
+
+// Writes the reply: a file streamed from disk (static files), or the string body.
+// False when the connection is to end (a write failed, or no keep-alive).
+template <typename Stream>
+asio::awaitable<bool> write_reply(Stream& stream, const http::request<http::string_body>& req, const http_reply& reply) {
+    // An export's private folder goes once the file is sent, whatever happens.
+    struct remove_when_done {
+        const std::filesystem::path& dir;
+        ~remove_when_done() {
+            std::error_code ignored;
+            if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+        }
+    } cleanup{reply.remove_after};
+    if (!reply.file.empty()) {
+        http::file_body::value_type body;
+        boost::system::error_code ec;
+        body.open(reply.file.c_str(), beast::file_mode::scan, ec);
+        if (!ec && req.method() == http::verb::head) {
+            http::response<http::empty_body> res{static_cast<http::status>(reply.status), req.version()};
+            set_common_fields(res, req, reply);
+            res.content_length(body.size());
+            auto [wec, bytes] = co_await http::async_write(stream, res, use_tuple);
+            co_return !wec && res.keep_alive();
+        }
+        if (!ec) {
+            http::response<http::file_body> res{static_cast<http::status>(reply.status), req.version()};
+            set_common_fields(res, req, reply);
+            res.body() = std::move(body);
+            res.prepare_payload();
+            auto [wec, bytes] = co_await http::async_write(stream, res, use_tuple);
+            co_return !wec && res.keep_alive();
+        }
+        spdlog::warn("static file {}: {}", reply.file.string(), ec.message());
+        auto res = make_response(req, error_reply(404, "not found"));
+        auto [wec, bytes] = co_await http::async_write(stream, res, use_tuple);
+        co_return !wec && res.keep_alive();
+    }
+    auto res = make_response(req, reply);
+    auto [wec, bytes] = co_await http::async_write(stream, res, use_tuple);
+    co_return !wec && res.keep_alive();
 }
 
 // Ends a connection politely: TCP half-close, or the TLS close_notify.
@@ -74,6 +122,27 @@ asio::awaitable<void> write_plain_error(Stream& stream, http::status status, std
     res.body() = fmt::format("{{\"error\":\"{}\"}}", message);
     res.prepare_payload();
     co_await http::async_write(stream, res, use_tuple);
+}
+
+// Runs a request that may block on the blocking pool and resumes on the
+// connection's strand with its reply; 503 at once when the pool is full.
+asio::awaitable<http_reply> handle_blocking(std::shared_ptr<server_context> ctx, const http_request_view& view) {
+    if (ctx->blocking_queued.fetch_add(1) >= ctx->options.max_blocking_queued) {
+        ctx->blocking_queued.fetch_sub(1);
+        spdlog::warn("busy: {} slow requests already waiting; answered 503 to {} {}",
+                     ctx->options.max_blocking_queued, view.method, path_of(view.target));
+        co_return busy_reply();
+    }
+    // The task owns copies of what it reads: it runs on another thread.
+    auto task = [ctx, method = std::string(view.method), target = std::string(view.target),
+                 auth = std::string(view.authorization), body = std::string(view.body)]() -> asio::awaitable<http_reply> {
+        struct release {
+            server_context& c;
+            ~release() { c.blocking_queued.fetch_sub(1); }
+        } done{*ctx};
+        co_return ctx->routes.handle(http_request_view{method, target, auth, body});
+    };
+    co_return co_await asio::co_spawn(*ctx->blocking, std::move(task), asio::use_awaitable);
 }
 
 // One HTTP connection: requests until the peer closes, or the upgrade to a WebSocket.
@@ -129,10 +198,15 @@ asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> 
             std::string_view(req.target().data(), req.target().size()),
             std::string_view(auth.data(), auth.size()),
             req.body()};
-        auto res = make_response(req, ctx->routes.handle(view));
-        auto [wec, wbytes] = co_await http::async_write(stream, res, use_tuple);
-        if (wec || !res.keep_alive()) {
-            if (!wec) co_await shut(stream);
+        // (An if, not ?: : GCC 12 miscompiles co_await inside a conditional expression.)
+        http_reply reply;
+        if (api::may_block(view)) {
+            reply = co_await handle_blocking(ctx, view);
+        } else {
+            reply = ctx->routes.handle(view);
+        }
+        if (!co_await write_reply(stream, req, reply)) {
+            co_await shut(stream);
             co_return;
         }
     }
@@ -179,6 +253,10 @@ struct server::impl {
     std::vector<std::thread> threads;
     unsigned short bound_port = 0;
     bool stopped = false;
+    // Declared after ioc so it is destroyed first: a request waiting here owns
+    // its connection's coroutine, whose socket belongs to ioc.
+    asio::io_context blocking;
+    std::vector<std::thread> blocking_threads;
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
@@ -211,6 +289,7 @@ server::server(
     : impl_(std::make_unique<impl>()) {
     impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, live, std::move(options));
     impl_->ctx->dashboards = &impl_->dashboards;
+    impl_->ctx->blocking = &impl_->blocking;
 }
 
 server::~server() { stop(); }
@@ -243,6 +322,13 @@ void server::start() {
         impl_->threads.emplace_back([this] {
             pthread_setname_np(pthread_self(), "network");  // as top -H and perf show it
             impl_->ioc.run();
+        });
+    }
+    for (unsigned i = 0; i < std::max(1u, opts.blocking_threads); ++i) {
+        impl_->blocking_threads.emplace_back([this] {
+            run_below_normal_priority("blocking");
+            auto work = asio::make_work_guard(impl_->blocking);  // runs until stop()
+            impl_->blocking.run();
         });
     }
     impl_->dashboards_thread = std::thread([this] {
@@ -278,6 +364,10 @@ void server::stop() {
     impl_->dashboards.stop();
     for (auto& t : impl_->threads) t.join();
     impl_->threads.clear();
+    // A slow request still running finishes first; its reply is not sent.
+    impl_->blocking.stop();
+    for (auto& t : impl_->blocking_threads) t.join();
+    impl_->blocking_threads.clear();
     impl_->dashboards_thread.join();
 }
 

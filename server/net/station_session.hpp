@@ -17,6 +17,7 @@
 // executor is the concrete strand type on plain connections.
 // Thread safety: every member runs on the connection's strand.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -99,6 +100,11 @@ struct server_context {
     // of their own at a lower priority, so a broadcast never delays a scan.
     // Exactly one thread runs it: its sessions need no strand.
     asio::io_context* dashboards = nullptr;
+    // Requests that may block (api::may_block) run here, on threads of their
+    // own at a lower priority, so exports and staff actions never hold a
+    // station thread. `blocking_queued` counts those waiting or running.
+    asio::io_context* blocking = nullptr;
+    std::atomic<unsigned> blocking_queued{0};
 };
 
 // Moves a plain connection's socket onto another executor (a strand, or

@@ -58,3 +58,59 @@ TEST(ApiErrors, RequestBytesThatAreNotUtf8StayValidJson) {
 
 }  // namespace
 }  // namespace admit::net
+
+#include <fstream>
+
+#include "net/web_files.hpp"
+#include "support/temp_dir.hpp"
+
+namespace admit::net {
+namespace {
+
+// The table of web files: what a request path finds, as a table of cases.
+TEST(WebFiles, OnlyListedFilesAreFoundWhateverThePathLooksLike) {
+    test::temp_dir dir;
+    const auto web = dir.path() / "web";
+    std::filesystem::create_directories(web / "js");
+    std::ofstream(web / "index.html") << "i";
+    std::ofstream(web / "js" / "app.js") << "a";
+    std::ofstream(dir.path() / "secret.txt") << "s";
+    std::filesystem::create_symlink(dir.path() / "secret.txt", web / "secret.txt");
+    const web_files files(web);
+    EXPECT_EQ(files.size(), 2u) << "the link out of the folder is not listed";
+
+    const std::vector<std::pair<std::string, std::string>> found{
+        {"/", "index.html"}, {"/index.html", "index.html"}, {"/index.html?token=x", "index.html"},
+        {"/js/app.js", "app.js"}, {"/js/app%2Ejs", "app.js"},
+        {"/./index.html", "index.html"},  // Boost.URL: a leading "/." only guards the path
+    };
+    for (const auto& [target, name] : found) {
+        const auto* f = files.find(target);
+        ASSERT_NE(f, nullptr) << target;
+        EXPECT_EQ(f->path.filename(), name) << target;
+    }
+    for (const char* target : {"", "index.html", "//index.html", "/js//app.js", "/../web/index.html",
+                               "/js/../index.html", "/.//index.html", "/%2e%2e/secret.txt", "/js%2fapp.js",
+                               "/js%5capp.js", "/index.html%00", "/secret.txt", "/js/", "/nope",
+                               "http://x/index.html", "/%c0%ae%c0%ae/secret.txt", "/%zz"}) {
+        EXPECT_EQ(files.find(target), nullptr) << target;
+    }
+}
+
+TEST(WebFiles, AMissingFolderServesNothing) {
+    const web_files files("/nonexistent/admit/web");
+    EXPECT_EQ(files.size(), 0u);
+    EXPECT_EQ(files.find("/"), nullptr);
+}
+
+TEST(WebFiles, AWebFolderOverlappingTheDataFolderIsRefused) {
+    test::temp_dir dir;
+    EXPECT_THROW(check_web_dir_apart(dir.path(), dir.path() / "data"), std::runtime_error);
+    EXPECT_THROW(check_web_dir_apart(dir.path() / "data" / "web", dir.path() / "data"), std::runtime_error);
+    EXPECT_THROW(check_web_dir_apart(dir.path(), dir.path()), std::runtime_error);
+    EXPECT_NO_THROW(check_web_dir_apart(dir.path() / "web", dir.path() / "data"));
+    EXPECT_NO_THROW(check_web_dir_apart(dir.path() / "web", dir.path() / "webdata"));
+}
+
+}  // namespace
+}  // namespace admit::net

@@ -1,0 +1,2 @@
+// Boost.URL compiled once into this project (Debian ships it header-only).
+#include <boost/url/src.hpp>
