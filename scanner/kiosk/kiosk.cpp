@@ -230,10 +230,13 @@ void kiosk::on_link(const link_event& ev) {
         case link_event::kind::problem:
             screen_.note("warning", ev.detail);
             return;
-        case link_event::kind::dropped: {
+        case link_event::kind::dropped:
+        case link_event::kind::held: {
             const auto id = ev.entry ? ev.entry->scan_id : std::string();
+            const bool held = ev.what == link_event::kind::held;
             screen_.note(
-                "error", fmt::format("the server refused scan {} for good: {}", id, ev.detail)
+                "error", held ? fmt::format("scan {} was not recorded and is kept for staff: {}", id, ev.detail)
+                              : fmt::format("the server refused scan {} for good: {}", id, ev.detail)
             );
             std::lock_guard lock(mutex_);
             if (!id.empty() && id == waiting_) {
@@ -241,7 +244,8 @@ void kiosk::on_link(const link_event& ev) {
                 v.scan_id = id;
                 v.result = {
                     false, core::reason::malformed_badge, false,
-                    "The server could not take this scan: " + ev.detail};
+                    held ? "Not recorded: call staff (the scan is kept on this kiosk). " + ev.detail
+                         : "The server could not take this scan: " + ev.detail};
                 answer_ = std::move(v);
                 answered_.notify_all();
             }

@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <stdexcept>
 
@@ -25,6 +26,15 @@ CREATE TABLE IF NOT EXISTS outbox (
     shown_warning INTEGER,
     shown_explanation TEXT,
     hall_delta INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS held (
+    scan_id TEXT PRIMARY KEY,
+    payload TEXT NOT NULL,
+    direction INTEGER NOT NULL,
+    device_time_ms INTEGER NOT NULL,
+    offline INTEGER NOT NULL,
+    why TEXT NOT NULL,
+    held_at_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS presence (
     attendee_id TEXT PRIMARY KEY,
@@ -55,6 +65,17 @@ outbox_entry entry_of(SQLite::Statement& q) {
     return e;
 }
 
+// 48 random bits as 12 hex digits: two kiosks of one station collide with
+// odds of about 1 in 10^14, whatever happened to their state folders.
+std::string new_instance_id() {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not start (no random source)");
+    unsigned char bytes[6];
+    randombytes_buf(bytes, sizeof bytes);
+    std::string hex;
+    for (const unsigned char b : bytes) hex += fmt::format("{:02x}", b);
+    return hex;
+}
+
 constexpr const char* entry_columns =
     "seq, scan_id, payload, direction, device_time_ms, offline, shown_admitted, shown_reason, "
     "shown_warning, shown_explanation, hall_delta";
@@ -73,6 +94,11 @@ outbox::outbox(const std::filesystem::path& state_dir, std::string station_id)
         db_->exec("PRAGMA synchronous=FULL");
         db_->setBusyTimeout(5000);
         db_->exec(schema);
+        // A random instance id made when the state folder is new: a replacement
+        // kiosk (empty state, same station) never reuses the old kiosk's ids.
+        const auto instance = meta("instance_id");
+        instance_id_ = instance ? *instance : new_instance_id();
+        if (!instance) set_meta("instance_id", instance_id_);
         // A new boot id per start: the in-memory counter restarts at 1, the ids stay unique.
         const auto previous = meta("boot_id");
         boot_id_ = previous ? std::stoll(*previous) + 1 : 1;
@@ -119,7 +145,34 @@ void outbox::set_meta(const std::string& key, const std::string& value) {
 
 std::string outbox::next_scan_id() {
     std::lock_guard lock(mutex_);
-    return fmt::format("{}-{}-{}", station_id_, boot_id_, ++counter_);
+    return fmt::format("{}-{}-{}-{}", station_id_, instance_id_, boot_id_, ++counter_);
+}
+
+std::optional<outbox_entry> outbox::hold(const std::string& scan_id, const std::string& why, std::int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    SQLite::Transaction tx(*db_);
+    auto entry = remove_locked(scan_id);
+    if (!entry) return std::nullopt;
+    SQLite::Statement q(
+        *db_,
+        "INSERT OR REPLACE INTO held(scan_id, payload, direction, device_time_ms, offline, why, held_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    );
+    q.bind(1, entry->scan_id);
+    q.bind(2, entry->payload);
+    q.bind(3, entry->dir == core::direction::exit ? 1 : 0);
+    q.bind(4, entry->device_time_ms);
+    q.bind(5, entry->offline ? 1 : 0);
+    q.bind(6, why);
+    q.bind(7, now_ms);
+    q.exec();
+    tx.commit();
+    return entry;
+}
+
+std::size_t outbox::held_count() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(db_->execAndGet("SELECT count(*) FROM held").getInt64());
 }
 
 std::int64_t outbox::add(const outbox_entry& entry) {

@@ -53,8 +53,15 @@ public:
     // Opens an existing outbox without starting a boot, for inspection (tests, support).
     static std::unique_ptr<outbox> open_read_only(const std::filesystem::path& state_dir);
 
-    // A scan id never used before on this kiosk: "<station>-<boot>-<counter>".
+    // A scan id never used before by any kiosk: "<station>-<instance>-<boot>-<counter>",
+    // where the instance id is random and made when the state folder is new.
     std::string next_scan_id();
+
+    // Moves a scan the server will never record (SCAN_ID_CONFLICT) out of the
+    // outbox into the held table, for staff: it is not sent again. Returns
+    // the entry, nullopt when it was no longer in the outbox.
+    std::optional<outbox_entry> hold(const std::string& scan_id, const std::string& why, std::int64_t now_ms);
+    std::size_t held_count() const;
 
     // Stores the scan durably; returns its seq. entry.seq is ignored.
     std::int64_t add(const outbox_entry& entry);
@@ -86,6 +93,7 @@ public:
     void forget_presence_before(std::int64_t at_ms);
 
     std::int64_t boot_id() const { return boot_id_; }
+    const std::string& instance_id() const { return instance_id_; }
 
 private:
     struct read_only_tag {};
@@ -98,6 +106,7 @@ private:
     mutable std::mutex mutex_;
     std::unique_ptr<SQLite::Database> db_;
     std::string station_id_;
+    std::string instance_id_;
     std::int64_t boot_id_ = 0;
     std::uint64_t counter_ = 0;
 };

@@ -380,6 +380,15 @@ void station_link::run() {
                                       outbox_.remove(err.scan_id()), server.text()};
                         on_event_(ev);
                         dirty_ = true;
+                    } else if (err.code() == wire::Error::SCAN_ID_CONFLICT && !err.scan_id().empty()) {
+                        // The server will never record this scan under its id: keep it
+                        // for staff, out of the outbox, so the replay does not repeat it.
+                        in_flight.erase(err.scan_id());
+                        link_event ev{link_event::kind::held,        err.message(), {}, {},
+                                      outbox_.hold(err.scan_id(), err.message(), now_ms()),
+                                      server.text()};
+                        on_event_(ev);
+                        dirty_ = true;
                     } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE ||
                                err.code() == wire::Error::BAD_TOKEN ||
                                err.code() == wire::Error::TOO_LARGE) {

@@ -82,6 +82,8 @@ struct link_event {
         offline,  // the link went down: detail says why
         verdict,  // a verdict arrived: verdict and (when it was still waiting) entry are set
         dropped,  // the server refused a scan for good (BAD_SCAN): entry and detail
+        held,     // the server cannot record a scan under its id (SCAN_ID_CONFLICT):
+                  // kept in the outbox's held table for staff; entry and detail
         rules,    // new rules fetched and stored
         problem,  // something to log: detail
     };

@@ -18,6 +18,7 @@
 #include "net/api.hpp"
 #include "net/metrics.hpp"
 #include "net/server.hpp"
+#include "net/web_files.hpp"
 #include "store/scan_store.hpp"
 
 namespace {
@@ -36,6 +37,8 @@ struct options {
     std::size_t max_group = 4096;
     int live_interval_ms = 10;
     double clock_speed = 1.0;
+    int max_clock_ahead_s = 300;
+    int max_scan_age_h = 72;
 };
 
 std::filesystem::path default_web_dir() {
@@ -70,6 +73,8 @@ int serve(const options& opt) {
         spdlog::warn("rehearsal clock: time starts at {} and runs {}x; do not use during the event", opt.clock_start, opt.clock_speed);
     }
 
+    // The signing key lives in the data folder: it must never be a static file.
+    admit::net::check_web_dir_apart(web, s.data_dir);
     const auto key = admit::config::read_public_key(s.data_dir);
     const admit::store::store_location location{s.data_dir, s.postgres_url};
     auto store = admit::store::open_store(location);
@@ -95,6 +100,7 @@ int serve(const options& opt) {
     net_opts.port = s.port;
     net_opts.threads = s.threads;
     net_opts.live_interval = std::chrono::milliseconds(opt.live_interval_ms);
+    net_opts.clock_bounds = {std::chrono::seconds(opt.max_clock_ahead_s), std::chrono::hours(opt.max_scan_age_h)};
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
@@ -160,6 +166,14 @@ int main(int argc, char** argv) {
                    "with very many viewers the server spaces them further); "
                    "a scan after a quiet spell is shown at once")
         ->check(CLI::Range(10, 10000))->capture_default_str();
+    app.add_option("--max-clock-ahead", opt.max_clock_ahead_s,
+                   "seconds a kiosk's scan time may be ahead of the server's; a scan further ahead is "
+                   "flagged clock_skew and judged and reported at the server's time")
+        ->check(CLI::Range(1, 86400))->capture_default_str();
+    app.add_option("--max-scan-age", opt.max_scan_age_h,
+                   "hours a kiosk's scan time may be behind the server's (offline scans arrive late); "
+                   "an older one is flagged clock_skew and judged and reported at the server's time")
+        ->check(CLI::Range(1, 24 * 365))->capture_default_str();
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);

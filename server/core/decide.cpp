@@ -58,6 +58,16 @@ bool in_window(const session& s, time_point t) {
     return checkin_opens(s) <= t && t <= s.end;
 }
 
+}  // namespace
+
+bool device_clock_skewed(const scan& s, const clock_bounds& bounds) {
+    if (!s.has_device_time) return false;
+    const auto ahead = s.device_time - s.server_time;
+    return ahead > bounds.max_ahead || -ahead > bounds.max_behind;
+}
+
+namespace {
+
 scan_record record_of(const scan& s) {
     scan_record rec;
     rec.scan_id = s.scan_id;
@@ -69,6 +79,7 @@ scan_record record_of(const scan& s) {
     rec.device_time = s.device_time;
     rec.server_time = s.server_time;
     rec.offline = s.offline;
+    rec.clock_skew = s.clock_skewed;
     rec.shown = s.shown;
     rec.actor = s.actor;
     rec.note = s.note;

@@ -28,6 +28,10 @@ struct scan {
     direction dir = direction::entry;
     time_point device_time{};
     time_point server_time{};
+    bool has_device_time = true;  // false: the kiosk sent none, device_time is the server's
+    // The device time is too far from the server's (device_clock_skewed()):
+    // kept for the record, never used for windows or reports.
+    bool clock_skewed = false;
     bool offline = false;
     std::optional<verdict> shown;
     std::string actor;
@@ -38,9 +42,22 @@ struct scan {
     std::optional<badge_check> checked;
 
     // The time rules are judged at: device time for offline scans (the
-    // moment the person stood at the door), server time otherwise.
-    time_point decided_at() const { return offline ? device_time : server_time; }
+    // moment the person stood at the door), server time otherwise, and
+    // always when the device's clock is not to be trusted.
+    time_point decided_at() const { return offline && !clock_skewed ? device_time : server_time; }
 };
+
+// How far a kiosk's clock may be from the server's before its times are not
+// trusted. Offline scans legitimately arrive late (a kiosk offline for a day),
+// so the past bound is wide; nothing is read in the future.
+struct clock_bounds {
+    std::chrono::milliseconds max_ahead{std::chrono::minutes(5)};
+    std::chrono::milliseconds max_behind{std::chrono::hours(72)};
+};
+
+// True when the scan's device time is further ahead of, or behind, its
+// server time than the bounds allow (a wrong kiosk clock, or a hostile one).
+bool device_clock_skewed(const scan& s, const clock_bounds& bounds);
 
 struct decide_input {
     const event_config& event;

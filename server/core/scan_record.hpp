@@ -32,12 +32,17 @@ struct scan_record {
     time_point device_time{};
     time_point server_time{};
     bool offline = false;               // decided by the kiosk while its link was down
+    bool clock_skew = false;            // device_time is not trusted (too far from the server's)
     std::optional<verdict> shown;       // what the kiosk showed, when offline
     std::string actor;                  // who forced it (manual), else empty
     std::string note;                   // the staff's reason (manual)
     verdict result;
     std::optional<movement> moved;      // empty when occupancy did not change
     bool annulled = false;              // set later by staff; skipped on rebuild
+
+    // The moment at the door: the device's time for an offline scan whose
+    // clock is trusted, the server's otherwise (scan::decided_at).
+    time_point read_time() const { return offline && !clock_skew ? device_time : server_time; }
 
     // True when the kiosk showed one thing offline and the server decided another.
     bool conflicts() const { return shown && shown->admitted != result.admitted; }

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace admit::engine {
@@ -168,6 +169,9 @@ void engine::run_on_writer(const std::function<void(store::scan_store&)>& task) 
         task(*store_);  // not started (admin tools, tests): this thread is the only user
         return;
     }
+    // The writer waiting for itself would never wake: fail loudly instead.
+    if (std::this_thread::get_id() == writer_.get_id())
+        throw std::logic_error("engine::run_on_writer called on the writer thread (it would deadlock)");
     std::promise<void> done;
     auto finished = done.get_future();
     {
@@ -377,8 +381,40 @@ scan_outcome engine::outcome_for(core::scan_record r, bool replayed) const {
     return o;
 }
 
+namespace {
+// What differs between a scan and the logged scan of the same id; empty when it is a true repeat.
+std::string scan_id_mismatch(const core::scan& s, const core::scan_record& earlier) {
+    if (s.kind != earlier.kind) return "kind";
+    if (s.station_id != earlier.station_id) return fmt::format("station (logged from \"{}\")", earlier.station_id);
+    if (s.payload != earlier.payload) return "badge";
+    if (s.has_device_time && s.device_time != earlier.device_time) return "device time";
+    return {};
+}
+}  // namespace
+
+scan_outcome engine::id_conflict_outcome(const core::scan& s, const core::scan_record& earlier) {
+    scan_outcome o;
+    o.record.scan_id = s.scan_id;
+    o.record.kind = s.kind;
+    o.record.station_id = s.station_id;
+    o.record.payload = s.payload;
+    o.record.dir = s.dir;
+    o.record.device_time = s.device_time;
+    o.record.server_time = s.server_time;
+    o.record.offline = s.offline;
+    o.id_conflict = true;
+    o.store_error = fmt::format(
+        "scan id \"{}\" was already used for another scan (its {} differs, log seq {}); this scan was "
+        "not recorded: the kiosk keeps it for staff",
+        s.scan_id, scan_id_mismatch(s, earlier), earlier.seq);
+    return o;
+}
+
 scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known) {
     if (auto earlier = known.by_id.find(s.scan_id); earlier != known.by_id.end()) {
+        // Another scan under a logged id (a replacement kiosk that restarted
+        // its counter): never answer it with the logged scan's verdict.
+        if (!scan_id_mismatch(s, *earlier->second).empty()) return id_conflict_outcome(s, *earlier->second);
         // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
         return outcome_for(*earlier->second, true);
     }
@@ -424,7 +460,7 @@ void engine::process(std::vector<request>& group) {
                 results[i].reserve(group[i].scans.size());  // no reallocation: `known` points into it
                 for (const auto& s : group[i].scans) {
                     const auto& o = results[i].emplace_back(decide_one(s, undo, known));
-                    if (!o.replayed) known.by_id.emplace(o.record.scan_id, &o.record);
+                    if (!o.replayed && !o.id_conflict) known.by_id.emplace(o.record.scan_id, &o.record);
                 }
             }
             const auto commit_started = std::chrono::steady_clock::now();
@@ -447,6 +483,7 @@ void engine::process(std::vector<request>& group) {
             for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
             for (auto& list : results) {
                 for (auto& o : list) {
+                    if (o.id_conflict) continue;  // nothing was to be stored
                     if (!o.replayed) count(o.record, -1);
                     o.stored = false;
                     o.store_error = failure;
@@ -464,6 +501,7 @@ void engine::process(std::vector<request>& group) {
         } else {
             for (const auto& list : results) {
                 for (const auto& o : list) {
+                    if (o.id_conflict) continue;
                     last_seq_ = std::max(last_seq_, o.record.seq);
                     if (!o.replayed) remember_seq(o.record);
                 }

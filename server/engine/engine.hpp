@@ -40,6 +40,11 @@ struct scan_outcome {
     bool stored = false;       // false: not committed, do not acknowledge
     bool replayed = false;     // this scan id was already in the log
     bool foreign = false;      // decided and stored by another server sharing the store
+    // The scan id is already in the log for a different scan (station, badge
+    // or device time differ): nothing was stored or changed, and the scan
+    // must not be answered with the other scan's verdict. `record` holds the
+    // scan as received; `store_error` says what differs.
+    bool id_conflict = false;
     std::string store_error;   // why not stored
     std::string attendee_name;
     int inside = 0;    // the hall's occupancy after this scan
@@ -199,6 +204,8 @@ private:
     void reload_roster_if_changed_locked();  // state_mutex_ held
     void clear_halls_due(core::time_point now);
     scan_outcome outcome_for(core::scan_record r, bool replayed) const;
+    // The outcome of a scan whose id names a different logged scan.
+    static scan_outcome id_conflict_outcome(const core::scan& s, const core::scan_record& earlier);
     void remember_seq(const core::scan_record& r);  // state_mutex_ held; records in the log only
 
     const core::event_config& event_;

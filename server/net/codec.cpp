@@ -77,7 +77,8 @@ decoded_scan scan_from_wire(
     s.dir = *dir;
     s.server_time = server_time;
     // A kiosk without a clock reading is judged at the server's time.
-    s.device_time = in.device_time_ms() > 0 ? time_from_ms(in.device_time_ms()) : server_time;
+    s.has_device_time = in.device_time_ms() > 0;
+    s.device_time = s.has_device_time ? time_from_ms(in.device_time_ms()) : server_time;
     s.offline = in.offline();
     if (in.has_shown()) s.shown = verdict_from_wire(in.shown());
     return out;

@@ -71,6 +71,12 @@ void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
     std::lock_guard lock(mutex_);
     bool changed = false;
     for (const auto& o : outcomes) {
+        if (o.id_conflict) {
+            changed = true;
+            add_feed({o.record.server_time, "scan_id_conflict", o.record.station_id, "", "", "",
+                      "scan_id_conflict", o.store_error});
+            continue;
+        }
         if (!o.stored || o.replayed) continue;
         changed = true;
         const auto& r = o.record;
@@ -78,6 +84,14 @@ void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
             auto& s = it->second;
             s.recent.push_back(now);
             while (!s.recent.empty() && now - s.recent.front() > std::chrono::minutes(1)) s.recent.pop_front();
+            if (r.clock_skew && (!s.skew_alerted || now - *s.skew_alerted > std::chrono::minutes(5))) {
+                s.skew_alerted = now;
+                add_feed({r.server_time, "clock_skew", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
+                          "clock_skew",
+                          fmt::format("Station {} sent a scan dated {} (server time {}): its clock is wrong; "
+                                      "the scan was judged at the server's time. Set the kiosk's clock.",
+                                      r.station_id, iso_utc(r.device_time), iso_utc(r.server_time))});
+            }
             if (r.result.why == core::reason::bad_signature) {
                 s.forged.push_back(now);
                 while (!s.forged.empty() && now - s.forged.front() > std::chrono::minutes(5)) s.forged.pop_front();

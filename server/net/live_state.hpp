@@ -83,10 +83,11 @@ private:
         std::deque<std::chrono::steady_clock::time_point> recent;  // scans in the last minute
         std::deque<std::chrono::steady_clock::time_point> forged;  // bad signatures in the last 5 minutes
         std::chrono::steady_clock::time_point forged_alerted{};
+        std::optional<std::chrono::steady_clock::time_point> skew_alerted;
     };
     struct feed_entry {
         core::time_point time;
-        std::string kind;  // refusal, hall_full, conflict, forged_badges
+        std::string kind;  // refusal, hall_full, conflict, forged_badges, scan_id_conflict
         std::string station, hall, attendee_id, name, reason, message;
     };
     // One render, in serialized parts, to be joined into a full or a delta frame.

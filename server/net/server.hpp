@@ -31,6 +31,13 @@ struct server_options {
     // Dashboards: broadcasts at most this often (or less often when they take long:
     // broadcast_spacing); a commit after a quiet spell is sent at once.
     std::chrono::milliseconds live_interval{10};
+    // A scan whose device time is further from the server's is flagged
+    // clock_skew and judged and reported at the server's time.
+    core::clock_bounds clock_bounds{};
+    // Requests that may block (api::may_block) run on this many threads of
+    // their own; more than max_blocking_queued waiting get 503 + Retry-After.
+    unsigned blocking_threads = 2;
+    unsigned max_blocking_queued = 16;
 };
 
 class server {

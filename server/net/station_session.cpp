@@ -405,6 +405,7 @@ void station_session<Stream>::on_scans(const google::protobuf::RepeatedPtrField<
             continue;
         }
         d.scan.checked = ctx_->badges.check(d.scan.payload);
+        d.scan.clock_skewed = core::device_clock_skewed(d.scan, ctx_->options.clock_bounds);
         decoded.push_back(std::move(d.scan));
     }
     if (decoded.empty()) return;
@@ -432,6 +433,11 @@ void station_session<Stream>::on_verdicts(
     std::string first_failure;
     std::string first_failed_scan;
     for (const auto& o : outcomes) {
+        if (o.id_conflict) {
+            spdlog::warn("station {} ({}): {}", station_id_, remote_, o.store_error);
+            send_error(wire::Error::SCAN_ID_CONFLICT, o.store_error, o.record.scan_id);
+            continue;
+        }
         if (!o.stored) {
             if (not_stored++ == 0) {
                 first_failure = o.store_error;

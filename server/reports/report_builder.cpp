@@ -128,10 +128,9 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
     return t;
 }
 
-// The moment at the door, as core::scan::decided_at: device time when decided offline.
-core::time_point door_time(const core::scan_record& r) {
-    return r.offline ? r.device_time : r.server_time;
-}
+// The moment at the door, as core::scan::decided_at: device time when decided
+// offline by a kiosk whose clock is trusted.
+core::time_point door_time(const core::scan_record& r) { return r.read_time(); }
 
 std::string_view kind_text(core::scan_kind k) {
     switch (k) {

@@ -75,6 +75,10 @@ CREATE TABLE meta (
     R"sql(
 DROP INDEX IF EXISTS scans_by_attendee;
 )sql",
+    // 3: as the SQLite step 3: the device time of a scan flagged clock_skew is not trusted.
+    R"sql(
+ALTER TABLE scans ADD COLUMN clock_skew boolean NOT NULL DEFAULT false;
+)sql",
 };
 
 // Servers starting together take turns; the key is admit's own ("ad", 2).

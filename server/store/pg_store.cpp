@@ -27,7 +27,7 @@ constexpr const char* copy_scans_sql =
     "COPY scans (seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
     "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
     "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
-    "moved_from, moved_to, moved, annulled) FROM STDIN";
+    "moved_from, moved_to, moved, annulled, clock_skew) FROM STDIN";
 
 // PostgreSQL text cannot hold a NUL byte (SQLite can). A scan is never lost
 // over it: the byte is stored as U+FFFD instead.
@@ -91,6 +91,7 @@ void append_copy_row(std::string& rows, const core::scan_record& r) {
     copy_field(rows, r.moved ? std::string_view(r.moved->to_hall) : std::string_view());
     copy_flag(rows, r.moved.has_value());
     copy_flag(rows, r.annulled);
+    copy_flag(rows, r.clock_skew);
     rows.back() = '\n';
 }
 
@@ -131,6 +132,7 @@ void decode_scan(const pg::result& row, int i, core::scan_record& r) {
         moved.to_hall.assign(row.text(i, 23));
     }
     r.annulled = row.boolean(i, 25);
+    r.clock_skew = row.boolean(i, 26);
 }
 
 std::vector<core::scan_record> decode_all(const pg::result& rows) {

@@ -17,7 +17,7 @@ inline constexpr const char* scan_columns =
     "seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, direction, "
     "device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, shown_warning, "
     "shown_explanation, actor, note, admitted, reason, warning, explanation, moved_from, "
-    "moved_to, moved, annulled";
+    "moved_to, moved, annulled, clock_skew";
 
 inline std::int64_t to_ms(core::time_point t) { return t.time_since_epoch().count(); }
 inline core::time_point from_ms(std::int64_t ms) { return core::time_point{std::chrono::milliseconds{ms}}; }

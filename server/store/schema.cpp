@@ -78,6 +78,11 @@ CREATE TABLE meta (
     R"sql(
 DROP INDEX IF EXISTS scans_by_attendee;
 )sql",
+    // 3: scans whose device time was too far from the server's (a wrong or
+    // hostile kiosk clock): the device time is kept but never trusted.
+    R"sql(
+ALTER TABLE scans ADD COLUMN clock_skew INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 int user_version(SQLite::Database& db) {

@@ -22,9 +22,9 @@ constexpr const char* insert_scan_sql =
     "INSERT INTO scans (scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
     "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
     "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
-    "moved_from, moved_to, moved, annulled) "
+    "moved_from, moved_to, moved, annulled, clock_skew) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 
 // Resets a kept statement on every way out, so that it does not hold a read
 // transaction open (which would pin an old snapshot and block checkpoints).
@@ -170,6 +170,7 @@ void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
     read_text(row, 21, r.result.explanation);
     read_movement(row, 24, 22, 23, r);
     r.annulled = flag_of(row, 25);
+    r.clock_skew = flag_of(row, 26);
 }
 
 // The record_detail::movement subset (movement_columns), into the same
@@ -364,6 +365,7 @@ std::int64_t sqlite_store::append(const core::scan_record& r) {
         s.bindNoCopy(23, r.moved ? r.moved->to_hall : none);
         s.bind(24, r.moved ? 1 : 0);
         s.bind(25, r.annulled ? 1 : 0);
+        s.bind(26, r.clock_skew ? 1 : 0);
         s.exec();
         return db_.getLastInsertRowid();
     });

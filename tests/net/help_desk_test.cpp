@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "net/rules_json.hpp"
+#include "store/scan_store.hpp"
 #include "load/live_readers.hpp"
 #include "net/server_fixture.hpp"
 #include "support/live_socket.hpp"
@@ -508,6 +509,43 @@ TEST_F(ServerTest, ManyDashboardsInGroupsEachGetAnUnbrokenChainAndSeeEveryScan) 
     for (const auto& [seq, n] : viewers_per_broadcast) widest = std::max(widest, n);
     EXPECT_GT(widest, 1U);
     EXPECT_LT(widest, viewers) << "a broadcast went to every viewer: no groups";
+}
+
+// Issue 19: a second scan under a logged scan id (a replacement kiosk whose
+// counter restarted) was answered with the first scan's verdict, another
+// person's name, and never recorded. It must be refused with its own error,
+// change nothing, and show on the dashboard; a true replay still gets its verdict.
+TEST_F(ServerTest, AScanIdReusedForAnotherBadgeIsRefusedAndShownNotAnsweredWithTheOldVerdict) {
+    live_viewer live;
+    live.ws.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
+    ASSERT_TRUE(live_frame_where(live, [](const json::value&) { return true; }, 5s));
+    auto in = station("main-in");
+    ASSERT_TRUE(scan(*in, "main-in-1-1", server_.badge("d-001")).admitted());
+
+    in->send(scan_message("main-in-1-1", server_.badge("d-002"), wire::ENTRY));
+    const auto reply = in->receive(5s);
+    ASSERT_TRUE(reply.has_value()) << in->close_reason();
+    ASSERT_TRUE(reply->has_error()) << "answered with another scan's verdict: " << reply->DebugString();
+    EXPECT_EQ(reply->error().code(), wire::Error::SCAN_ID_CONFLICT);
+    EXPECT_EQ(reply->error().scan_id(), "main-in-1-1");
+    EXPECT_NE(reply->error().message().find("badge"), std::string::npos) << reply->error().message();
+    EXPECT_EQ(inside("main"), 1);
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    EXPECT_EQ(log->scan_count(), 1);
+
+    const auto again = scan(*in, "main-in-1-1", server_.badge("d-001"));
+    EXPECT_TRUE(again.replayed());
+    EXPECT_EQ(again.attendee_id(), "d-001");
+    const auto shown_conflict = live_frame_where(
+        live,
+        [](const json::value& v) {
+            for (const auto& f : v.at("feed").as_array())
+                if (f.at("kind").as_string() == "scan_id_conflict") return true;
+            return false;
+        },
+        5s);
+    EXPECT_TRUE(shown_conflict) << "the dashboard's feed did not show the conflict";
+    EXPECT_NE(server_.log().find("already used for another scan"), std::string::npos);
 }
 
 }  // namespace

@@ -47,6 +47,42 @@ TEST_F(ServerTest, AcknowledgedScanIsInTheLogWithBothTimes) {
     EXPECT_TRUE(r->result.admitted);
 }
 
+// Issue 19: one offline scan dated 2099 (a kiosk with a wrong clock) was
+// judged at 2099. A device time too far from the server's is kept for the
+// record but flagged, and the scan is judged at the server's time.
+TEST_F(ServerTest, AnOfflineScanFromAWrongClockIsFlaggedAndJudgedAtServerTime) {
+    auto side = station("side-both");
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const std::int64_t year_2099_ms = 4'070'908'800'000;
+    auto far = scan_message("side-far", server_.badge("d-001"), wire::ENTRY);
+    far.mutable_scan()->set_device_time_ms(year_2099_ms);
+    far.mutable_scan()->set_offline(true);
+    side->send(far);
+    const auto v = verdict_of(*side);
+    EXPECT_TRUE(v.admitted()) << "judged at the kiosk's 2099 clock: " << v.explanation();
+    auto recent = scan_message("side-recent", server_.badge("d-002"), wire::ENTRY);
+    recent.mutable_scan()->set_device_time_ms(now_ms - 30 * 60 * 1000);  // queued offline half an hour ago
+    recent.mutable_scan()->set_offline(true);
+    side->send(recent);
+    EXPECT_TRUE(verdict_of(*side).admitted());
+
+    auto log = store::open_sqlite_store(server_.data_dir(), store::open_mode::read_only);
+    const auto flagged = log->find_scan("side-far");
+    ASSERT_TRUE(flagged.has_value());
+    EXPECT_TRUE(flagged->clock_skew);
+    EXPECT_EQ(flagged->device_time.time_since_epoch().count(), year_2099_ms) << "the kiosk's claim is kept";
+    EXPECT_LT(flagged->read_time().time_since_epoch().count(), year_2099_ms);
+    const auto trusted = log->find_scan("side-recent");
+    ASSERT_TRUE(trusted.has_value());
+    EXPECT_FALSE(trusted->clock_skew);
+    EXPECT_EQ(trusted->read_time().time_since_epoch().count(), now_ms - 30 * 60 * 1000);
+    // The person's history says so too.
+    const auto history = get_json("/api/attendees/d-001");
+    EXPECT_EQ(history.at("scans").as_array().at(0).at("clock_skew"), true);
+}
+
 TEST_F(ServerTest, ReplayedScanIdGetsTheSameVerdictAndChangesNothing) {
     auto in = station("main-in");
     const auto first = scan(*in, "main-in-replay", server_.badge("d-003"));
@@ -399,7 +435,7 @@ TEST_F(ServerTest, RunsOnMimallocUnlessSanitized) {
 TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
     EXPECT_EQ(http_raw(server_.port(), "NONSENSE\r\n\r\n").status, 400);
     EXPECT_EQ(http_get(server_.port(), "/api/nope", "viewer-token").status, 404);
-    EXPECT_EQ(http_get(server_.port(), "/../../etc/passwd").status, 400);
+    EXPECT_EQ(http_get(server_.port(), "/../../etc/passwd").status, 404);  // only listed web files exist
     EXPECT_EQ(http_raw(server_.port(), "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").status, 405);
     EXPECT_EQ(http_post(server_.port(), "/api/occupancy", "{}", "staff-token").status, 404);
     const std::string huge(2 * 1024 * 1024, 'a');

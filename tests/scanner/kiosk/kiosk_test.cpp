@@ -713,3 +713,48 @@ TEST(KioskServerList, ABadServerEntryIsAUsageErrorNamingTheEntry) {
 
 }  // namespace
 }  // namespace admit::test
+
+namespace admit::test {
+namespace {
+
+// OPERATIONS: a broken kiosk is replaced by a new one for the same station
+// with an empty state folder. Issue 19 found its scan ids starting again at
+// the old kiosk's, answered with the old kiosk's verdicts (other people's
+// names, ADMITTED) and never recorded. Every scan of the new kiosk must be
+// recorded and decided for its own badge.
+TEST_F(KioskTest, AReplacementKioskWithAnEmptyStateFolderHasEveryScanRecordedForItsOwnBadge) {
+    const std::vector<std::string> entry{"--keyboard", "--direction", "entry", "--repeat-window", "0s"};
+    auto& old_kiosk = start_kiosk("side-both", entry);
+    for (int i = 0; i < 5; ++i) {
+        old_kiosk.send_line(server_.badge(fmt::format("m-{:03}", i)));
+        const auto s = old_kiosk.next_scan();
+        ASSERT_FALSE(s.empty()) << old_kiosk.transcript();
+        ASSERT_EQ(s.at("admitted"), true);
+    }
+    ASSERT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; }));
+    old_kiosk.kill_hard();
+
+    // The replacement: same station and token, a new, empty state folder.
+    auto a = args("side-both", entry);
+    const auto state = std::find(a.begin(), a.end(), "--state");
+    *std::next(state) = (state_.path() / "replacement").string();
+    kiosk_ = std::make_unique<kiosk_process>(a);
+    auto& replacement = *kiosk_;
+    ASSERT_FALSE(replacement.wait_for([](const auto& e) { return is(e, "ready"); }, 15s).empty())
+        << replacement.transcript();
+    for (int i = 10; i < 15; ++i) {
+        const auto id = fmt::format("m-{:03}", i);
+        replacement.send_line(server_.badge(id));
+        const auto s = replacement.next_scan();
+        ASSERT_FALSE(s.empty()) << replacement.transcript();
+        EXPECT_EQ(s.at("attendee_id"), id.c_str()) << json::serialize(s);
+        EXPECT_EQ(s.at("name"), fmt::format("Member {}", i).c_str());
+        EXPECT_EQ(s.at("admitted"), true);
+        EXPECT_EQ(s.at("source"), "server");
+    }
+    EXPECT_TRUE(eventually([&] { return stored_scans() == 10; })) << stored_scans() << " scans stored";
+    EXPECT_TRUE(eventually([&] { return inside("side") == 10; })) << inside("side") << " inside";
+}
+
+}  // namespace
+}  // namespace admit::test

@@ -32,11 +32,13 @@ TEST(outbox, keeps_scans_in_order_across_restarts_with_ids_unique_per_boot) {
             ids.push_back(e.scan_id);
             box.add(e);
         }
-        EXPECT_EQ(ids.front(), "k1-1-1");
+        EXPECT_EQ(box.instance_id().size(), 12u);
+        EXPECT_EQ(ids.front(), "k1-" + box.instance_id() + "-1-1");
     }  // as after a kill: nothing else was done
     outbox box(dir.path(), "k1");
     EXPECT_EQ(box.boot_id(), 2);
-    EXPECT_EQ(box.next_scan_id(), "k1-2-1");
+    EXPECT_EQ(box.next_scan_id(), "k1-" + box.instance_id() + "-2-1");
+    EXPECT_EQ(ids.front(), "k1-" + box.instance_id() + "-1-1") << "the instance id survives a restart";
     ASSERT_EQ(box.backlog(), 3u);
     const auto all = box.after(0, 10);
     ASSERT_EQ(all.size(), 3u);
@@ -85,6 +87,35 @@ TEST(outbox, remembers_occupancy_and_presence_until_the_server_speaks_again) {
     const auto left = box.remembered_presence();
     ASSERT_EQ(left.size(), 1u);
     EXPECT_EQ(left.front().first, "d-2");
+}
+
+}  // namespace
+}  // namespace admit::scanner
+
+namespace admit::scanner {
+namespace {
+
+// A replacement kiosk for the same station starts with an empty state folder:
+// its ids must not repeat the old kiosk's (issue 19: they did, "k1-1-1" again).
+TEST(outbox, a_new_state_folder_never_repeats_another_kiosks_scan_ids) {
+    test::temp_dir old_dir, new_dir;
+    outbox old_kiosk(old_dir.path(), "k1");
+    outbox replacement(new_dir.path(), "k1");
+    EXPECT_NE(old_kiosk.instance_id(), replacement.instance_id());
+    EXPECT_NE(old_kiosk.next_scan_id(), replacement.next_scan_id());
+}
+
+TEST(outbox, a_held_scan_leaves_the_outbox_and_is_kept_for_staff) {
+    test::temp_dir dir;
+    outbox box(dir.path(), "k1");
+    auto e = entry(box, "payload", false);
+    box.add(e);
+    const auto held = box.hold(e.scan_id, "scan id conflict", 1000);
+    ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->payload, "payload");
+    EXPECT_EQ(box.backlog(), 0u);
+    EXPECT_EQ(box.held_count(), 1u);
+    EXPECT_FALSE(box.hold(e.scan_id, "again", 2000).has_value());
 }
 
 }  // namespace
