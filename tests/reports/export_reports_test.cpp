@@ -817,5 +817,99 @@ TEST_F(csv_injection_test, the_workbook_keeps_the_text_as_is) {
     );
 }
 
+// One kiosk with a wrong clock: p6 (who never came in the script) is let in
+// offline at a device time of 1970 and out at one of 2099; the server got
+// both during the assembly.
+std::vector<core::scan_record> log_with_wrong_clocks() {
+    auto log = scripted_log();
+    scan_script s;
+    auto& in = s.moved("s26", kst(26, 10, 15), "a-in", "p6", direction::entry, "", "hall-a");
+    in.device_time = core::time_point{sys_days{year{1970} / January / 1} + hours{3}};
+    auto& out = s.moved("s27", kst(26, 10, 20), "a-out", "p6", direction::exit, "hall-a", "");
+    out.device_time = core::time_point{sys_days{year{2099} / March / 3} + hours{3}};
+    for (auto& r : s.log) {
+        r.offline = true;
+        r.shown = r.result;
+    }
+    // In seq order, as the server logged them: between s21 (10:05) and s22 (10:30).
+    const auto s22 = std::find_if(log.begin(), log.end(), [](const auto& r) {
+        return r.scan_id == "s22";
+    });
+    log.insert(s22, s.log.begin(), s.log.end());
+    return log;
+}
+
+std::uintmax_t folder_size(const fs::path& dir) {
+    std::uintmax_t size = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) size += entry.file_size();
+    }
+    return size;
+}
+
+class event_days_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        const auto why = annulment("supervisor-park", "scanned by mistake");
+        write_data(root_->path() / "normal", test_roster(), scripted_log(), why);
+        write_data(root_->path() / "wrong-clock", test_roster(), log_with_wrong_clocks(), why);
+        ASSERT_EQ(admit_export(root_->path() / "normal", normal(), "csv,xlsx,pdf"), 0);
+        ASSERT_EQ(admit_export(root_->path() / "wrong-clock", skewed(), "csv,xlsx,pdf"), 0);
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path normal() { return root_->path() / "out-normal"; }
+    static fs::path skewed() { return root_->path() / "out-wrong-clock"; }
+    static table csv(const fs::path& out, const std::string& name) {
+        return load_table(out / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* event_days_test::root_ = nullptr;
+
+TEST_F(event_days_test, a_wrong_clock_adds_no_day_bucket_or_page) {
+    EXPECT_EQ(csv(skewed(), "days").rows.size(), 2u);
+    for (const char* name : {"days", "hall_peaks", "day_categories"}) {
+        EXPECT_EQ(csv(skewed(), name).rows.size(), csv(normal(), name).rows.size()) << name;
+    }
+    // p6's minutes inside fall in buckets the assembly already has.
+    EXPECT_EQ(csv(skewed(), "occupancy").rows.size(), csv(normal(), "occupancy").rows.size());
+    EXPECT_FALSE(fs::exists(skewed() / "summary-1970-01-01.pdf"));
+    EXPECT_FALSE(fs::exists(skewed() / "summary-2099-03-03.pdf"));
+    for (const auto& entry : fs::directory_iterator(skewed())) {
+        if (entry.path().extension() == ".pdf") {
+            EXPECT_TRUE(fs::exists(normal() / entry.path().filename())) << entry.path();
+        }
+    }
+    // Two more scan rows, not 76 years of days.
+    EXPECT_LT(folder_size(skewed()), folder_size(normal()) * 11 / 10);
+}
+
+TEST_F(event_days_test, the_scans_are_listed_and_flagged) {
+    auto scans = csv(skewed(), "scans");
+    ASSERT_EQ(scans.rows.size(), 27u);
+    auto early = scans.one({{"scan_id", "s26"}});
+    EXPECT_EQ(early["device_time"], "1970-01-01 12:00:00");
+    EXPECT_EQ(early["server_time"], "2023-09-26 10:15:00");
+    EXPECT_EQ(early["outside_event_days"], "yes");
+    EXPECT_EQ(scans.one({{"scan_id", "s27"}})["device_time"], "2099-03-03 12:00:00");
+    EXPECT_EQ(scans.one({{"scan_id", "s27"}})["outside_event_days"], "yes");
+    EXPECT_EQ(scans.where({{"outside_event_days", ""}}).size(), 25u);
+    EXPECT_EQ(csv(normal(), "scans").where({{"outside_event_days", ""}}).size(), 25u);
+}
+
+TEST_F(event_days_test, such_a_scan_counts_at_the_time_the_server_got_it) {
+    // The door time cannot be right; the server's receipt is the best time known.
+    auto day = csv(skewed(), "attendee_days").one({{"attendee_id", "p6"}});
+    EXPECT_EQ(day["day"], "2023-09-26");
+    EXPECT_EQ(day["first_in"], "2023-09-26 10:15:00");
+    EXPECT_EQ(day["last_out"], "2023-09-26 10:20:00");
+    EXPECT_EQ(day["total_minutes"], "5.0");
+    auto occ = csv(skewed(), "occupancy");
+    EXPECT_EQ(
+        occ.one({{"hall_id", "hall-a"}, {"bucket_start", "2023-09-26 10:15:00"}})["peak_in_bucket"],
+        "3"
+    );
+}
 }  // namespace
 }  // namespace admit::reports
