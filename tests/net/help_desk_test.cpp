@@ -344,8 +344,8 @@ TEST_F(ServerTest, StaffDownloadTheAttendanceExport) {
     // run as a formula downloads behind a quote.
     const auto desk = http_post(
         server_.port(), "/api/checkin",
-        R"({"attendee_id":"d-002","hall_id":"main","direction":"entry",)"
-        R"("actor":"=HYPERLINK(\"http://x\",\"click\")","reason":"@SUM(A1)"})",
+        R"x({"attendee_id":"d-002","hall_id":"main","direction":"entry",)x"
+        R"x("actor":"=HYPERLINK(\"http://x\",\"click\")","reason":"@SUM(A1)"})x",
         "staff-token"
     );
     ASSERT_EQ(desk.status, 200) << desk.body;
