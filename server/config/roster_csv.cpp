@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/badge.hpp"
+#include "core/spreadsheet_text.hpp"
 
 namespace admit::config {
 namespace {
@@ -255,7 +256,9 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
         }
         const auto get = [&](const std::string& name) {
             const auto it = column.find(name);
-            return it == column.end() ? std::string{} : trim(row.fields[it->second]);
+            if (it == column.end()) return std::string{};
+            // As written by csv_field: without the quote that guards formulas.
+            return std::string(core::without_formula_guard(trim(row.fields[it->second])));
         };
         core::attendee person;
         person.id = get("id");
@@ -304,6 +307,12 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
 }
 
 std::string csv_field(std::string_view text) {
+    // Text a spreadsheet would run as a formula opens as text behind a quote.
+    std::string guarded;
+    if (core::needs_formula_guard(text)) {
+        guarded = "'" + std::string(text);
+        text = guarded;
+    }
     const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
                               (!text.empty() && (text.front() == ' ' || text.back() == ' '));
     if (!needs_quotes) {

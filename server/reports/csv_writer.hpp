@@ -2,7 +2,10 @@
 // Writes each report table to its own CSV file: UTF-8 (Hangul as is, with a
 // byte-order mark by default so that Excel does not read it as CP949), a
 // header row, RFC 4180 quoting and CRLF line ends. Times are event-local
-// "2023-09-25 17:31:05"; minutes have one decimal, rates four.
+// "2023-09-25 17:31:05"; minutes have one decimal, rates four. A text cell
+// starting with = + - @, a tab or a carriage return gets a leading ' so that
+// a spreadsheet shows it as text instead of running it (CSV injection); only
+// text cells: numbers and times, negative or not, stay numbers.
 // Thread safety: one writer per export; it owns its files.
 
 #include <cstdio>

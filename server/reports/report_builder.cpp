@@ -118,7 +118,8 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
                                            text("reason", 20),       text("warning", 8),
                                            text("offline", 8),       text("shown_verdict", 13),
                                            text("shown_reason", 20), text("annulled", 9),
-                                           text("actor", 14),        text("note", 24)};
+                                           text("actor", 14),        text("note", 24),
+                                           text("outside_event_days", 18)};
     set(table_id::scans, "scans", "Every scan in the log", scan_columns);
     set(table_id::conflicts, "conflicts", "Scans decided offline that the server decided otherwise",
         {integer("seq"), text("scan_id", 20), time_col("device_time"), time_col("server_time"),
@@ -196,6 +197,16 @@ report_builder::report_builder(const core::event_config& event, std::vector<core
       offset_(event.utc_offset),
       tables_(make_tables(event)),
       people_(std::move(roster)) {
+    if (!event_.sessions.empty()) {
+        auto first = core::time_point::max();
+        auto last = core::time_point::min();
+        for (const auto& s : event_.sessions) {
+            first = std::min(first, s.start - s.checkin_before);
+            last = std::max(last, s.end);
+        }
+        event_start_ = day_start(day_of(first, offset_), offset_);
+        event_end_ = day_start(day_of(last, offset_) + 1, offset_);
+    }
     // Sorted by id so every per-person table comes out in a stable order.
     std::sort(people_.begin(), people_.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;
@@ -270,14 +281,30 @@ report_builder::person_day& report_builder::day_entry(std::uint32_t p, local_day
     return *it;
 }
 
+std::optional<core::time_point> report_builder::report_time(const core::scan_record& r) const {
+    // A door time outside the event's days comes from a kiosk's wrong clock;
+    // the server's receipt is then the best time known.
+    if (in_event(door_time(r))) return door_time(r);
+    if (in_event(r.server_time)) return r.server_time;
+    return std::nullopt;
+}
+
+core::time_point report_builder::latest_report_time() const {
+    // For a scan with no time of its own: the latest moment the log vouches for.
+    if (event_end_ <= event_start_) return event_start_;
+    return std::clamp(horizon_, event_start_, event_end_ - milliseconds{1});
+}
+
 void report_builder::add(const core::scan_record& r, table_output& out) {
     ++scans_;
-    const auto at_door = door_time(r);
-    horizon_ = std::max({horizon_, r.server_time, at_door});
-    last_server_ = std::max(last_server_, r.server_time);
+    const auto at = report_time(r);
+    if (at) horizon_ = std::max(horizon_, *at);
+    // The occupancy clock (server time, in seq order) only moves within the event.
+    if (in_event(r.server_time)) last_server_ = std::max(last_server_, r.server_time);
     write_scan_row(r, out);
 
-    auto& counts = day_counts_[day_of(at_door, offset_)];
+    day_counts nowhere_counted;  // a scan with no time in the event counts on no day
+    auto& counts = at ? day_counts_[day_of(*at, offset_)] : nowhere_counted;
     if (r.conflicts()) {
         ++counts.conflicts;
         const auto seq = r.seq;
@@ -318,7 +345,7 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
         slot.first = r.hall_id;
         ++slot.second;
     }
-    if (r.moved) move(r, out);
+    if (r.moved) move(r, at, out);
 }
 
 void report_builder::write_scan_row(const core::scan_record& r, table_output& out) {
@@ -328,7 +355,7 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
         if (it != person_index_.end()) name = people_[it->second].name;
     }
     const bool shown = r.shown.has_value();
-    emit<20>(
+    emit<21>(
         out, table_id::scans,
         {r.seq,
          r.scan_id,
@@ -349,29 +376,39 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
          shown ? cell{core::reason_code(r.shown->why)} : cell{},
          yes(r.annulled),
          r.actor,
-         r.note}
+         r.note,
+         yes(!in_event(door_time(r)))}
     );
 }
 
-void report_builder::move(const core::scan_record& r, table_output& out) {
+void report_builder::move(
+    const core::scan_record& r, std::optional<time_point> report_at, table_output& out
+) {
     const auto& m = *r.moved;
     const auto p = person_of(m.attendee_id, r.category);
     // The same rule as core::presence::apply: trust where we last saw the
     // person, leave that hall, enter to_hall if any.
     const int before = state_[p].hall;
     const int after = m.to_hall.empty() ? nowhere : hall_of(m.to_hall);
-    const auto at_door = door_time(r);
+    // Presence follows the server even for a scan with no time in the event,
+    // but such a scan opens no day: its interval ends at the latest known time.
+    const auto at_door = report_at.value_or(latest_report_time());
     const auto at_server = last_server_;  // the server's count moves at commit, in seq order
-    auto& counts = day_counts_[day_of(at_door, offset_)];
+    day_counts nowhere_counted;
+    auto& counts = report_at ? day_counts_[day_of(at_door, offset_)] : nowhere_counted;
     const std::string_view kind = kind_text(r.kind);
     const std::string_view offline = r.offline ? "yes" : "no";
     const std::string_view name = people_[p].name;
+    // The timeline lists every move; one with no time in the event shows the kiosk's own.
+    const cell listed_at = report_at ? cell{at_door} : cell{door_time(r)};
 
     if (before != nowhere && before != after) {
         count_occupancy(before, -1, at_server);
         close_interval(p, before, state_[p].since, at_door);
-        auto& d = day_entry(p, day_of(at_door, offset_));
-        d.last_out = std::max(d.last_out, at_door);
+        if (report_at) {
+            auto& d = day_entry(p, day_of(at_door, offset_));
+            d.last_out = std::max(d.last_out, at_door);
+        }
         ++counts.exits;
         std::string how;
         if (r.kind == core::scan_kind::clear) {
@@ -381,7 +418,7 @@ void report_builder::move(const core::scan_record& r, table_output& out) {
         }
         emit<10>(
             out, table_id::timeline,
-            {m.attendee_id, name, at_door, std::string_view("exit"),
+            {m.attendee_id, name, listed_at, std::string_view("exit"),
              hall_ids_[static_cast<std::size_t>(before)], r.station_id, kind, std::string_view(how),
              r.seq, offline}
         );
@@ -395,13 +432,15 @@ void report_builder::move(const core::scan_record& r, table_output& out) {
             state_[p].since = at_door;
             if (before != nowhere) how = "from " + hall_ids_[static_cast<std::size_t>(before)];
         }
-        auto& d = day_entry(p, day_of(at_door, offset_));
-        d.first_in = std::min(d.first_in, at_door);
+        if (report_at) {
+            auto& d = day_entry(p, day_of(at_door, offset_));
+            d.first_in = std::min(d.first_in, at_door);
+        }
         ++counts.entries;
         emit<10>(
             out, table_id::timeline,
-            {m.attendee_id, name, at_door, std::string_view("entry"), m.to_hall, r.station_id, kind,
-             std::string_view(how), r.seq, offline}
+            {m.attendee_id, name, listed_at, std::string_view("entry"), m.to_hall, r.station_id,
+             kind, std::string_view(how), r.seq, offline}
         );
     }
     state_[p].hall = after;
@@ -423,15 +462,15 @@ void report_builder::close_interval(
             v.inside_ms += hi > lo ? ms_of(hi - lo) : 0;
         }
     }
-    // Split at local midnights so each day gets its own time inside.
-    auto cur = from;
-    do {
+    // Split at local midnights so each day gets its own time inside. Both
+    // ends are report times, within the event's days, so this ends soon.
+    for (auto cur = from; cur < to;) {
         const auto day = day_of(cur, offset_);
         const auto piece_end = std::min(to, day_start(day + 1, offset_));
         auto& d = day_entry(p, day);
         d.inside_ms[static_cast<std::size_t>(hall)] += ms_of(piece_end - cur);
         cur = piece_end;
-    } while (cur < to);
+    }
 }
 
 void report_builder::count_occupancy(int hall, int delta, core::time_point at) {
@@ -442,6 +481,9 @@ void report_builder::count_occupancy(int hall, int delta, core::time_point at) {
         h.peak = h.inside;
         h.peak_at = at;
     }
+    // Buckets and daily peaks only within the event's days: they are what
+    // the occupancy table and the charts loop over.
+    if (!in_event(at)) return;
     auto& day_peak = h.day_peaks[day_of(at, offset_)];
     if (h.inside > day_peak.first) day_peak = {h.inside, at};
     const auto b = bucket_of(at, offset_);

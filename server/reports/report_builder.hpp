@@ -13,12 +13,20 @@
 // time for scans decided offline), because an offline replay that arrives
 // an hour late still says when the person walked in.
 //
+// Reports cover the event's days (event-local, from the first session's
+// check-in to the last session's end), never the span of the log's
+// timestamps: a kiosk with a wrong clock must not make a report of 76 years.
+// A scan whose door time is outside those days counts at the time the server
+// received it; when that is outside too, it is only listed in the scans
+// table (flagged) and creates no day, bucket or chart point.
+//
 // Thread safety: none; one builder per export. No globals, so exports on
 // several threads each use their own builder.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -88,6 +96,7 @@ public:
 
 private:
     using ms = std::int64_t;  // milliseconds, for compact per-person sums
+    using time_point = core::time_point;
     static constexpr int nowhere = -1;
 
     struct person_day {
@@ -136,9 +145,12 @@ private:
         std::string note;
     };
 
+    bool in_event(time_point t) const { return t >= event_start_ && t < event_end_; }
+    std::optional<time_point> report_time(const core::scan_record& r) const;
+    time_point latest_report_time() const;
     std::uint32_t person_of(const std::string& attendee_id, const std::string& category);
     int hall_of(const std::string& hall_id);
-    void move(const core::scan_record& r, table_output& out);
+    void move(const core::scan_record& r, std::optional<time_point> at, table_output& out);
     void close_interval(std::uint32_t p, int hall, core::time_point from, core::time_point to);
     person_day& day_entry(std::uint32_t p, local_day day);
     void count_occupancy(int hall, int delta, core::time_point at);
@@ -158,6 +170,10 @@ private:
     const core::event_config& event_;
     std::chrono::minutes offset_;
     std::vector<table_spec> tables_;
+    // The event's days as UTC instants: [start of the first, end of the last).
+    // Empty when the config has no sessions.
+    time_point event_start_{};
+    time_point event_end_{};
 
     std::vector<core::attendee> people_;  // roster first, then unknown ids seen in the log
     std::size_t registered_ = 0;          // people_[0, registered_) are the roster
@@ -176,7 +192,7 @@ private:
     std::vector<staff_action> manual_;
     std::unordered_map<std::string, staff_action> annulled_;  // by scan id
 
-    core::time_point horizon_ = core::time_point::min();  // latest time in the log
+    core::time_point horizon_ = core::time_point::min();  // latest report time in the log
     core::time_point last_server_ = core::time_point::min();
     std::int64_t scans_ = 0;
     std::vector<day_summary> summaries_;

@@ -176,5 +176,31 @@ TEST(roster_csv, csv_field_quotes_only_when_needed) {
     EXPECT_EQ(csv_field("김민준"), "김민준");
 }
 
+
+TEST(roster_csv, text_a_spreadsheet_would_run_is_written_with_a_quote) {
+    EXPECT_EQ(
+        csv_field(R"(=HYPERLINK("http://x","click"))"),
+        R"x("'=HYPERLINK(""http://x"",""click"")")x"
+    );
+    EXPECT_EQ(csv_field("+1+1"), "'+1+1");
+    EXPECT_EQ(csv_field("-2+3"), "'-2+3");
+    EXPECT_EQ(csv_field("@SUM(A1)"), "'@SUM(A1)");
+    EXPECT_EQ(csv_field("\t=1"), "'\t=1");
+    EXPECT_EQ(csv_field("\r=1"), "\"'\r=1\"");
+    EXPECT_EQ(csv_field("a=b"), "a=b");
+}
+
+TEST(roster_csv, such_text_reads_back_without_the_quote) {
+    // A roster written by admit (demo-roster) imports as the same people.
+    std::vector<core::attendee> people = {
+        {"-dash", "=HYPERLINK(\"http://x\",\"click\")", "guest", "+1+1", "@Seoul", "", "", 1},
+        {"g-2", "'=already quoted", "guest", "-2+3", "'plain", "", "", 1},
+    };
+    const auto result = parse_roster_csv(roster_to_csv(people), seoul_categories());
+    ASSERT_TRUE(result.ok()) << result.problems.at(0).message;
+    ASSERT_EQ(result.people.size(), 2U);
+    EXPECT_EQ(result.people[0], people[0]);
+    EXPECT_EQ(result.people[1], people[1]);
+}
 }  // namespace
 }  // namespace admit::config

@@ -340,6 +340,22 @@ TEST_F(ServerTest, StaffDownloadTheAttendanceExport) {
     EXPECT_NE(csv.body.find("export-me"), std::string::npos);
     EXPECT_NE(csv.body.find("김민준"), std::string::npos);
     EXPECT_EQ(http_get(server_.port(), "/api/export/nothing.csv", "staff-token").status, 404);
+
+    // The route shares the reports' CSV writer: a desk actor that Excel would
+    // run as a formula downloads behind a quote.
+    const auto desk = http_post(
+        server_.port(), "/api/checkin",
+        R"x({"attendee_id":"d-002","hall_id":"main","direction":"entry",)x"
+        R"x("actor":"=HYPERLINK(\"http://x\",\"click\")","reason":"@SUM(A1)"})x",
+        "staff-token"
+    );
+    ASSERT_EQ(desk.status, 200) << desk.body;
+    const auto audit = http_get(server_.port(), "/api/export/audit.csv", "staff-token");
+    ASSERT_EQ(audit.status, 200) << audit.body.substr(0, 200);
+    EXPECT_NE(audit.body.find(R"x("'=HYPERLINK(""http://x"",""click"")")x"), std::string::npos)
+        << audit.body;
+    EXPECT_NE(audit.body.find(",'@SUM(A1)"), std::string::npos) << audit.body;
+    EXPECT_EQ(audit.body.find(",=HYPERLINK"), std::string::npos) << audit.body;
 }
 
 TEST_F(ServerTest, WhoAmITellsTheRole) {

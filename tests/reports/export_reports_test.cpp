@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +33,7 @@
 
 #include "reports/export_reports.hpp"
 #include "store/scan_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace admit::reports {
 namespace {
@@ -691,5 +693,223 @@ TEST_F(export_reports_test, exports_on_two_threads_at_once_agree) {
     );
 }
 
+
+// --- Hostile text and clocks, through the real `admit export` -------------------
+
+// Runs `admit export` on a data directory with the Seoul config (whose sessions
+// are on 25 and 26 Sep 2023, like the script) and returns its exit code.
+int admit_export(const fs::path& data, const fs::path& out, const std::string& formats) {
+    return run(
+        std::string(ADMIT_CLI) + " export --config '" + ADMIT_SOURCE_DIR +
+        "/deploy/seoul-2023.toml' --data '" + data.string() + "' --out '" + out.string() +
+        "' --format " + formats + " > /dev/null"
+    );
+}
+
+// A data directory holding the roster and the log, with the annulment of s12.
+void write_data(
+    const fs::path& data,
+    const std::vector<core::attendee>& roster,
+    const std::vector<core::scan_record>& log,
+    const store::audit_entry& annulment
+) {
+    fs::create_directories(data);
+    auto writer = store::open_sqlite_store(data);
+    writer->upsert_attendees(roster);
+    writer->begin_batch();
+    for (const auto& r : log) writer->append(r);
+    writer->commit_batch();
+    ASSERT_TRUE(writer->annul("s12", annulment));
+}
+
+store::audit_entry annulment(std::string actor, std::string note) {
+    store::audit_entry why;
+    why.at = kst(25, 18, 35);
+    why.actor = std::move(actor);
+    why.action = "annul";
+    why.note = std::move(note);
+    return why;
+}
+
+bool runs_as_formula(const std::string& cell) {
+    return !cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string::npos;
+}
+
+// Names, organisations, cities, a desk actor and notes that Excel would run.
+class csv_injection_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        auto roster = test_roster();
+        roster[0].name = R"(=HYPERLINK("http://x","click"))";
+        roster[0].organisation = "+1+1";
+        roster[0].city = "-2+3";
+        roster[1].name = "@SUM(A1)";
+        roster[1].organisation = "\t=1";
+        roster[1].city = "\r=1";
+        auto log = scripted_log();
+        for (auto& r : log) {
+            if (r.scan_id == "s09") {
+                r.actor = "-desk-kim";
+                r.note = "=cmd|' /C calc'!A0";
+            }
+        }
+        write_data(data(), roster, log, annulment("@supervisor", "+scanned by mistake"));
+        ASSERT_EQ(admit_export(data(), out(), "csv,xlsx"), 0);
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path data() { return root_->path() / "data"; }
+    static fs::path out() { return root_->path() / "out"; }
+    static table csv(const std::string& name) {
+        return load_table(out() / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* csv_injection_test::root_ = nullptr;
+
+TEST_F(csv_injection_test, no_cell_of_any_report_runs_as_a_formula) {
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(out() / "csv")) {
+        ++files;
+        for (const auto& row : parse_csv(read_all(entry.path()))) {
+            for (const auto& cell : row) {
+                EXPECT_FALSE(runs_as_formula(cell)) << entry.path().filename() << ": " << cell;
+            }
+        }
+    }
+    EXPECT_EQ(files, 17u);
+}
+
+TEST_F(csv_injection_test, such_text_cells_start_with_a_quote_and_keep_their_text) {
+    auto people = csv("attendees");
+    auto p1 = people.one({{"attendee_id", "p1"}});
+    EXPECT_EQ(p1["name"], R"('=HYPERLINK("http://x","click"))");
+    EXPECT_EQ(p1["organisation"], "'+1+1");
+    EXPECT_EQ(p1["city"], "'-2+3");
+    auto p2 = people.one({{"attendee_id", "p2"}});
+    EXPECT_EQ(p2["name"], "'@SUM(A1)");
+    EXPECT_EQ(p2["organisation"], "'\t=1");
+    EXPECT_EQ(p2["city"], "'\r=1");
+    // The Seoul config's 5 sessions and the event as a whole.
+    EXPECT_EQ(csv("by_city").where({{"city", "'-2+3"}}).size(), 6u);
+    auto audit = csv("audit");
+    auto manual = audit.one({{"action", "manual entry"}});
+    EXPECT_EQ(manual["actor"], "'-desk-kim");
+    EXPECT_EQ(manual["note"], "'=cmd|' /C calc'!A0");
+    auto annul = audit.one({{"action", "annul"}});
+    EXPECT_EQ(annul["actor"], "'@supervisor");
+    EXPECT_EQ(annul["note"], "'+scanned by mistake");
+    EXPECT_EQ(annul["name"], R"('=HYPERLINK("http://x","click"))");
+    auto scan = csv("scans").one({{"scan_id", "s09"}});
+    EXPECT_EQ(scan["actor"], "'-desk-kim");
+    EXPECT_EQ(scan["seq"], "9");  // numbers stay numbers
+    EXPECT_EQ(csv("timeline").where({{"name", "'@SUM(A1)"}}).size(), 6u);
+}
+
+TEST_F(csv_injection_test, the_workbook_keeps_the_text_as_is) {
+    // Inline strings are never formulas: the sheet holds the name itself,
+    // which the independent reader matches against the CSV minus its quote.
+    const std::string script = ADMIT_SOURCE_DIR "/tests/reports/xlsx_matches_csv.py";
+    EXPECT_EQ(
+        run("python3 '" + script + "' '" + (out() / "admit-report.xlsx").string() + "' '" +
+            (out() / "csv").string() + "'"),
+        0
+    );
+}
+
+// One kiosk with a wrong clock: p6 (who never came in the script) is let in
+// offline at a device time of 1970 and out at one of 2099; the server got
+// both during the assembly.
+std::vector<core::scan_record> log_with_wrong_clocks() {
+    auto log = scripted_log();
+    scan_script s;
+    auto& in = s.moved("s26", kst(26, 10, 15), "a-in", "p6", direction::entry, "", "hall-a");
+    in.device_time = core::time_point{sys_days{year{1970} / January / 1} + hours{3}};
+    auto& out = s.moved("s27", kst(26, 10, 20), "a-out", "p6", direction::exit, "hall-a", "");
+    out.device_time = core::time_point{sys_days{year{2099} / March / 3} + hours{3}};
+    for (auto& r : s.log) {
+        r.offline = true;
+        r.shown = r.result;
+    }
+    // In seq order, as the server logged them: between s21 (10:05) and s22 (10:30).
+    const auto s22 = std::find_if(log.begin(), log.end(), [](const auto& r) {
+        return r.scan_id == "s22";
+    });
+    log.insert(s22, s.log.begin(), s.log.end());
+    return log;
+}
+
+std::uintmax_t folder_size(const fs::path& dir) {
+    std::uintmax_t size = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) size += entry.file_size();
+    }
+    return size;
+}
+
+class event_days_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        const auto why = annulment("supervisor-park", "scanned by mistake");
+        write_data(root_->path() / "normal", test_roster(), scripted_log(), why);
+        write_data(root_->path() / "wrong-clock", test_roster(), log_with_wrong_clocks(), why);
+        ASSERT_EQ(admit_export(root_->path() / "normal", normal(), "csv,xlsx,pdf"), 0);
+        ASSERT_EQ(admit_export(root_->path() / "wrong-clock", skewed(), "csv,xlsx,pdf"), 0);
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path normal() { return root_->path() / "out-normal"; }
+    static fs::path skewed() { return root_->path() / "out-wrong-clock"; }
+    static table csv(const fs::path& out, const std::string& name) {
+        return load_table(out / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* event_days_test::root_ = nullptr;
+
+TEST_F(event_days_test, a_wrong_clock_adds_no_day_bucket_or_page) {
+    EXPECT_EQ(csv(skewed(), "days").rows.size(), 2u);
+    for (const char* name : {"days", "hall_peaks", "day_categories"}) {
+        EXPECT_EQ(csv(skewed(), name).rows.size(), csv(normal(), name).rows.size()) << name;
+    }
+    // p6's minutes inside fall in buckets the assembly already has.
+    EXPECT_EQ(csv(skewed(), "occupancy").rows.size(), csv(normal(), "occupancy").rows.size());
+    EXPECT_FALSE(fs::exists(skewed() / "summary-1970-01-01.pdf"));
+    EXPECT_FALSE(fs::exists(skewed() / "summary-2099-03-03.pdf"));
+    for (const auto& entry : fs::directory_iterator(skewed())) {
+        if (entry.path().extension() == ".pdf") {
+            EXPECT_TRUE(fs::exists(normal() / entry.path().filename())) << entry.path();
+        }
+    }
+    // Two more scan rows, not 76 years of days.
+    EXPECT_LT(folder_size(skewed()), folder_size(normal()) * 11 / 10);
+}
+
+TEST_F(event_days_test, the_scans_are_listed_and_flagged) {
+    auto scans = csv(skewed(), "scans");
+    ASSERT_EQ(scans.rows.size(), 27u);
+    auto early = scans.one({{"scan_id", "s26"}});
+    EXPECT_EQ(early["device_time"], "1970-01-01 12:00:00");
+    EXPECT_EQ(early["server_time"], "2023-09-26 10:15:00");
+    EXPECT_EQ(early["outside_event_days"], "yes");
+    EXPECT_EQ(scans.one({{"scan_id", "s27"}})["device_time"], "2099-03-03 12:00:00");
+    EXPECT_EQ(scans.one({{"scan_id", "s27"}})["outside_event_days"], "yes");
+    EXPECT_EQ(scans.where({{"outside_event_days", ""}}).size(), 25u);
+    EXPECT_EQ(csv(normal(), "scans").where({{"outside_event_days", ""}}).size(), 25u);
+}
+
+TEST_F(event_days_test, such_a_scan_counts_at_the_time_the_server_got_it) {
+    // The door time cannot be right; the server's receipt is the best time known.
+    auto day = csv(skewed(), "attendee_days").one({{"attendee_id", "p6"}});
+    EXPECT_EQ(day["day"], "2023-09-26");
+    EXPECT_EQ(day["first_in"], "2023-09-26 10:15:00");
+    EXPECT_EQ(day["last_out"], "2023-09-26 10:20:00");
+    EXPECT_EQ(day["total_minutes"], "5.0");
+    auto occ = csv(skewed(), "occupancy");
+    EXPECT_EQ(
+        occ.one({{"hall_id", "hall-a"}, {"bucket_start", "2023-09-26 10:15:00"}})["peak_in_bucket"],
+        "3"
+    );
+}
 }  // namespace
 }  // namespace admit::reports

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "core/spreadsheet_text.hpp"
+
 namespace admit::sim {
 
 namespace {
@@ -138,7 +140,11 @@ std::vector<badge_holder> parse_tokens_csv(std::string_view text, const std::str
             }
             return fields[c];
         };
-        badge_holder person{get(0), get(1), get(2), get(3)};
+        // `admit issue-badges` guards text a spreadsheet would run with a '.
+        const auto unguarded = [&](std::size_t w) {
+            return std::string(core::without_formula_guard(get(w)));
+        };
+        badge_holder person{unguarded(0), unguarded(1), unguarded(2), get(3)};
         if (person.token.empty()) {
             throw std::runtime_error(fmt::format(
                 "{}:{}: attendee \"{}\" has no token", source_name, rows[r].line, person.id
