@@ -35,6 +35,7 @@ struct options {
     std::string clock_start;
     std::size_t max_group = 4096;
     int live_interval_ms = 10;
+    int hello_timeout_s = 10;
     double clock_speed = 1.0;
 };
 
@@ -95,6 +96,7 @@ int serve(const options& opt) {
     net_opts.port = s.port;
     net_opts.threads = s.threads;
     net_opts.live_interval = std::chrono::milliseconds(opt.live_interval_ms);
+    net_opts.hello_timeout = std::chrono::seconds(opt.hello_timeout_s);
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
@@ -160,6 +162,10 @@ int main(int argc, char** argv) {
                    "with very many viewers the server spaces them further); "
                    "a scan after a quiet spell is shown at once")
         ->check(CLI::Range(10, 10000))->capture_default_str();
+    app.add_option("--hello-timeout", opt.hello_timeout_s,
+                   "seconds a station connection may stay open without a good Hello (pings do not count); "
+                   "kiosks say hello at once")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);

@@ -14,6 +14,7 @@
 #include "net/http_client.hpp"
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
+#include "support/live_socket.hpp"
 
 namespace admit::test {
 namespace {
@@ -406,6 +407,70 @@ TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
     EXPECT_EQ(http_raw(server_.port(), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(huge.size()) +
                                            "\r\n\r\n" + huge).status, 413);
     EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
+// Issue 19: 2,000 WebSocket clients that answered pings but never said hello
+// held their connections for good. Neither pings nor pongs are a hello.
+TEST(ServerHelloDeadline, ConnectionWithoutHelloIsClosedWhilePinging) {
+    server_process server(small_event_toml(), small_roster());
+    server.start({"--hello-timeout", "1"});
+    auto early = std::make_unique<net::station_client>();
+    early->connect("127.0.0.1", server.port());
+    early->hello("side-both", "side-both-token");
+    net::station_client silent;
+    silent.connect("127.0.0.1", server.port());
+    // It pings, and answers the server's pings (receive() reads), but never says hello.
+    int pings = 0;
+    try {
+        for (; pings < 300 && silent.is_open(); ++pings) {
+            silent.ping();
+            silent.receive(100ms);
+        }
+    } catch (const std::runtime_error&) {
+        // A ping after the server closed the connection: that close is what this test waits for.
+    }
+    EXPECT_FALSE(silent.is_open()) << "still open after " << pings << " pings without a hello";
+    EXPECT_NE(silent.close_reason().find("1008"), std::string::npos) << silent.close_reason();
+    EXPECT_TRUE(eventually([&] { return server.log().find("no hello within 1 s") != std::string::npos; }))
+        << server.log();
+    const auto metrics = http_get(server.port(), "/metrics");
+    EXPECT_NE(metrics.body.find("admit_connections_closed_total{reason=\"hello_timeout\"} 1"), std::string::npos)
+        << metrics.body;
+    // The station that said hello in time, as old as the silent one, is served.
+    early->send(scan_message("deadline-1", server.badge("d-001"), wire::ENTRY));
+    const auto reply = early->receive(5s);
+    ASSERT_TRUE(reply && reply->has_verdict()) << early->close_reason();
+    EXPECT_TRUE(reply->verdict().admitted());
+}
+
+// Issue 19: 360k pings in 8 s were never throttled and slowed other
+// stations' verdicts 17x. The flooder is closed; the others are served.
+TEST_F(ServerTest, PingFloodIsClosedAndOtherStationsGetVerdicts) {
+    auto good = station("side-both");
+    auto ws = open_websocket(server_.port(), "/ws/station");
+    ASSERT_GE(ws.fd, 0) << ws.error;
+    int scans = 0;
+    const auto flood = flood_pings(std::move(ws), 200'000, 500, [&] {
+        if (scans >= 4) return;
+        const auto id = "flood-" + std::to_string(scans);
+        EXPECT_EQ(scan(*good, id, server_.badge(scans % 2 ? "d-001" : "d-002")).scan_id(), id);
+        ++scans;
+    });
+    EXPECT_EQ(flood.close_code, 1008) << flood.ended << " after " << flood.pings_sent << " pings";
+    // Answered up to the limit, then no more: not a pong per ping as before.
+    EXPECT_LT(flood.pongs_received, 10'000u) << flood.pings_sent << " pings sent";
+    EXPECT_TRUE(eventually([&] { return server_.log().find("control frames") != std::string::npos; }));
+    EXPECT_NE(http_get(server_.port(), "/metrics").body.find("admit_connections_closed_total{reason=\"control_flood\"} 1"),
+              std::string::npos);
+    EXPECT_TRUE(scan(*good, "after-flood", server_.badge("d-003")).admitted());
+}
+
+TEST_F(ServerTest, PingFloodOnTheLiveViewIsClosedToo) {
+    auto ws = open_live_socket(server_.port(), "viewer-token");
+    ASSERT_GE(ws.fd, 0) << ws.error;
+    const auto flood = flood_pings(std::move(ws), 200'000, 500);
+    EXPECT_EQ(flood.close_code, 1008) << flood.ended << " after " << flood.pings_sent << " pings";
+    EXPECT_LT(flood.pongs_received, 10'000u) << flood.pings_sent << " pings sent";
 }
 
 TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {
