@@ -402,6 +402,16 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
                    fmt::format("hello.protocol_version is missing; this server speaks version {}", protocol_version));
         return;
     }
+    // A newer kiosk's protocol may mean things this server does not know:
+    // refuse it rather than half understand it (station.proto promises this).
+    if (hello.protocol_version() > protocol_version) {
+        ++protocol_errors_;
+        send_error(wire::Error::UNSUPPORTED_VERSION,
+                   fmt::format("hello.protocol_version {} is not supported: this server speaks version {} "
+                               "(it accepts 1 to {}); run a kiosk that speaks version {}, or update the server",
+                               hello.protocol_version(), protocol_version, protocol_version, protocol_version));
+        return;
+    }
     const auto* station = ctx_->config.event.find_station(hello.station_id());
     if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
         spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",

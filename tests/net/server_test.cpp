@@ -473,6 +473,28 @@ TEST_F(ServerTest, PingFloodOnTheLiveViewIsClosedToo) {
     EXPECT_LT(flood.pongs_received, 10'000u) << flood.pings_sent << " pings sent";
 }
 
+// station.proto promises Error{UNSUPPORTED_VERSION} for a version the server does not speak.
+TEST_F(ServerTest, HelloWithAVersionTheServerDoesNotSpeakIsRefused) {
+    net::station_client c;
+    c.connect("127.0.0.1", server_.port());
+    wire::StationMessage m;
+    auto* h = m.mutable_hello();
+    h->set_protocol_version(999);
+    h->set_station_id("side-both");
+    h->set_token("side-both-token");
+    c.send(m);
+    const auto reply = c.receive(5s);
+    ASSERT_TRUE(reply && reply->has_error()) << (reply ? reply->DebugString() : c.close_reason());
+    EXPECT_EQ(reply->error().code(), wire::Error::UNSUPPORTED_VERSION);
+    EXPECT_NE(reply->error().message().find("999"), std::string::npos) << reply->error().message();
+    EXPECT_NE(reply->error().message().find("version 1"), std::string::npos) << reply->error().message();
+    // Not let in: a scan still needs a good hello.
+    c.send(scan_message("v999-1", server_.badge("d-001"), wire::ENTRY));
+    const auto refused = c.receive(5s);
+    ASSERT_TRUE(refused && refused->has_error());
+    EXPECT_EQ(refused->error().code(), wire::Error::NOT_AUTHENTICATED);
+}
+
 TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {
     server_process server(small_event_toml("[[halls]]\nid = \"bad\"\nname = \"Bad\"\nsite = \"site\"\ncapacity = -5\n"), {});
     EXPECT_THROW(server.start(), std::runtime_error);
