@@ -495,6 +495,17 @@ TEST_F(ServerTest, HelloWithAVersionTheServerDoesNotSpeakIsRefused) {
     EXPECT_EQ(refused->error().code(), wire::Error::NOT_AUTHENTICATED);
 }
 
+TEST_F(ServerTest, OverlongTargetGets414AndOversizeHeadersGet431) {
+    const std::string long_target = "/api/attendees?q=" + std::string(20'000, 'a');
+    EXPECT_EQ(http_raw(server_.port(), "GET " + long_target + " HTTP/1.1\r\nHost: x\r\n\r\n").status, 414);
+    EXPECT_EQ(http_raw(server_.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20'000, 'b') +
+                                           "\r\n\r\n").status, 431);
+    std::string many;
+    for (int i = 0; i < 400; ++i) many += fmt::format("X-Header-{}: {}\r\n", i, std::string(60, 'c'));
+    EXPECT_EQ(http_raw(server_.port(), "GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n").status, 431);
+    EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
 TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {
     server_process server(small_event_toml("[[halls]]\nid = \"bad\"\nname = \"Bad\"\nsite = \"site\"\ncapacity = -5\n"), {});
     EXPECT_THROW(server.start(), std::runtime_error);
