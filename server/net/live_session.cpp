@@ -13,6 +13,15 @@ namespace {
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto stall_check_interval = std::chrono::seconds(1);
 constexpr auto stall_limit = std::chrono::seconds(30);
+
+// "address:port" of the peer, for the log; "?" once the socket is gone.
+template <typename Executor>
+std::string peer_of(asio::basic_stream_socket<tcp, Executor>& socket) {
+    boost::system::error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    return ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+std::string peer_of(beast::tcp_stream& stream) { return peer_of(stream.socket()); }
 }  // namespace
 
 template <typename Stream>
@@ -109,7 +118,8 @@ void live_session<Stream>::on_control_frame() {
         if (self->closed_ || self->close_requested_) return;
         const auto message = fmt::format("over {:.0f} control frames at once or {:.0f} a second",
                                          self->ctx_->options.control_burst, self->ctx_->options.control_per_second);
-        spdlog::info("live viewer: {}; closing the connection (1008 policy violation)", message);
+        spdlog::info("live viewer {}: {}; closing the connection (1008 policy violation)",
+                     peer_of(beast::get_lowest_layer(self->ws_)), message);
         self->ctx_->stats.count_policy_close("control_flood");
         self->close_why_ = websocket::close_reason(websocket::close_code::policy_error, message);
         self->close_requested_ = true;
