@@ -72,7 +72,9 @@ int serve(const options& opt) {
     }
 
     const auto key = admit::config::read_public_key(s.data_dir);
-    const admit::store::store_location location{s.data_dir, s.postgres_url};
+    admit::store::store_location location{s.data_dir, s.postgres_url};
+    // Freed when the disk fills, so the store can empty its WAL and go on (sqlite_store.hpp).
+    location.disk_reserve_bytes = 4 * 1024 * 1024;
     auto store = admit::store::open_store(location);
     admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); },
                                   admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});

@@ -2,8 +2,14 @@
 // verdicts, occupancy, the stored log, restarts, and bad input.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -504,6 +510,97 @@ TEST_F(ServerTest, OverlongTargetGets414AndOversizeHeadersGet431) {
     for (int i = 0; i < 400; ++i) many += fmt::format("X-Header-{}: {}\r\n", i, std::string(60, 'c'));
     EXPECT_EQ(http_raw(server_.port(), "GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n").status, 431);
     EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
+// A small filesystem of its own, mounted for one test (needs CAP_SYS_ADMIN).
+class tmpfs_mount {
+public:
+    tmpfs_mount(const std::filesystem::path& at, const char* size) : at_(at) {
+        const std::string options = std::string("size=") + size;
+        if (::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0) {
+            mounted_ = true;
+        } else {
+            error_ = std::strerror(errno);
+        }
+    }
+    ~tmpfs_mount() {
+        if (mounted_) ::umount2(at_.c_str(), MNT_DETACH);
+    }
+    tmpfs_mount(const tmpfs_mount&) = delete;
+    tmpfs_mount& operator=(const tmpfs_mount&) = delete;
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+
+private:
+    std::filesystem::path at_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
+// Writes zeros into `file` until the filesystem has no byte left; bounded by `most` bytes.
+std::uintmax_t fill_disk(const std::filesystem::path& file, std::uintmax_t most) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return 0;
+    std::uintmax_t written = 0;
+    const std::string zeros(64 * 1024, '\0');
+    for (std::size_t piece : {zeros.size(), std::size_t{4096}, std::size_t{512}, std::size_t{1}}) {
+        while (written < most) {
+            const auto n = ::write(fd, zeros.data(), piece);
+            if (n <= 0) break;
+            written += static_cast<std::uintmax_t>(n);
+        }
+    }
+    ::close(fd);
+    return written;
+}
+
+// Issue 19: after a full disk, freeing a few MB gave under a second of
+// service before the WAL took it again. The server holds a reserve file
+// back: on the first failed commit it frees it and empties the WAL, so
+// scans are acknowledged again at once; when space returns it makes it again.
+TEST(ServerOnAFullDisk, RecoversAtOnceAndMakesItsReserveAgainWhenSpaceReturns) {
+    temp_dir mount_point;
+    tmpfs_mount disk(mount_point.path(), "24m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a 24 MiB tmpfs at " << mount_point.path() << " (" << disk.error()
+                     << "); this test needs root (CAP_SYS_ADMIN) to make a small disk to fill";
+    server_process server(small_event_toml(), small_roster(), mount_point.path() / "data");
+    server.start();
+    const auto reserve = server.data_dir() / "reserve.bin";
+    ASSERT_TRUE(std::filesystem::exists(reserve)) << server.log();
+    net::station_client side;
+    side.connect("127.0.0.1", server.port());
+    side.hello("side-both", "side-both-token");
+    const auto filler = mount_point.path() / "filler";
+    ASSERT_GT(fill_disk(filler, 64u << 20), 0u);
+    // Scans until one is not stored (the disk is full), a bounded number.
+    int n = 0;
+    std::string refused_id;
+    for (; n < 2000 && refused_id.empty(); ++n) {
+        const auto id = "full-" + std::to_string(n);
+        side.send(scan_message(id, server.badge("d-001"), n % 2 ? wire::EXIT : wire::ENTRY));
+        const auto reply = side.receive(10s);
+        ASSERT_TRUE(reply) << side.close_reason() << "\n" << server.log();
+        if (reply->has_error()) {
+            ASSERT_EQ(reply->error().code(), wire::Error::STORAGE_UNAVAILABLE) << reply->DebugString();
+            refused_id = id;
+        }
+    }
+    ASSERT_FALSE(refused_id.empty()) << n << " scans stored on a full disk";
+    // The kiosk sends it again, as it does from its outbox: stored now, nothing freed by hand.
+    side.send(scan_message(refused_id, server.badge("d-001"), (n - 1) % 2 ? wire::EXIT : wire::ENTRY));
+    const auto again = side.receive(10s);
+    ASSERT_TRUE(again) << side.close_reason();
+    ASSERT_TRUE(again->has_verdict()) << again->DebugString() << "\n" << server.log();
+    EXPECT_FALSE(std::filesystem::exists(reserve));
+    EXPECT_NE(server.log().find("reserve"), std::string::npos) << server.log();
+    // Space returns: the next commit makes the reserve again.
+    std::filesystem::remove(filler);
+    side.send(scan_message("after-full", server.badge("d-002"), wire::ENTRY));
+    const auto after = side.receive(10s);
+    ASSERT_TRUE(after && after->has_verdict()) << side.close_reason();
+    EXPECT_TRUE(eventually([&] { return std::filesystem::exists(reserve); })) << server.log();
+    server.stop_graceful();
 }
 
 TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {
