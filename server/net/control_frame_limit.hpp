@@ -16,7 +16,8 @@ class control_frame_limit {
 public:
     using clock = std::chrono::steady_clock;
 
-    control_frame_limit(double burst, double per_second) : burst_(burst), per_second_(per_second), tokens_(burst) {}
+    control_frame_limit(double burst, double per_second)
+        : burst_(burst), per_second_(per_second), tokens_(burst) {}
 
     // Takes one frame's token; false when the connection is over its limit.
     bool allow(clock::time_point now) {

@@ -11,7 +11,8 @@
 
 namespace admit::store {
 
-disk_reserve::disk_reserve(std::filesystem::path file, std::uintmax_t bytes) : file_(std::move(file)), bytes_(bytes) {}
+disk_reserve::disk_reserve(std::filesystem::path file, std::uintmax_t bytes)
+    : file_(std::move(file)), bytes_(bytes) {}
 
 bool disk_reserve::ensure() {
     if (bytes_ == 0 || held_) return held_;
@@ -25,8 +26,11 @@ bool disk_reserve::ensure() {
     if (!write_file()) return false;
     held_ = true;
     if (released_) {
-        spdlog::warn("disk space is back: made the {} MiB reserve {} again, for the next time the disk fills",
-                     bytes_ >> 20, file_.string());
+        spdlog::warn(
+            "disk space is back: made the {} MiB reserve {} again, for the next time the disk "
+            "fills",
+            bytes_ >> 20, file_.string()
+        );
     }
     released_ = false;
     return true;
@@ -42,7 +46,8 @@ bool disk_reserve::write_file() {
     std::uintmax_t written = 0;
     bool ok = true;
     while (ok && written < bytes_) {
-        const auto piece = static_cast<std::size_t>(std::min<std::uintmax_t>(zeros.size(), bytes_ - written));
+        const auto piece =
+            static_cast<std::size_t>(std::min<std::uintmax_t>(zeros.size(), bytes_ - written));
         const auto n = ::write(fd, zeros.data(), piece);
         ok = n > 0;
         if (ok) written += static_cast<std::uintmax_t>(n);
