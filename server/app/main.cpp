@@ -36,6 +36,7 @@ struct options {
     std::string clock_start;
     std::size_t max_group = 4096;
     int live_interval_ms = 10;
+    int hello_timeout_s = 10;
     double clock_speed = 1.0;
     int max_clock_ahead_s = 300;
     int max_scan_age_h = 72;
@@ -76,7 +77,9 @@ int serve(const options& opt) {
     // The signing key lives in the data folder: it must never be a static file.
     admit::net::check_web_dir_apart(web, s.data_dir);
     const auto key = admit::config::read_public_key(s.data_dir);
-    const admit::store::store_location location{s.data_dir, s.postgres_url};
+    admit::store::store_location location{s.data_dir, s.postgres_url};
+    // Freed when the disk fills, so the store can empty its WAL and go on (sqlite_store.hpp).
+    location.disk_reserve_bytes = 4 * 1024 * 1024;
     auto store = admit::store::open_store(location);
     admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); },
                                   admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});
@@ -101,6 +104,7 @@ int serve(const options& opt) {
     net_opts.threads = s.threads;
     net_opts.live_interval = std::chrono::milliseconds(opt.live_interval_ms);
     net_opts.clock_bounds = {std::chrono::seconds(opt.max_clock_ahead_s), std::chrono::hours(opt.max_scan_age_h)};
+    net_opts.hello_timeout = std::chrono::seconds(opt.hello_timeout_s);
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
@@ -174,6 +178,10 @@ int main(int argc, char** argv) {
                    "hours a kiosk's scan time may be behind the server's (offline scans arrive late); "
                    "an older one is flagged clock_skew and judged and reported at the server's time")
         ->check(CLI::Range(1, 24 * 365))->capture_default_str();
+    app.add_option("--hello-timeout", opt.hello_timeout_s,
+                   "seconds a station connection may stay open without a good Hello (pings do not count); "
+                   "kiosks say hello at once")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
     app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
     CLI11_PARSE(app, argc, argv);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <boost/asio/dispatch.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace admit::net {
@@ -12,12 +13,22 @@ namespace {
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto stall_check_interval = std::chrono::seconds(1);
 constexpr auto stall_limit = std::chrono::seconds(30);
+
+// "address:port" of the peer, for the log; "?" once the socket is gone.
+template <typename Executor>
+std::string peer_of(asio::basic_stream_socket<tcp, Executor>& socket) {
+    boost::system::error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    return ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+std::string peer_of(beast::tcp_stream& stream) { return peer_of(stream.socket()); }
 }  // namespace
 
 template <typename Stream>
 live_session<Stream>::live_session(Stream stream, std::shared_ptr<server_context> ctx)
     : ws_(live_transport<Stream>::adopt(std::move(stream), *ctx->dashboards)),
-      ctx_(std::move(ctx)) {}
+      ctx_(std::move(ctx)),
+      control_limit_(ctx_->options.control_burst, ctx_->options.control_per_second) {}
 
 template <typename Stream>
 asio::awaitable<void> live_session<Stream>::run(http::request<http::string_body> upgrade) {
@@ -40,6 +51,7 @@ asio::awaitable<void, typename live_session<Stream>::executor_type> live_session
     ws_.text(true);
     // One frame per state: Beast would otherwise cut it into 4 KiB frames, one send each.
     ws_.auto_fragment(false);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { on_control_frame(); });
     auto [ec] = co_await ws_.async_accept(upgrade, tuple_on<executor_type>());
     if (ec) co_return;
     ctx_->viewers.add(this->shared_from_this());
@@ -96,6 +108,29 @@ void live_session<Stream>::check_stalled(std::chrono::steady_clock::duration lim
     });
 }
 
+// A ping flood here would keep the dashboards' thread writing pongs and delay
+// every viewer's broadcast: over the limit the viewer is closed with 1008.
+template <typename Stream>
+void live_session<Stream>::on_control_frame() {
+    if (control_flood_ || control_limit_.allow(std::chrono::steady_clock::now())) return;
+    control_flood_ = true;
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+        if (self->closed_ || self->close_requested_) return;
+        const auto message = fmt::format("over {:.0f} control frames at once or {:.0f} a second",
+                                         self->ctx_->options.control_burst, self->ctx_->options.control_per_second);
+        spdlog::info("live viewer {}: {}; closing the connection (1008 policy violation)",
+                     peer_of(beast::get_lowest_layer(self->ws_)), message);
+        self->ctx_->stats.count_policy_close("control_flood");
+        self->close_why_ = websocket::close_reason(websocket::close_code::policy_error, message);
+        self->close_requested_ = true;
+        if (self->closing_) return;
+        // At once, not after the write in flight: the flood's pongs would starve
+        // that write, and the close behind it. Beast fails the write after the close.
+        self->closing_ = true;
+        self->ws_.async_close(self->close_why_, [self](boost::system::error_code) {});
+    });
+}
+
 template <typename Stream>
 void live_session<Stream>::pump() {
     if (writing_ || closed_ || closing_) return;
@@ -116,7 +151,7 @@ void live_session<Stream>::pump() {
     }
     if (close_requested_) {
         closing_ = true;
-        ws_.async_close(websocket::close_code::going_away, [self = this->shared_from_this()](boost::system::error_code) {});
+        ws_.async_close(close_why_, [self = this->shared_from_this()](boost::system::error_code) {});
     }
 }
 

@@ -5,7 +5,8 @@
 // before it, and whole otherwise. It keeps only the latest unsent broadcast,
 // so a slow browser gets the current state, never a backlog, and never slows
 // a scanner or another viewer. A viewer whose write has not finished in
-// stall_limit is closed.
+// stall_limit is closed, and so is one over its control-frame limit (a ping
+// flood), with 1008.
 // Thread safety: offer(), offer_frames(), request_close() and check_stalled()
 // from any thread; the rest on its executor (the dashboards' thread, or a strand).
 
@@ -17,6 +18,7 @@
 
 #include "net/beast_types.hpp"
 #include "net/broadcast_schedule.hpp"
+#include "net/control_frame_limit.hpp"
 #include "net/live_state.hpp"
 #include "net/station_session.hpp"
 
@@ -75,6 +77,7 @@ private:
     // timer and no coroutine hop between a broadcast and its send.
     void pump();
     void on_written(boost::system::error_code ec);
+    void on_control_frame();
 
     // Plain connections: the socket on ctx->dashboards by concrete executor
     // type (the fan-out writes skip any_io_executor).
@@ -88,6 +91,9 @@ private:
     bool closed_ = false;
     bool close_requested_ = false;
     bool closing_ = false;
+    bool control_flood_ = false;  // over the control-frame limit: its close is posted
+    control_frame_limit control_limit_;
+    websocket::close_reason close_why_{websocket::close_code::going_away};
 };
 
 // Sends the state to the viewers when it changed: a committed scan wakes it

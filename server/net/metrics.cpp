@@ -26,6 +26,11 @@ metrics::metrics(const core::event_config& /*event*/)
                    .Name("admit_protocol_errors_total")
                    .Help("Frames refused on the station link, by error code")
                    .Register(*registry_);
+    policy_closes_ = &prometheus::BuildCounter()
+                          .Name("admit_connections_closed_total")
+                          .Help("WebSocket connections the server closed for misbehaving, by reason "
+                                "(hello_timeout: no hello in time; control_flood: too many pings)")
+                          .Register(*registry_);
     ack_latency_ = &histogram(
         *registry_, "admit_scan_ack_seconds",
         "From a scan frame read to its verdict handed to the socket",
@@ -86,6 +91,7 @@ void metrics::observe_ack_latency(double seconds) { ack_latency_->Observe(second
 void metrics::station_connected() { stations_->Increment(); }
 void metrics::station_disconnected() { stations_->Decrement(); }
 void metrics::count_protocol_error(const std::string& code) { errors_->Add({{"code", code}}).Increment(); }
+void metrics::count_policy_close(const std::string& reason) { policy_closes_->Add({{"reason", reason}}).Increment(); }
 void metrics::set_live_viewers(std::size_t viewers) { live_viewers_->Set(static_cast<double>(viewers)); }
 void metrics::observe_broadcast(double seconds) { broadcast_seconds_->Observe(seconds); }
 void metrics::observe_commit(std::size_t scans, double seconds) {

@@ -38,6 +38,8 @@ public:
     void station_disconnected();
     void update_occupancy(const engine::occupancy_snapshot& snap);
     void count_protocol_error(const std::string& code);
+    // A connection the server closed for misbehaving: "hello_timeout", "control_flood".
+    void count_policy_close(const std::string& reason);
     void set_live_viewers(std::size_t viewers);
     // One broadcast: its render and its hand-out to every viewer (the writes started).
     void observe_broadcast(double seconds);
@@ -54,6 +56,7 @@ private:
     // a label map and takes a lock, and the writer counts every scan.
     std::array<std::atomic<prometheus::Counter*>, 2 * (core::reason_max + 1)> scan_counters_{};
     prometheus::Family<prometheus::Counter>* errors_;
+    prometheus::Family<prometheus::Counter>* policy_closes_;
     prometheus::Histogram* ack_latency_;
     prometheus::Gauge* stations_;
     prometheus::Family<prometheus::Gauge>* inside_;

@@ -145,6 +145,17 @@ asio::awaitable<http_reply> handle_blocking(std::shared_ptr<server_context> ctx,
     co_return co_await asio::co_spawn(*ctx->blocking, std::move(task), asio::use_awaitable);
 }
 
+constexpr std::size_t max_http_header = 16 * 1024;
+
+// Beast reports one error, header_limit, for a request line or headers over
+// the limit. The parser tells them apart: it takes the request line as soon
+// as the line is whole, so with no target yet the line itself was too long
+// (414); with one, the header fields were too large (431).
+http::status header_limit_status(const http::request_parser<http::string_body>& parser) {
+    return parser.get().target().empty() ? http::status::uri_too_long
+                                         : http::status::request_header_fields_too_large;
+}
+
 // One HTTP connection: requests until the peer closes, or the upgrade to a WebSocket.
 template <typename Stream>
 asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> ctx) {
@@ -152,12 +163,21 @@ asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> 
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(ctx->options.max_http_body);
-        parser.header_limit(16 * 1024);
+        parser.header_limit(static_cast<std::uint32_t>(max_http_header));
         beast::get_lowest_layer(stream).expires_after(ctx->options.http_timeout);
         auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (ec == http::error::body_limit) {
             co_await write_plain_error(stream, http::status::payload_too_large,
                                        fmt::format("request body over {} bytes", ctx->options.max_http_body));
+            co_return;
+        }
+        if (ec == http::error::header_limit) {
+            const auto status = header_limit_status(parser);
+            co_await write_plain_error(stream, status,
+                                       fmt::format("{} over {} bytes",
+                                                   status == http::status::uri_too_long ? "request line"
+                                                                                        : "request headers",
+                                                   max_http_header));
             co_return;
         }
         if (ec == http::error::end_of_stream || is_normal_close(ec)) {

@@ -28,6 +28,14 @@ struct server_options {
     std::size_t max_http_body = 1024 * 1024;
     std::chrono::seconds http_timeout{30};
     std::chrono::seconds ws_idle_timeout{20};
+    // A station connection with no good Hello by then is closed (1008); pings
+    // and pongs do not extend it. Kiosks say hello at once.
+    std::chrono::seconds hello_timeout{10};
+    // Control frames (ping, pong, close) per connection: a burst of this many,
+    // then this many a second; over it the connection is closed (1008). A
+    // kiosk or browser sends one every few seconds at most.
+    double control_burst = 200;
+    double control_per_second = 50;
     // Dashboards: broadcasts at most this often (or less often when they take long:
     // broadcast_spacing); a commit after a quiet spell is sent at once.
     std::chrono::milliseconds live_interval{10};

@@ -166,6 +166,14 @@ void station_client::send_raw(std::string_view bytes, bool binary) {
     });
 }
 
+void station_client::ping() {
+    impl_->visit([](auto& ws) {
+        beast::error_code ec;
+        ws.ping({}, ec);
+        if (ec) throw std::runtime_error(fmt::format("ping failed: {}", ec.message()));
+    });
+}
+
 std::optional<std::string> station_client::receive_raw(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (impl_->received.empty() && impl_->ended.empty()) {

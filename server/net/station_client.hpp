@@ -38,6 +38,8 @@ public:
     void send(const wire::StationMessage& message);
     // For tests of bad input: any bytes, as a binary or text frame.
     void send_raw(std::string_view bytes, bool binary = true);
+    // A WebSocket ping (a control frame; the server answers with a pong, which receive() drops).
+    void ping();
 
     // The next server message; nullopt when none arrived in time or the connection closed.
     std::optional<wire::ServerMessage> receive(std::chrono::milliseconds timeout);

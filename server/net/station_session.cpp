@@ -14,6 +14,10 @@ constexpr int max_protocol_errors = 5;  // then the connection is closed
 constexpr std::size_t max_spare_buffers = 4;
 constexpr std::size_t max_spare_capacity = 64 * 1024;  // larger frames' buffers are not kept
 constexpr std::size_t max_kept_verdicts = 16;  // held verdicts' objects kept for reuse after a flush
+// A peer closed for misbehaving gets this long for the close handshake, not
+// the handshake timeout: in the closing state Beast drops its pings unanswered,
+// but still reads them.
+constexpr auto policy_close_grace = std::chrono::seconds(2);
 
 // The TCP socket under either kind of stream.
 template <typename Executor>
@@ -36,7 +40,9 @@ station_session<Stream>::station_session(Stream stream, std::shared_ptr<server_c
     : ws_(station_transport<Stream>::adopt(std::move(stream))),
       ctx_(std::move(ctx)),
       inflight_(ws_.get_executor(), timer_type::time_point::max()),
-      watchdog_(ws_.get_executor()) {
+      watchdog_(ws_.get_executor()),
+      deadline_(ws_.get_executor()),
+      control_limit_(ctx_->options.control_burst, ctx_->options.control_per_second) {
     boost::system::error_code ec;
     const auto ep = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
     remote_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
@@ -60,19 +66,26 @@ asio::awaitable<void, typename station_session<Stream>::executor_type> station_s
     ws_.set_option(timeouts);
     ws_.read_message_max(ctx_->options.max_frame);
     ws_.binary(true);
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { ++frames_in_; });
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+        ++frames_in_;
+        on_control_frame();
+    });
     auto [ec] = co_await ws_.async_accept(upgrade, tuple_on<executor_type>());
     if (ec) {
         spdlog::warn("station connection from {}: WebSocket handshake failed: {}", remote_, ec.message());
         co_return;
     }
     ctx_->stations.add(this->shared_from_this());
+    // Kiosks say hello at once; a connection that does not is not a station
+    // and must not hold a socket (and a registry slot) for good.
+    arm_deadline(ctx_->options.hello_timeout, false);
     asio::co_spawn(ws_.get_executor(), watch_idle(), [self = this->shared_from_this()](std::exception_ptr e) {
         if (e) spdlog::error("station {} idle watchdog ended by an exception", self->remote_);
     });
     co_await read_loop();
     closed_ = true;
     watchdog_.cancel();
+    if (!deadline_for_close_) deadline_.cancel();
     if (counted_) {
         ctx_->stats.station_disconnected();
         ctx_->live.station_offline(station_id_);
@@ -155,6 +168,58 @@ asio::awaitable<void, typename station_session<Stream>::executor_type> station_s
     }
 }
 
+// Beast answers each ping from inside the read, so a ping flood keeps this
+// strand writing pongs and slows every connection on its thread. Over the
+// limit the connection is closed once, from the strand rather than from
+// inside the read operation that called this.
+template <typename Stream>
+void station_session<Stream>::on_control_frame() {
+    if (control_flood_ || control_limit_.allow(std::chrono::steady_clock::now())) return;
+    control_flood_ = true;
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+        self->close_for_policy(
+            "control_flood", fmt::format("over {:.0f} control frames at once or {:.0f} a second",
+                                         self->ctx_->options.control_burst, self->ctx_->options.control_per_second)
+        );
+    });
+}
+
+// One timer for two deadlines, one at a time: the hello deadline, then, once
+// a policy close is sent, its grace. Re-arming cancels the wait before.
+template <typename Stream>
+void station_session<Stream>::arm_deadline(std::chrono::steady_clock::duration after, bool for_close) {
+    deadline_for_close_ = for_close;
+    deadline_.expires_after(after);
+    deadline_.async_wait([self = this->shared_from_this(), for_close](const boost::system::error_code& ec) {
+        if (ec) return;  // cancelled: a good hello, the session's end, or re-armed
+        if (for_close) {
+            self->closed_ = true;
+            self->close_socket();
+        } else if (self->station_id_.empty()) {
+            self->close_for_policy(
+                "hello_timeout",
+                fmt::format("no hello within {} s", self->ctx_->options.hello_timeout.count())
+            );
+        }
+    });
+}
+
+// Logged at info: a misbehaving client is the client's problem, and the
+// metric counts it for whoever watches.
+template <typename Stream>
+void station_session<Stream>::close_for_policy(const char* reason, const std::string& message) {
+    if (closed_ || close_requested_) return;  // already closing
+    spdlog::info("station {} ({}): {}; closing the connection (1008 policy violation)",
+                 station_id_.empty() ? "-" : station_id_, remote_, message);
+    ctx_->stats.count_policy_close(reason);
+    // A close frame's reason holds at most 123 bytes.
+    close_why_ = websocket::close_reason(websocket::close_code::policy_error, message.substr(0, 120));
+    close_requested_ = true;
+    policy_close_ = true;
+    close_when_written();
+    arm_deadline(policy_close_grace, true);
+}
+
 // One write in flight: send() starts it when idle, its completion starts the next.
 template <typename Stream>
 void station_session<Stream>::start_write() {
@@ -189,12 +254,16 @@ void station_session<Stream>::write_next() {
     if (!out_.empty()) start_write();
 }
 
-// A requested close frame goes after every queued frame, and never beside a ping.
+// A requested close frame goes after every queued frame, and never beside a
+// ping. A policy close does not wait for the queue: under a ping flood the
+// pongs would starve the write in flight, and the close with it; Beast sends
+// the close frame next and fails the writes after it.
 template <typename Stream>
 void station_session<Stream>::close_when_written() {
-    if (!close_requested_ || close_started_ || writing_ || pinging_ || !ws_.is_open()) return;
+    if (!close_requested_ || close_started_ || pinging_ || !ws_.is_open()) return;
+    if (writing_ && !policy_close_) return;
     close_started_ = true;
-    ws_.async_close(websocket::close_code::going_away, [self = this->shared_from_this()](const boost::system::error_code&) {});
+    ws_.async_close(close_why_, [self = this->shared_from_this()](const boost::system::error_code&) {});
 }
 
 template <typename Stream>
@@ -333,6 +402,16 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
                    fmt::format("hello.protocol_version is missing; this server speaks version {}", protocol_version));
         return;
     }
+    // A newer kiosk's protocol may mean things this server does not know:
+    // refuse it rather than half understand it (station.proto promises this).
+    if (hello.protocol_version() > protocol_version) {
+        ++protocol_errors_;
+        send_error(wire::Error::UNSUPPORTED_VERSION,
+                   fmt::format("hello.protocol_version {} is not supported: this server speaks version {} "
+                               "(it accepts 1 to {}); run a kiosk that speaks version {}, or update the server",
+                               hello.protocol_version(), protocol_version, protocol_version, protocol_version));
+        return;
+    }
     const auto* station = ctx_->config.event.find_station(hello.station_id());
     if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
         spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",
@@ -350,6 +429,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
         return;
     }
     station_id_ = station->id;
+    if (!deadline_for_close_) deadline_.cancel();  // the hello deadline is met
     if (!counted_) {
         counted_ = true;
         ctx_->stats.station_connected();

@@ -8,7 +8,9 @@
 // during a write are held and sent after the queue as one VerdictBatch. When a connection has
 // max_inflight scans awaiting verdicts the reader stops reading, so a flooding
 // kiosk slows only itself. A watchdog tick per connection pings a silent peer
-// and drops it after the idle timeout.
+// and drops it after the idle timeout. A connection with no good hello by the
+// hello deadline, or over its control-frame limit, is closed with 1008
+// (policy violation) and given a short grace for the close handshake.
 // Note on the house style (a writer coroutine woken by a timer): that design
 // cost a timer cancel, a strand hop and a coroutine resume per frame, and
 // Beast's own idle timeout re-arms a timer on every read; together with the
@@ -32,6 +34,7 @@
 #include "engine/engine.hpp"
 #include "net/badge_cache.hpp"
 #include "net/beast_types.hpp"
+#include "net/control_frame_limit.hpp"
 #include "net/metrics.hpp"
 #include "net/server.hpp"
 
@@ -157,6 +160,9 @@ private:
     asio::awaitable<void, executor_type> serve(http::request<http::string_body> upgrade);
     asio::awaitable<void, executor_type> read_loop();
     asio::awaitable<void, executor_type> watch_idle();
+    void on_control_frame();
+    void arm_deadline(std::chrono::steady_clock::duration after, bool for_close);
+    void close_for_policy(const char* reason, const std::string& message);
     void on_frame(const beast::flat_buffer& frame);
     void on_hello(const wire::Hello& hello);
     void on_scans(const google::protobuf::RepeatedPtrField<wire::Scan>& scans, bool batch);
@@ -179,6 +185,8 @@ private:
     std::shared_ptr<server_context> ctx_;
     timer_type inflight_;   // the reader sleeps on it while too many scans await verdicts
     timer_type watchdog_;   // ticks every half idle timeout
+    timer_type deadline_;   // the hello deadline, then the grace of a policy close
+    control_frame_limit control_limit_;
     std::deque<std::string> out_;    // front() is being written while writing_
     std::vector<std::string> spare_; // written buffers, reused for the next frames
     wire::ServerMessage held_;       // verdicts decided during a write, sent after the queue
@@ -195,6 +203,10 @@ private:
     bool close_started_ = false;
     bool closed_ = false;           // nothing more is sent
     bool counted_ = false;          // counted in the connected-stations gauge
+    bool deadline_for_close_ = false;  // deadline_ is a policy close's grace, not the hello deadline
+    bool control_flood_ = false;    // over the control-frame limit: its close is posted
+    bool policy_close_ = false;     // closing for misbehaving: the close frame does not wait for the queue
+    websocket::close_reason close_why_{websocket::close_code::going_away};  // sent in our close frame
 };
 
 }  // namespace admit::net

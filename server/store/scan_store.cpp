@@ -15,7 +15,7 @@ std::vector<core::scan_record> scan_store::find_scans(const std::vector<std::str
 
 std::unique_ptr<scan_store> open_store(const store_location& location, open_mode mode) {
     if (location.is_postgres()) return std::make_unique<pg_store>(location.postgres_url, mode);
-    return open_sqlite_store(location.data_dir, mode);
+    return open_sqlite_store(location.data_dir, mode, location.disk_reserve_bytes);
 }
 
 std::string describe(const store_location& location) {

@@ -126,7 +126,8 @@ enum class open_mode { read_write, read_only };
 // Throws store_error naming the file and what went wrong.
 std::unique_ptr<scan_store> open_sqlite_store(
     const std::filesystem::path& data_dir,
-    open_mode mode = open_mode::read_write
+    open_mode mode = open_mode::read_write,
+    std::uintmax_t disk_reserve_bytes = 0
 );
 
 // Where an event's store lives: a SQLite file in the data directory (one
@@ -134,6 +135,9 @@ std::unique_ptr<scan_store> open_sqlite_store(
 struct store_location {
     std::filesystem::path data_dir;  // SQLite: <data_dir>/admit.db
     std::string postgres_url;        // non-empty: this libpq connection string instead
+    // SQLite, read-write: keep a file of this many bytes, <data_dir>/reserve.bin,
+    // to delete when the disk is full (sqlite_store.hpp); 0: none. The server sets it.
+    std::uintmax_t disk_reserve_bytes = 0;
 
     bool is_postgres() const { return !postgres_url.empty(); }
 };

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@ namespace admit::store {
 namespace {
 
 constexpr int busy_timeout_ms = 5000;
+
+bool is_disk_full(const SQLite::Exception& e) { return (e.getErrorCode() & 0xff) == SQLITE_FULL; }
 
 constexpr const char* insert_scan_sql =
     "INSERT INTO scans (scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
@@ -282,12 +285,16 @@ auto sqlite_store::guarded(const char* operation, Work&& work) {
     try {
         return std::forward<Work>(work)();
     } catch (const SQLite::Exception& e) {
+        disk_full_ = disk_full_ || is_disk_full(e);
         throw store_error(fmt::format("cannot {} {}: {}", operation, file_, e.what()));
     }
 }
 
-sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode)
-    : file_(db_file(data_dir, mode)), mode_(mode), db_(open_database(file_, mode)) {
+sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode, std::uintmax_t disk_reserve_bytes)
+    : file_(db_file(data_dir, mode)),
+      mode_(mode),
+      db_(open_database(file_, mode)),
+      reserve_(data_dir / "reserve.bin", mode == open_mode::read_write ? disk_reserve_bytes : 0) {
     guarded("prepare statements for", [&] {
         if (mode_ == open_mode::read_write) {
             insert_scan_.emplace(db_, insert_scan_sql);
@@ -295,6 +302,11 @@ sqlite_store::sqlite_store(const std::filesystem::path& data_dir, open_mode mode
         find_scan_ =
             prepare_raw(fmt::format("SELECT {} FROM scans WHERE scan_id = ?", scan_columns));
     });
+    if (disk_reserve_bytes > 0 && mode_ == open_mode::read_write && !reserve_.ensure()) {
+        spdlog::warn("{}: no room for the {} MiB reserve file {}; a full disk will stop scans until space is "
+                     "freed by hand; free space in {}",
+                     file_, disk_reserve_bytes >> 20, reserve_.file().string(), data_dir.string());
+    }
 }
 
 raw_statement sqlite_store::prepare_raw(const std::string& sql) {
@@ -320,6 +332,8 @@ void sqlite_store::begin_batch() {
     if (in_batch_) {
         throw store_error(fmt::format("cannot begin a batch in {}: one is already open", file_));
     }
+    // A write outside a batch (an annulment, a roster import) found the disk full.
+    if (disk_full_) recover_from_full_disk();
     // IMMEDIATE takes the write lock now, waiting up to the busy timeout,
     // rather than failing half-way through the batch.
     guarded("begin a batch in", [&] { db_.exec("BEGIN IMMEDIATE"); });
@@ -383,8 +397,32 @@ void sqlite_store::commit_batch() {
         // SQLite may already have rolled back (disk full, I/O error); make
         // sure, so that the next batch starts clean.
         db_.tryExec("ROLLBACK");
-        throw store_error(fmt::format("cannot commit scans to {}: {}", file_, e.what()));
+        std::string why = e.what();
+        if (disk_full_ || is_disk_full(e)) why += "; " + recover_from_full_disk();
+        throw store_error(fmt::format("cannot commit scans to {}: {}", file_, why));
     }
+    // Disk space came back after a full disk: hold some back again (a statvfs
+    // per commit only while the reserve is missing).
+    if (!reserve_.held()) reserve_.ensure();
+}
+
+// The WAL only grows until a checkpoint copies it into the database file and
+// starts it over, so space freed on a full disk used to last a few commits.
+// The reserve's space lets the checkpoint itself write; TRUNCATE then gives
+// the WAL's space back. Outside any transaction (a checkpoint needs that).
+std::string sqlite_store::recover_from_full_disk() {
+    disk_full_ = false;
+    const auto freed = reserve_.release();
+    int wal_pages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_.getHandle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &wal_pages, &copied);
+    std::string done = freed > 0 ? fmt::format("deleted the reserve file {} ({} MiB)", reserve_.file().string(), freed >> 20)
+                                 : std::string("no reserve file left to delete");
+    done += rc == SQLITE_OK ? fmt::format(" and emptied the WAL ({} pages copied into the database)", copied)
+                            : fmt::format("; could not empty the WAL: {}", sqlite3_errstr(rc));
+    spdlog::error("{}: THE DISK IS FULL: {}; free space on this disk now (df -h {})", file_, done,
+                  reserve_.file().parent_path().string());
+    return "the disk is full: " + done;
 }
 
 void sqlite_store::rollback_batch() {
@@ -393,6 +431,7 @@ void sqlite_store::rollback_batch() {
     }
     in_batch_ = false;
     guarded("roll back a batch in", [&] { db_.exec("ROLLBACK"); });
+    if (disk_full_) recover_from_full_disk();  // an append found the disk full
 }
 
 std::optional<core::scan_record> sqlite_store::find_scan(std::string_view scan_id) {
@@ -677,9 +716,10 @@ std::int64_t sqlite_store::backup_to(const std::filesystem::path& file) {
 
 std::unique_ptr<scan_store> open_sqlite_store(
     const std::filesystem::path& data_dir,
-    open_mode mode
+    open_mode mode,
+    std::uintmax_t disk_reserve_bytes
 ) {
-    return std::make_unique<sqlite_store>(data_dir, mode);
+    return std::make_unique<sqlite_store>(data_dir, mode, disk_reserve_bytes);
 }
 
 }  // namespace admit::store

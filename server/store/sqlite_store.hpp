@@ -9,6 +9,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "store/disk_reserve.hpp"
 #include "store/scan_store.hpp"
 
 struct sqlite3_stmt;
@@ -27,10 +28,14 @@ using raw_statement = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
 // for the life of the store; every SQLite exception becomes a store_error
 // naming the file and the operation. A read-only store opens the file with
 // SQLITE_OPEN_READONLY, never migrates it and refuses every write.
+// A full disk: a write that fails with SQLITE_FULL deletes the reserve file
+// (disk_reserve.hpp, when one is kept) and checkpoints the WAL with TRUNCATE
+// once its transaction is rolled back, so the next commits have room at once;
+// the reserve is made again after a commit once the disk has room.
 // Thread safety: one thread at a time, like SQLiteCpp's Database.
 class sqlite_store final : public scan_store {
 public:
-    sqlite_store(const std::filesystem::path& data_dir, open_mode mode);
+    sqlite_store(const std::filesystem::path& data_dir, open_mode mode, std::uintmax_t disk_reserve_bytes = 0);
 
     void begin_batch() override;
     std::int64_t append(const core::scan_record& record) override;
@@ -70,11 +75,15 @@ private:
     void bump_meta_counter(const char* key);
     std::int64_t meta_counter(const char* key);
     raw_statement prepare_raw(const std::string& sql);
+    // After a rollback for a full disk: frees the reserve, empties the WAL; says what it did.
+    std::string recover_from_full_disk();
 
     std::string file_;
     open_mode mode_;
     SQLite::Database db_;
     bool in_batch_ = false;
+    bool disk_full_ = false;  // a write failed with SQLITE_FULL; recover once rolled back
+    disk_reserve reserve_;
     // Prepared once for the life of the store (the hot path); a read-only
     // store has no insert_scan_.
     std::optional<SQLite::Statement> insert_scan_;

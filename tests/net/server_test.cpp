@@ -2,8 +2,14 @@
 // verdicts, occupancy, the stored log, restarts, and bad input.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +20,7 @@
 #include "net/http_client.hpp"
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
+#include "support/live_socket.hpp"
 
 namespace admit::test {
 namespace {
@@ -442,6 +449,194 @@ TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
     EXPECT_EQ(http_raw(server_.port(), "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(huge.size()) +
                                            "\r\n\r\n" + huge).status, 413);
     EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
+// Issue 19: 2,000 WebSocket clients that answered pings but never said hello
+// held their connections for good. Neither pings nor pongs are a hello.
+TEST(ServerHelloDeadline, ConnectionWithoutHelloIsClosedWhilePinging) {
+    server_process server(small_event_toml(), small_roster());
+    server.start({"--hello-timeout", "1"});
+    auto early = std::make_unique<net::station_client>();
+    early->connect("127.0.0.1", server.port());
+    early->hello("side-both", "side-both-token");
+    net::station_client silent;
+    silent.connect("127.0.0.1", server.port());
+    // It pings, and answers the server's pings (receive() reads), but never says hello.
+    int pings = 0;
+    try {
+        for (; pings < 300 && silent.is_open(); ++pings) {
+            silent.ping();
+            silent.receive(100ms);
+        }
+    } catch (const std::runtime_error&) {
+        // A ping after the server closed the connection: that close is what this test waits for.
+    }
+    EXPECT_FALSE(silent.is_open()) << "still open after " << pings << " pings without a hello";
+    EXPECT_NE(silent.close_reason().find("1008"), std::string::npos) << silent.close_reason();
+    EXPECT_TRUE(eventually([&] { return server.log().find("no hello within 1 s") != std::string::npos; }))
+        << server.log();
+    const auto metrics = http_get(server.port(), "/metrics");
+    EXPECT_NE(metrics.body.find("admit_connections_closed_total{reason=\"hello_timeout\"} 1"), std::string::npos)
+        << metrics.body;
+    // The station that said hello in time, as old as the silent one, is served.
+    early->send(scan_message("deadline-1", server.badge("d-001"), wire::ENTRY));
+    const auto reply = early->receive(5s);
+    ASSERT_TRUE(reply && reply->has_verdict()) << early->close_reason();
+    EXPECT_TRUE(reply->verdict().admitted());
+}
+
+// Issue 19: 360k pings in 8 s were never throttled and slowed other
+// stations' verdicts 17x. The flooder is closed; the others are served.
+TEST_F(ServerTest, PingFloodIsClosedAndOtherStationsGetVerdicts) {
+    auto good = station("side-both");
+    auto ws = open_websocket(server_.port(), "/ws/station");
+    ASSERT_GE(ws.fd, 0) << ws.error;
+    int scans = 0;
+    const auto flood = flood_pings(std::move(ws), 200'000, 500, [&] {
+        if (scans >= 4) return;
+        const auto id = "flood-" + std::to_string(scans);
+        EXPECT_EQ(scan(*good, id, server_.badge(scans % 2 ? "d-001" : "d-002")).scan_id(), id);
+        ++scans;
+    });
+    EXPECT_EQ(flood.close_code, 1008) << flood.ended << " after " << flood.pings_sent << " pings";
+    // Answered up to the limit, then no more: not a pong per ping as before.
+    EXPECT_LT(flood.pongs_received, 10'000u) << flood.pings_sent << " pings sent";
+    EXPECT_TRUE(eventually([&] { return server_.log().find("control frames") != std::string::npos; }));
+    EXPECT_NE(http_get(server_.port(), "/metrics").body.find("admit_connections_closed_total{reason=\"control_flood\"} 1"),
+              std::string::npos);
+    EXPECT_TRUE(scan(*good, "after-flood", server_.badge("d-003")).admitted());
+}
+
+TEST_F(ServerTest, PingFloodOnTheLiveViewIsClosedToo) {
+    auto ws = open_live_socket(server_.port(), "viewer-token");
+    ASSERT_GE(ws.fd, 0) << ws.error;
+    const auto flood = flood_pings(std::move(ws), 200'000, 500);
+    EXPECT_EQ(flood.close_code, 1008) << flood.ended << " after " << flood.pings_sent << " pings";
+    EXPECT_LT(flood.pongs_received, 10'000u) << flood.pings_sent << " pings sent";
+}
+
+// station.proto promises Error{UNSUPPORTED_VERSION} for a version the server does not speak.
+TEST_F(ServerTest, HelloWithAVersionTheServerDoesNotSpeakIsRefused) {
+    net::station_client c;
+    c.connect("127.0.0.1", server_.port());
+    wire::StationMessage m;
+    auto* h = m.mutable_hello();
+    h->set_protocol_version(999);
+    h->set_station_id("side-both");
+    h->set_token("side-both-token");
+    c.send(m);
+    const auto reply = c.receive(5s);
+    ASSERT_TRUE(reply && reply->has_error()) << (reply ? reply->DebugString() : c.close_reason());
+    EXPECT_EQ(reply->error().code(), wire::Error::UNSUPPORTED_VERSION);
+    EXPECT_NE(reply->error().message().find("999"), std::string::npos) << reply->error().message();
+    EXPECT_NE(reply->error().message().find("version 1"), std::string::npos) << reply->error().message();
+    // Not let in: a scan still needs a good hello.
+    c.send(scan_message("v999-1", server_.badge("d-001"), wire::ENTRY));
+    const auto refused = c.receive(5s);
+    ASSERT_TRUE(refused && refused->has_error());
+    EXPECT_EQ(refused->error().code(), wire::Error::NOT_AUTHENTICATED);
+}
+
+TEST_F(ServerTest, OverlongTargetGets414AndOversizeHeadersGet431) {
+    const std::string long_target = "/api/attendees?q=" + std::string(20'000, 'a');
+    EXPECT_EQ(http_raw(server_.port(), "GET " + long_target + " HTTP/1.1\r\nHost: x\r\n\r\n").status, 414);
+    EXPECT_EQ(http_raw(server_.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20'000, 'b') +
+                                           "\r\n\r\n").status, 431);
+    std::string many;
+    for (int i = 0; i < 400; ++i) many += fmt::format("X-Header-{}: {}\r\n", i, std::string(60, 'c'));
+    EXPECT_EQ(http_raw(server_.port(), "GET / HTTP/1.1\r\nHost: x\r\n" + many + "\r\n").status, 431);
+    EXPECT_EQ(http_get(server_.port(), "/healthz").status, 200);
+}
+
+// A small filesystem of its own, mounted for one test (needs CAP_SYS_ADMIN).
+class tmpfs_mount {
+public:
+    tmpfs_mount(const std::filesystem::path& at, const char* size) : at_(at) {
+        const std::string options = std::string("size=") + size;
+        if (::mount("tmpfs", at.c_str(), "tmpfs", 0, options.c_str()) == 0) {
+            mounted_ = true;
+        } else {
+            error_ = std::strerror(errno);
+        }
+    }
+    ~tmpfs_mount() {
+        if (mounted_) ::umount2(at_.c_str(), MNT_DETACH);
+    }
+    tmpfs_mount(const tmpfs_mount&) = delete;
+    tmpfs_mount& operator=(const tmpfs_mount&) = delete;
+    bool mounted() const { return mounted_; }
+    const std::string& error() const { return error_; }
+
+private:
+    std::filesystem::path at_;
+    bool mounted_ = false;
+    std::string error_;
+};
+
+// Writes zeros into `file` until the filesystem has no byte left; bounded by `most` bytes.
+std::uintmax_t fill_disk(const std::filesystem::path& file, std::uintmax_t most) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return 0;
+    std::uintmax_t written = 0;
+    const std::string zeros(64 * 1024, '\0');
+    for (std::size_t piece : {zeros.size(), std::size_t{4096}, std::size_t{512}, std::size_t{1}}) {
+        while (written < most) {
+            const auto n = ::write(fd, zeros.data(), piece);
+            if (n <= 0) break;
+            written += static_cast<std::uintmax_t>(n);
+        }
+    }
+    ::close(fd);
+    return written;
+}
+
+// Issue 19: after a full disk, freeing a few MB gave under a second of
+// service before the WAL took it again. The server holds a reserve file
+// back: on the first failed commit it frees it and empties the WAL, so
+// scans are acknowledged again at once; when space returns it makes it again.
+TEST(ServerOnAFullDisk, RecoversAtOnceAndMakesItsReserveAgainWhenSpaceReturns) {
+    temp_dir mount_point;
+    tmpfs_mount disk(mount_point.path(), "24m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a 24 MiB tmpfs at " << mount_point.path() << " (" << disk.error()
+                     << "); this test needs root (CAP_SYS_ADMIN) to make a small disk to fill";
+    server_process server(small_event_toml(), small_roster(), mount_point.path() / "data");
+    server.start();
+    const auto reserve = server.data_dir() / "reserve.bin";
+    ASSERT_TRUE(std::filesystem::exists(reserve)) << server.log();
+    net::station_client side;
+    side.connect("127.0.0.1", server.port());
+    side.hello("side-both", "side-both-token");
+    const auto filler = mount_point.path() / "filler";
+    ASSERT_GT(fill_disk(filler, 64u << 20), 0u);
+    // Scans until one is not stored (the disk is full), a bounded number.
+    int n = 0;
+    std::string refused_id;
+    for (; n < 2000 && refused_id.empty(); ++n) {
+        const auto id = "full-" + std::to_string(n);
+        side.send(scan_message(id, server.badge("d-001"), n % 2 ? wire::EXIT : wire::ENTRY));
+        const auto reply = side.receive(10s);
+        ASSERT_TRUE(reply) << side.close_reason() << "\n" << server.log();
+        if (reply->has_error()) {
+            ASSERT_EQ(reply->error().code(), wire::Error::STORAGE_UNAVAILABLE) << reply->DebugString();
+            refused_id = id;
+        }
+    }
+    ASSERT_FALSE(refused_id.empty()) << n << " scans stored on a full disk";
+    // The kiosk sends it again, as it does from its outbox: stored now, nothing freed by hand.
+    side.send(scan_message(refused_id, server.badge("d-001"), (n - 1) % 2 ? wire::EXIT : wire::ENTRY));
+    const auto again = side.receive(10s);
+    ASSERT_TRUE(again) << side.close_reason();
+    ASSERT_TRUE(again->has_verdict()) << again->DebugString() << "\n" << server.log();
+    EXPECT_FALSE(std::filesystem::exists(reserve));
+    EXPECT_NE(server.log().find("reserve"), std::string::npos) << server.log();
+    // Space returns: the next commit makes the reserve again.
+    std::filesystem::remove(filler);
+    side.send(scan_message("after-full", server.badge("d-002"), wire::ENTRY));
+    const auto after = side.receive(10s);
+    ASSERT_TRUE(after && after->has_verdict()) << side.close_reason();
+    EXPECT_TRUE(eventually([&] { return std::filesystem::exists(reserve); })) << server.log();
+    server.stop_graceful();
 }
 
 TEST(ServerStartup, BrokenConfigIsRefusedWithFileAndLine) {

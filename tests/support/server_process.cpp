@@ -135,8 +135,9 @@ std::vector<core::attendee> small_roster_with_delegates(const std::string& prefi
     return people;
 }
 
-server_process::server_process(std::string config_toml, std::vector<core::attendee> roster)
-    : data_dir_(dir_.path() / "data"),
+server_process::server_process(std::string config_toml, std::vector<core::attendee> roster,
+                               std::filesystem::path data_dir)
+    : data_dir_(data_dir.empty() ? dir_.path() / "data" : std::move(data_dir)),
       config_file_(dir_.path() / "event.toml"),
       log_file_(dir_.path() / "server.log"),
       keys_(core::badge_keys::generate()),

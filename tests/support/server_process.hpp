@@ -35,7 +35,9 @@ std::vector<core::attendee> small_roster_with_delegates(const std::string& prefi
 class server_process {
 public:
     // Writes config + keys + roster into a new temp dir; does not start.
-    explicit server_process(std::string config_toml, std::vector<core::attendee> roster);
+    // The data directory is <temp dir>/data, or data_dir when given (a small filesystem, say).
+    explicit server_process(std::string config_toml, std::vector<core::attendee> roster,
+                            std::filesystem::path data_dir = {});
     ~server_process();
 
     void start(std::vector<std::string> extra_args = {});
