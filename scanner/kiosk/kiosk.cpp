@@ -68,16 +68,7 @@ void kiosk::stop() {
 std::optional<std::string> kiosk::role() const {
     if (const auto h = link_.hello(); h && !h->role.empty()) return h->role;
     if (const auto rules = link_.rules()) {
-        if (const auto* st = rules->event.find_station(options_.link.station_id)) {
-            switch (st->role) {
-                case core::station_role::entrance:
-                    return "entrance";
-                case core::station_role::exit:
-                    return "exit";
-                case core::station_role::both:
-                    return "both";
-            }
-        }
+        if (const auto* st = rules->event.find_station(options_.link.station_id)) return core::role_text(st->role);
     }
     return std::nullopt;
 }

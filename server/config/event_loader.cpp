@@ -802,12 +802,8 @@ private:
                 station.hall_id = std::move(*hall);
             }
             if (auto role = reader.text("role", true, "\"entrance\"")) {
-                if (*role == "entrance") {
-                    station.role = core::station_role::entrance;
-                } else if (*role == "exit") {
-                    station.role = core::station_role::exit;
-                } else if (*role == "both") {
-                    station.role = core::station_role::both;
+                if (const auto known = core::role_from_text(*role)) {
+                    station.role = *known;
                 } else {
                     problems_.add(
                         reader.line_of_key("role"),

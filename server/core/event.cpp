@@ -6,6 +6,22 @@
 
 namespace admit::core {
 
+const char* role_text(station_role role) {
+    switch (role) {
+        case station_role::entrance: return "entrance";
+        case station_role::exit: return "exit";
+        case station_role::both: return "both";
+    }
+    return "both";
+}
+
+std::optional<station_role> role_from_text(std::string_view text) {
+    if (text == "entrance") return station_role::entrance;
+    if (text == "exit") return station_role::exit;
+    if (text == "both") return station_role::both;
+    return std::nullopt;
+}
+
 namespace {
 
 template <typename T>

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace admit::core {
@@ -17,6 +18,12 @@ using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
 enum class direction : std::uint8_t { entry, exit };
 enum class station_role : std::uint8_t { entrance, exit, both };
+
+// "entrance", "exit" or "both": the one spelling of a role in configs, rules,
+// the protocol and the API.
+const char* role_text(station_role role);
+// The role a text names; nullopt for any other text.
+std::optional<station_role> role_from_text(std::string_view text);
 
 // Anti-passback: what a second entry into the same hall without an exit does.
 enum class passback_policy : std::uint8_t { refuse, warn };

@@ -38,7 +38,10 @@ engine::engine(
       store_(std::move(store)),
       badge_key_(badge_key),
       now_(std::move(now)),
-      options_(options) {}
+      options_(options) {
+    std::lock_guard lock(state_mutex_);
+    publish_locked();  // readers before start() see every hall empty
+}
 
 engine::~engine() { stop(); }
 
@@ -49,6 +52,7 @@ void engine::start() {
         roster_generation_ = store_->roster_generation();
         log_generation_ = store_->log_generation();
         rebuild_from_log(true);
+        publish_locked();
     }
     const auto now = now_();
     for (const auto& h : event_.halls) {
@@ -199,6 +203,7 @@ bool engine::annul(const std::string& scan_id, const store::audit_entry& why) {
         std::lock_guard lock(state_mutex_);
         log_generation_ = log.log_generation();
         rebuild_from_log(false);
+        publish_locked();
     });
     return found;
 }
@@ -307,6 +312,7 @@ void engine::catch_up() {
         watch = observer_;
         try {
             foreign = catch_up_locked();
+            publish_locked();
             if (catch_up_failing_) spdlog::info("reading the shared log again");
             catch_up_failing_ = false;
         } catch (const store::store_error& e) {
@@ -438,24 +444,68 @@ void engine::find_earlier_scans(const std::vector<request>& group, known_scans& 
     for (const auto& record : known.stored) known.by_id.emplace(record.scan_id, &record);
 }
 
+// A group whose batch failed: the store rolls back, everyone is put back
+// where they were, and every scan is answered "not stored". State lock held.
+void engine::undo_group(
+    const std::vector<request>& group,
+    std::vector<std::vector<scan_outcome>>& results,
+    const std::vector<core::movement>& undo,
+    const std::string& failure
+) {
+    try {
+        store_->rollback_batch();
+    } catch (const store::store_error&) {
+        // commit_batch already rolled back; nothing more to undo in the file.
+    }
+    if (!storage_failing_) spdlog::error("scans not acknowledged: {}", failure);
+    storage_failing_ = true;
+    // Undo in reverse: each entry puts one person back where they were.
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
+    for (auto& list : results) {
+        for (auto& o : list) {
+            if (o.id_conflict) continue;  // nothing was to be stored
+            if (!o.replayed) count(o.record, -1);
+            o.stored = false;
+            o.store_error = failure;
+        }
+    }
+    // Scans not reached before the failure get an outcome too.
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        for (std::size_t k = results[i].size(); k < group[i].scans.size(); ++k) {
+            scan_outcome o;
+            o.record.scan_id = group[i].scans[k].scan_id;
+            o.store_error = failure;
+            results[i].push_back(std::move(o));
+        }
+    }
+}
+
 void engine::process(std::vector<request>& group) {
     std::vector<std::vector<scan_outcome>> results(group.size());
     std::vector<scan_outcome> foreign;
     observer watch;
     std::optional<group_commit> committed;
-    {
+    std::vector<core::movement> undo;  // to put people back if the commit fails
+    std::string failure;
+    known_scans known;
+    // Store work that needs no state, with no lock held: opening the batch
+    // may wait for the disk or for other servers (the PostgreSQL lock). The
+    // batch is exclusive: what others committed is all there now.
+    try {
+        store_->begin_batch();
+        find_earlier_scans(group, known);
+    } catch (const store::store_error& e) {
+        failure = e.what();
+    }
+    if (failure.empty()) {
+        // Decide under the state lock: readers of presence and the roster
+        // may see this group's decisions while its commit runs; the
+        // published occupancy shows only what is committed.
         std::lock_guard lock(state_mutex_);
-        watch = observer_;
-        std::vector<core::movement> undo;  // to put people back if the commit fails
-        std::string failure;
         try {
-            store_->begin_batch();
-            // The batch is exclusive: what other servers committed is all there now,
-            // and a roster imported a moment ago is known before anyone is refused as unknown.
             foreign = catch_up_locked();
+            // A roster imported a moment ago is known before anyone is refused as unknown.
             reload_roster_if_changed_locked();
-            known_scans known;
-            find_earlier_scans(group, known);
             for (std::size_t i = 0; i < group.size(); ++i) {
                 results[i].reserve(group[i].scans.size());  // no reallocation: `known` points into it
                 for (const auto& s : group[i].scans) {
@@ -463,42 +513,29 @@ void engine::process(std::vector<request>& group) {
                     if (!o.replayed && !o.id_conflict) known.by_id.emplace(o.record.scan_id, &o.record);
                 }
             }
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+    }
+    if (failure.empty()) {
+        // The commit (fsync, or the database round trip) holds no lock:
+        // health, hello and the dashboards read the published state meanwhile.
+        try {
             const auto commit_started = std::chrono::steady_clock::now();
             store_->commit_batch();
             committed = group_commit{0, std::chrono::steady_clock::now() - commit_started};
             for (const auto& r : group) committed->scans += r.scans.size();
-            storage_failing_ = false;
         } catch (const store::store_error& e) {
             failure = e.what();
         }
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
         if (!failure.empty()) {
-            try {
-                store_->rollback_batch();
-            } catch (const store::store_error&) {
-                // commit_batch already rolled back; nothing more to undo in the file.
-            }
-            if (!storage_failing_) spdlog::error("scans not acknowledged: {}", failure);
-            storage_failing_ = true;
-            // Undo in reverse: each entry puts one person back where they were.
-            for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
-            for (auto& list : results) {
-                for (auto& o : list) {
-                    if (o.id_conflict) continue;  // nothing was to be stored
-                    if (!o.replayed) count(o.record, -1);
-                    o.stored = false;
-                    o.store_error = failure;
-                }
-            }
-            // Scans not reached before the failure get an outcome too.
-            for (std::size_t i = 0; i < group.size(); ++i) {
-                for (std::size_t k = results[i].size(); k < group[i].scans.size(); ++k) {
-                    scan_outcome o;
-                    o.record.scan_id = group[i].scans[k].scan_id;
-                    o.store_error = failure;
-                    results[i].push_back(std::move(o));
-                }
-            }
+            undo_group(group, results, undo, failure);
         } else {
+            storage_failing_ = false;
             for (const auto& list : results) {
                 for (const auto& o : list) {
                     if (o.id_conflict) continue;
@@ -508,6 +545,7 @@ void engine::process(std::vector<request>& group) {
             }
         }
         ++state_version_;
+        publish_locked();
     }
     if (committed && commit_watcher_) commit_watcher_(*committed);
     if (watch) {
@@ -528,17 +566,27 @@ void engine::process(std::vector<request>& group) {
     }
 }
 
+// The store is read with no lock held (roster_generation_ is the writer's
+// own); only the swap of the new roster is under the state lock.
 void engine::reload_roster_if_changed() {
+    const auto generation = store_->roster_generation();
+    if (generation == roster_generation_) return;
+    core::roster fresh(store_->load_roster());
     std::lock_guard lock(state_mutex_);
-    reload_roster_if_changed_locked();
+    install_roster(std::move(fresh), generation);
 }
 
 void engine::reload_roster_if_changed_locked() {
     const auto generation = store_->roster_generation();
     if (generation == roster_generation_) return;
-    roster_ = core::roster(store_->load_roster());
+    install_roster(core::roster(store_->load_roster()), generation);
+}
+
+void engine::install_roster(core::roster fresh, std::int64_t generation) {
+    roster_ = std::move(fresh);
     roster_generation_ = generation;
     ++state_version_;
+    publish_locked();
     spdlog::info("roster reloaded: {} attendees (generation {})", roster_.size(), generation);
 }
 
@@ -563,39 +611,52 @@ void engine::clear_halls_due(core::time_point now) {
 template <class Generate>
 bool engine::commit_generated(const char* what, Generate&& generate) {
     std::vector<scan_outcome> foreign;
+    std::vector<core::scan_record> records;
     observer watch;
+    std::string failure;
+    try {
+        store_->begin_batch();  // no lock held: it may wait for the disk or other servers
+        std::lock_guard lock(state_mutex_);
+        foreign = catch_up_locked();
+        records = generate();
+        for (auto& r : records) r.seq = store_->append(r);
+    } catch (const store::store_error& e) {
+        failure = e.what();
+    }
+    if (failure.empty()) {
+        try {
+            store_->commit_batch();  // no lock held, as for scans
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+    }
     {
         std::lock_guard lock(state_mutex_);
         watch = observer_;
-        std::vector<core::scan_record> records;
-        try {
-            store_->begin_batch();
-            foreign = catch_up_locked();
-            records = generate();
-            for (auto& r : records) r.seq = store_->append(r);
-            store_->commit_batch();
-        } catch (const store::store_error& e) {
+        if (failure.empty()) {
+            // Applied after the commit: the records moved nobody until now.
+            for (const auto& r : records) {
+                if (r.moved) presence_.apply(*r.moved);
+                last_seq_ = std::max(last_seq_, r.seq);
+                remember_seq(r);
+            }
+            ++state_version_;
+        } else {
             try {
                 store_->rollback_batch();
             } catch (const store::store_error&) {
             }
-            spdlog::error("{} not stored, will retry at the next tick: {}", what, e.what());
-            return false;
+            spdlog::error("{} not stored, will retry at the next tick: {}", what, failure);
         }
-        for (const auto& r : records) {
-            if (r.moved) presence_.apply(*r.moved);
-            last_seq_ = std::max(last_seq_, r.seq);
-            remember_seq(r);
-        }
-        ++state_version_;
+        publish_locked();  // what other servers committed counts either way
     }
     if (watch && !foreign.empty()) watch(foreign);
-    return true;
+    return failure.empty();
 }
 
-occupancy_snapshot engine::occupancy() const {
-    std::lock_guard lock(state_mutex_);
-    occupancy_snapshot snap;
+void engine::publish_locked() {
+    auto next = std::make_shared<published_state>();
+    auto& snap = next->occupancy;
     snap.last_seq = last_seq_;
     for (const auto& h : event_.halls) {
         hall_figures f{h.id, h.name, h.site_id, h.capacity, presence_.inside(h.id), 0, 0};
@@ -605,8 +666,18 @@ occupancy_snapshot engine::occupancy() const {
         }
         snap.halls.push_back(std::move(f));
     }
-    return snap;
+    next->version = state_version_;
+    next->storage_failing = storage_failing_;
+    std::lock_guard lock(published_mutex_);
+    published_ = std::move(next);
 }
+
+std::shared_ptr<const engine::published_state> engine::published() const {
+    std::lock_guard lock(published_mutex_);
+    return published_;
+}
+
+occupancy_snapshot engine::occupancy() const { return published()->occupancy; }
 
 std::vector<core::attendee> engine::people_in(const std::string& hall_id) const {
     std::lock_guard lock(state_mutex_);
@@ -652,14 +723,8 @@ void engine::remember_seq(const core::scan_record& r) {
     it->second.push_back(r.seq);
 }
 
-std::uint64_t engine::state_version() const {
-    std::lock_guard lock(state_mutex_);
-    return state_version_;
-}
+std::uint64_t engine::state_version() const { return published()->version; }
 
-bool engine::storage_failing() const {
-    std::lock_guard lock(state_mutex_);
-    return storage_failing_;
-}
+bool engine::storage_failing() const { return published()->storage_failing; }
 
 }  // namespace admit::engine

@@ -11,6 +11,13 @@
 // turns), so every decision is made on the whole log; a change listener
 // wakes the writer to apply others' scans between batches too.
 //
+// Locks: state_mutex_ guards who is where, the roster and the counters; it
+// is never held across a store commit or begin (readers may see a group's
+// decisions while its commit runs, and they are undone if it fails).
+// occupancy(), state_version() and storage_failing() read a snapshot the
+// writer publishes after each change and never take state_mutex_.
+// Lock order: state_mutex_, then published_mutex_; queue_mutex_ alone.
+//
 // Thread safety: submit() and every query are safe from any thread. The
 // completion callbacks run on the writer thread: post them elsewhere.
 
@@ -186,8 +193,25 @@ private:
         std::unordered_map<std::string_view, const core::scan_record*> by_id;
     };
 
+    // What readers get without the state lock: republished by the writer
+    // after every change (a commit or its undo, a rebuild, a roster reload,
+    // others' scans), so health, hello and the dashboards never wait for a
+    // commit in progress.
+    struct published_state {
+        occupancy_snapshot occupancy;
+        std::uint64_t version = 0;
+        bool storage_failing = false;
+    };
+    void publish_locked();  // state_mutex_ held
+    std::shared_ptr<const published_state> published() const;
+
     void run_writer();
     void process(std::vector<request>& group);
+    void undo_group(const std::vector<request>& group,
+                    std::vector<std::vector<scan_outcome>>& results,
+                    const std::vector<core::movement>& undo,
+                    const std::string& failure);
+    void install_roster(core::roster fresh, std::int64_t generation);  // state_mutex_ held
     scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known);
     void count(const core::scan_record& r, int sign);
     // Recomputes occupancy from the whole log. The replay watcher is fed only at
@@ -222,6 +246,10 @@ private:
     core::flat_string_map<std::vector<std::int64_t>> seqs_by_attendee_;
     std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
+
+    // Taken after state_mutex_ (never before it), and only to swap or copy the pointer.
+    mutable std::mutex published_mutex_;
+    std::shared_ptr<const published_state> published_;
 
     std::mutex queue_mutex_;  // guards queue_ and stopping_
     std::condition_variable queue_cv_;

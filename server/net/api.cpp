@@ -220,10 +220,7 @@ http_reply api::event_info() const {
     for (const auto& h : e.halls)
         halls.push_back(json::object{{"id", h.id}, {"name", h.name}, {"site", h.site_id}, {"capacity", h.capacity}});
     for (const auto& s : e.stations) {
-        const char* role = s.role == core::station_role::entrance ? "entrance"
-                           : s.role == core::station_role::exit   ? "exit"
-                                                                  : "both";
-        stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", role}});
+        stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", core::role_text(s.role)}});
     }
     for (const auto& s : e.sessions) {
         json::array cats;

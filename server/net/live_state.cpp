@@ -16,9 +16,6 @@ constexpr std::size_t max_samples = 24 * 60;  // a day of one-minute samples per
 constexpr int forged_alert_threshold = 3;      // bad signatures from one station within 5 minutes
 
 
-const char* role_name(core::station_role r) {
-    return r == core::station_role::entrance ? "entrance" : r == core::station_role::exit ? "exit" : "both";
-}
 
 json::object occupancy_object(const config::loaded_config& config, const engine::occupancy_snapshot& snap) {
     json::array halls;
@@ -215,7 +212,7 @@ std::vector<std::pair<std::string, json::object>> live_state::stations_locked() 
         for (const auto& t : s.recent)
             if (steady_now - t <= std::chrono::minutes(1)) ++per_minute;
         list.emplace_back(st.id, json::object{
-            {"id", st.id}, {"hall", st.hall_id}, {"role", role_name(st.role)}, {"online", s.connections > 0},
+            {"id", st.id}, {"hall", st.hall_id}, {"role", core::role_text(st.role)}, {"online", s.connections > 0},
             {"last_seen", s.last_seen == core::time_point{} ? json::value(nullptr) : json::value(iso_utc(s.last_seen))},
             {"scans_per_minute", per_minute}, {"backlog", s.backlog}, {"clock_skew_ms", s.clock_skew_ms}});
     }

@@ -8,19 +8,8 @@ namespace json = boost::json;
 
 namespace {
 
-const char* role_text(core::station_role r) {
-    switch (r) {
-        case core::station_role::entrance: return "entrance";
-        case core::station_role::exit: return "exit";
-        case core::station_role::both: return "both";
-    }
-    return "both";
-}
-
 core::station_role role_from(std::string_view s) {
-    if (s == "entrance") return core::station_role::entrance;
-    if (s == "exit") return core::station_role::exit;
-    return core::station_role::both;
+    return core::role_from_text(s).value_or(core::station_role::both);
 }
 
 std::string str(const json::object& o, std::string_view key) {
@@ -58,7 +47,7 @@ std::string rules_to_json(const station_rules& rules) {
         halls.push_back(std::move(o));
     }
     for (const auto& s : e.stations)
-        stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", role_text(s.role)}});
+        stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", core::role_text(s.role)}});
     for (const auto& c : e.categories)
         categories.push_back(json::object{
             {"id", c.id}, {"name", c.name}, {"colour", c.colour}, {"may_enter_full", c.may_enter_full}});

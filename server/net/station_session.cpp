@@ -443,9 +443,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
     ack->set_station_id(station->id);
     ack->set_hall_id(station->hall_id);
     ack->set_hall_name(hall ? hall->name : "");
-    ack->set_role(station->role == core::station_role::entrance ? "entrance"
-                  : station->role == core::station_role::exit   ? "exit"
-                                                                : "both");
+    ack->set_role(core::role_text(station->role));
     ack->set_event_id(ctx_->config.event.id);
     ack->set_server_time_ms(time_to_ms(ctx_->engine.now()));
     for (const auto& h : snapshot.halls) {

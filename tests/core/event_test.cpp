@@ -46,3 +46,18 @@ TEST(EventConfig, ReturnsNullForUnknownIds) {
 
 }  // namespace
 }  // namespace admit::core
+
+namespace admit::core {
+namespace {
+
+TEST(StationRole, EveryRoleHasOneSpellingThatReadsBack) {
+    for (const auto role : {station_role::entrance, station_role::exit, station_role::both}) {
+        EXPECT_EQ(role_from_text(role_text(role)), role) << role_text(role);
+    }
+    EXPECT_EQ(role_from_text("Entrance"), std::nullopt);
+    EXPECT_EQ(role_from_text(""), std::nullopt);
+    EXPECT_EQ(role_from_text("in"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace admit::core

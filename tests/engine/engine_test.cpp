@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -322,6 +323,108 @@ TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {
     EXPECT_EQ(next_local_time(kst(26, 15, 0), 23h, 9h), kst(26, 23, 0));
     EXPECT_EQ(next_local_time(kst(26, 23, 0), 23h, 9h), kst(27, 23, 0));
     EXPECT_EQ(next_local_time(kst(26, 23, 30), 23h, 9h), kst(27, 23, 0));
+}
+
+// A real SQLite store whose commit waits until the test lets it go: a disk
+// that hangs in fsync (an injected fault; everything else is the real store).
+class stalling_store final : public store::scan_store {
+public:
+    explicit stalling_store(std::unique_ptr<store::scan_store> real) : real_(std::move(real)) {}
+
+    void begin_batch() override { real_->begin_batch(); }
+    std::int64_t append(const core::scan_record& r) override { return real_->append(r); }
+    void commit_batch() override {
+        std::unique_lock lock(mutex_);
+        in_commit_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return released_; });
+        lock.unlock();
+        real_->commit_batch();
+    }
+    void rollback_batch() override { real_->rollback_batch(); }
+    std::optional<core::scan_record> find_scan(std::string_view id) override { return real_->find_scan(id); }
+    std::vector<core::scan_record> find_scans(const std::vector<std::string>& ids) override {
+        return real_->find_scans(ids);
+    }
+    void for_each_scan(const std::function<void(const core::scan_record&)>& visit, std::int64_t after,
+                       store::record_detail detail) override {
+        real_->for_each_scan(visit, after, detail);
+    }
+    std::vector<core::scan_record> scans_with_seqs(const std::vector<std::int64_t>& seqs) override {
+        return real_->scans_with_seqs(seqs);
+    }
+    std::int64_t scan_count() override { return real_->scan_count(); }
+    std::int64_t last_seq() override { return real_->last_seq(); }
+    bool annul(std::string_view id, const store::audit_entry& why) override { return real_->annul(id, why); }
+    std::int64_t log_generation() override { return real_->log_generation(); }
+    std::vector<core::attendee> load_roster() override { return real_->load_roster(); }
+    void upsert_attendees(const std::vector<core::attendee>& people) override { real_->upsert_attendees(people); }
+    std::int64_t roster_generation() override { return real_->roster_generation(); }
+    void add_audit(const store::audit_entry& e) override { real_->add_audit(e); }
+    std::vector<store::audit_entry> audit_log() override { return real_->audit_log(); }
+    std::int64_t backup_to(const std::filesystem::path& f) override { return real_->backup_to(f); }
+
+    bool wait_in_commit(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, timeout, [this] { return in_commit_; });
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    std::unique_ptr<store::scan_store> real_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool in_commit_ = false;
+    bool released_ = false;
+};
+
+// Issue 20: the engine held its state lock from begin to commit, so health,
+// hello and the dashboards waited for the disk: a hung disk hung /healthz.
+// While a commit hangs, every reader must still answer (each read runs on a
+// thread of its own and is awaited with a deadline, so a blocked reader
+// fails the test instead of hanging it).
+TEST_F(EngineTest, ReadersAnswerWhileACommitHangs) {
+    auto owned = std::make_unique<stalling_store>(store::open_sqlite_store(dir_.path()));
+    auto* stalled = owned.get();
+    engine e(event_, std::move(owned), core::testing::event_keys().pub, [this] { return clock_.now(); },
+             engine_options{4096, 10ms});
+    e.start();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    std::promise<std::vector<scan_outcome>> verdicts;
+    auto answered = verdicts.get_future();
+    e.submit({badge_scan("hang-1", "ddp-art2-in", who)},
+             [&verdicts](std::vector<scan_outcome> o) { verdicts.set_value(std::move(o)); });
+    ASSERT_TRUE(stalled->wait_in_commit(10s)) << "the scan never reached the commit";
+
+    struct reads {
+        std::atomic<bool> done{false};
+        bool failing = true;
+        int inside = -1;
+        bool found = false;
+    };
+    auto r = std::make_shared<reads>();
+    std::thread([&e, r, who] {
+        r->failing = e.storage_failing();
+        r->inside = inside(e, core::testing::ddp_art2);
+        (void)e.state_version();
+        r->found = e.find_attendee(who).has_value();
+        (void)e.hall_of(who);
+        r->done = true;
+    }).detach();
+    const bool answered_in_time = test::eventually([&] { return r->done.load(); }, 10s);
+    stalled->release();  // before any assertion: the engine must not stay blocked
+    ASSERT_TRUE(answered_in_time) << "a reader waited for the commit";
+    EXPECT_FALSE(r->failing);
+    EXPECT_EQ(r->inside, 0) << "the published occupancy shows only what is committed";
+    EXPECT_TRUE(r->found);
+    ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
+    EXPECT_TRUE(answered.get().front().stored);
+    EXPECT_TRUE(test::eventually([&] { return inside(e, core::testing::ddp_art2) == 1; }));
+    e.stop();
 }
 
 }  // namespace

@@ -96,6 +96,7 @@ TEST(schema_test, a_version_1_store_loses_the_attendee_index_and_keeps_its_scans
         // As version 1 left it.
         SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
         db.exec("CREATE INDEX scans_by_attendee ON scans (attendee_id)");
+        db.exec("ALTER TABLE scans DROP COLUMN clock_skew");  // added by step 3
         db.exec("PRAGMA user_version = 1");
     }
     auto store = open_sqlite_store(dir.path());
@@ -105,6 +106,7 @@ TEST(schema_test, a_version_1_store_loses_the_attendee_index_and_keeps_its_scans
     EXPECT_EQ(store->scan_count(), 1);
     ASSERT_EQ(store->scans_with_seqs({1}).size(), 1u);
     EXPECT_EQ(store->scans_with_seqs({1})[0].attendee_id, "A");
+    EXPECT_FALSE(store->scans_with_seqs({1})[0].clock_skew) << "a scan from before step 3 is trusted as it was";
 }
 
 }  // namespace

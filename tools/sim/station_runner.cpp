@@ -25,18 +25,6 @@ std::int64_t unix_ms_now() {
         .count();
 }
 
-const char* role_name(core::station_role role) {
-    switch (role) {
-        case core::station_role::entrance:
-            return "entrance";
-        case core::station_role::exit:
-            return "exit";
-        case core::station_role::both:
-            return "both";
-    }
-    return "?";
-}
-
 }  // namespace
 
 station_runner::station_runner(
@@ -151,11 +139,11 @@ bool station_runner::try_hello() {
                     server_.port, ack.role(), ack.hall_name(), ack.inside(), ack.capacity()
                 );
             }
-            if (ack.role() != role_name(station_.role)) {
+            if (ack.role() != core::role_text(station_.role)) {
                 spdlog::warn(
                     "{}: the server says role \"{}\", the config here says \"{}\"; is "
                     "this the server's config?",
-                    station_.id, ack.role(), role_name(station_.role)
+                    station_.id, ack.role(), core::role_text(station_.role)
                 );
             }
             return true;
