@@ -15,10 +15,10 @@
 #include "config/key_files.hpp"
 #include "engine/engine.hpp"
 #include "fuzz_common.hpp"
-#include "net/api.hpp"
-#include "net/json_util.hpp"
-#include "net/live_state.hpp"
-#include "net/metrics.hpp"
+#include "service/api.hpp"
+#include "service/json_util.hpp"
+#include "service/live_state.hpp"
+#include "service/metrics.hpp"
 #include "store/scan_store.hpp"
 
 using namespace admit;
@@ -29,9 +29,9 @@ struct world {
     config::loaded_config config;
     std::filesystem::path data_dir;
     std::unique_ptr<engine::engine> engine;
-    std::unique_ptr<net::metrics> stats;
-    std::unique_ptr<net::live_state> live;
-    std::unique_ptr<net::api> api;
+    std::unique_ptr<service::metrics> stats;
+    std::unique_ptr<service::live_state> live;
+    std::unique_ptr<service::api> api;
 };
 
 // Built once and never destroyed (the engine's writer thread runs until exit).
@@ -59,9 +59,9 @@ world& the_world() {
             [] { return std::chrono::time_point_cast<core::time_point::duration>(std::chrono::system_clock::now()); }
         );
         made->engine->start();
-        made->stats = std::make_unique<net::metrics>(made->config.event);
-        made->live = std::make_unique<net::live_state>(made->config, *made->engine);
-        made->api = std::make_unique<net::api>(
+        made->stats = std::make_unique<service::metrics>(made->config.event);
+        made->live = std::make_unique<service::live_state>(made->config, *made->engine);
+        made->api = std::make_unique<service::api>(
             made->config, *made->engine, *made->stats, *made->live, made->data_dir, ADMIT_WEB_DIR
         );
         return made;
@@ -78,14 +78,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto target = text.substr(0, newline);
     const auto body = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
 
-    (void)net::path_of(target);
-    (void)net::query_param(target, "q");
-    (void)net::query_param(target, "token");
-    (void)net::url_decode(target);
+    (void)service::path_of(target);
+    (void)service::query_param(target, "q");
+    (void)service::query_param(target, "token");
+    (void)service::url_decode(target);
 
     static const char* const methods[] = {"GET", "POST", "PUT", "HEAD"};
     static const char* const tokens[] = {"", "Bearer viewer-token", "Bearer staff-token", "Bearer nope"};
-    net::http_request_view request;
+    service::http_request_view request;
     request.method = methods[data[0] & 3];
     request.authorization = tokens[(data[0] >> 2) & 3];
     request.target = target;

@@ -15,10 +15,10 @@
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
 #include "engine/engine.hpp"
-#include "net/api.hpp"
-#include "net/metrics.hpp"
 #include "net/server.hpp"
-#include "net/web_files.hpp"
+#include "service/api.hpp"
+#include "service/metrics.hpp"
+#include "service/web_files.hpp"
 #include "store/scan_store.hpp"
 
 namespace {
@@ -75,7 +75,7 @@ int serve(const options& opt) {
     }
 
     // The signing key lives in the data folder: it must never be a static file.
-    admit::net::check_web_dir_apart(web, s.data_dir);
+    admit::service::check_web_dir_apart(web, s.data_dir);
     const auto key = admit::config::read_public_key(s.data_dir);
     admit::store::store_location location{s.data_dir, s.postgres_url};
     // Freed when the disk fills, so the store can empty its WAL and go on (sqlite_store.hpp).
@@ -85,8 +85,8 @@ int serve(const options& opt) {
                                   admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});
     // Servers sharing a PostgreSQL store follow each other's scans (LISTEN/NOTIFY).
     engine.follow_changes(admit::store::open_change_listener(location));
-    admit::net::metrics stats(config.event);
-    admit::net::live_state live(config, engine);
+    admit::service::metrics stats(config.event);
+    admit::service::live_state live(config, engine);
     engine.set_observer([&stats, &live](const auto& outcomes) {
         stats.count_outcomes(outcomes);
         live.on_outcomes(outcomes);
@@ -97,7 +97,7 @@ int serve(const options& opt) {
     });
     engine.start();
 
-    admit::net::api routes(config, engine, stats, live, s.data_dir, web);
+    admit::service::api routes(config, engine, stats, live, s.data_dir, web);
     admit::net::server_options net_opts;
     net_opts.address = s.listen_address;
     net_opts.port = s.port;

@@ -58,7 +58,7 @@ asio::awaitable<void, typename live_session<Stream>::executor_type> live_session
     // Registered first, rendered second: every broadcast after this render reaches this viewer.
     auto first = ctx_->live.render_first();
     skip_upto_ = first.after_seq;
-    auto frames = std::make_shared<live_frames>();
+    auto frames = std::make_shared<service::live_frames>();
     frames->full = std::make_shared<const std::string>(std::move(first.text));  // seq 0: sent whole
     pending_ = std::move(frames);
     pump();
@@ -72,7 +72,7 @@ asio::awaitable<void, typename live_session<Stream>::executor_type> live_session
 }
 
 template <typename Stream>
-void live_session<Stream>::offer_frames(std::shared_ptr<const live_frames> frames) {
+void live_session<Stream>::offer_frames(std::shared_ptr<const service::live_frames> frames) {
     // From the broadcaster on the dashboards' thread, a plain connection's
     // write starts here and now; a TLS one gets it posted to its strand.
     asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() mutable {
@@ -83,7 +83,7 @@ void live_session<Stream>::offer_frames(std::shared_ptr<const live_frames> frame
 
 template <typename Stream>
 void live_session<Stream>::offer(std::shared_ptr<const std::string> frame) {
-    auto frames = std::make_shared<live_frames>();
+    auto frames = std::make_shared<service::live_frames>();
     frames->full = std::move(frame);  // seq 0: not a broadcast, sent whole
     offer_frames(std::move(frames));
 }
@@ -220,11 +220,14 @@ void live_broadcaster::broadcast(const std::vector<std::shared_ptr<live_viewer>>
                                  std::size_t groups) {
     const auto started = std::chrono::steady_clock::now();
     std::size_t sent = 0;
-    std::shared_ptr<const live_frames> frames;
+    std::shared_ptr<const service::live_frames> frames;
     for (const auto& v : viewers) {
         if (dashboard_group(v.get(), groups) != group) continue;
         // Rendered once (whole and as a delta), shared by the group's viewers.
-        if (!frames) frames = std::make_shared<const live_frames>(ctx_->live.render_broadcast(group, groups));
+        if (!frames)
+            frames = std::make_shared<const service::live_frames>(
+                ctx_->live.render_broadcast(group, groups)
+            );
         if (auto* sink = dynamic_cast<live_frame_sink*>(v.get()))
             sink->offer_frames(frames);
         else

@@ -19,8 +19,8 @@
 #include "net/beast_types.hpp"
 #include "net/broadcast_schedule.hpp"
 #include "net/control_frame_limit.hpp"
-#include "net/live_state.hpp"
 #include "net/station_session.hpp"
+#include "service/live_state.hpp"
 
 namespace admit::net {
 
@@ -45,7 +45,7 @@ struct live_transport<beast::tcp_stream> {
 // A viewer that takes a broadcast in both forms (whole and delta) and picks one.
 class live_frame_sink {
 public:
-    virtual void offer_frames(std::shared_ptr<const live_frames> frames) = 0;
+    virtual void offer_frames(std::shared_ptr<const service::live_frames> frames) = 0;
 
 protected:
     ~live_frame_sink() = default;
@@ -62,7 +62,7 @@ public:
     // upgrade, then send until it leaves) and returns at once: the HTTP
     // connection's coroutine ends there.
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
-    void offer_frames(std::shared_ptr<const live_frames> frames) override;
+    void offer_frames(std::shared_ptr<const service::live_frames> frames) override;
     // A whole state only (no delta): the viewer gets it as it is.
     void offer(std::shared_ptr<const std::string> frame) override;
     void check_stalled(std::chrono::steady_clock::duration stall_limit) override;
@@ -83,8 +83,8 @@ private:
     // type (the fan-out writes skip any_io_executor).
     websocket::stream<stream_type> ws_;
     std::shared_ptr<server_context> ctx_;
-    std::shared_ptr<const live_frames> pending_;
-    std::shared_ptr<const live_frames> writing_;  // keeps the frame being written alive
+    std::shared_ptr<const service::live_frames> pending_;
+    std::shared_ptr<const service::live_frames> writing_;  // keeps the frame being written alive
     std::uint64_t skip_upto_ = 0;  // broadcasts already in the first frame
     std::uint64_t have_ = 0;       // the broadcast the browser's state is (0: none, send whole)
     std::chrono::steady_clock::time_point write_started_{};  // zero while no write is in flight

@@ -38,7 +38,11 @@ void log_escaped_exception(std::exception_ptr e, const char* what) {
 }
 
 template <typename Body>
-void set_common_fields(http::response<Body>& res, const http::request<http::string_body>& req, const http_reply& reply) {
+void set_common_fields(
+    http::response<Body>& res,
+    const http::request<http::string_body>& req,
+    const service::http_reply& reply
+) {
     res.set(http::field::server, "admit");
     res.set(http::field::content_type, reply.content_type);
     res.set(http::field::cache_control, "no-store");
@@ -49,8 +53,7 @@ void set_common_fields(http::response<Body>& res, const http::request<http::stri
 }
 
 http::response<http::string_body> make_response(
-    const http::request<http::string_body>& req,
-    const http_reply& reply
+    const http::request<http::string_body>& req, const service::http_reply& reply
 ) {
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     set_common_fields(res, req, reply);
@@ -63,7 +66,9 @@ http::response<http::string_body> make_response(
 // Writes the reply: a file streamed from disk (static files), or the string body.
 // False when the connection is to end (a write failed, or no keep-alive).
 template <typename Stream>
-asio::awaitable<bool> write_reply(Stream& stream, const http::request<http::string_body>& req, const http_reply& reply) {
+asio::awaitable<bool> write_reply(
+    Stream& stream, const http::request<http::string_body>& req, const service::http_reply& reply
+) {
     // An export's private folder goes once the file is sent, whatever happens.
     struct remove_when_done {
         const std::filesystem::path& dir;
@@ -92,7 +97,7 @@ asio::awaitable<bool> write_reply(Stream& stream, const http::request<http::stri
             co_return !wec && res.keep_alive();
         }
         spdlog::warn("static file {}: {}", reply.file.string(), ec.message());
-        auto res = make_response(req, error_reply(404, "not found"));
+        auto res = make_response(req, service::error_reply(404, "not found"));
         auto [wec, bytes] = co_await http::async_write(stream, res, use_tuple);
         co_return !wec && res.keep_alive();
     }
@@ -126,21 +131,26 @@ asio::awaitable<void> write_plain_error(Stream& stream, http::status status, std
 
 // Runs a request that may block on the blocking pool and resumes on the
 // connection's strand with its reply; 503 at once when the pool is full.
-asio::awaitable<http_reply> handle_blocking(std::shared_ptr<server_context> ctx, const http_request_view& view) {
+asio::awaitable<service::http_reply> handle_blocking(
+    std::shared_ptr<server_context> ctx, const service::http_request_view& view
+) {
     if (ctx->blocking_queued.fetch_add(1) >= ctx->options.max_blocking_queued) {
         ctx->blocking_queued.fetch_sub(1);
-        spdlog::warn("busy: {} slow requests already waiting; answered 503 to {} {}",
-                     ctx->options.max_blocking_queued, view.method, path_of(view.target));
-        co_return busy_reply();
+        spdlog::warn(
+            "busy: {} slow requests already waiting; answered 503 to {} {}",
+            ctx->options.max_blocking_queued, view.method, service::path_of(view.target)
+        );
+        co_return service::busy_reply();
     }
     // The task owns copies of what it reads: it runs on another thread.
     auto task = [ctx, method = std::string(view.method), target = std::string(view.target),
-                 auth = std::string(view.authorization), body = std::string(view.body)]() -> asio::awaitable<http_reply> {
+                 auth = std::string(view.authorization),
+                 body = std::string(view.body)]() -> asio::awaitable<service::http_reply> {
         struct release {
             server_context& c;
             ~release() { c.blocking_queued.fetch_sub(1); }
         } done{*ctx};
-        co_return ctx->routes.handle(http_request_view{method, target, auth, body});
+        co_return ctx->routes.handle(service::http_request_view{method, target, auth, body});
     };
     co_return co_await asio::co_spawn(*ctx->blocking, std::move(task), asio::use_awaitable);
 }
@@ -191,15 +201,18 @@ asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> 
         auto req = parser.release();
         if (websocket::is_upgrade(req)) {
             beast::get_lowest_layer(stream).expires_never();
-            const auto path = path_of(req.target());
+            const auto path = service::path_of(req.target());
             if (path == "/ws/station") {
                 auto session = std::make_shared<station_session<Stream>>(std::move(stream), ctx);
                 co_await session->run(std::move(req));
             } else if (path == "/ws/live") {
                 const auto auth = req[http::field::authorization];
-                const http_request_view view{"GET", std::string_view(req.target().data(), req.target().size()),
-                                             std::string_view(auth.data(), auth.size()), {}};
-                if (ctx->routes.role_of(view) == role::none) {
+                const service::http_request_view view{
+                    "GET",
+                    std::string_view(req.target().data(), req.target().size()),
+                    std::string_view(auth.data(), auth.size()),
+                    {}};
+                if (ctx->routes.role_of(view) == service::role::none) {
                     co_await write_plain_error(stream, http::status::unauthorized,
                                                "the live view needs a viewer or staff token (?token=...)");
                     co_return;
@@ -213,14 +226,13 @@ asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> 
             co_return;
         }
         const auto auth = req[http::field::authorization];
-        const http_request_view view{
+        const service::http_request_view view{
             std::string_view(req.method_string().data(), req.method_string().size()),
             std::string_view(req.target().data(), req.target().size()),
-            std::string_view(auth.data(), auth.size()),
-            req.body()};
+            std::string_view(auth.data(), auth.size()), req.body()};
         // (An if, not ?: : GCC 12 miscompiles co_await inside a conditional expression.)
-        http_reply reply;
-        if (api::may_block(view)) {
+        service::http_reply reply;
+        if (service::api::may_block(view)) {
             reply = co_await handle_blocking(ctx, view);
         } else {
             reply = ctx->routes.handle(view);
@@ -301,9 +313,9 @@ struct server::impl {
 server::server(
     const config::loaded_config& config,
     engine::engine& engine,
-    metrics& stats,
-    api& routes,
-    live_state& live,
+    service::metrics& stats,
+    service::api& routes,
+    service::live_state& live,
     server_options options
 )
     : impl_(std::make_unique<impl>()) {

@@ -11,9 +11,9 @@
 
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
-#include "net/api.hpp"
-#include "net/live_state.hpp"
-#include "net/metrics.hpp"
+#include "service/api.hpp"
+#include "service/live_state.hpp"
+#include "service/metrics.hpp"
 
 namespace admit::net {
 
@@ -50,12 +50,14 @@ struct server_options {
 
 class server {
 public:
-    server(const config::loaded_config& config,
-           engine::engine& engine,
-           metrics& stats,
-           api& routes,
-           live_state& live,
-           server_options options);
+    server(
+        const config::loaded_config& config,
+        engine::engine& engine,
+        service::metrics& stats,
+        service::api& routes,
+        service::live_state& live,
+        server_options options
+    );
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;

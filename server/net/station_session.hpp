@@ -35,8 +35,8 @@
 #include "net/badge_cache.hpp"
 #include "net/beast_types.hpp"
 #include "net/control_frame_limit.hpp"
-#include "net/metrics.hpp"
 #include "net/server.hpp"
+#include "service/metrics.hpp"
 
 namespace admit::net {
 
@@ -86,15 +86,27 @@ private:
 
 // What every connection of one server shares.
 struct server_context {
-    server_context(const config::loaded_config& c, engine::engine& e, metrics& m, api& a, live_state& l,
-                   server_options o)
-        : config(c), engine(e), stats(m), routes(a), live(l), options(std::move(o)), badges(e.badge_key()) {}
+    server_context(
+        const config::loaded_config& c,
+        engine::engine& e,
+        service::metrics& m,
+        service::api& a,
+        service::live_state& l,
+        server_options o
+    )
+        : config(c),
+          engine(e),
+          stats(m),
+          routes(a),
+          live(l),
+          options(std::move(o)),
+          badges(e.badge_key()) {}
 
     const config::loaded_config& config;
     engine::engine& engine;
-    metrics& stats;
-    api& routes;
-    live_state& live;
+    service::metrics& stats;
+    service::api& routes;
+    service::live_state& live;
     server_options options;
     badge_cache badges;
     session_registry<closable> stations;

@@ -10,9 +10,9 @@
 
 #include "core/roster.hpp"
 #include "core/scan_record.hpp"
-#include "net/api.hpp"
+#include "service/api.hpp"
 
-namespace admit::net {
+namespace admit::service {
 
 http_reply json_reply(const boost::json::value& v, unsigned status = 200);
 // "2023-09-25T08:31:05.123Z"
@@ -26,4 +26,4 @@ std::string utf8_or_replaced(std::string_view text);
 // The string member `key` of a JSON object, or empty.
 std::string json_string(const boost::json::object& o, std::string_view key);
 
-}  // namespace admit::net
+}  // namespace admit::service

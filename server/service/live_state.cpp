@@ -1,12 +1,12 @@
-#include "net/live_state.hpp"
+#include "service/live_state.hpp"
 
-#include "net/json_util.hpp"
+#include "service/json_util.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-namespace admit::net {
+namespace admit::service {
 
 namespace json = boost::json;
 
@@ -377,4 +377,4 @@ live_frames live_state::render_broadcast(std::size_t group, std::size_t groups) 
     return frames;
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

@@ -1,4 +1,4 @@
-#include "net/api.hpp"
+#include "service/api.hpp"
 
 #include <map>
 
@@ -9,10 +9,10 @@
 
 #include "config/key_files.hpp"
 #include "net/codec.hpp"
-#include "net/json_util.hpp"
+#include "service/json_util.hpp"
 #include "net/rules_json.hpp"
 
-namespace admit::net {
+namespace admit::service {
 
 namespace json = boost::json;
 
@@ -163,7 +163,7 @@ http_reply api::station_rules(const http_request_view& request) const {
     rules.event = config_.event;
     for (auto& s : rules.event.stations) s.token_hash.clear();
     rules.badge_key = public_key_;
-    rules.revoked = revocations_of(engine_.roster_copy());
+    rules.revoked = net::revocations_of(engine_.roster_copy());
     for (const auto& h : engine_.occupancy().halls) rules.inside.emplace_back(h.hall_id, h.inside);
     rules.fetched_at_ms = engine_.now().time_since_epoch().count();
     return body_reply("application/json", rules_to_json(rules));
@@ -244,4 +244,4 @@ http_reply api::static_file(std::string_view target) const {
     return file_reply(found->content_type, found->path);
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace admit::net {
+namespace admit::service {
 
 class web_files {
 public:
@@ -46,4 +46,4 @@ void check_web_dir_apart(const std::filesystem::path& web_dir, const std::filesy
 // The Content-Type for a file name's extension.
 std::string content_type_for(const std::filesystem::path& file);
 
-}  // namespace admit::net
+}  // namespace admit::service

@@ -16,10 +16,10 @@
 #include "config/key_files.hpp"
 #include "config/roster_csv.hpp"
 #include "reports/export_reports.hpp"
-#include "net/api.hpp"
-#include "net/json_util.hpp"
+#include "service/api.hpp"
+#include "service/json_util.hpp"
 
-namespace admit::net {
+namespace admit::service {
 
 namespace json = boost::json;
 
@@ -268,4 +268,4 @@ http_reply api::badge_pdf(const std::string& attendee_id) {
     }
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

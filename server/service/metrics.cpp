@@ -1,4 +1,4 @@
-#include "net/metrics.hpp"
+#include "service/metrics.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -6,7 +6,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-namespace admit::net {
+namespace admit::service {
 namespace {
 
 prometheus::Histogram& histogram(prometheus::Registry& registry, const char* name, const char* help,
@@ -107,4 +107,4 @@ std::string metrics::render() const {
     return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

@@ -1,4 +1,4 @@
-#include "net/web_files.hpp"
+#include "service/web_files.hpp"
 
 #include <map>
 #include <stdexcept>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-namespace admit::net {
+namespace admit::service {
 
 namespace fs = std::filesystem;
 
@@ -96,4 +96,4 @@ void check_web_dir_apart(const fs::path& web_dir, const fs::path& data_dir) {
     }
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

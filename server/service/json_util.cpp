@@ -1,9 +1,9 @@
-#include "net/json_util.hpp"
+#include "service/json_util.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-namespace admit::net {
+namespace admit::service {
 
 namespace json = boost::json;
 
@@ -141,4 +141,4 @@ std::string json_string(const json::object& o, std::string_view key) {
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-}  // namespace admit::net
+}  // namespace admit::service

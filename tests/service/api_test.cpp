@@ -1,9 +1,9 @@
 // The parts of the HTTP API that need no running server: target parsing.
 #include <gtest/gtest.h>
 
-#include "net/api.hpp"
+#include "service/api.hpp"
 
-namespace admit::net {
+namespace admit::service {
 namespace {
 
 TEST(ApiTarget, PathStopsAtTheQuery) {
@@ -36,11 +36,11 @@ TEST(ApiTarget, ErrorReplyIsJsonWithTheStatus) {
 }
 
 }  // namespace
-}  // namespace admit::net
+}  // namespace admit::service
 
-#include "net/json_util.hpp"
+#include "service/json_util.hpp"
 
-namespace admit::net {
+namespace admit::service {
 namespace {
 
 TEST(ApiErrors, RequestBytesThatAreNotUtf8StayValidJson) {
@@ -57,14 +57,14 @@ TEST(ApiErrors, RequestBytesThatAreNotUtf8StayValidJson) {
 }
 
 }  // namespace
-}  // namespace admit::net
+}  // namespace admit::service
 
 #include <fstream>
 
-#include "net/web_files.hpp"
+#include "service/web_files.hpp"
 #include "support/temp_dir.hpp"
 
-namespace admit::net {
+namespace admit::service {
 namespace {
 
 // The table of web files: what a request path finds, as a table of cases.
@@ -113,4 +113,4 @@ TEST(WebFiles, AWebFolderOverlappingTheDataFolderIsRefused) {
 }
 
 }  // namespace
-}  // namespace admit::net
+}  // namespace admit::service

@@ -27,12 +27,12 @@
 
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
-#include "net/live_state.hpp"
-#include "net/metrics.hpp"
-#include "net/web_files.hpp"
+#include "service/live_state.hpp"
+#include "service/metrics.hpp"
+#include "service/web_files.hpp"
 #include "store/scan_store.hpp"
 
-namespace admit::net {
+namespace admit::service {
 
 struct http_request_view {
     std::string_view method;
@@ -128,4 +128,4 @@ std::string query_param(std::string_view target, std::string_view name);
 // not of that shape or the part is empty.
 std::optional<std::string> path_part(std::string_view path, std::string_view prefix, std::string_view suffix);
 
-}  // namespace admit::net
+}  // namespace admit::service

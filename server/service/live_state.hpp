@@ -25,7 +25,7 @@
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
 
-namespace admit::net {
+namespace admit::service {
 
 // One broadcast, rendered once and shared by the viewers of one group
 // (broadcast_schedule.hpp): the same state as a full "state" frame and as a
@@ -131,4 +131,4 @@ private:
     std::optional<core::time_point> replay_day_start_;
 };
 
-}  // namespace admit::net
+}  // namespace admit::service

@@ -25,7 +25,7 @@ template <typename T>
 class Family;
 }  // namespace prometheus
 
-namespace admit::net {
+namespace admit::service {
 
 class metrics {
 public:
@@ -66,4 +66,4 @@ private:
     prometheus::Histogram* commit_group_scans_;
 };
 
-}  // namespace admit::net
+}  // namespace admit::service
