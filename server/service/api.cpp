@@ -63,6 +63,7 @@ api::api(
       live_(live),
       data_dir_(std::move(data_dir)),
       web_files_(web_dir),
+      desk_(config_, engine_, data_dir_),
       public_key_(config::read_public_key(data_dir_)) {}
 
 role api::role_of(const http_request_view& request) const {
@@ -98,7 +99,7 @@ http_reply api::handle(const http_request_view& request) {
         if (who == role::none)
             return error_reply(401, "this route needs a staff token (Authorization: Bearer <token>)");
         if (who != role::staff) return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
-        return staff_route(path, request);
+        return desk_.route(path, request);
     }
     if (!is_get) {
         auto r = error_reply(405, fmt::format("method {} is not allowed on {}", request.method, path));
@@ -117,7 +118,7 @@ http_reply api::handle(const http_request_view& request) {
             return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
         if (path.ends_with("/badge.pdf") || path.ends_with("/token") || path.starts_with("/api/export")) {
             if (who != role::staff) return error_reply(403, "badges and exports need a staff token");
-            return staff_route(path, request);
+            return desk_.route(path, request);
         }
         return read_route(path, request);
     }

@@ -27,6 +27,7 @@
 
 #include "config/event_loader.hpp"
 #include "engine/engine.hpp"
+#include "service/help_desk.hpp"
 #include "service/live_state.hpp"
 #include "service/metrics.hpp"
 #include "service/web_files.hpp"
@@ -85,15 +86,6 @@ private:
     http_reply search(std::string_view target) const;
     http_reply station_rules(const http_request_view& request) const;
     http_reply read_route(std::string_view path, const http_request_view& request);
-    // Help desk (help_desk.cpp): staff actions.
-    http_reply staff_route(std::string_view path, const http_request_view& request);
-    http_reply checkin(std::string_view body);
-    http_reply annul(const std::string& scan_id, std::string_view body);
-    http_reply reissue(const std::string& attendee_id, std::string_view body);
-    http_reply badge_pdf(const std::string& attendee_id);
-    http_reply badge_token(const std::string& attendee_id);
-    http_reply import_roster(std::string_view csv);
-    http_reply export_file(std::string_view path);
     // The event's store: SQLite in the data directory, or [store]'s PostgreSQL.
     store::store_location store_location() const { return {data_dir_, config_.server.postgres_url}; }
 
@@ -103,6 +95,7 @@ private:
     live_state& live_;
     std::filesystem::path data_dir_;
     web_files web_files_;
+    help_desk desk_;  // staff actions, after role_of() said staff
     core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_
     std::unique_ptr<store::scan_store> reader_;

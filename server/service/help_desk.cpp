@@ -1,7 +1,5 @@
-// The help desk's actions (staff only): manual check-in and check-out,
-// annulling a wrong scan, reissuing a badge and printing it. Each action is
-// recorded with who did it: manual scans in the scan log, the rest in the
-// audit log.
+#include "service/help_desk.hpp"
+
 #include <stdlib.h>
 
 #include <atomic>
@@ -60,7 +58,10 @@ std::string manual_scan_id(core::time_point now) {
 
 }  // namespace
 
-http_reply api::staff_route(std::string_view path, const http_request_view& request) {
+help_desk::help_desk(const config::loaded_config& config, engine::engine& engine, std::filesystem::path data_dir)
+    : config_(config), engine_(engine), data_dir_(std::move(data_dir)) {}
+
+http_reply help_desk::route(std::string_view path, const http_request_view& request) {
     if (path == "/api/checkin") return checkin(request.body);
     if (path == "/api/roster") return import_roster(request.body);
     if (path == "/api/export.xlsx" || path.starts_with("/api/export/")) return export_file(path);
@@ -71,7 +72,7 @@ http_reply api::staff_route(std::string_view path, const http_request_view& requ
     return error_reply(404, fmt::format("no help-desk route {}", path));
 }
 
-http_reply api::checkin(std::string_view body) {
+http_reply help_desk::checkin(std::string_view body) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
@@ -111,7 +112,7 @@ http_reply api::checkin(std::string_view body) {
     return json_reply(reply);
 }
 
-http_reply api::annul(const std::string& scan_id, std::string_view body) {
+http_reply help_desk::annul(const std::string& scan_id, std::string_view body) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
@@ -127,7 +128,7 @@ http_reply api::annul(const std::string& scan_id, std::string_view body) {
     return json_reply(json::object{{"annulled", scan_id}});
 }
 
-http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
+http_reply help_desk::reissue(const std::string& attendee_id, std::string_view body) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
@@ -157,7 +158,7 @@ http_reply api::reissue(const std::string& attendee_id, std::string_view body) {
     return json_reply(json::object{{"id", attendee_id}, {"badge_version", person->badge_version}, {"token", token}});
 }
 
-http_reply api::import_roster(std::string_view csv) {
+http_reply help_desk::import_roster(std::string_view csv) {
     auto parsed = config::parse_roster_csv(csv, config_.event);
     if (!parsed.ok()) {
         json::array problems;
@@ -192,7 +193,7 @@ std::filesystem::path make_private_temp_dir(std::string_view what) {
     return pattern;
 }
 
-http_reply api::export_file(std::string_view path) {
+http_reply help_desk::export_file(std::string_view path) {
     // Made fresh from the log each time, from a read-only store of its own so
     // the writer is never blocked; in a private temp folder.
     const bool workbook = path == "/api/export.xlsx";
@@ -228,7 +229,7 @@ http_reply api::export_file(std::string_view path) {
     return reply;
 }
 
-http_reply api::badge_token(const std::string& attendee_id) {
+http_reply help_desk::badge_token(const std::string& attendee_id) {
     const auto person = engine_.find_attendee(attendee_id);
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
     try {
@@ -241,7 +242,7 @@ http_reply api::badge_token(const std::string& attendee_id) {
     }
 }
 
-http_reply api::badge_pdf(const std::string& attendee_id) {
+http_reply help_desk::badge_pdf(const std::string& attendee_id) {
     const auto person = engine_.find_attendee(attendee_id);
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
     try {
