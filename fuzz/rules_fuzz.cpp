@@ -5,22 +5,22 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "net/rules_json.hpp"
+#include "protocol/rules_json.hpp"
 
 using namespace admit;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(fuzz::as_text(data, size));
     std::string error;
-    const auto rules = net::rules_from_json(text, error);
+    const auto rules = protocol::rules_from_json(text, error);
     if (!rules) {
         if (error.empty()) std::abort();  // a refusal always says why
         return 0;
     }
-    const auto again_text = net::rules_to_json(*rules);
+    const auto again_text = protocol::rules_to_json(*rules);
     std::string again_error;
-    const auto again = net::rules_from_json(again_text, again_error);
+    const auto again = protocol::rules_from_json(again_text, again_error);
     if (!again) std::abort();
-    if (net::rules_to_json(*again) != again_text) std::abort();
+    if (protocol::rules_to_json(*again) != again_text) std::abort();
     return 0;
 }

@@ -10,7 +10,7 @@
 
 #include "admit/station.pb.h"
 #include "fuzz_common.hpp"
-#include "net/codec.hpp"
+#include "protocol/codec.hpp"
 
 using namespace admit;
 
@@ -20,13 +20,13 @@ void check_scan(const wire::Scan& s) {
     const auto now = std::chrono::time_point_cast<core::time_point::duration>(
         std::chrono::system_clock::time_point{} + std::chrono::hours(470'000)
     );
-    const auto decoded = net::scan_from_wire(s, "main-in", now);
+    const auto decoded = protocol::scan_from_wire(s, "main-in", now);
     if (decoded.error.empty()) {
         // Accepted: it has a scan id and is the authenticated station's.
         if (decoded.scan.scan_id.empty()) std::abort();
         if (decoded.scan.station_id != "main-in") std::abort();
     }
-    if (s.has_shown()) (void)net::verdict_from_wire(s.shown());
+    if (s.has_shown()) (void)protocol::verdict_from_wire(s.shown());
 }
 
 }  // namespace
@@ -58,13 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     wire::ServerMessage down;
     if (down.ParseFromArray(data, static_cast<int>(size))) {
-        if (down.has_verdict()) (void)net::verdict_from_wire(down.verdict());
+        if (down.has_verdict()) (void)protocol::verdict_from_wire(down.verdict());
         if (down.has_verdicts())
-            for (const auto& v : down.verdicts().verdicts()) (void)net::verdict_from_wire(v);
+            for (const auto& v : down.verdicts().verdicts()) (void)protocol::verdict_from_wire(v);
         if (down.has_verdict() || down.has_error() || down.has_hello_ack()) {
             (void)wire::Error::Code_Name(down.error().code());
         }
-        (void)net::direction_from_wire(static_cast<wire::Direction>(down.verdict().reason()));
+        (void)protocol::direction_from_wire(static_cast<wire::Direction>(down.verdict().reason()));
     }
     return 0;
 }

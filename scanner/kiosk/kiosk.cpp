@@ -25,14 +25,14 @@ double ms_since(steady::time_point t0) {
     return std::chrono::duration<double, std::milli>(steady::now() - t0).count();
 }
 
-std::string category_name(const net::station_rules* rules, const std::string& id) {
+std::string category_name(const protocol::station_rules* rules, const std::string& id) {
     if (rules != nullptr) {
         if (const auto* c = rules->event.find_category(id)) return c->name;
     }
     return id;
 }
 
-std::string hall_name(const net::station_rules* rules, const std::string& id) {
+std::string hall_name(const protocol::station_rules* rules, const std::string& id) {
     if (rules != nullptr) {
         if (const auto* h = rules->event.find_hall(id)) return h->name;
     }
@@ -53,9 +53,11 @@ kiosk::~kiosk() {
 
 void kiosk::seed_rules(const std::string& rules_json) {
     std::string error;
-    auto parsed = net::rules_from_json(rules_json, error);
+    auto parsed = protocol::rules_from_json(rules_json, error);
     if (!parsed) throw std::runtime_error("the rules file is not usable: " + error);
-    link_.seed_rules(std::make_shared<const net::station_rules>(std::move(*parsed)), rules_json);
+    link_.seed_rules(
+        std::make_shared<const protocol::station_rules>(std::move(*parsed)), rules_json
+    );
 }
 
 void kiosk::start() {

@@ -9,7 +9,7 @@
 namespace admit::scanner {
 
 offline_judge::offline_judge(
-    std::shared_ptr<const net::station_rules> rules, std::string station_id, int margin
+    std::shared_ptr<const protocol::station_rules> rules, std::string station_id, int margin
 )
     : rules_(std::move(rules)), station_id_(std::move(station_id)), margin_(std::max(0, margin)) {
     if (const auto* st = rules_->event.find_station(station_id_)) hall_id_ = st->hall_id;

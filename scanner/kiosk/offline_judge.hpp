@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/scan_record.hpp"
-#include "net/rules_json.hpp"
+#include "protocol/rules_json.hpp"
 
 namespace admit::scanner {
 
@@ -38,7 +38,7 @@ struct offline_decision {
 class offline_judge {
 public:
     offline_judge(
-        std::shared_ptr<const net::station_rules> rules, std::string station_id, int margin
+        std::shared_ptr<const protocol::station_rules> rules, std::string station_id, int margin
     );
 
     offline_decision decide(
@@ -53,7 +53,7 @@ public:
     int capacity() const;
 
 private:
-    std::shared_ptr<const net::station_rules> rules_;
+    std::shared_ptr<const protocol::station_rules> rules_;
     std::string station_id_;
     std::string hall_id_;
     int margin_ = 5;

@@ -11,8 +11,8 @@
 #include <unordered_map>
 
 #include "net/http_client.hpp"
-#include "net/codec.hpp"
 #include "net/station_client.hpp"
+#include "protocol/codec.hpp"
 
 namespace admit::scanner {
 
@@ -34,17 +34,17 @@ void to_wire(const std::string& station, const outbox_entry& e, wire::Scan& s) {
     s.set_scan_id(e.scan_id);
     s.set_station_id(station);
     s.set_payload(e.payload);
-    s.set_direction(net::direction_to_wire(e.dir));
+    s.set_direction(protocol::direction_to_wire(e.dir));
     s.set_device_time_ms(e.device_time_ms);
     s.set_offline(e.offline);
-    if (e.shown) net::verdict_to_wire(*e.shown, *s.mutable_shown());
+    if (e.shown) protocol::verdict_to_wire(*e.shown, *s.mutable_shown());
     s.set_seq(static_cast<std::uint64_t>(e.seq));
 }
 
 server_verdict from_wire(const wire::Verdict& v) {
     server_verdict out;
     out.scan_id = v.scan_id();
-    out.result = net::verdict_from_wire(v);
+    out.result = protocol::verdict_from_wire(v);
     out.attendee_id = v.attendee_id();
     out.name = v.attendee_name();
     out.category = v.category();
@@ -68,8 +68,8 @@ station_link::station_link(link_options options, outbox& box, event_handler on_e
     if (in) {
         const std::string text{std::istreambuf_iterator<char>(in), {}};
         std::string error;
-        if (auto r = net::rules_from_json(text, error)) {
-            rules_ = std::make_shared<const net::station_rules>(std::move(*r));
+        if (auto r = protocol::rules_from_json(text, error)) {
+            rules_ = std::make_shared<const protocol::station_rules>(std::move(*r));
         }
     }
 }
@@ -107,13 +107,13 @@ void station_link::emit(link_event::kind what, std::string detail) {
     on_event_({what, std::move(detail), {}, {}, {}, server()});
 }
 
-std::shared_ptr<const net::station_rules> station_link::rules() const {
+std::shared_ptr<const protocol::station_rules> station_link::rules() const {
     std::lock_guard lock(mutex_);
     return rules_;
 }
 
 void station_link::seed_rules(
-    std::shared_ptr<const net::station_rules> rules, const std::string& json
+    std::shared_ptr<const protocol::station_rules> rules, const std::string& json
 ) {
     store_rules(json);
     std::lock_guard lock(mutex_);
@@ -165,7 +165,7 @@ void station_link::fetch_rules() {
         return;
     }
     std::string error;
-    auto parsed = net::rules_from_json(r.body, error);
+    auto parsed = protocol::rules_from_json(r.body, error);
     if (!parsed) {
         emit(link_event::kind::problem, "rules not usable: " + error);
         return;
@@ -182,7 +182,7 @@ void station_link::fetch_rules() {
     outbox_.forget_presence_before(parsed->fetched_at_ms);
     {
         std::lock_guard lock(mutex_);
-        rules_ = std::make_shared<const net::station_rules>(std::move(*parsed));
+        rules_ = std::make_shared<const protocol::station_rules>(std::move(*parsed));
     }
     emit(link_event::kind::rules, "rules fetched from " + server.text());
 }
@@ -208,7 +208,7 @@ void station_link::run() {
             client.connect(server.host, server.port, "/ws/station", 2s, options_.tls);
             wire::StationMessage m;
             auto* h = m.mutable_hello();
-            h->set_protocol_version(net::protocol_version);
+            h->set_protocol_version(protocol::protocol_version);
             h->set_station_id(options_.station_id);
             h->set_token(options_.token);
             h->set_software_version("admit-scanner/1");

@@ -33,8 +33,8 @@
 
 #include "kiosk/outbox.hpp"
 #include "kiosk/server_list.hpp"
-#include "net/rules_json.hpp"
 #include "net/station_client.hpp"
+#include "protocol/rules_json.hpp"
 
 namespace admit::scanner {
 
@@ -114,9 +114,9 @@ public:
     std::string server() const;
     std::optional<hello_facts> hello() const;
     // The latest rules: fetched, or read from <state>/rules.json at start; may be null.
-    std::shared_ptr<const net::station_rules> rules() const;
+    std::shared_ptr<const protocol::station_rules> rules() const;
     // Stores rules given by the operator (e.g. --rules FILE) as the cached rules.
-    void seed_rules(std::shared_ptr<const net::station_rules> rules, const std::string& json);
+    void seed_rules(std::shared_ptr<const protocol::station_rules> rules, const std::string& json);
 
 private:
     void run();
@@ -140,7 +140,7 @@ private:
     mutable std::mutex mutex_;  // guards hello_, rules_ and server_
     std::optional<hello_facts> hello_;
     server_address server_;
-    std::shared_ptr<const net::station_rules> rules_;
+    std::shared_ptr<const protocol::station_rules> rules_;
 };
 
 }  // namespace admit::scanner

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "net/codec.hpp"
+#include "protocol/codec.hpp"
 
 namespace admit::net {
 
@@ -383,7 +383,7 @@ void station_session<Stream>::on_frame(const beast::flat_buffer& frame) {
                 ctx_->live.station_heartbeat(station_id_, message.heartbeat().outbox_backlog(),
                                              message.heartbeat().time_ms());
             wire::ServerMessage reply;
-            reply.mutable_heartbeat()->set_time_ms(time_to_ms(ctx_->engine.now()));
+            reply.mutable_heartbeat()->set_time_ms(protocol::time_to_ms(ctx_->engine.now()));
             send(reply);
             return;
         }
@@ -398,18 +398,28 @@ template <typename Stream>
 void station_session<Stream>::on_hello(const wire::Hello& hello) {
     if (hello.protocol_version() == 0) {
         ++protocol_errors_;
-        send_error(wire::Error::UNSUPPORTED_VERSION,
-                   fmt::format("hello.protocol_version is missing; this server speaks version {}", protocol_version));
+        send_error(
+            wire::Error::UNSUPPORTED_VERSION,
+            fmt::format(
+                "hello.protocol_version is missing; this server speaks version {}",
+                protocol::protocol_version
+            )
+        );
         return;
     }
     // A newer kiosk's protocol may mean things this server does not know:
     // refuse it rather than half understand it (station.proto promises this).
-    if (hello.protocol_version() > protocol_version) {
+    if (hello.protocol_version() > protocol::protocol_version) {
         ++protocol_errors_;
-        send_error(wire::Error::UNSUPPORTED_VERSION,
-                   fmt::format("hello.protocol_version {} is not supported: this server speaks version {} "
-                               "(it accepts 1 to {}); run a kiosk that speaks version {}, or update the server",
-                               hello.protocol_version(), protocol_version, protocol_version, protocol_version));
+        send_error(
+            wire::Error::UNSUPPORTED_VERSION,
+            fmt::format(
+                "hello.protocol_version {} is not supported: this server speaks version {} "
+                "(it accepts 1 to {}); run a kiosk that speaks version {}, or update the server",
+                hello.protocol_version(), protocol::protocol_version, protocol::protocol_version,
+                protocol::protocol_version
+            )
+        );
         return;
     }
     const auto* station = ctx_->config.event.find_station(hello.station_id());
@@ -439,13 +449,13 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
     const auto snapshot = ctx_->engine.occupancy();
     wire::ServerMessage reply;
     auto* ack = reply.mutable_hello_ack();
-    ack->set_protocol_version(protocol_version);
+    ack->set_protocol_version(protocol::protocol_version);
     ack->set_station_id(station->id);
     ack->set_hall_id(station->hall_id);
     ack->set_hall_name(hall ? hall->name : "");
     ack->set_role(core::role_text(station->role));
     ack->set_event_id(ctx_->config.event.id);
-    ack->set_server_time_ms(time_to_ms(ctx_->engine.now()));
+    ack->set_server_time_ms(protocol::time_to_ms(ctx_->engine.now()));
     for (const auto& h : snapshot.halls) {
         if (h.hall_id == station->hall_id) {
             ack->set_inside(h.inside);
@@ -477,7 +487,7 @@ void station_session<Stream>::on_scans(const google::protobuf::RepeatedPtrField<
     std::vector<core::scan> decoded;
     decoded.reserve(static_cast<std::size_t>(scans.size()));
     for (const auto& s : scans) {
-        auto d = scan_from_wire(s, station_id_, server_time);
+        auto d = protocol::scan_from_wire(s, station_id_, server_time);
         if (!d.error.empty()) {
             send_error(wire::Error::BAD_SCAN, d.error, s.scan_id().substr(0, 128));
             continue;
@@ -523,8 +533,10 @@ void station_session<Stream>::on_verdicts(
             }
             continue;
         }
-        verdict_to_wire(verdict_facts{o.record, o.attendee_name, o.inside, o.capacity, o.replayed},
-                        hold_verdict(batch));
+        protocol::verdict_to_wire(
+            protocol::verdict_facts{o.record, o.attendee_name, o.inside, o.capacity, o.replayed},
+            hold_verdict(batch)
+        );
     }
     write_next();
     if (not_stored > 0) {

@@ -8,9 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "config/key_files.hpp"
-#include "net/codec.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/rules_json.hpp"
 #include "service/json_util.hpp"
-#include "net/rules_json.hpp"
 
 namespace admit::service {
 
@@ -160,11 +160,11 @@ http_reply api::station_rules(const http_request_view& request) const {
     if (station == nullptr || token.empty() || config::hash_token(token) != station->token_hash) {
         return error_reply(401, "rules need ?station=<id> and that station's token as Authorization: Bearer <token>");
     }
-    net::station_rules rules;
+    protocol::station_rules rules;
     rules.event = config_.event;
     for (auto& s : rules.event.stations) s.token_hash.clear();
     rules.badge_key = public_key_;
-    rules.revoked = net::revocations_of(engine_.roster_copy());
+    rules.revoked = protocol::revocations_of(engine_.roster_copy());
     for (const auto& h : engine_.occupancy().halls) rules.inside.emplace_back(h.hall_id, h.inside);
     rules.fetched_at_ms = engine_.now().time_since_epoch().count();
     return body_reply("application/json", rules_to_json(rules));

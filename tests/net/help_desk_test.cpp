@@ -7,10 +7,10 @@
 #include <mutex>
 #include <thread>
 
-#include "net/rules_json.hpp"
-#include "store/scan_store.hpp"
 #include "load/live_readers.hpp"
 #include "net/server_fixture.hpp"
+#include "protocol/rules_json.hpp"
+#include "store/scan_store.hpp"
 #include "support/live_socket.hpp"
 
 namespace admit::test {
@@ -175,7 +175,7 @@ TEST_F(ServerTest, KioskGetsRulesWithItsOwnTokenOnly) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.body.find("token"), std::string::npos) << "rules must not carry station tokens";
     std::string error;
-    const auto rules = net::rules_from_json(r.body, error);
+    const auto rules = protocol::rules_from_json(r.body, error);
     ASSERT_TRUE(rules) << error;
     EXPECT_EQ(rules->event.id, "test-event");
     EXPECT_EQ(rules->event.halls.size(), 2u);

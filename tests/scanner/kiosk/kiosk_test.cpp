@@ -20,7 +20,7 @@
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
 #include "kiosk/outbox.hpp"
-#include "net/rules_json.hpp"
+#include "protocol/rules_json.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
 #include "store/scan_store.hpp"
 #include "support/fault_proxy.hpp"
@@ -83,12 +83,12 @@ protected:
 
     // The rules a kiosk would fetch, written by the test from the event config.
     std::filesystem::path rules_file() {
-        net::station_rules r;
+        protocol::station_rules r;
         r.event = config::load_config(server_.config_file()).event;
         for (auto& s : r.event.stations) s.token_hash.clear();
         r.badge_key = server_.keys().pub;
         const auto file = state_.path() / "rules.json";
-        std::ofstream(file) << net::rules_to_json(r);
+        std::ofstream(file) << protocol::rules_to_json(r);
         return file;
     }
 
@@ -287,7 +287,7 @@ TEST_F(KioskTest, FetchesTheOfflineRulesFromTheServer) {
     ASSERT_TRUE(in) << "no rules.json in the kiosk's state directory";
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     std::string error;
-    const auto rules = net::rules_from_json(text, error);
+    const auto rules = protocol::rules_from_json(text, error);
     ASSERT_TRUE(rules) << error;
     EXPECT_EQ(rules->event.id, "test-event");
     EXPECT_EQ(rules->badge_key, server_.keys().pub);

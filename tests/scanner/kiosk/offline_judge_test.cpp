@@ -11,8 +11,8 @@ using namespace std::chrono;
 
 const core::time_point noon{sys_days{2023y / September / 26} + 3h};  // 12:00 KST
 
-std::shared_ptr<const net::station_rules> rules(const core::badge_keys& keys) {
-    auto r = std::make_shared<net::station_rules>();
+std::shared_ptr<const protocol::station_rules> rules(const core::badge_keys& keys) {
+    auto r = std::make_shared<protocol::station_rules>();
     auto& e = r->event;
     e.id = "seoul";
     e.name = "Seoul";

@@ -1,8 +1,8 @@
-#include "net/rules_json.hpp"
+#include "protocol/rules_json.hpp"
 
 #include <boost/json.hpp>
 
-namespace admit::net {
+namespace admit::protocol {
 
 namespace json = boost::json;
 
@@ -166,4 +166,4 @@ std::optional<station_rules> rules_from_json(const std::string& text, std::strin
     return r;
 }
 
-}  // namespace admit::net
+}  // namespace admit::protocol

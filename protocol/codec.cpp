@@ -1,10 +1,10 @@
-#include "net/codec.hpp"
+#include "protocol/codec.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-namespace admit::net {
+namespace admit::protocol {
 
 namespace {
 constexpr std::size_t max_payload = 1024;  // a badge token is ~130 bytes
@@ -98,4 +98,4 @@ void verdict_to_wire(const verdict_facts& facts, wire::Verdict& out) {
     out.set_server_time_ms(time_to_ms(r.server_time));
 }
 
-}  // namespace admit::net
+}  // namespace admit::protocol

@@ -14,7 +14,7 @@
 #include "core/event.hpp"
 #include "core/roster.hpp"
 
-namespace admit::net {
+namespace admit::protocol {
 
 struct revoked_badge {
     std::string attendee_id;
@@ -36,4 +36,4 @@ std::optional<station_rules> rules_from_json(const std::string& text, std::strin
 // A roster's revocation list: everyone whose badge was reissued.
 std::vector<revoked_badge> revocations_of(const core::roster& people);
 
-}  // namespace admit::net
+}  // namespace admit::protocol

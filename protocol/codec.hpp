@@ -10,10 +10,9 @@
 
 #include "admit/station.pb.h"
 #include "core/decide.hpp"
+#include "protocol/version.hpp"
 
-namespace admit::net {
-
-inline constexpr std::uint32_t protocol_version = 1;
+namespace admit::protocol {
 
 // A wire Scan checked and converted; `error` names the bad field when it is unusable.
 struct decoded_scan {
@@ -47,4 +46,4 @@ std::optional<core::direction> direction_from_wire(wire::Direction d);
 core::time_point time_from_ms(std::int64_t ms);
 std::int64_t time_to_ms(core::time_point t);
 
-}  // namespace admit::net
+}  // namespace admit::protocol
