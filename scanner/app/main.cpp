@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
     options.link.station_id = s.station;
     options.link.token = s.token;
     // --ca implies TLS: the kiosk then only talks to a server whose certificate that CA signed.
-    options.link.tls = admit::net::tls_options{s.tls || !s.ca_file.empty(), s.ca_file};
+    options.link.tls = admit::client::tls_options{s.tls || !s.ca_file.empty(), s.ca_file};
     options.link.state_dir = s.state;
     options.link.answer_timeout = std::chrono::milliseconds(s.answer_timeout_ms);
     if (s.direction == "entry") options.dir = admit::core::direction::entry;

@@ -10,8 +10,8 @@
 #include <random>
 #include <unordered_map>
 
-#include "net/http_client.hpp"
-#include "net/station_client.hpp"
+#include "client/http_client.hpp"
+#include "client/station_client.hpp"
 #include "protocol/codec.hpp"
 
 namespace admit::scanner {
@@ -152,7 +152,7 @@ void station_link::fetch_rules() {
     const auto& server = servers_.current();
     const auto target = fmt::format("/api/station/rules?station={}", options_.station_id);
     const auto r =
-        net::http_fetch(server.host, server.port, target, options_.token, 2s, options_.tls);
+        client::http_fetch(server.host, server.port, target, options_.token, 2s, options_.tls);
     if (r.status != 200) {
         emit(
             link_event::kind::problem,
@@ -202,7 +202,7 @@ void station_link::run() {
 
     while (!stop_) {
         const auto server = servers_.current();
-        net::station_client client;
+        client::station_client client;
         hello_facts facts;
         try {
             client.connect(server.host, server.port, "/ws/station", 2s, options_.tls);

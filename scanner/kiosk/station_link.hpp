@@ -31,9 +31,9 @@
 #include <thread>
 #include <vector>
 
+#include "client/station_client.hpp"
 #include "kiosk/outbox.hpp"
 #include "kiosk/server_list.hpp"
-#include "net/station_client.hpp"
 #include "protocol/rules_json.hpp"
 
 namespace admit::scanner {
@@ -43,7 +43,7 @@ struct link_options {
     std::vector<server_address> servers{{"127.0.0.1", 8080}};
     std::string station_id;
     std::string token;
-    net::tls_options tls;  // wss:// and https://, verifying the server's certificate
+    client::tls_options tls;  // wss:// and https://, verifying the server's certificate
     std::filesystem::path state_dir;
     std::chrono::milliseconds answer_timeout{3000};
     std::chrono::milliseconds heartbeat_every{5000};

@@ -19,8 +19,8 @@
 #include <map>
 #include <set>
 
+#include "client/station_client.hpp"
 #include "config/key_files.hpp"
-#include "net/station_client.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
 #include "store/scan_store.hpp"
 #include "support/http_get.hpp"
@@ -67,15 +67,21 @@ protected:
         }
     }
 
-    static std::unique_ptr<net::station_client> station(const server_process& server, const std::string& id) {
-        auto c = std::make_unique<net::station_client>();
+    static std::unique_ptr<client::station_client> station(
+        const server_process& server, const std::string& id
+    ) {
+        auto c = std::make_unique<client::station_client>();
         c->connect("127.0.0.1", server.port());
         c->hello(id, id + "-token");
         return c;
     }
 
-    static wire::Verdict scan(net::station_client& c, const std::string& scan_id, const std::string& payload,
-                              wire::Direction dir = wire::ENTRY) {
+    static wire::Verdict scan(
+        client::station_client& c,
+        const std::string& scan_id,
+        const std::string& payload,
+        wire::Direction dir = wire::ENTRY
+    ) {
         wire::StationMessage m;
         auto* s = m.mutable_scan();
         s->set_scan_id(scan_id);
@@ -138,7 +144,7 @@ TEST_F(ClusterTest, TheSameBadgeAtBothSitesAtOnceIsAdmittedOnce) {
 
 TEST_F(ClusterTest, ACapacityRaceAcrossServersNeverOverfillsTheHall) {
     // Main hall holds 3. Ten delegates arrive at once, half at each server.
-    std::vector<std::unique_ptr<net::station_client>> doors;
+    std::vector<std::unique_ptr<client::station_client>> doors;
     std::vector<std::future<wire::Verdict>> verdicts;
     for (int i = 0; i < 10; ++i) doors.push_back(station(i % 2 == 0 ? a_ : b_, "main-in"));
     for (int i = 0; i < 10; ++i) {

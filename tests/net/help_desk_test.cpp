@@ -65,7 +65,7 @@ struct live_view {
 
 // A dashboard on /ws/live.
 struct live_viewer : live_view {
-    net::station_client ws;
+    client::station_client ws;
 };
 
 // Reads live frames until the viewer's state satisfies pred, or the deadline passes.
@@ -381,7 +381,7 @@ TEST_F(ServerTest, ChartSeriesSurvivesARestart) {
 }
 
 TEST_F(ServerTest, LiveViewNeedsAToken) {
-    net::station_client live;
+    client::station_client live;
     EXPECT_THROW(live.connect("127.0.0.1", server_.port(), "/ws/live"), std::runtime_error);
 }
 
@@ -401,9 +401,9 @@ TEST_F(ServerTest, DisconnectedStationShowsOffline) {
 
 TEST_F(ServerTest, StalledViewersDoNotHoldUpVerdicts) {
     // Viewers that connect and never read a byte.
-    std::vector<std::unique_ptr<net::station_client>> stalled;
+    std::vector<std::unique_ptr<client::station_client>> stalled;
     for (int i = 0; i < 5; ++i) {
-        stalled.push_back(std::make_unique<net::station_client>());
+        stalled.push_back(std::make_unique<client::station_client>());
         stalled.back()->connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token");
     }
     auto side = station("side-both");

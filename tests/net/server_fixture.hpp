@@ -10,7 +10,7 @@
 
 #include <boost/json.hpp>
 
-#include "net/station_client.hpp"
+#include "client/station_client.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
 
@@ -36,14 +36,14 @@ protected:
         if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log();
     }
 
-    std::unique_ptr<net::station_client> station(const std::string& id) {
-        auto c = std::make_unique<net::station_client>();
+    std::unique_ptr<client::station_client> station(const std::string& id) {
+        auto c = std::make_unique<client::station_client>();
         c->connect("127.0.0.1", server_.port());
         c->hello(id, id + "-token");
         return c;
     }
 
-    static wire::Verdict verdict_of(net::station_client& c) {
+    static wire::Verdict verdict_of(client::station_client& c) {
         const auto reply = c.receive(5s);
         EXPECT_TRUE(reply.has_value()) << "no verdict: " << c.close_reason();
         if (!reply) return {};
@@ -51,8 +51,12 @@ protected:
         return reply->verdict();
     }
 
-    wire::Verdict scan(net::station_client& c, const std::string& scan_id, const std::string& payload,
-                       wire::Direction dir = wire::ENTRY) {
+    wire::Verdict scan(
+        client::station_client& c,
+        const std::string& scan_id,
+        const std::string& payload,
+        wire::Direction dir = wire::ENTRY
+    ) {
         c.send(scan_message(scan_id, payload, dir));
         return verdict_of(c);
     }

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/http_client.hpp"
+#include "client/http_client.hpp"
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
 #include "support/live_socket.hpp"
@@ -224,7 +224,7 @@ TEST_F(ServerTest, PipelinedScansGetOneVerdictEachInTheOrderSent) {
 }
 
 TEST_F(ServerTest, WrongTokenIsRefusedAndTheConnectionClosed) {
-    net::station_client c;
+    client::station_client c;
     c.connect("127.0.0.1", server_.port());
     try {
         c.hello("main-in", "not-the-token");
@@ -238,7 +238,7 @@ TEST_F(ServerTest, WrongTokenIsRefusedAndTheConnectionClosed) {
 }
 
 TEST_F(ServerTest, ScanBeforeHelloIsRefused) {
-    net::station_client c;
+    client::station_client c;
     c.connect("127.0.0.1", server_.port());
     c.send(scan_message("early-1", server_.badge("d-001"), wire::ENTRY));
     const auto reply = c.receive(5s);
@@ -284,15 +284,15 @@ TEST(ServerOnIpv6, StationsAndTheApiWorkOverIpv6Loopback) {
     // brackets in the Host header, and the server listens on IPv6.
     server_process server(small_event_toml(), small_roster());
     server.start({"--listen", "::1"});
-    net::station_client c;
+    client::station_client c;
     c.connect("::1", server.port());
     c.hello("side-both", "side-both-token");
     c.send(scan_message("v6-1", server.badge("d-001"), wire::ENTRY));
     const auto reply = c.receive(5s);
     ASSERT_TRUE(reply && reply->has_verdict()) << c.close_reason() << "\n" << server.log();
     EXPECT_TRUE(reply->verdict().admitted());
-    EXPECT_EQ(net::host_header("::1", 8080), "[::1]:8080");
-    EXPECT_EQ(net::host_header("10.0.0.10", 8080), "10.0.0.10:8080");
+    EXPECT_EQ(client::host_header("::1", 8080), "[::1]:8080");
+    EXPECT_EQ(client::host_header("10.0.0.10", 8080), "10.0.0.10:8080");
 }
 
 TEST_F(ServerTest, OversizeBatchIsRefusedWhole) {
@@ -456,10 +456,10 @@ TEST_F(ServerTest, MalformedHttpAndUnknownRoutesGetErrorsNotCrashes) {
 TEST(ServerHelloDeadline, ConnectionWithoutHelloIsClosedWhilePinging) {
     server_process server(small_event_toml(), small_roster());
     server.start({"--hello-timeout", "1"});
-    auto early = std::make_unique<net::station_client>();
+    auto early = std::make_unique<client::station_client>();
     early->connect("127.0.0.1", server.port());
     early->hello("side-both", "side-both-token");
-    net::station_client silent;
+    client::station_client silent;
     silent.connect("127.0.0.1", server.port());
     // It pings, and answers the server's pings (receive() reads), but never says hello.
     int pings = 0;
@@ -517,7 +517,7 @@ TEST_F(ServerTest, PingFloodOnTheLiveViewIsClosedToo) {
 
 // station.proto promises Error{UNSUPPORTED_VERSION} for a version the server does not speak.
 TEST_F(ServerTest, HelloWithAVersionTheServerDoesNotSpeakIsRefused) {
-    net::station_client c;
+    client::station_client c;
     c.connect("127.0.0.1", server_.port());
     wire::StationMessage m;
     auto* h = m.mutable_hello();
@@ -604,7 +604,7 @@ TEST(ServerOnAFullDisk, RecoversAtOnceAndMakesItsReserveAgainWhenSpaceReturns) {
     server.start();
     const auto reserve = server.data_dir() / "reserve.bin";
     ASSERT_TRUE(std::filesystem::exists(reserve)) << server.log();
-    net::station_client side;
+    client::station_client side;
     side.connect("127.0.0.1", server.port());
     side.hello("side-both", "side-both-token");
     const auto filler = mount_point.path() / "filler";

@@ -49,8 +49,10 @@ protected:
 };
 
 TEST_F(TlsTest, KioskVerifiesTheServerAndScansOverWss) {
-    net::station_client c;
-    c.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    client::station_client c;
+    c.connect(
+        "127.0.0.1", server_.port(), "/ws/station", 5s, client::tls_options{true, certs_.ca()}
+    );
     c.hello("main-in", "main-in-token");
     c.send(scan_message("tls-1", server_.badge("d-001"), wire::ENTRY));
     const auto reply = c.receive(5s);
@@ -59,13 +61,18 @@ TEST_F(TlsTest, KioskVerifiesTheServerAndScansOverWss) {
 }
 
 TEST_F(TlsTest, DashboardFollowsAScanOverWss) {
-    net::station_client live;
-    live.connect("127.0.0.1", server_.port(), "/ws/live?token=viewer-token", 5s, net::tls_options{true, certs_.ca()});
+    client::station_client live;
+    live.connect(
+        "127.0.0.1", server_.port(), "/ws/live?token=viewer-token", 5s,
+        client::tls_options{true, certs_.ca()}
+    );
     const auto first = live.receive_raw(5s);
     ASSERT_TRUE(first) << live.close_reason();
     EXPECT_NE(first->find("\"type\":\"state\""), std::string::npos) << *first;
-    net::station_client kiosk;
-    kiosk.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    client::station_client kiosk;
+    kiosk.connect(
+        "127.0.0.1", server_.port(), "/ws/station", 5s, client::tls_options{true, certs_.ca()}
+    );
     kiosk.hello("main-in", "main-in-token");
     kiosk.send(scan_message("tls-live-1", server_.badge("d-001"), wire::ENTRY));
     ASSERT_TRUE(kiosk.receive(5s));
@@ -82,9 +89,11 @@ TEST_F(TlsTest, DashboardFollowsAScanOverWss) {
 }
 
 TEST_F(TlsTest, ServerSignedByAnotherCaIsRefused) {
-    net::station_client c;
+    client::station_client c;
     try {
-        c.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, other_.ca()});
+        c.connect(
+            "127.0.0.1", server_.port(), "/ws/station", 5s, client::tls_options{true, other_.ca()}
+        );
         FAIL() << "connected to a server whose certificate the kiosk's CA did not sign";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos) << e.what();
@@ -92,18 +101,24 @@ TEST_F(TlsTest, ServerSignedByAnotherCaIsRefused) {
 }
 
 TEST_F(TlsTest, CertificateMustNameTheHost) {
-    net::station_client c;
+    client::station_client c;
     // Signed by the right CA, but not for this name.
-    EXPECT_THROW(c.connect("127.0.0.2", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()}),
-                 std::runtime_error);
+    EXPECT_THROW(
+        c.connect(
+            "127.0.0.2", server_.port(), "/ws/station", 5s, client::tls_options{true, certs_.ca()}
+        ),
+        std::runtime_error
+    );
 }
 
 TEST_F(TlsTest, PlainConnectionsGetNoService) {
-    net::station_client c;
+    client::station_client c;
     EXPECT_THROW(c.connect("127.0.0.1", server_.port(), "/ws/station", 3s), std::runtime_error);
     EXPECT_EQ(http_get(server_.port(), "/healthz").status, 0);
-    net::station_client still_fine;
-    still_fine.connect("127.0.0.1", server_.port(), "/ws/station", 5s, net::tls_options{true, certs_.ca()});
+    client::station_client still_fine;
+    still_fine.connect(
+        "127.0.0.1", server_.port(), "/ws/station", 5s, client::tls_options{true, certs_.ca()}
+    );
     EXPECT_NO_THROW(still_fine.hello("side-both", "side-both-token"));
 }
 

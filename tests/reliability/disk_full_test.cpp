@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "net/station_client.hpp"
+#include "client/station_client.hpp"
 #include "reliability/reliability_support.hpp"
 #include "support/http_get.hpp"
 
@@ -42,7 +42,7 @@ TEST(DiskFullTest, ServerStopsAcknowledgingKiosksKeepScansAndAllArriveOnceAfterw
         EXPECT_EQ(s.at("source"), "server");
     }
 
-    net::station_client station;
+    client::station_client station;
     station.connect("127.0.0.1", server.port());
     station.hello("arena-1", "arena-1-token");
     int counter = 0;

@@ -10,9 +10,9 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "client/station_client.hpp"
 #include "core/presence.hpp"
 #include "kiosk/outbox.hpp"
-#include "net/station_client.hpp"
 #include "store/scan_store.hpp"
 #include "support/http_get.hpp"
 
@@ -100,7 +100,7 @@ std::int64_t now_ms() {
 }  // namespace
 
 void load_client::run() {
-    std::unique_ptr<net::station_client> client;
+    std::unique_ptr<client::station_client> client;
     // Each connection: hello, resend everything pending, then scan one
     // request at a time. Every receive has a deadline; a silent server for
     // two seconds counts as a dead connection.
@@ -110,7 +110,7 @@ void load_client::run() {
             client.reset();
             const auto port = port_.load();
             try {
-                auto c = std::make_unique<net::station_client>();
+                auto c = std::make_unique<client::station_client>();
                 c->connect("127.0.0.1", port, "/ws/station", 1s);
                 c->hello(station_, station_ + "-token", 2s);
                 wire::StationMessage again;

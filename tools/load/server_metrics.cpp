@@ -6,7 +6,7 @@
 #include <limits>
 #include <string_view>
 
-#include "net/http_client.hpp"
+#include "client/http_client.hpp"
 
 namespace admit::load {
 namespace {
@@ -65,7 +65,7 @@ std::optional<server_counters> parse_server_counters(const std::string& expositi
 }
 
 std::optional<server_counters> read_server_counters(const std::string& host, unsigned short port) {
-    const auto reply = net::http_fetch(host, port, "/metrics", "", std::chrono::seconds(2));
+    const auto reply = client::http_fetch(host, port, "/metrics", "", std::chrono::seconds(2));
     if (reply.status != 200) return std::nullopt;
     return parse_server_counters(reply.body);
 }

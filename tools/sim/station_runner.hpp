@@ -15,8 +15,8 @@
 #include <string>
 
 #include "admit/station.pb.h"
+#include "client/station_client.hpp"
 #include "core/event.hpp"
-#include "net/station_client.hpp"
 #include "sim/crowd.hpp"
 #include "sim/pacer.hpp"
 #include "sim/tally.hpp"
@@ -84,7 +84,7 @@ private:
     tally& tally_;
     run_control& control_;
     std::mt19937_64 rng_;
-    net::station_client client_;
+    client::station_client client_;
     bool linked_ = false;  // hello answered on the current connection
     bool ever_linked_ = false;
     bool refused_ = false;

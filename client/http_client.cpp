@@ -1,4 +1,4 @@
-#include "net/http_client.hpp"
+#include "client/http_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
-namespace admit::net {
+namespace admit::client {
 
 std::string host_header(const std::string& host, unsigned short port) {
     if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
@@ -118,4 +118,4 @@ http_fetch_result http_fetch(
     return out;
 }
 
-}  // namespace admit::net
+}  // namespace admit::client

@@ -13,7 +13,7 @@
 
 #include "admit/station.pb.h"
 
-namespace admit::net {
+namespace admit::client {
 
 // wss:// instead of ws://: the server's certificate must chain to ca_file
 // (PEM; empty = the system's trusted CAs) and name the host connected to.
@@ -57,4 +57,4 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-}  // namespace admit::net
+}  // namespace admit::client

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <string>
 
-#include "net/station_client.hpp"
+#include "client/station_client.hpp"
 
-namespace admit::net {
+namespace admit::client {
 
 struct http_fetch_result {
     int status = 0;     // 0 when there was no answer
@@ -30,4 +30,4 @@ http_fetch_result http_fetch(
     const tls_options& tls = {}
 );
 
-}  // namespace admit::net
+}  // namespace admit::client

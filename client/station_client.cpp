@@ -1,5 +1,5 @@
-#include "net/station_client.hpp"
-#include "net/http_client.hpp"
+#include "client/station_client.hpp"
+#include "client/http_client.hpp"
 
 #include <deque>
 #include <stdexcept>
@@ -18,7 +18,7 @@
 #include <variant>
 #include <fmt/format.h>
 
-namespace admit::net {
+namespace admit::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -215,4 +215,4 @@ wire::HelloAck station_client::hello(const std::string& station_id, const std::s
     return reply->hello_ack();
 }
 
-}  // namespace admit::net
+}  // namespace admit::client
