@@ -24,6 +24,7 @@
 #include "config/key_files.hpp"
 #include "config/roster_csv.hpp"
 #include "core/badge.hpp"
+#include "core/csv.hpp"
 #include "store/scan_store.hpp"
 
 namespace admit::admin {
@@ -352,9 +353,9 @@ void issue_badges(
     for (const auto& person : people) {
         csv += fmt::format(
             "{},{},{},{}\r\n",
-            config::csv_field(person.id),
-            config::csv_field(person.name),
-            config::csv_field(person.category),
+            core::csv_field(person.id),
+            core::csv_field(person.name),
+            core::csv_field(person.category),
             core::sign_badge_of(config.event.id, person, keys.secret)
         );
     }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/badge.hpp"
+#include "core/csv.hpp"
 #include "core/spreadsheet_text.hpp"
 
 namespace admit::config {
@@ -257,7 +258,7 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
         const auto get = [&](const std::string& name) {
             const auto it = column.find(name);
             if (it == column.end()) return std::string{};
-            // As written by csv_field: without the quote that guards formulas.
+            // As written by core::csv_field: without the quote that guards formulas.
             return std::string(core::without_formula_guard(trim(row.fields[it->second])));
         };
         core::attendee person;
@@ -306,42 +307,19 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
     return result;
 }
 
-std::string csv_field(std::string_view text) {
-    // Text a spreadsheet would run as a formula opens as text behind a quote.
-    std::string guarded;
-    if (core::needs_formula_guard(text)) {
-        guarded = "'" + std::string(text);
-        text = guarded;
-    }
-    const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string_view::npos ||
-                              (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-    if (!needs_quotes) {
-        return std::string{text};
-    }
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"') {
-            out += '"';
-        }
-        out += c;
-    }
-    out += '"';
-    return out;
-}
-
 std::string roster_to_csv(const std::vector<core::attendee>& people) {
     // RFC 4180: CRLF between records, a header row first.
     std::string out = "id,name,category,organisation,city,country,email\r\n";
     for (const auto& p : people) {
         out += fmt::format(
             "{},{},{},{},{},{},{}\r\n",
-            csv_field(p.id),
-            csv_field(p.name),
-            csv_field(p.category),
-            csv_field(p.organisation),
-            csv_field(p.city),
-            csv_field(p.country),
-            csv_field(p.email)
+            core::csv_field(p.id),
+            core::csv_field(p.name),
+            core::csv_field(p.category),
+            core::csv_field(p.organisation),
+            core::csv_field(p.city),
+            core::csv_field(p.country),
+            core::csv_field(p.email)
         );
     }
     return out;

@@ -32,9 +32,4 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
 // Writes a roster back as CSV with a header row (for the demo generator and exports).
 std::string roster_to_csv(const std::vector<core::attendee>& people);
 
-// One CSV field, quoted when it holds a comma, quote, line break or edge space,
-// and behind a ' when a spreadsheet would run it as a formula
-// (core/spreadsheet_text.hpp); parse_roster_csv takes that quote off.
-std::string csv_field(std::string_view text);
-
 }  // namespace admit::config

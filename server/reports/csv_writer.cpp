@@ -9,35 +9,13 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/spreadsheet_text.hpp"
+#include "core/csv.hpp"
 #include "reports/report_time.hpp"
 
 namespace admit::reports {
 namespace {
 
 constexpr std::size_t chunk = 64 * 1024;
-
-// A text cell, RFC 4180-quoted. Text a spreadsheet would run as a formula
-// (a name like =HYPERLINK(...)) gets a leading ' so it opens as text.
-void append_text(std::string& out, std::string_view v) {
-    // A plain loop: find_first_of calls memchr once per character.
-    const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
-        return c == ',' || c == '"' || c == '\r' || c == '\n';
-    });
-    const bool guard = core::needs_formula_guard(v);
-    if (plain) {
-        if (guard) out.push_back('\'');
-        out.append(v);
-        return;
-    }
-    out.push_back('"');
-    if (guard) out.push_back('\'');
-    for (const char c : v) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
-}
 
 }  // namespace
 
@@ -62,7 +40,7 @@ csv_writer::csv_writer(
         if (byte_order_mark) s.buffer.append("\xEF\xBB\xBF");
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
             if (i != 0) s.buffer.push_back(',');
-            append_text(s.buffer, t.columns[i].name);
+            core::append_csv_field(s.buffer, t.columns[i].name);
             s.types.push_back(t.columns[i].type);
         }
         s.buffer.append("\r\n");
@@ -80,7 +58,7 @@ void csv_writer::row(table_id table, std::span<const cell> cells) {
         const auto& c = cells[i];
         const auto type = i < s.types.size() ? s.types[i] : column_type::text;
         if (const auto* text = std::get_if<std::string_view>(&c)) {
-            append_text(out, *text);
+            core::append_csv_field(out, *text);
         } else if (const auto* n = std::get_if<std::int64_t>(&c)) {
             fmt::format_to(std::back_inserter(out), "{}", *n);
         } else if (const auto* d = std::get_if<double>(&c)) {
