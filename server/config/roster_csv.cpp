@@ -19,105 +19,6 @@
 namespace admit::config {
 namespace {
 
-struct csv_record {
-    std::size_t line = 0;  // the line the record starts on
-    std::vector<std::string> fields;
-};
-
-struct csv_parse {
-    std::vector<csv_record> records;
-    std::vector<roster_problem> problems;
-};
-
-// Splits text into records; a quoted field may hold commas, "" and line breaks.
-csv_parse split_csv(std::string_view text) {
-    csv_parse out;
-    std::size_t line = 1;
-    std::size_t i = 0;
-    const std::size_t n = text.size();
-    while (i < n) {
-        csv_record record;
-        record.line = line;
-        std::string field;
-        bool record_done = false;
-        while (!record_done) {
-            field.clear();
-            if (i < n && text[i] == '"') {
-                // Quoted field: runs to the closing quote, "" is a quote.
-                const std::size_t open_line = line;
-                ++i;
-                bool closed = false;
-                while (i < n) {
-                    const char c = text[i];
-                    if (c == '"') {
-                        if (i + 1 < n && text[i + 1] == '"') {
-                            field += '"';
-                            i += 2;
-                            continue;
-                        }
-                        ++i;
-                        closed = true;
-                        break;
-                    }
-                    if (c == '\n') {
-                        ++line;
-                    }
-                    field += c;
-                    ++i;
-                }
-                if (!closed) {
-                    out.problems.push_back(
-                        {open_line,
-                         "a quoted field is never closed; add the closing '\"' (a quote inside a "
-                         "field is written as \"\")"}
-                    );
-                    return out;
-                }
-                // Anything between the closing quote and the separator is a mistake.
-                std::size_t junk = i;
-                while (junk < n && text[junk] != ',' && text[junk] != '\n' && text[junk] != '\r') {
-                    ++junk;
-                }
-                if (junk != i) {
-                    out.problems.push_back(
-                        {line,
-                         fmt::format(
-                             "text after a closing quote (\"{}\"); quote the whole field and "
-                             "double any quote inside it",
-                             text.substr(i, junk - i)
-                         )}
-                    );
-                    i = junk;
-                }
-            } else {
-                while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-                    field += text[i];
-                    ++i;
-                }
-            }
-            record.fields.push_back(field);
-            if (i < n && text[i] == ',') {
-                ++i;
-                continue;
-            }
-            // End of record: CRLF, LF, lone CR or end of text.
-            if (i < n && text[i] == '\r') {
-                ++i;
-            }
-            if (i < n && text[i] == '\n') {
-                ++i;
-            }
-            ++line;
-            record_done = true;
-        }
-        // Blank lines (a lone empty field) carry nothing; skip them.
-        if (!(record.fields.size() == 1 && record.fields[0].empty())) {
-            out.records.push_back(std::move(record));
-        }
-    }
-    return out;
-}
-
 bool is_valid_utf8(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
@@ -182,12 +83,10 @@ constexpr std::array<std::string_view, 7> known_columns = {
 
 roster_parse_result parse_roster_csv(std::string_view text, const core::event_config& event) {
     roster_parse_result result;
-    constexpr std::string_view bom = "\xEF\xBB\xBF";
-    if (text.starts_with(bom)) {
-        text.remove_prefix(bom.size());
+    core::csv_table csv = core::split_csv(core::without_utf8_bom(text));
+    for (auto& p : csv.problems) {
+        result.problems.push_back({p.line, std::move(p.message)});
     }
-    csv_parse csv = split_csv(text);
-    result.problems = std::move(csv.problems);
     if (csv.records.empty()) {
         if (result.problems.empty()) {
             result.problems.push_back(
@@ -198,7 +97,7 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
     }
 
     // The header: which column holds what.
-    const csv_record& header = csv.records.front();
+    const core::csv_record& header = csv.records.front();
     std::map<std::string, std::size_t> column;
     for (std::size_t c = 0; c < header.fields.size(); ++c) {
         const std::string name = lower(trim(header.fields[c]));
@@ -239,7 +138,7 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
 
     std::map<std::string, std::size_t> first_line_of;
     for (std::size_t r = 1; r < csv.records.size(); ++r) {
-        const csv_record& row = csv.records[r];
+        const core::csv_record& row = csv.records[r];
         const auto problem = [&](std::string message) {
             result.problems.push_back({row.line, std::move(message)});
         };

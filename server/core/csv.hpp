@@ -1,12 +1,18 @@
 #pragma once
-// Writing CSV fields, the one way every CSV admit writes does it (reports,
-// roster, badge list): RFC 4180 quoting, and the formula guard of
-// spreadsheet_text.hpp so that a spreadsheet shows text as text.
+// CSV as admit writes and reads it, in one place. Writing: every CSV admit
+// writes (reports, roster, badge list) quotes fields as RFC 4180 says and
+// puts the formula guard of spreadsheet_text.hpp before text a spreadsheet
+// would run. Reading (roster import, the simulator's badge list): RFC 4180 as
+// spreadsheets export it, quoted fields with commas, "" and line breaks, CRLF,
+// LF or a lone CR between records; each problem is reported with its line.
+// Readers take the formula guard off a text field with without_formula_guard.
 // Thread safety: pure functions.
 
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/spreadsheet_text.hpp"
 
@@ -51,5 +57,28 @@ inline std::string csv_field(std::string_view text) {
     append_csv_field(out, text, csv_edge_spaces::quoted);
     return out;
 }
+
+struct csv_record {
+    std::size_t line = 0;  // the line the record starts on (1-based)
+    std::vector<std::string> fields;
+};
+
+struct csv_problem {
+    std::size_t line = 0;  // 1-based
+    std::string message;   // what is wrong and how to fix it
+};
+
+struct csv_table {
+    std::vector<csv_record> records;    // blank lines left out
+    std::vector<csv_problem> problems;  // a field never closed ends the reading
+};
+
+// The text without a leading UTF-8 byte order mark (Excel writes one).
+std::string_view without_utf8_bom(std::string_view text);
+
+// Splits text into records of fields. Text after a closing quote is reported
+// and kept out of the field; a quoted field that is never closed is reported
+// and ends the reading.
+csv_table split_csv(std::string_view text);
 
 }  // namespace admit::core

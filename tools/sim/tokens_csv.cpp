@@ -9,86 +9,22 @@
 
 #include <fmt/format.h>
 
+#include "core/csv.hpp"
 #include "core/spreadsheet_text.hpp"
 
 namespace admit::sim {
 
 namespace {
 
-struct csv_row {
-    std::size_t line = 0;  // where the row starts, for messages
-    std::vector<std::string> fields;
-};
-
-// Splits RFC 4180 text into rows. Quoted fields may hold commas and newlines.
-std::vector<csv_row> split_csv(std::string_view text, const std::string& source_name) {
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    std::vector<csv_row> rows;
-    csv_row row{1, {}};
-    std::string field;
-    std::size_t line = 1;
-    bool in_quotes = false;
-    bool field_started = false;  // distinguishes an empty last line from an empty field
-    const auto end_row = [&] {
-        if (field_started || !row.fields.empty()) {
-            row.fields.push_back(std::move(field));
-            rows.push_back(std::move(row));
-        }
-        field.clear();
-        row = csv_row{line, {}};
-        field_started = false;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_quotes) {
-            if (c == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    field += '"';
-                    ++i;
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                if (c == '\n') ++line;
-                field += c;
-            }
-            continue;
-        }
-        switch (c) {
-            case '"':
-                if (!field.empty()) {
-                    throw std::runtime_error(fmt::format(
-                        "{}:{}: a quote inside an unquoted field; quote the whole field and "
-                        "double the quotes inside it",
-                        source_name, line
-                    ));
-                }
-                in_quotes = true;
-                field_started = true;
-                break;
-            case ',':
-                row.fields.push_back(std::move(field));
-                field.clear();
-                field_started = true;
-                break;
-            case '\r':
-                break;  // CRLF and LF both end a row
-            case '\n':
-                ++line;
-                end_row();
-                break;
-            default:
-                field += c;
-                field_started = true;
-        }
+// The badge list split into records (core/csv.hpp); its first problem, if
+// any, as an error naming the file and line.
+std::vector<core::csv_record> split_csv(std::string_view text, const std::string& source_name) {
+    auto table = core::split_csv(core::without_utf8_bom(text));
+    if (!table.problems.empty()) {
+        const auto& p = table.problems.front();
+        throw std::runtime_error(fmt::format("{}:{}: {}", source_name, p.line, p.message));
     }
-    if (in_quotes) {
-        throw std::runtime_error(fmt::format(
-            "{}:{}: a quoted field is never closed; add the closing quote", source_name, row.line
-        ));
-    }
-    end_row();
-    return rows;
+    return std::move(table.records);
 }
 
 std::string read_file(const std::filesystem::path& file) {

@@ -1,6 +1,7 @@
 #pragma once
 // Reads the badge list written by `admit issue-badges` (id,name,category,token;
-// RFC 4180: quoted fields, "" inside quotes, CRLF or LF, an optional UTF-8 BOM).
+// RFC 4180 as core/csv.hpp reads it: quoted fields, "" inside quotes, CRLF or
+// LF, an optional UTF-8 BOM).
 // Columns are found by their header name, so extra or reordered columns are fine.
 // Thread safety: free functions, no shared state.
 
