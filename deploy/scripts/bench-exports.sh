@@ -13,8 +13,11 @@
 # every run under `timeout`.
 #
 # Usage: deploy/scripts/bench-exports.sh [--quick] [--out DIR] [--rounds N] [--scans N]
-#        [--rate R] [--stations N] [--duration S] [--perf]
+#        [--rate R] [--stations N] [--duration S] [--cases "base exports pdfs"]
+#        [--server-tmpdir DIR] [--perf]
 #   --quick: a 200k-scan log, 1 round, 8 s windows (default: 1M scans, 2 rounds, 20 s)
+#   --server-tmpdir DIR: the server's TMPDIR (where exports and PDFs are made), e.g. a
+#            tmpfs, to tell the disk's part from the CPU's
 #   --perf:  also record the server with `perf record -g` in each round's exports case
 #   results go to DIR (default build/bench/results/<date>-exports): per case admit-load's
 #   .txt/.json/.hgrm, http_load's .txt/.json, the server log; exports.md, the table.
@@ -31,6 +34,8 @@ rate=300
 stations=30
 duration=""
 perf=0
+cases="base exports pdfs"
+server_tmpdir=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1; shift ;;
@@ -40,8 +45,10 @@ while [[ $# -gt 0 ]]; do
         --rate) rate="$2"; shift 2 ;;
         --stations) stations="$2"; shift 2 ;;
         --duration) duration="$2"; shift 2 ;;
+        --cases) cases="$2"; shift 2 ;;
+        --server-tmpdir) server_tmpdir="$2"; shift 2 ;;
         --perf) perf=1; shift ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "bench-exports: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -98,7 +105,7 @@ mkdir -p "$work/template"
 start_server() {
     local label=$1 data=$2
     rm -f "$work/port"
-    "$bin/admit-server" --config "$ev" --data "$data" --port 0 --port-file "$work/port" \
+    TMPDIR=${server_tmpdir:-${TMPDIR:-/tmp}} "$bin/admit-server" --config "$ev" --data "$data" --port 0 --port-file "$work/port" \
         --log-level info > "$out/server-$label.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 300); do [[ -s "$work/port" ]] && break; sleep 0.1; done
@@ -127,7 +134,7 @@ echo "  $logged scans acknowledged (the server's start-up log below gives the co
 du -sh "$work/template" | sed 's/^/  data: /'
 
 # --- The cases, alternating -----------------------------------------------------------------
-cases=(base exports pdfs)
+read -r -a cases <<< "$cases"
 for round in $(seq 1 "$rounds"); do
     for c in "${cases[@]}"; do
         label=$c-$round
