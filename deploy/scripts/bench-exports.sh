@@ -18,7 +18,8 @@
 #   --quick: a 200k-scan log, 1 round, 8 s windows (default: 1M scans, 2 rounds, 20 s)
 #   --server-tmpdir DIR: the server's TMPDIR (where exports and PDFs are made), e.g. a
 #            tmpfs, to tell the disk's part from the CPU's
-#   --perf:  also record the server with `perf record -g` in each round's exports case
+#   --perf:  also record the server (perf record -g, cpu-clock and sched_switch: on and
+#            off CPU) in each round's exports case: <out>/perf-exports-N.data
 #   results go to DIR (default build/bench/results/<date>-exports): per case admit-load's
 #   .txt/.json/.hgrm, http_load's .txt/.json, the server log; exports.md, the table.
 # Environment as bench.sh: ADMIT_BENCH_BUILD, ADMIT_BENCH_NO_BUILD=1 (bench.sh sets it).
@@ -48,7 +49,7 @@ while [[ $# -gt 0 ]]; do
         --cases) cases="$2"; shift 2 ;;
         --server-tmpdir) server_tmpdir="$2"; shift 2 ;;
         --perf) perf=1; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "bench-exports: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -154,7 +155,7 @@ for round in $(seq 1 "$rounds"); do
         total=$(python3 -c "print($warmup + $duration + 1)")
         perf_pid=""
         if [[ $perf -eq 1 && $c == exports ]] && command -v perf >/dev/null; then
-            timeout $(( ${total%.*} + 10 )) perf record -g -F 499 -p "$server_pid" -o "$out/perf-$label.data" \
+            timeout $(( ${total%.*} + 10 )) perf record -g -F 499 -e cpu-clock -e sched:sched_switch -p "$server_pid" -o "$out/perf-$label.data" \
                 > "$out/perf-$label.log" 2>&1 &
             perf_pid=$!
         fi
