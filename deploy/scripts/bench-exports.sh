@@ -49,7 +49,7 @@ while [[ $# -gt 0 ]]; do
         --cases) cases="$2"; shift 2 ;;
         --server-tmpdir) server_tmpdir="$2"; shift 2 ;;
         --perf) perf=1; shift ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
         *) echo "bench-exports: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -4,7 +4,7 @@
 # linux-perf for the transport peer and profiles), builds the `bench` preset
 # into build/bench, runs everything against loopback only, and prints a
 # summary table with each target's pass/miss. Every step is bounded by
-# `timeout`; the whole run takes under 15 minutes (--quick: about 2).
+# `timeout`; the whole run takes under 15 minutes (--quick: about 3).
 #
 # Usage: deploy/scripts/bench.sh [--quick] [--out DIR]
 #   results (JSON per run, latency distributions, server logs, summary.md) go to
