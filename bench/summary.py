@@ -81,6 +81,32 @@ def decode_rows(compare, micro):
     return rows
 
 
+def export_rows(folder):
+    """Stations while exports run (bench-exports.sh): each round's case against
+    that round's station load alone."""
+    if not os.path.isdir(folder):
+        return []
+    rows = []
+    rounds = sorted({int(n.rsplit("-", 1)[1][:-5]) for n in os.listdir(folder)
+                     if n.startswith("load-") and n.endswith(".json")})
+    for case, what in [("exports", "2 XLSX + 2 CSV exports of the whole log"), ("pdfs", "badge PDFs, 20 at once")]:
+        for r in rounds:
+            base, load = read(folder, f"load-base-{r}.json"), read(folder, f"load-{case}-{r}.json")
+            hb, http = read(folder, f"http-base-{r}.json"), read(folder, f"http-{case}-{r}.json")
+            if not (base and load and http and base.get("lat_p99_ms") and "rss_growth_kib" in http):
+                continue
+            ratio = load["lat_p99_ms"] / base["lat_p99_ms"]
+            growth = http["rss_growth_kib"] / 1024
+            h = http["healthz"]
+            rows.append((f"stations during {what} (round {r}): p99 within 2x of none, RSS growth < 100 MiB",
+                         f"p50 {load['lat_p50_ms']:.2f} / p99 {load['lat_p99_ms']:.2f} ms; RSS +{growth:.0f} MiB; "
+                         f"/healthz {h['ok']} of {h['asked']}, worst {h['worst_ms']} ms",
+                         f"none: p50 {base['lat_p50_ms']:.2f} / p99 {base['lat_p99_ms']:.2f} ms, "
+                         f"RSS +{hb['rss_growth_kib'] / 1024:.0f} MiB; p99 ratio {ratio:.2f}" if hb else f"ratio {ratio:.2f}",
+                         verdict(ratio <= 2 and growth < 100)))
+    return rows
+
+
 def main(folder):
     rows = []  # (target, measured, peer/ratio, result)
 
@@ -202,6 +228,7 @@ def main(folder):
                      "info: the least any server can reach here (target 0.67)"))
 
     rows += decode_rows(read(folder, "decode-compare.json"), read(folder, "decode.json"))
+    rows += export_rows(os.path.join(folder, "exports"))
 
     print("| target | measured | peer / ratio | result |")
     print("|---|---|---|---|")

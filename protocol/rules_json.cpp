@@ -57,7 +57,8 @@ std::string rules_to_json(const station_rules& rules) {
         sessions.push_back(json::object{
             {"id", s.id}, {"name", s.name}, {"hall", s.hall_id},
             {"start_ms", s.start.time_since_epoch().count()}, {"end_ms", s.end.time_since_epoch().count()},
-            {"categories", std::move(cats)}, {"checkin_before_minutes", s.checkin_before.count()}});
+            {"categories", std::move(cats)}, {"checkin_before_minutes", s.checkin_before.count()},
+            {"late_entry_minutes", s.late_entry.count()}});
     }
     for (const auto& r : rules.revoked)
         revoked.push_back(json::object{{"id", r.attendee_id}, {"version", r.current_version}});
@@ -146,6 +147,7 @@ std::optional<station_rules> rules_from_json(const std::string& text, std::strin
         for (const auto& c : arr(o, "categories"))
             if (c.is_string()) s.categories.emplace_back(c.as_string());
         s.checkin_before = std::chrono::minutes{num(o, "checkin_before_minutes")};
+        s.late_entry = std::chrono::minutes{num(o, "late_entry_minutes")};  // 0 from older servers
         e.sessions.push_back(std::move(s));
     }
     const auto key = core::public_key_from_text(str(root, "public_key"));

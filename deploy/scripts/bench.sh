@@ -4,7 +4,7 @@
 # linux-perf for the transport peer and profiles), builds the `bench` preset
 # into build/bench, runs everything against loopback only, and prints a
 # summary table with each target's pass/miss. Every step is bounded by
-# `timeout`; the whole run takes under 15 minutes (--quick: about 2).
+# `timeout`; the whole run takes under 15 minutes (--quick: about 3).
 #
 # Usage: deploy/scripts/bench.sh [--quick] [--out DIR]
 #   results (JSON per run, latency distributions, server logs, summary.md) go to
@@ -258,7 +258,16 @@ timeout 600 "$bin/../bench/decode/admit_decode_compare" --count "$decode_n" --ta
     --json "$out/decode-compare.json" | tee "$out/decode-compare.txt" \
     || echo "bench: decode-compare failed or timed out" >&2
 
-# --- 10. Summary ---------------------------------------------------------------------------------
+# --- 10. Stations while exports run: scan-to-verdict, peak RSS, /healthz ------------------------
+# A separate script (it builds its own scan log: 1M scans, --quick 200k); its
+# own folder, its own table (exports.md), its rows in the summary below.
+log "stations while exports run (bench-exports.sh$([[ $quick -eq 1 ]] && echo ' --quick'))"
+exports_args=(--out "$out/exports")
+[[ $quick -eq 1 ]] && exports_args+=(--quick)
+ADMIT_BENCH_NO_BUILD=1 ADMIT_BENCH_BUILD=$build timeout 900 bash deploy/scripts/bench-exports.sh "${exports_args[@]}" \
+    || echo "bench: bench-exports.sh failed or timed out" >&2
+
+# --- 11. Summary ---------------------------------------------------------------------------------
 log "summary"
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \

@@ -891,7 +891,7 @@ private:
             core::session session;
             session.id = read_id(reader, singular, session_ids_);
             reader.check_keys(
-                {"id", "name", "hall", "start", "end", "categories", "checkin_before_minutes"}
+                {"id", "name", "hall", "start", "end", "categories", "checkin_before_minutes", "late_entry_minutes"}
             );
             session.name = reader.text("name", true, "\"Opening\"").value_or("");
             bool hall_ok = false;
@@ -929,6 +929,18 @@ private:
                     );
                 } else {
                     session.checkin_before = std::chrono::minutes{*before};
+                }
+            }
+            if (auto late = reader.integer("late_entry_minutes", false, "0")) {
+                if (*late < 0 || *late > 24 * 60) {
+                    problems_.add(
+                        reader.line_of_key("late_entry_minutes"),
+                        fmt::format(
+                            "{}: late_entry_minutes = {}; use 0 to 1440 minutes", reader.label(), *late
+                        )
+                    );
+                } else {
+                    session.late_entry = std::chrono::minutes{*late};
                 }
             }
             if (start && end) {

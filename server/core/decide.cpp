@@ -54,8 +54,13 @@ time_point checkin_opens(const session& s) {
     return s.start - s.checkin_before;
 }
 
+// Whole seconds, both ends included, as people read a schedule: an entry read
+// at 12:30:00.3 for a session that ends at 12:30 is inside its window.
 bool in_window(const session& s, time_point t) {
-    return checkin_opens(s) <= t && t <= s.end;
+    using std::chrono::floor;
+    using std::chrono::seconds;
+    const auto at = floor<seconds>(t);
+    return floor<seconds>(checkin_opens(s)) <= at && at <= floor<seconds>(s.end + s.late_entry);
 }
 
 }  // namespace

@@ -73,6 +73,7 @@ struct session {
     time_point end;
     std::vector<std::string> categories;  // who may enter; empty = every category
     std::chrono::minutes checkin_before{30};  // check-in opens this long before start
+    std::chrono::minutes late_entry{0};       // entries still taken this long after end
 };
 
 struct policies {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +26,17 @@ namespace {
 void run_below_normal_priority(const char* name) {
     pthread_setname_np(pthread_self(), name);
     if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10) != 0)
+        spdlog::debug("{} thread: could not lower its priority: {}", name, std::strerror(errno));
+}
+
+// Runs the calling thread only when no other thread wants a core
+// (SCHED_IDLE): a report never takes CPU from the stations, however long it
+// runs. Falls back to the lowest nice where the policy is refused.
+void run_at_idle_priority(const char* name) {
+    pthread_setname_np(pthread_self(), name);
+    sched_param none{};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0) return;
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0)
         spdlog::debug("{} thread: could not lower its priority: {}", name, std::strerror(errno));
 }
 
@@ -129,30 +141,29 @@ asio::awaitable<void> write_plain_error(Stream& stream, http::status status, std
     co_await http::async_write(stream, res, use_tuple);
 }
 
-// Runs a request that may block on the blocking pool and resumes on the
-// connection's strand with its reply; 503 at once when the pool is full.
-asio::awaitable<service::http_reply> handle_blocking(
-    std::shared_ptr<server_context> ctx, const service::http_request_view& view
+// Runs a request on one of the work pools and resumes on the connection's
+// strand with its reply; 503 at once when that pool is full.
+asio::awaitable<service::http_reply> handle_on_pool(
+    std::shared_ptr<server_context> ctx,
+    server_context::work_pool& pool,
+    const service::http_request_view& view
 ) {
-    if (ctx->blocking_queued.fetch_add(1) >= ctx->options.max_blocking_queued) {
-        ctx->blocking_queued.fetch_sub(1);
-        spdlog::warn(
-            "busy: {} slow requests already waiting; answered 503 to {} {}",
-            ctx->options.max_blocking_queued, view.method, service::path_of(view.target)
-        );
+    if (pool.queued.fetch_add(1) >= pool.max_queued) {
+        pool.queued.fetch_sub(1);
+        spdlog::warn("busy: {} {} requests already waiting or running; answered 503 to {} {}", pool.max_queued,
+                     pool.name, view.method, service::path_of(view.target));
         co_return service::busy_reply();
     }
     // The task owns copies of what it reads: it runs on another thread.
-    auto task = [ctx, method = std::string(view.method), target = std::string(view.target),
-                 auth = std::string(view.authorization),
-                 body = std::string(view.body)]() -> asio::awaitable<service::http_reply> {
+    auto task = [ctx, &pool, method = std::string(view.method), target = std::string(view.target),
+                 auth = std::string(view.authorization), body = std::string(view.body)]() -> asio::awaitable<service::http_reply> {
         struct release {
-            server_context& c;
-            ~release() { c.blocking_queued.fetch_sub(1); }
-        } done{*ctx};
+            server_context::work_pool& p;
+            ~release() { p.queued.fetch_sub(1); }
+        } done{pool};
         co_return ctx->routes.handle(service::http_request_view{method, target, auth, body});
     };
-    co_return co_await asio::co_spawn(*ctx->blocking, std::move(task), asio::use_awaitable);
+    co_return co_await asio::co_spawn(*pool.context, std::move(task), asio::use_awaitable);
 }
 
 constexpr std::size_t max_http_header = 16 * 1024;
@@ -232,11 +243,18 @@ asio::awaitable<void> serve_http(Stream stream, std::shared_ptr<server_context> 
             std::string_view(auth.data(), auth.size()), req.body()};
         // (An if, not ?: : GCC 12 miscompiles co_await inside a conditional expression.)
         service::http_reply reply;
-        if (service::api::may_block(view)) {
-            reply = co_await handle_blocking(ctx, view);
+        const auto work = service::api::work_of(view);
+        if (work == service::api::work::blocking) {
+            reply = co_await handle_on_pool(ctx, ctx->blocking, view);
+        } else if (work == service::api::work::report) {
+            reply = co_await handle_on_pool(ctx, ctx->reports, view);
         } else {
             reply = ctx->routes.handle(view);
         }
+        // The reply may have waited longer than the read's deadline; a large
+        // file gets minutes to be sent, a small reply the usual time.
+        beast::get_lowest_layer(stream).expires_after(
+            reply.file.empty() ? ctx->options.http_timeout : std::chrono::seconds(600));
         if (!co_await write_reply(stream, req, reply)) {
             co_await shut(stream);
             co_return;
@@ -288,7 +306,8 @@ struct server::impl {
     // Declared after ioc so it is destroyed first: a request waiting here owns
     // its connection's coroutine, whose socket belongs to ioc.
     asio::io_context blocking;
-    std::vector<std::thread> blocking_threads;
+    asio::io_context reports;
+    std::vector<std::thread> pool_threads;
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
@@ -321,7 +340,13 @@ server::server(
     : impl_(std::make_unique<impl>()) {
     impl_->ctx = std::make_shared<server_context>(config, engine, stats, routes, live, std::move(options));
     impl_->ctx->dashboards = &impl_->dashboards;
-    impl_->ctx->blocking = &impl_->blocking;
+    auto& c = *impl_->ctx;
+    c.blocking.context = &impl_->blocking;
+    c.blocking.max_queued = c.options.max_blocking_queued;
+    c.blocking.name = "staff";
+    c.reports.context = &impl_->reports;
+    c.reports.max_queued = c.options.max_report_queued;
+    c.reports.name = "report";
 }
 
 server::~server() { stop(); }
@@ -357,10 +382,17 @@ void server::start() {
         });
     }
     for (unsigned i = 0; i < std::max(1u, opts.blocking_threads); ++i) {
-        impl_->blocking_threads.emplace_back([this] {
-            run_below_normal_priority("blocking");
+        impl_->pool_threads.emplace_back([this] {
+            run_below_normal_priority("staff");
             auto work = asio::make_work_guard(impl_->blocking);  // runs until stop()
             impl_->blocking.run();
+        });
+    }
+    for (unsigned i = 0; i < std::max(1u, opts.report_threads); ++i) {
+        impl_->pool_threads.emplace_back([this] {
+            run_at_idle_priority("reports");
+            auto work = asio::make_work_guard(impl_->reports);
+            impl_->reports.run();
         });
     }
     impl_->dashboards_thread = std::thread([this] {
@@ -398,8 +430,9 @@ void server::stop() {
     impl_->threads.clear();
     // A slow request still running finishes first; its reply is not sent.
     impl_->blocking.stop();
-    for (auto& t : impl_->blocking_threads) t.join();
-    impl_->blocking_threads.clear();
+    impl_->reports.stop();
+    for (auto& t : impl_->pool_threads) t.join();
+    impl_->pool_threads.clear();
     impl_->dashboards_thread.join();
 }
 

@@ -42,10 +42,15 @@ struct server_options {
     // A scan whose device time is further from the server's is flagged
     // clock_skew and judged and reported at the server's time.
     core::clock_bounds clock_bounds{};
-    // Requests that may block (api::may_block) run on this many threads of
-    // their own; more than max_blocking_queued waiting get 503 + Retry-After.
+    // Requests that may wait for the disk or the writer (api::work_of) run on
+    // this many threads of their own; more than max_blocking_queued waiting
+    // or running get 503 + Retry-After.
     unsigned blocking_threads = 2;
     unsigned max_blocking_queued = 16;
+    // Exports and badge PDFs: seconds of CPU each, so one thread at idle
+    // priority (it runs only when stations and dashboards leave a core free).
+    unsigned report_threads = 1;
+    unsigned max_report_queued = 4;
 };
 
 class server {

@@ -115,11 +115,16 @@ struct server_context {
     // of their own at a lower priority, so a broadcast never delays a scan.
     // Exactly one thread runs it: its sessions need no strand.
     asio::io_context* dashboards = nullptr;
-    // Requests that may block (api::may_block) run here, on threads of their
-    // own at a lower priority, so exports and staff actions never hold a
-    // station thread. `blocking_queued` counts those waiting or running.
-    asio::io_context* blocking = nullptr;
-    std::atomic<unsigned> blocking_queued{0};
+    // Requests that must not run on a station thread (api::work_of): each
+    // kind on threads of its own, with a bound on those waiting or running.
+    struct work_pool {
+        asio::io_context* context = nullptr;
+        std::atomic<unsigned> queued{0};
+        unsigned max_queued = 0;
+        const char* name = "";
+    };
+    work_pool blocking;  // staff actions and histories (nice 10)
+    work_pool reports;   // exports and badge PDFs (idle priority)
 };
 
 // Moves a plain connection's socket onto another executor (a strand, or

@@ -83,12 +83,15 @@ role api::role_of(const http_request_view& request) const {
     return role::none;
 }
 
-bool api::may_block(const http_request_view& request) {
+api::work api::work_of(const http_request_view& request) {
     const auto path = path_of(request.target);
-    if (!path.starts_with("/api/")) return false;
-    if (request.method != "GET" && request.method != "HEAD") return true;
-    return path.starts_with("/api/export") || path.ends_with("/badge.pdf") ||
-           (path.starts_with("/api/attendees/") && path.find('/', 15) == std::string_view::npos);
+    if (!path.starts_with("/api/")) return work::now;
+    const bool is_get = request.method == "GET" || request.method == "HEAD";
+    if (is_get && (path.starts_with("/api/export") || path.ends_with("/badge.pdf"))) return work::report;
+    if (!is_get) return work::blocking;
+    constexpr std::string_view attendees = "/api/attendees/";
+    const bool history = path.starts_with(attendees) && path.find('/', attendees.size()) == std::string_view::npos;
+    return history ? work::blocking : work::now;
 }
 
 http_reply api::handle(const http_request_view& request) {

@@ -71,10 +71,12 @@ public:
 
     http_reply handle(const http_request_view& request);
     role role_of(const http_request_view& request) const;
-    // True for the requests that may take long or wait for the disk or the
-    // writer (exports, badge PDFs, staff actions, a person's history): the
-    // server runs them on its bounded pool, never on the station threads.
-    static bool may_block(const http_request_view& request);
+    // Where a request runs. Never on the station threads when it may wait
+    // for the disk or the writer (staff actions, a person's history), nor
+    // when it takes seconds of CPU (exports, badge PDFs: reports, which run
+    // one at a time at idle priority so that doors always come first).
+    enum class work { now, blocking, report };
+    static work work_of(const http_request_view& request);
 
 private:
     http_reply occupancy() const;

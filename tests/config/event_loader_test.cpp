@@ -129,6 +129,7 @@ TEST(event_loader, base_config_is_valid_and_fills_defaults) {
     EXPECT_EQ(config.event.rules.passback, core::passback_policy::refuse);
     EXPECT_EQ(config.event.rules.on_entry_elsewhere, core::move_policy::move);
     EXPECT_EQ(config.event.sessions.at(0).checkin_before, minutes{30});
+    EXPECT_EQ(config.event.sessions.at(0).late_entry, minutes{0});
     EXPECT_EQ(config.server.port, 8080);
     EXPECT_EQ(config.server.threads, 2U);
     EXPECT_EQ(config.server.listen_address, "127.0.0.1");
@@ -215,6 +216,9 @@ const broken_case broken_cases[] = {
      "passback \"maybe\" is not a policy; use \"refuse\" or \"warn\""},
     {"bad_move_policy", "", "", "[policies]\non_entry_elsewhere = \"teleport\"\n", 2,
      "on_entry_elsewhere \"teleport\" is not a policy; use \"move\" or \"refuse\""},
+    {"late_entry_too_long", "end = 2023-09-25T20:00:00+09:00",
+     "end = 2023-09-25T20:00:00+09:00\nlate_entry_minutes = 2000", "", 32,
+     "session \"s1\": late_entry_minutes = 2000; use 0 to 1440 minutes"},
     {"end_before_start", "end = 2023-09-25T20:00:00+09:00", "end = 2023-09-25T17:00:00+09:00",
      "", 31, "session \"s1\" ends at or before it starts; end must be later than start"},
     {"overlapping_sessions", "", "",

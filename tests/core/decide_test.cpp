@@ -148,6 +148,13 @@ const decide_case cases[] = {
      .at = kst(26, 11, 0), .moved = movement{"guest-101", "", in_forum}},
     {.name = "at_session_end", .where = "ch-3f-in", .who = "guest-101", .at = kst(26, 13, 0),
      .moved = movement{"guest-101", "", in_forum}},
+    // Issue 21: read at 13:00:00 and decided at 13:00:00.3 was refused
+    // "ended at 13:00"; the end second is inside the window.
+    {.name = "within_the_end_second", .where = "ch-3f-in", .who = "guest-101",
+     .at = kst(26, 13, 0) + std::chrono::milliseconds(999), .moved = movement{"guest-101", "", in_forum}},
+    {.name = "the_second_after_the_end", .where = "ch-3f-in", .who = "guest-101",
+     .at = kst(26, 13, 0) + std::chrono::seconds(1), .want = reason::hall_closed, .admitted = false,
+     .says = "ended at 13:00."},
     {.name = "after_last_session", .where = "ch-3f-in", .who = "guest-101",
      .at = kst(26, 13, 1), .want = reason::hall_closed, .admitted = false,
      .says = "Forum session 3: The Smart City Index ended at 13:00."},
@@ -579,6 +586,26 @@ TEST(CurrentSession, FollowsTheCheckinWindows) {
             EXPECT_EQ(s->id, c.want);
         }
     }
+}
+
+// A late-entry allowance keeps a session's door open after its end, to the second.
+TEST(Decide, ALateEntryAllowanceKeepsTheDoorOpenThatLong) {
+    auto event = testing::seoul_event();
+    for (auto& s : event.sessions)
+        if (s.id == "forum-3") s.late_entry = std::chrono::minutes{10};
+    const roster people = testing::seoul_roster();
+    presence where;
+    const decide_input in{event, people, where, event_keys().pub};
+    scan s;
+    s.scan_id = "late";
+    s.station_id = "ch-3f-in";
+    s.payload = badge_of("guest-101");
+    s.server_time = s.device_time = kst(26, 13, 10);
+    EXPECT_TRUE(decide(in, s).result.admitted) << "13:10:00 is the allowance's last second";
+    s.server_time = s.device_time = kst(26, 13, 10) + std::chrono::seconds(1);
+    const auto after = decide(in, s);
+    EXPECT_FALSE(after.result.admitted);
+    EXPECT_EQ(after.result.why, reason::hall_closed);
 }
 
 }  // namespace

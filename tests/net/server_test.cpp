@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -425,6 +427,29 @@ TEST_F(ServerTest, ThreadsAreNamedForTopAndPerf) {
     EXPECT_EQ(names["writer"], 1);
     EXPECT_EQ(names["network"], 2) << "threads = 2 in the test event";
     EXPECT_EQ(names["dashboards"], 1);
+    EXPECT_EQ(names["staff"], 2) << "staff actions and histories, off the station threads";
+    EXPECT_EQ(names["reports"], 1) << "exports and badge PDFs, one at a time";
+}
+
+// Exports and PDFs take seconds of CPU: their thread runs only when no other
+// thread wants a core (SCHED_IDLE), so the doors come first (issue 19).
+TEST_F(ServerTest, TheReportThreadRunsAtIdlePriority) {
+    bool found = false;
+    for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", server_.pid()))) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        if (name != "reports") continue;
+        found = true;
+        // /proc/PID/task/TID/stat: field 41 is the scheduling policy (5 = SCHED_IDLE).
+        std::ifstream stat_file(task.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        std::vector<std::string> rest{std::istream_iterator<std::string>(fields), {}};
+        ASSERT_GT(rest.size(), 38u);
+        EXPECT_EQ(rest[38], "5") << "policy of the report thread";  // field 41 is the 39th after the name
+    }
+    EXPECT_TRUE(found);
 }
 
 TEST_F(ServerTest, RunsOnMimallocUnlessSanitized) {

@@ -28,6 +28,22 @@ TEST(ApiTarget, PathPartIsTheIdBetweenPrefixAndSuffix) {
     EXPECT_EQ(path_part("/api/hall/main/inside", "/api/halls/", "/inside"), std::nullopt);
 }
 
+TEST(ApiTarget, SlowRequestsNeverRunOnTheStationThreads) {
+    const auto work = [](std::string_view method, std::string_view target) {
+        return api::work_of(http_request_view{method, target, {}, {}});
+    };
+    EXPECT_EQ(work("GET", "/api/export.xlsx"), api::work::report);
+    EXPECT_EQ(work("GET", "/api/export/scans.csv?token=x"), api::work::report);
+    EXPECT_EQ(work("GET", "/api/attendees/d-1/badge.pdf"), api::work::report);
+    EXPECT_EQ(work("POST", "/api/checkin"), api::work::blocking);
+    EXPECT_EQ(work("POST", "/api/roster"), api::work::blocking);
+    EXPECT_EQ(work("GET", "/api/attendees/d-1"), api::work::blocking);  // reads the log
+    EXPECT_EQ(work("GET", "/api/occupancy"), api::work::now);
+    EXPECT_EQ(work("GET", "/healthz"), api::work::now);
+    EXPECT_EQ(work("GET", "/index.html"), api::work::now);
+    EXPECT_EQ(work("GET", "/api/attendees?q=kim"), api::work::now);
+}
+
 TEST(ApiTarget, ErrorReplyIsJsonWithTheStatus) {
     const auto r = error_reply(404, "no hall with id \"x\"");
     EXPECT_EQ(r.status, 404u);

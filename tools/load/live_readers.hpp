@@ -47,8 +47,9 @@ public:
     void start(message_handler on_message);
     // Ends the thread and closes every socket.
     void stop();
-    // Connections the server or a protocol error has closed (after stop()).
-    std::size_t closed() const { return closed_; }
+    // Connections the server or a protocol error has closed (any thread: it
+    // only grows, so a test can wait for it).
+    std::size_t closed() const { return closed_.load(); }
     // Frames the reader could not make sense of (after stop()); the first one's description.
     std::size_t protocol_errors() const { return protocol_errors_; }
     const std::string& first_protocol_error() const { return first_error_; }
@@ -66,7 +67,7 @@ private:
     message_handler on_message_;
     std::atomic<bool> stopping_{false};
     std::thread thread_;
-    std::size_t closed_ = 0;
+    std::atomic<std::size_t> closed_{0};
     std::size_t protocol_errors_ = 0;
     std::string first_error_;
 };

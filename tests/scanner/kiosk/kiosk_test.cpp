@@ -20,6 +20,7 @@
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
 #include "kiosk/outbox.hpp"
+#include "client/station_client.hpp"
 #include "protocol/rules_json.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
 #include "store/scan_store.hpp"
@@ -754,6 +755,45 @@ TEST_F(KioskTest, AReplacementKioskWithAnEmptyStateFolderHasEveryScanRecordedFor
     }
     EXPECT_TRUE(eventually([&] { return stored_scans() == 10; })) << stored_scans() << " scans stored";
     EXPECT_TRUE(eventually([&] { return inside("side") == 10; })) << inside("side") << " inside";
+}
+
+}  // namespace
+}  // namespace admit::test
+
+namespace admit::test {
+namespace {
+
+// The kiosk's side of a reused scan id: its outbox holds a scan whose id the
+// server already logged for another badge. The server refuses it
+// (SCAN_ID_CONFLICT); the kiosk says so, stops sending it, and keeps it in
+// its held table for staff. Nothing of it is recorded.
+TEST_F(KioskTest, AScanTheServerCannotRecordUnderItsIdIsKeptForStaffNotResent) {
+    const auto ids = preload_outbox("side-both", 1);  // m-000, entry
+    {
+        client::station_client other;
+        other.connect("127.0.0.1", server_.port());
+        other.hello("side-both", "side-both-token");
+        wire::StationMessage m;
+        auto* s = m.mutable_scan();
+        s->set_scan_id(ids[0]);
+        s->set_payload(server_.badge("m-010"));
+        s->set_direction(wire::ENTRY);
+        other.send(m);
+        const auto reply = other.receive(5s);
+        ASSERT_TRUE(reply && reply->has_verdict()) << "the first use of the id was not recorded";
+    }
+    auto& k = start_kiosk("side-both", {"--keyboard", "--direction", "entry"});
+    const auto said = k.wait_for(
+        [](const auto& e) {
+            return is(e, "error") && e.at("message").as_string().find("kept for staff") != std::string::npos;
+        },
+        15s);
+    EXPECT_FALSE(said.empty()) << "the kiosk did not say the scan is kept for staff:\n" << k.transcript();
+    EXPECT_TRUE(eventually([&] { return outbox_backlog("side-both") == 0; })) << "the scan is still sent again";
+    k.kill_hard();
+    EXPECT_EQ(scanner::outbox::open_read_only(state_.path() / "side-both")->held_count(), 1u);
+    EXPECT_EQ(stored_scans(), 1) << "only the first use of the id is in the log";
+    EXPECT_EQ(inside("side"), 1);
 }
 
 }  // namespace

@@ -1,0 +1,281 @@
+// Group commit on the writer thread: decide a group of scans with the core,
+// append them, commit with no lock held, and undo the group when the commit
+// fails; the scheduled clear-out commits its records the same way.
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace admit::engine {
+
+void engine::count(const core::scan_record& r, int sign) {
+    if (r.hall_id.empty() || r.kind == core::scan_kind::clear) return;
+    auto& c = counters_[r.hall_id];
+    if (!r.result.admitted) {
+        c.refused += sign;
+    } else if (r.dir == core::direction::entry) {
+        c.admitted += sign;
+    }
+}
+
+scan_outcome engine::outcome_for(core::scan_record r, bool replayed) const {
+    scan_outcome o;
+    o.record = std::move(r);
+    o.stored = true;
+    o.replayed = replayed;
+    if (const auto* person = roster_.find(o.record.attendee_id)) o.attendee_name = person->name;
+    if (const auto* h = event_.find_hall(o.record.hall_id)) {
+        o.capacity = h->capacity;
+        o.inside = presence_.inside(h->id);
+    }
+    return o;
+}
+
+namespace {
+// What differs between a scan and the logged scan of the same id; empty when it is a true repeat.
+std::string scan_id_mismatch(const core::scan& s, const core::scan_record& earlier) {
+    if (s.kind != earlier.kind) return "kind";
+    if (s.station_id != earlier.station_id) return fmt::format("station (logged from \"{}\")", earlier.station_id);
+    if (s.payload != earlier.payload) return "badge";
+    if (s.has_device_time && s.device_time != earlier.device_time) return "device time";
+    return {};
+}
+}  // namespace
+
+scan_outcome engine::id_conflict_outcome(const core::scan& s, const core::scan_record& earlier) {
+    scan_outcome o;
+    o.record.scan_id = s.scan_id;
+    o.record.kind = s.kind;
+    o.record.station_id = s.station_id;
+    o.record.payload = s.payload;
+    o.record.dir = s.dir;
+    o.record.device_time = s.device_time;
+    o.record.server_time = s.server_time;
+    o.record.offline = s.offline;
+    o.id_conflict = true;
+    o.store_error = fmt::format(
+        "scan id \"{}\" was already used for another scan (its {} differs, log seq {}); this scan was "
+        "not recorded: the kiosk keeps it for staff",
+        s.scan_id, scan_id_mismatch(s, earlier), earlier.seq);
+    return o;
+}
+
+scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known) {
+    if (auto earlier = known.by_id.find(s.scan_id); earlier != known.by_id.end()) {
+        // Another scan under a logged id (a replacement kiosk that restarted
+        // its counter): never answer it with the logged scan's verdict.
+        if (!scan_id_mismatch(s, *earlier->second).empty()) return id_conflict_outcome(s, *earlier->second);
+        // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
+        return outcome_for(*earlier->second, true);
+    }
+    const core::decide_input in{event_, roster_, presence_, badge_key_};
+    auto record = core::decide(in, s);
+    record.seq = store_->append(record);
+    if (record.moved) {
+        const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
+        undo.push_back(core::movement{record.moved->attendee_id, "", before});
+        presence_.apply(*record.moved);
+    }
+    count(record, +1);
+    return outcome_for(std::move(record), false);
+}
+
+void engine::find_earlier_scans(const std::vector<request>& group, known_scans& known) {
+    std::vector<std::string> ids;
+    for (const auto& r : group)
+        for (const auto& s : r.scans) ids.push_back(s.scan_id);
+    known.stored = store_->find_scans(ids);
+    for (const auto& record : known.stored) known.by_id.emplace(record.scan_id, &record);
+}
+
+// A group whose batch failed: the store rolls back, everyone is put back
+// where they were, and every scan is answered "not stored". State lock held.
+void engine::undo_group(
+    const std::vector<request>& group,
+    std::vector<std::vector<scan_outcome>>& results,
+    const std::vector<core::movement>& undo,
+    const std::string& failure
+) {
+    try {
+        store_->rollback_batch();
+    } catch (const store::store_error&) {
+        // commit_batch already rolled back; nothing more to undo in the file.
+    }
+    if (!storage_failing_) spdlog::error("scans not acknowledged: {}", failure);
+    storage_failing_ = true;
+    // Undo in reverse: each entry puts one person back where they were.
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
+    for (auto& list : results) {
+        for (auto& o : list) {
+            if (o.id_conflict) continue;  // nothing was to be stored
+            if (!o.replayed) count(o.record, -1);
+            o.stored = false;
+            o.store_error = failure;
+        }
+    }
+    // Scans not reached before the failure get an outcome too.
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        for (std::size_t k = results[i].size(); k < group[i].scans.size(); ++k) {
+            scan_outcome o;
+            o.record.scan_id = group[i].scans[k].scan_id;
+            o.store_error = failure;
+            results[i].push_back(std::move(o));
+        }
+    }
+}
+
+void engine::process(std::vector<request>& group) {
+    std::vector<std::vector<scan_outcome>> results(group.size());
+    std::vector<scan_outcome> foreign;
+    observer watch;
+    std::optional<group_commit> committed;
+    std::vector<core::movement> undo;  // to put people back if the commit fails
+    std::string failure;
+    known_scans known;
+    // Store work that needs no state, with no lock held: opening the batch
+    // may wait for the disk or for other servers (the PostgreSQL lock). The
+    // batch is exclusive: what others committed is all there now.
+    try {
+        store_->begin_batch();
+        find_earlier_scans(group, known);
+    } catch (const store::store_error& e) {
+        failure = e.what();
+    }
+    if (failure.empty()) {
+        // Decide under the state lock: readers of presence and the roster
+        // may see this group's decisions while its commit runs; the
+        // published occupancy shows only what is committed.
+        std::lock_guard lock(state_mutex_);
+        try {
+            foreign = catch_up_locked();
+            // A roster imported a moment ago is known before anyone is refused as unknown.
+            reload_roster_if_changed_locked();
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                results[i].reserve(group[i].scans.size());  // no reallocation: `known` points into it
+                for (const auto& s : group[i].scans) {
+                    const auto& o = results[i].emplace_back(decide_one(s, undo, known));
+                    if (!o.replayed && !o.id_conflict) known.by_id.emplace(o.record.scan_id, &o.record);
+                }
+            }
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+    }
+    if (failure.empty()) {
+        // The commit (fsync, or the database round trip) holds no lock:
+        // health, hello and the dashboards read the published state meanwhile.
+        try {
+            const auto commit_started = std::chrono::steady_clock::now();
+            store_->commit_batch();
+            committed = group_commit{0, std::chrono::steady_clock::now() - commit_started};
+            for (const auto& r : group) committed->scans += r.scans.size();
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
+        if (!failure.empty()) {
+            undo_group(group, results, undo, failure);
+        } else {
+            storage_failing_ = false;
+            for (const auto& list : results) {
+                for (const auto& o : list) {
+                    if (o.id_conflict) continue;
+                    last_seq_ = std::max(last_seq_, o.record.seq);
+                    if (!o.replayed) remember_seq(o.record);
+                }
+            }
+        }
+        ++state_version_;
+        publish_locked();
+    }
+    if (committed && commit_watcher_) commit_watcher_(*committed);
+    if (watch) {
+        // The observer sees the group in one list; the outcomes move there and back, not copied.
+        std::vector<scan_outcome> all = std::move(foreign);
+        const auto ours = all.size();
+        for (auto& list : results) std::move(list.begin(), list.end(), std::back_inserter(all));
+        watch(all);
+        auto next = all.begin() + static_cast<std::ptrdiff_t>(ours);
+        for (auto& list : results) {
+            const auto end = next + static_cast<std::ptrdiff_t>(list.size());
+            std::move(next, end, list.begin());
+            next = end;
+        }
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        if (group[i].done) group[i].done(std::move(results[i]));
+    }
+}
+
+void engine::clear_halls_due(core::time_point now) {
+    for (auto& [hall_id, due] : next_clear_) {
+        if (now < due) continue;
+        const auto* h = event_.find_hall(hall_id);
+        std::size_t cleared = 0;
+        const bool stored = commit_generated("clear-out", [&, hall = hall_id, at = due] {
+            // Decided after catching up, so of servers sharing a store only
+            // the first clears anyone; the others find the hall empty.
+            auto records = core::clear_hall(presence_, hall, at);
+            cleared = records.size();
+            return records;
+        });
+        if (!stored) continue;  // retried at the next tick
+        spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, cleared);
+        due = next_local_time(now, *h->clear_at, event_.utc_offset);
+    }
+}
+
+template <class Generate>
+bool engine::commit_generated(const char* what, Generate&& generate) {
+    std::vector<scan_outcome> foreign;
+    std::vector<core::scan_record> records;
+    observer watch;
+    std::string failure;
+    try {
+        store_->begin_batch();  // no lock held: it may wait for the disk or other servers
+        std::lock_guard lock(state_mutex_);
+        foreign = catch_up_locked();
+        records = generate();
+        for (auto& r : records) r.seq = store_->append(r);
+    } catch (const store::store_error& e) {
+        failure = e.what();
+    }
+    if (failure.empty()) {
+        try {
+            store_->commit_batch();  // no lock held, as for scans
+        } catch (const store::store_error& e) {
+            failure = e.what();
+        }
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        watch = observer_;
+        if (failure.empty()) {
+            // Applied after the commit: the records moved nobody until now.
+            for (const auto& r : records) {
+                if (r.moved) presence_.apply(*r.moved);
+                last_seq_ = std::max(last_seq_, r.seq);
+                remember_seq(r);
+            }
+            ++state_version_;
+        } else {
+            try {
+                store_->rollback_batch();
+            } catch (const store::store_error&) {
+            }
+            spdlog::error("{} not stored, will retry at the next tick: {}", what, failure);
+        }
+        publish_locked();  // what other servers committed counts either way
+    }
+    if (watch && !foreign.empty()) watch(foreign);
+    return failure.empty();
+}
+
+}  // namespace admit::engine
