@@ -5,7 +5,6 @@
 #include <thread>
 
 #include <pthread.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,13 +28,12 @@ void run_below_normal_priority(const char* name) {
         spdlog::debug("{} thread: could not lower its priority: {}", name, std::strerror(errno));
 }
 
-// Runs the calling thread only when no other thread wants a core
-// (SCHED_IDLE): a report never takes CPU from the stations, however long it
-// runs. Falls back to the lowest nice where the policy is refused.
-void run_at_idle_priority(const char* name) {
+// The lowest priority (nice 19): when stations and the report want the
+// cores at once, the report gets about 1/70 of the server's share. Not
+// SCHED_IDLE: that starved exports outright while the machine was busy (a
+// report must finish, if slowly, during a rush).
+void run_at_lowest_priority(const char* name) {
     pthread_setname_np(pthread_self(), name);
-    sched_param none{};
-    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0) return;
     if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0)
         spdlog::debug("{} thread: could not lower its priority: {}", name, std::strerror(errno));
 }
@@ -390,7 +388,7 @@ void server::start() {
     }
     for (unsigned i = 0; i < std::max(1u, opts.report_threads); ++i) {
         impl_->pool_threads.emplace_back([this] {
-            run_at_idle_priority("reports");
+            run_at_lowest_priority("reports");
             auto work = asio::make_work_guard(impl_->reports);
             impl_->reports.run();
         });
