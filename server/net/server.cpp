@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <latch>
 #include <thread>
 
 #include <pthread.h>
@@ -306,6 +307,7 @@ struct server::impl {
     asio::io_context blocking;
     asio::io_context reports;
     std::vector<std::thread> pool_threads;
+    std::unique_ptr<std::latch> settled;  // every thread named and prioritised (start())
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
@@ -373,31 +375,43 @@ void server::start() {
     // A committed scan wakes the broadcaster (cleared in stop(), before the io_context ends).
     impl_->ctx->live.set_change_listener([broadcaster] { broadcaster->notify(); });
     const unsigned n = std::max(1u, opts.threads);
+    const unsigned staff = std::max(1u, opts.blocking_threads);
+    const unsigned reports = std::max(1u, opts.report_threads);
+    // start() returns once every thread has its name and priority, so that
+    // what top, perf and the tests see from then on is settled.
+    // The latch outlives start(): a thread may still be inside count_down().
+    impl_->settled = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(n + staff + reports + 1));
+    auto& settled = *impl_->settled;
     for (unsigned i = 0; i < n; ++i) {
-        impl_->threads.emplace_back([this] {
+        impl_->threads.emplace_back([this, &settled] {
             pthread_setname_np(pthread_self(), "network");  // as top -H and perf show it
+            settled.count_down();
             impl_->ioc.run();
         });
     }
-    for (unsigned i = 0; i < std::max(1u, opts.blocking_threads); ++i) {
-        impl_->pool_threads.emplace_back([this] {
+    for (unsigned i = 0; i < staff; ++i) {
+        impl_->pool_threads.emplace_back([this, &settled] {
             run_below_normal_priority("staff");
             auto work = asio::make_work_guard(impl_->blocking);  // runs until stop()
+            settled.count_down();
             impl_->blocking.run();
         });
     }
-    for (unsigned i = 0; i < std::max(1u, opts.report_threads); ++i) {
-        impl_->pool_threads.emplace_back([this] {
+    for (unsigned i = 0; i < reports; ++i) {
+        impl_->pool_threads.emplace_back([this, &settled] {
             run_at_lowest_priority("reports");
             auto work = asio::make_work_guard(impl_->reports);
+            settled.count_down();
             impl_->reports.run();
         });
     }
-    impl_->dashboards_thread = std::thread([this] {
+    impl_->dashboards_thread = std::thread([this, &settled] {
         run_below_normal_priority("dashboards");
         auto work = asio::make_work_guard(impl_->dashboards);  // runs until stop()
+        settled.count_down();
         impl_->dashboards.run();
     });
+    settled.wait();
 }
 
 unsigned short server::port() const { return impl_->bound_port; }
