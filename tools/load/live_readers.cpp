@@ -197,8 +197,17 @@ bool live_readers::fail(connection& c, std::string why) {
 
 void live_readers::close(connection& c) {
     c.open = false;
-    ++closed_;
+    {
+        std::lock_guard lock(closed_mutex_);
+        ++closed_;
+    }
+    closed_changed_.notify_all();
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+}
+
+bool live_readers::wait_closed(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(closed_mutex_);
+    return closed_changed_.wait_for(lock, timeout, [&] { return closed_.load() >= count; });
 }
 
 }  // namespace admit::load

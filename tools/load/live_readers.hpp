@@ -20,9 +20,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -50,6 +52,8 @@ public:
     // Connections the server or a protocol error has closed (any thread: it
     // only grows, so a test can wait for it).
     std::size_t closed() const { return closed_.load(); }
+    // Waits until at least `count` connections are closed; false when the timeout passed first.
+    bool wait_closed(std::size_t count, std::chrono::milliseconds timeout);
     // Frames the reader could not make sense of (after stop()); the first one's description.
     std::size_t protocol_errors() const { return protocol_errors_; }
     const std::string& first_protocol_error() const { return first_error_; }
@@ -68,6 +72,8 @@ private:
     std::atomic<bool> stopping_{false};
     std::thread thread_;
     std::atomic<std::size_t> closed_{0};
+    std::mutex closed_mutex_;  // with closed_changed_: wakes wait_closed()
+    std::condition_variable closed_changed_;
     std::size_t protocol_errors_ = 0;
     std::string first_error_;
 };
