@@ -374,18 +374,17 @@ void station_link::run() {
                 if (inside_now) outbox_.set_last_inside(*inside_now);
                 if (msg->has_error()) {
                     const auto& err = msg->error();
-                    if (err.code() == wire::Error::BAD_SCAN && !err.scan_id().empty()) {
+                    const bool refused_for_good = err.code() == wire::Error::BAD_SCAN ||
+                                                  err.code() == wire::Error::SCAN_ID_CONFLICT;
+                    if (refused_for_good && !err.scan_id().empty()) {
+                        // Never sent again. A scan the server cannot record under its
+                        // id (SCAN_ID_CONFLICT) is kept for staff; a bad one is dropped.
+                        const bool held = err.code() == wire::Error::SCAN_ID_CONFLICT;
                         in_flight.erase(err.scan_id());
-                        link_event ev{link_event::kind::dropped,     err.message(), {}, {},
-                                      outbox_.remove(err.scan_id()), server.text()};
-                        on_event_(ev);
-                        dirty_ = true;
-                    } else if (err.code() == wire::Error::SCAN_ID_CONFLICT && !err.scan_id().empty()) {
-                        // The server will never record this scan under its id: keep it
-                        // for staff, out of the outbox, so the replay does not repeat it.
-                        in_flight.erase(err.scan_id());
-                        link_event ev{link_event::kind::held,        err.message(), {}, {},
-                                      outbox_.hold(err.scan_id(), err.message(), now_ms()),
+                        link_event ev{held ? link_event::kind::held : link_event::kind::dropped,
+                                      err.message(), {}, {},
+                                      held ? outbox_.hold(err.scan_id(), err.message(), now_ms())
+                                           : outbox_.remove(err.scan_id()),
                                       server.text()};
                         on_event_(ev);
                         dirty_ = true;

@@ -54,9 +54,6 @@ struct http_reply {
     std::filesystem::path remove_after;
 };
 
-// A new private folder (mode 0700) under the system temp folder, named
-// admit-<what>-XXXXXX; empty when it cannot be made.
-std::filesystem::path make_private_temp_dir(std::string_view what);
 
 enum class role { none, viewer, staff };
 

@@ -61,6 +61,16 @@ std::string manual_scan_id(core::time_point now) {
 help_desk::help_desk(const config::loaded_config& config, engine::engine& engine, std::filesystem::path data_dir)
     : config_(config), engine_(engine), data_dir_(std::move(data_dir)) {}
 
+namespace {
+// A new private folder (mode 0700) under the system temp folder, named
+// admit-<what>-XXXXXX; empty when it cannot be made.
+std::filesystem::path make_private_temp_dir(std::string_view what) {
+    std::string pattern = (std::filesystem::temp_directory_path() / fmt::format("admit-{}-XXXXXX", what)).string();
+    if (::mkdtemp(pattern.data()) == nullptr) return {};
+    return pattern;
+}
+}  // namespace
+
 http_reply help_desk::route(std::string_view path, const http_request_view& request) {
     if (path == "/api/checkin") return checkin(request.body);
     if (path == "/api/roster") return import_roster(request.body);
@@ -187,11 +197,6 @@ http_reply help_desk::import_roster(std::string_view csv) {
                                    {"kept", counts.kept}});
 }
 
-std::filesystem::path make_private_temp_dir(std::string_view what) {
-    std::string pattern = (std::filesystem::temp_directory_path() / fmt::format("admit-{}-XXXXXX", what)).string();
-    if (::mkdtemp(pattern.data()) == nullptr) return {};
-    return pattern;
-}
 
 http_reply help_desk::export_file(std::string_view path) {
     // Made fresh from the log each time, from a read-only store of its own so
