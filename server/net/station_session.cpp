@@ -11,9 +11,6 @@ namespace admit::net {
 
 namespace {
 constexpr int max_protocol_errors = 5;  // then the connection is closed
-constexpr std::size_t max_spare_buffers = 4;
-constexpr std::size_t max_spare_capacity = 64 * 1024;  // larger frames' buffers are not kept
-constexpr std::size_t max_kept_verdicts = 16;  // held verdicts' objects kept for reuse after a flush
 // A peer closed for misbehaving gets this long for the close handshake, not
 // the handshake timeout: in the closing state Beast drops its pings unanswered,
 // but still reads them.
@@ -42,7 +39,8 @@ station_session<Stream>::station_session(Stream stream, std::shared_ptr<server_c
       inflight_(ws_.get_executor(), timer_type::time_point::max()),
       watchdog_(ws_.get_executor()),
       deadline_(ws_.get_executor()),
-      control_limit_(ctx_->options.control_burst, ctx_->options.control_per_second) {
+      control_limit_(ctx_->options.control_burst, ctx_->options.control_per_second),
+      writer_(ws_, frame_writer_limits{ctx_->options.max_queued_frames, ctx_->options.max_batch}) {
     boost::system::error_code ec;
     const auto ep = socket_of(beast::get_lowest_layer(ws_)).remote_endpoint(ec);
     remote_ = ec ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
@@ -83,7 +81,7 @@ asio::awaitable<void, typename station_session<Stream>::executor_type> station_s
         if (e) spdlog::error("station {} idle watchdog ended by an exception", self->remote_);
     });
     co_await read_loop();
-    closed_ = true;
+    mark_closed();
     watchdog_.cancel();
     if (!deadline_for_close_) deadline_.cancel();
     if (counted_) {
@@ -162,7 +160,7 @@ asio::awaitable<void, typename station_session<Stream>::executor_type> station_s
         }
         spdlog::info("station {} ({}): nothing received for {} s; connection closed", station_id_.empty() ? "-" : station_id_,
                      remote_, std::chrono::duration_cast<std::chrono::seconds>(tick * silent_ticks).count());
-        closed_ = true;
+        mark_closed();
         close_socket();
         co_return;
     }
@@ -193,7 +191,7 @@ void station_session<Stream>::arm_deadline(std::chrono::steady_clock::duration a
     deadline_.async_wait([self = this->shared_from_this(), for_close](const boost::system::error_code& ec) {
         if (ec) return;  // cancelled: a good hello, the session's end, or re-armed
         if (for_close) {
-            self->closed_ = true;
+            self->mark_closed();
             self->close_socket();
         } else if (self->station_id_.empty()) {
             self->close_for_policy(
@@ -222,36 +220,31 @@ void station_session<Stream>::close_for_policy(const char* reason, const std::st
 
 // One write in flight: send() starts it when idle, its completion starts the next.
 template <typename Stream>
-void station_session<Stream>::start_write() {
-    writing_ = true;
-    ws_.async_write(asio::buffer(out_.front()),
-                    [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                        self->on_write(ec);
-                    });
+void station_session<Stream>::write_next() {
+    const auto result = writer_.write_next(
+        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) { self->on_write(ec); }
+    );
+    if (result == frame_writer_queued::overflow) drop_unread_peer();
 }
 
 template <typename Stream>
 void station_session<Stream>::on_write(const boost::system::error_code& ec) {
-    writing_ = false;
-    if (ec) {
+    if (!writer_.finish_write(ec)) {
         if (!is_normal_close(ec)) spdlog::warn("station {} ({}): write failed: {}", station_id_, remote_, ec.message());
-        closed_ = true;
-        out_.clear();
+        mark_closed();
         close_socket();
         return;
     }
-    recycle(std::move(out_.front()));
-    out_.pop_front();
     write_next();
     close_when_written();  // only once nothing is left to write
 }
 
-// When no write is in flight: the next queued frame, or else the held verdicts.
+// The peer does not read what we send: drop it rather than grow without bound.
 template <typename Stream>
-void station_session<Stream>::write_next() {
-    if (writing_) return;
-    if (out_.empty()) flush_held();
-    if (!out_.empty()) start_write();
+void station_session<Stream>::drop_unread_peer() {
+    spdlog::warn("station {} ({}): {} unsent frames; closing", station_id_, remote_, ctx_->options.max_queued_frames);
+    mark_closed();
+    close_socket();
 }
 
 // A requested close frame goes after every queued frame, and never beside a
@@ -261,9 +254,16 @@ void station_session<Stream>::write_next() {
 template <typename Stream>
 void station_session<Stream>::close_when_written() {
     if (!close_requested_ || close_started_ || pinging_ || !ws_.is_open()) return;
-    if (writing_ && !policy_close_) return;
+    if (writer_.writing() && !policy_close_) return;
     close_started_ = true;
     ws_.async_close(close_why_, [self = this->shared_from_this()](const boost::system::error_code&) {});
+}
+
+// Nothing more is sent on this connection.
+template <typename Stream>
+void station_session<Stream>::mark_closed() {
+    closed_ = true;
+    writer_.stop();
 }
 
 template <typename Stream>
@@ -273,71 +273,13 @@ void station_session<Stream>::close_socket() {
 }
 
 template <typename Stream>
-std::string station_session<Stream>::take_buffer() {
-    if (spare_.empty()) return {};
-    std::string buffer = std::move(spare_.back());
-    spare_.pop_back();
-    return buffer;
-}
-
-template <typename Stream>
-void station_session<Stream>::recycle(std::string buffer) {
-    if (spare_.size() < max_spare_buffers && buffer.capacity() <= max_spare_capacity) {
-        buffer.clear();
-        spare_.push_back(std::move(buffer));
-    }
-}
-
-template <typename Stream>
 void station_session<Stream>::send(const wire::ServerMessage& message) {
-    flush_held();  // verdicts held back were decided first: they go first
-    enqueue(message);
-    write_next();
-}
-
-template <typename Stream>
-void station_session<Stream>::enqueue(const wire::ServerMessage& message) {
     if (closed_) return;
-    if (out_.size() >= ctx_->options.max_queued_frames) {
-        // The peer does not read what we send: drop it rather than grow without bound.
-        spdlog::warn("station {} ({}): {} unsent frames; closing", station_id_, remote_, out_.size());
-        closed_ = true;
-        close_socket();
+    if (writer_.send(message) == frame_writer_queued::overflow) {
+        drop_unread_peer();
         return;
     }
-    std::string bytes = take_buffer();
-    message.SerializeToString(&bytes);
-    out_.push_back(std::move(bytes));
-}
-
-// Verdicts decided while a write is in flight wait here and go out together,
-// as one VerdictBatch, once the frames before them are written: under load a
-// station's verdicts from one group commit cost one frame, not one each.
-// Every client reads a VerdictBatch whatever it sent (docs/api.md).
-template <typename Stream>
-wire::Verdict& station_session<Stream>::hold_verdict(bool for_batch) {
-    if (held_verdicts() == ctx_->options.max_batch) flush_held();
-    held_for_batch_ = held_for_batch_ || for_batch;
-    return *held_.mutable_verdicts()->add_verdicts();
-}
-
-template <typename Stream>
-void station_session<Stream>::flush_held() {
-    const auto held = held_verdicts();
-    if (held == 0) return;
-    if (held == 1 && !held_for_batch_) {
-        // A lone scan's lone verdict goes out as a Verdict, as when nothing was held.
-        wire::ServerMessage single;
-        single.mutable_verdict()->Swap(held_.mutable_verdicts()->mutable_verdicts(0));
-        enqueue(single);
-    } else {
-        enqueue(held_);
-    }
-    if (held <= max_kept_verdicts)
-        held_.mutable_verdicts()->clear_verdicts();  // keeps the Verdict objects for reuse
-    else
-        wire::ServerMessage().Swap(&held_);  // a large batch's objects are not kept
-    held_for_batch_ = false;
+    write_next();
 }
 
 template <typename Stream>

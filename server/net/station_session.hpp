@@ -2,10 +2,10 @@
 // One kiosk's WebSocket connection at /ws/station (internal to server/net).
 // A reader coroutine parses StationMessage frames and submits scans to the
 // engine; verdicts come back on the connection's strand. Every frame out goes
-// through send(): written at once when no write is in flight, otherwise queued
-// (bounded) and written, in order, by the completion of the write before it,
-// so there is one write in flight and no wake-up hop. Verdicts that come
-// during a write are held and sent after the queue as one VerdictBatch. When a connection has
+// through send() to the frame_writer (net/frame_writer.hpp): written at once
+// when no write is in flight, otherwise queued (bounded) and written, in
+// order, by the completion of the write before it; verdicts that come during
+// a write are held and sent after the queue as one VerdictBatch. When a connection has
 // max_inflight scans awaiting verdicts the reader stops reading, so a flooding
 // kiosk slows only itself. A watchdog tick per connection pings a silent peer
 // and drops it after the idle timeout. A connection with no good hello by the
@@ -22,7 +22,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +34,7 @@
 #include "net/badge_cache.hpp"
 #include "net/beast_types.hpp"
 #include "net/control_frame_limit.hpp"
+#include "net/frame_writer.hpp"
 #include "net/server.hpp"
 #include "service/metrics.hpp"
 
@@ -187,16 +187,13 @@ private:
     void send_error(wire::Error::Code code, const std::string& message, const std::string& scan_id = {});
     void send(const wire::ServerMessage& message);
     void enqueue(const wire::ServerMessage& message);
-    wire::Verdict& hold_verdict(bool for_batch);
-    void flush_held();
-    std::size_t held_verdicts() const { return static_cast<std::size_t>(held_.verdicts().verdicts_size()); }
+    wire::Verdict& hold_verdict(bool for_batch) { return writer_.hold_verdict(for_batch); }
     void write_next();
-    void start_write();
     void on_write(const boost::system::error_code& ec);
+    void drop_unread_peer();
     void close_when_written();
+    void mark_closed();
     void close_socket();
-    std::string take_buffer();
-    void recycle(std::string buffer);
 
     websocket::stream<stream_type, false> ws_;  // permessage-deflate is never offered
     std::shared_ptr<server_context> ctx_;
@@ -204,16 +201,12 @@ private:
     timer_type watchdog_;   // ticks every half idle timeout
     timer_type deadline_;   // the hello deadline, then the grace of a policy close
     control_frame_limit control_limit_;
-    std::deque<std::string> out_;    // front() is being written while writing_
-    std::vector<std::string> spare_; // written buffers, reused for the next frames
-    wire::ServerMessage held_;       // verdicts decided during a write, sent after the queue
-    bool held_for_batch_ = false;    // one of them answers a ScanBatch: send a VerdictBatch
+    frame_writer<websocket::stream<stream_type, false>> writer_;  // one write in flight, the queue, held verdicts
     std::string remote_;
     std::string station_id_;        // set after a good hello
     std::size_t awaiting_ = 0;      // scans submitted, verdicts not yet sent
     std::uint64_t frames_in_ = 0;   // frames received (data and control), for the watchdog
     int protocol_errors_ = 0;
-    bool writing_ = false;          // a write is in flight (then out_ is not empty)
     bool pinging_ = false;          // a keep-alive ping is in flight
     bool reader_waiting_ = false;   // the reader sleeps on inflight_
     bool close_requested_ = false;
