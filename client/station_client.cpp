@@ -1,5 +1,6 @@
 #include "client/station_client.hpp"
 #include "client/http_client.hpp"
+#include "protocol/version.hpp"
 
 #include <deque>
 #include <stdexcept>
@@ -203,7 +204,7 @@ wire::HelloAck station_client::hello(const std::string& station_id, const std::s
                                      std::chrono::milliseconds timeout) {
     wire::StationMessage m;
     auto* h = m.mutable_hello();
-    h->set_protocol_version(1);
+    h->set_protocol_version(protocol::protocol_version);
     h->set_station_id(station_id);
     h->set_token(token);
     h->set_software_version("admit-station-client/1");

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "admit/station.pb.h"
+#include "protocol/version.hpp"
 #include "load/crowd_mix.hpp"
 #include "load/live_readers.hpp"
 #include "load/proc_stats.hpp"
@@ -272,7 +273,7 @@ private:
         s.ws.binary(true);
         wire::StationMessage hello;
         auto* h = hello.mutable_hello();
-        h->set_protocol_version(1);
+        h->set_protocol_version(protocol::protocol_version);
         h->set_station_id(s.login.id);
         h->set_token(s.login.token);
         h->set_software_version("admit-load");

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "protocol/version.hpp"
+
 namespace admit::sim {
 
 namespace {
@@ -121,7 +123,7 @@ bool station_runner::open_link() {
 bool station_runner::try_hello() {
     wire::StationMessage message;
     auto* hello = message.mutable_hello();
-    hello->set_protocol_version(1);
+    hello->set_protocol_version(protocol::protocol_version);
     hello->set_station_id(station_.id);
     hello->set_token(token_);
     hello->set_software_version("admit-sim/0.1");
