@@ -5,7 +5,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
+
+#include <spdlog/spdlog.h>
 
 #include "store/record_codes.hpp"
 
@@ -196,6 +199,7 @@ void pg_store::open_exclusive_transaction(const char* operation) {
     try {
         const auto r = db_.exec(operation, fmt::format("BEGIN; {}; {}", log_lock, batch_start_sql));
         next_seq_ = r.int64(0, 0);
+        notice_log_end(next_seq_ - 1);
         batch_log_generation_ = r.int64(0, 1);
         batch_roster_generation_ = r.int64(0, 2);
         generations_known_ = true;
@@ -203,6 +207,22 @@ void pg_store::open_exclusive_transaction(const char* operation) {
         end_transaction_quietly();
         throw;
     }
+}
+
+void pg_store::notice_log_end(std::int64_t last_in_database) {
+    if (last_in_database < highest_seq_seen_) {
+        // Only a database that lost commits does this: a promoted standby
+        // that had not received them (asynchronous replication), or a restore.
+        ++log_rewinds_;
+        spdlog::error(
+            "{}: the scan log ends at seq {} but this server saw seq {}: committed scans are missing "
+            "from the database (an asynchronous standby promoted without them, or a restore); "
+            "occupancy is recomputed from what the database holds, and scans acknowledged after seq "
+            "{} are lost unless kiosks still hold them (see deploy/OPERATIONS.md, section 8)",
+            db_.name(), last_in_database, highest_seq_seen_, last_in_database
+        );
+    }
+    highest_seq_seen_ = last_in_database;
 }
 
 void pg_store::end_transaction_quietly() {
@@ -301,6 +321,7 @@ void pg_store::commit_batch() {
                 committed.command_status()
             ));
         }
+        highest_seq_seen_ = std::max(highest_seq_seen_, next_seq_ - 1);
     } catch (...) {
         pending_.clear();
         pending_ids_.clear();
@@ -375,6 +396,7 @@ void pg_store::for_each_scan(
             after = record.seq;
             visit(record);
         }
+        if (!in_batch_) highest_seq_seen_ = std::max(highest_seq_seen_, after);
         if (rows.rows() < fetch_rows) break;
     }
 }
@@ -437,8 +459,18 @@ std::int64_t pg_store::meta_counter(const char* operation, const char* key) {
 }
 
 std::int64_t pg_store::log_generation() {
-    if (in_batch_ && generations_known_) return batch_log_generation_;
-    return meta_counter("read the log generation of", "log_generation");
+    // Log rewinds count in the high bits: a log that went back must look
+    // changed, so that the engine rebuilds occupancy from it.
+    constexpr int rewind_shift = 32;
+    if (in_batch_ && generations_known_) return batch_log_generation_ + (log_rewinds_ << rewind_shift);
+    reconnect_if_lost();
+    const auto r = db_.exec(
+        "read the log generation of",
+        "SELECT coalesce((SELECT value FROM meta WHERE key = 'log_generation'), 0), "
+        "coalesce((SELECT max(seq) FROM scans), 0)"
+    );
+    if (!in_batch_) notice_log_end(r.int64(0, 1));
+    return r.int64(0, 0) + (log_rewinds_ << rewind_shift);
 }
 
 std::int64_t pg_store::roster_generation() {

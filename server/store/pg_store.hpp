@@ -71,6 +71,7 @@ private:
     void open_exclusive_transaction(const char* operation);
     void send_pending(const char* operation);
     void end_transaction_quietly();
+    void notice_log_end(std::int64_t last_in_database);
     std::int64_t meta_counter(const char* operation, const char* key);
     void bump_meta_counter(const char* operation, const char* key);
     template <class Work>
@@ -88,6 +89,12 @@ private:
     bool generations_known_ = false;
     std::int64_t batch_log_generation_ = 0;
     std::int64_t batch_roster_generation_ = 0;
+    // The highest seq this store has read or committed, and how often the
+    // database's log has since ended below it (a promoted asynchronous
+    // standby that lacked commits): each such rewind changes log_generation(),
+    // so the engine recomputes occupancy from what the database holds.
+    std::int64_t highest_seq_seen_ = 0;
+    std::int64_t log_rewinds_ = 0;
 };
 
 // Brings the database up to the current PostgreSQL schema (one transaction,
