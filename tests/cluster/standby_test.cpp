@@ -26,6 +26,7 @@
 #include "reliability/reliability_support.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
 #include "store/scan_store.hpp"
+#include "support/http_get.hpp"
 #include "support/pg_standby_pair.hpp"
 #include "support/server_process.hpp"
 
@@ -181,6 +182,7 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     // The primary dies. Until the standby is promoted every door is refused
     // by its server's storage: stations keep their scans, kiosks decide offline.
     db_.kill_primary();
+    const auto killed_at = std::chrono::steady_clock::now();
     const auto acknowledged_at_kill = acknowledged();
     std::map<const load_client*, std::uint64_t> errors_before;
     for (const auto& s : stations) errors_before[s.get()] = s->storage_errors();
@@ -195,12 +197,16 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
         << "scans were acknowledged with no primary to commit them";
 
     db_.promote();
+    const auto promoted_at = std::chrono::steady_clock::now();
     const auto acknowledged_at_promotion = acknowledged();
     std::vector<std::size_t> decided_at_promotion;
     for (const auto& k : kiosks) decided_at_promotion.push_back(k->process().event_count());
 
     // The servers find the new primary by themselves: stations get verdicts
     // again, and each kiosk shows a server's verdict again.
+    ASSERT_TRUE(eventually([&] { return acknowledged() > acknowledged_at_promotion; }, 20s))
+        << "no verdict in 20 s after the promotion: the servers did not reach the new primary";
+    const auto first_verdict_after = std::chrono::steady_clock::now() - promoted_at;
     EXPECT_TRUE(eventually([&] { return acknowledged() >= acknowledged_at_promotion + 300; }, 20s))
         << "only " << acknowledged() - acknowledged_at_promotion << " scans acknowledged after the promotion";
     for (std::size_t i = 0; i < kiosks.size(); ++i) {
@@ -236,7 +242,7 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     const auto audit = audit_database(db_.standby_url());
     int missing = 0;
     for (const auto& id : seen) {
-        if (!audit.times_of.contains(id) && ++missing <= 10) ADD_FAILURE() << "acknowledged scan lost: " << id;
+        if (!audit.times_of.contains(id) && ++missing <= 10) ADD_FAILURE() << "not in the promoted database: " << id;
     }
     EXPECT_EQ(missing, 0) << "of " << seen.size() << " scans";
     int twice = 0;
@@ -249,11 +255,17 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
         EXPECT_TRUE(eventually([&] { return served_occupancy(server->port()) == audit.inside; }, 10s))
             << "server on port " << server->port() << " shows " << served_occupancy(server->port())["arena"]
             << " in the arena, the log says " << audit.inside.at("arena");
+        EXPECT_EQ(http_get(server->port(), "/healthz").status, 200) << "port " << server->port();
     }
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
     std::cout << fmt::format(
         "failover: {} scans checked ({} acknowledged before the kill, {} by the promotion, {} in the end); "
-        "{} kiosk scans decided offline\n",
-        seen.size(), acknowledged_at_kill, acknowledged_at_promotion, acknowledged(), offline
+        "{} kiosk scans decided offline; primary dead for {} ms before the promotion; first verdict "
+        "{} ms after it\n",
+        seen.size(), acknowledged_at_kill, acknowledged_at_promotion, acknowledged(), offline,
+        duration_cast<milliseconds>(promoted_at - killed_at).count(),
+        duration_cast<milliseconds>(first_verdict_after).count()
     );
 }
 
