@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <atomic>
 #include <iostream>
@@ -52,10 +52,11 @@ database_audit audit_database(const std::string& url) {
     location.postgres_url = url;
     database_audit a;
     core::presence presence;
-    store::open_store(location, store::open_mode::read_only)->for_each_scan([&](const core::scan_record& r) {
-        ++a.times_of[r.scan_id];
-        if (!r.annulled && r.moved) presence.apply(*r.moved);
-    });
+    store::open_store(location, store::open_mode::read_only)
+        ->for_each_scan([&](const core::scan_record& r) {
+            ++a.times_of[r.scan_id];
+            if (!r.annulled && r.moved) presence.apply(*r.moved);
+        });
     for (const auto* hall : {"main", "side", "arena"}) a.inside[hall] = presence.inside(hall);
     return a;
 }
@@ -69,12 +70,19 @@ public:
     ~fed_kiosk() { stop(); }
 
     bool ready() {
-        return !process_.wait_for([](const json::object& e) {
-            const auto* type = e.if_contains("type");
-            return type && *type == "ready";
-        }, 15s).empty();
+        return !process_
+                    .wait_for(
+                        [](const json::object& e) {
+                            const auto* type = e.if_contains("type");
+                            return type && *type == "ready";
+                        },
+                        15s
+                    )
+                    .empty();
     }
-    void start() { feeder_ = std::thread([this] { feed(); }); }
+    void start() {
+        feeder_ = std::thread([this] { feed(); });
+    }
     void stop() {
         feeding_ = false;
         if (feeder_.joinable()) feeder_.join();
@@ -111,7 +119,9 @@ private:
 
 class StandbyTest : public ::testing::Test {
 protected:
-    StandbyTest() : a_(reliability_event_toml(), reliability_roster()), b_(reliability_event_toml(), reliability_roster()) {
+    StandbyTest()
+        : a_(reliability_event_toml(), reliability_roster()),
+          b_(reliability_event_toml(), reliability_roster()) {
         // Servers of one event share the badge keys.
         config::write_badge_keys(b_.data_dir(), a_.keys(), true);
     }
@@ -127,13 +137,20 @@ protected:
     }
 
     void TearDown() override {
-        if (HasFailure()) std::cerr << "--- server A log ---\n" << a_.log() << "--- server B log ---\n" << b_.log();
+        if (HasFailure())
+            std::cerr << "--- server A log ---\n"
+                      << a_.log() << "--- server B log ---\n"
+                      << b_.log();
     }
 
     // A kiosk on `first` that fails over to `second`; answers wait 500 ms at most.
-    std::vector<std::string> kiosk_on(const server_process& first, const server_process& second,
-                                      const std::string& station, const std::filesystem::path& state,
-                                      const std::string& direction) const {
+    std::vector<std::string> kiosk_on(
+        const server_process& first,
+        const server_process& second,
+        const std::string& station,
+        const std::filesystem::path& state,
+        const std::string& direction
+    ) const {
         auto args = kiosk_args(first.port(), station, state, direction);
         for (auto it = args.begin(); it != args.end(); ++it) {
             if (*it == "--answer-timeout") *std::next(it) = "500";
@@ -159,9 +176,11 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     temp_dir kiosk_state;
     std::vector<std::unique_ptr<fed_kiosk>> kiosks;
     kiosks.push_back(std::make_unique<fed_kiosk>(
-        a_, kiosk_on(a_, b_, "arena-k1", kiosk_state.path() / "k1", "entry"), 0));
+        a_, kiosk_on(a_, b_, "arena-k1", kiosk_state.path() / "k1", "entry"), 0
+    ));
     kiosks.push_back(std::make_unique<fed_kiosk>(
-        a_, kiosk_on(b_, a_, "arena-k2", kiosk_state.path() / "k2", "exit"), 150));
+        a_, kiosk_on(b_, a_, "arena-k2", kiosk_state.path() / "k2", "exit"), 150
+    ));
     for (auto& k : kiosks) ASSERT_TRUE(k->ready()) << k->process().transcript();
     for (auto& s : stations) s->start();
     for (auto& k : kiosks) k->start();
@@ -176,8 +195,11 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
             if (!held(*s)) return false;
         return true;
     };
-    ASSERT_TRUE(eventually([&] { return acknowledged() >= 300 && kiosks[0]->decided() + kiosks[1]->decided() >= 10; }, 20s))
-        << "no load before the failover: " << acknowledged() << " station scans acknowledged";
+    ASSERT_TRUE(eventually(
+        [&] { return acknowledged() >= 300 && kiosks[0]->decided() + kiosks[1]->decided() >= 10; },
+        20s
+    )) << "no load before the failover: "
+       << acknowledged() << " station scans acknowledged";
 
     // The primary dies. Until the standby is promoted every door is refused
     // by its server's storage: stations keep their scans, kiosks decide offline.
@@ -188,11 +210,16 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     for (const auto& s : stations) errors_before[s.get()] = s->storage_errors();
     std::size_t offline_before = 0;
     for (const auto& k : kiosks) offline_before += k->offline_decisions();
-    ASSERT_TRUE(eventually([&] {
-        std::size_t offline = 0;
-        for (const auto& k : kiosks) offline += k->offline_decisions();
-        return offline > offline_before && every([&](const load_client& s) { return s.storage_errors() > errors_before[&s]; });
-    }, 15s)) << "the doors did not notice the primary's death";
+    ASSERT_TRUE(eventually(
+        [&] {
+            std::size_t offline = 0;
+            for (const auto& k : kiosks) offline += k->offline_decisions();
+            return offline > offline_before && every([&](const load_client& s) {
+                       return s.storage_errors() > errors_before[&s];
+                   });
+        },
+        15s
+    )) << "the doors did not notice the primary's death";
     EXPECT_LE(acknowledged(), acknowledged_at_kill + 5 * stations.size())
         << "scans were acknowledged with no primary to commit them";
 
@@ -208,18 +235,28 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
         << "no verdict in 20 s after the promotion: the servers did not reach the new primary";
     const auto first_verdict_after = std::chrono::steady_clock::now() - promoted_at;
     EXPECT_TRUE(eventually([&] { return acknowledged() >= acknowledged_at_promotion + 300; }, 20s))
-        << "only " << acknowledged() - acknowledged_at_promotion << " scans acknowledged after the promotion";
+        << "only " << acknowledged() - acknowledged_at_promotion
+        << " scans acknowledged after the promotion";
     for (std::size_t i = 0; i < kiosks.size(); ++i) {
-        EXPECT_FALSE(kiosks[i]->process().wait_for([](const json::object& e) {
-            return is_scan(e) && e.at("offline") == false;
-        }, 20s, decided_at_promotion[i]).empty()) << "kiosk " << i << " never back online:\n" << kiosks[i]->process().transcript();
+        EXPECT_FALSE(
+            kiosks[i]
+                ->process()
+                .wait_for(
+                    [](const json::object& e) { return is_scan(e) && e.at("offline") == false; },
+                    20s, decided_at_promotion[i]
+                )
+                .empty()
+        ) << "kiosk "
+          << i << " never back online:\n"
+          << kiosks[i]->process().transcript();
     }
 
     // Wind down: every waiting scan must arrive.
     for (auto& k : kiosks) k->stop();
     for (auto& s : stations) s->stop_scanning();
-    EXPECT_TRUE(eventually([&] { return every([](const load_client& s) { return s.pending_count() == 0; }); }, 20s))
-        << "station scans still unacknowledged";
+    EXPECT_TRUE(eventually(
+        [&] { return every([](const load_client& s) { return s.pending_count() == 0; }); }, 20s
+    )) << "station scans still unacknowledged";
     for (const auto* name : {"k1", "k2"}) {
         EXPECT_TRUE(eventually([&] { return outbox_backlog(kiosk_state.path() / name) == 0; }, 20s))
             << name << " outbox still holds " << outbox_backlog(kiosk_state.path() / name);
@@ -227,7 +264,8 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     std::set<std::string> seen;  // every scan a door acknowledged or decided
     std::size_t offline = 0;
     for (auto& k : kiosks) {
-        EXPECT_EQ(k->undecided(), 0u) << "a kiosk left someone waiting:\n" << k->process().transcript();
+        EXPECT_EQ(k->undecided(), 0u) << "a kiosk left someone waiting:\n"
+                                      << k->process().transcript();
         k->process().close_stdin();
         EXPECT_EQ(k->process().wait_exit(20s), 0) << k->process().transcript();
         for (auto& id : kiosk_scan_ids(k->process())) seen.insert(std::move(id));
@@ -242,7 +280,8 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     const auto audit = audit_database(db_.standby_url());
     int missing = 0;
     for (const auto& id : seen) {
-        if (!audit.times_of.contains(id) && ++missing <= 10) ADD_FAILURE() << "not in the promoted database: " << id;
+        if (!audit.times_of.contains(id) && ++missing <= 10)
+            ADD_FAILURE() << "not in the promoted database: " << id;
     }
     EXPECT_EQ(missing, 0) << "of " << seen.size() << " scans";
     int twice = 0;
@@ -252,16 +291,20 @@ TEST_F(StandbyTest, ThePrimaryDiesUnderLoadTheStandbyTakesOverAndNoAcknowledgedS
     EXPECT_EQ(twice, 0);
     // Both servers re-read what was committed: their dashboards agree with the log.
     for (const auto* server : {&a_, &b_}) {
-        EXPECT_TRUE(eventually([&] { return served_occupancy(server->port()) == audit.inside; }, 10s))
-            << "server on port " << server->port() << " shows " << served_occupancy(server->port())["arena"]
-            << " in the arena, the log says " << audit.inside.at("arena");
+        EXPECT_TRUE(
+            eventually([&] { return served_occupancy(server->port()) == audit.inside; }, 10s)
+        ) << "server on port "
+          << server->port() << " shows " << served_occupancy(server->port())["arena"]
+          << " in the arena, the log says " << audit.inside.at("arena");
         EXPECT_EQ(http_get(server->port(), "/healthz").status, 200) << "port " << server->port();
     }
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;
     std::cout << fmt::format(
-        "failover: {} scans checked ({} acknowledged before the kill, {} by the promotion, {} in the end); "
-        "{} kiosk scans decided offline; primary dead for {} ms before the promotion; first verdict "
+        "failover: {} scans checked ({} acknowledged before the kill, {} by the promotion, {} in "
+        "the end); "
+        "{} kiosk scans decided offline; primary dead for {} ms before the promotion; first "
+        "verdict "
         "{} ms after it\n",
         seen.size(), acknowledged_at_kill, acknowledged_at_promotion, acknowledged(), offline,
         duration_cast<milliseconds>(promoted_at - killed_at).count(),

@@ -11,13 +11,16 @@
 namespace admit::test {
 namespace {
 
-std::string script() { return std::string(ADMIT_SOURCE_DIR) + "/tests/support/test-postgres-standby.sh"; }
+std::string script() {
+    return std::string(ADMIT_SOURCE_DIR) + "/tests/support/test-postgres-standby.sh";
+}
 
 std::map<std::string, std::string> read_state(const std::filesystem::path& file) {
     std::map<std::string, std::string> state;
     std::ifstream in(file);
     for (std::string line; std::getline(in, line);) {
-        if (const auto eq = line.find('='); eq != std::string::npos) state[line.substr(0, eq)] = line.substr(eq + 1);
+        if (const auto eq = line.find('='); eq != std::string::npos)
+            state[line.substr(0, eq)] = line.substr(eq + 1);
     }
     return state;
 }
@@ -27,10 +30,13 @@ std::map<std::string, std::string> read_state(const std::filesystem::path& file)
 pg_standby_pair::pg_standby_pair() {
     static std::atomic<int> counter{0};
     state_file_ = std::filesystem::temp_directory_path() /
-                  ("admit-test-pg-standby-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".state");
+                  ("admit-test-pg-standby-" + std::to_string(getpid()) + "-" +
+                   std::to_string(counter++) + ".state");
 }
 
-pg_standby_pair::~pg_standby_pair() { run("stop"); }
+pg_standby_pair::~pg_standby_pair() {
+    run("stop");
+}
 
 bool pg_standby_pair::run(const char* command) {
     const auto line = "bash '" + script() + "' " + command + " '" + state_file_.string() + "'";
@@ -58,11 +64,13 @@ std::string pg_standby_pair::standby_url() const {
 }
 
 void pg_standby_pair::kill_primary() {
-    if (!run("kill-primary")) ADD_FAILURE() << "could not stop the primary (test-postgres-standby.sh kill-primary)";
+    if (!run("kill-primary"))
+        ADD_FAILURE() << "could not stop the primary (test-postgres-standby.sh kill-primary)";
 }
 
 void pg_standby_pair::promote() {
-    if (!run("promote")) ADD_FAILURE() << "could not promote the standby (test-postgres-standby.sh promote)";
+    if (!run("promote"))
+        ADD_FAILURE() << "could not promote the standby (test-postgres-standby.sh promote)";
 }
 
 }  // namespace admit::test
