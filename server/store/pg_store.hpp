@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -71,7 +72,8 @@ private:
     void open_exclusive_transaction(const char* operation);
     void send_pending(const char* operation);
     void end_transaction_quietly();
-    void notice_log_end(std::int64_t last_in_database);
+    std::int64_t notice_log_end(const pg::result& r, int column);
+    void remember_seen(std::int64_t seq, std::string_view scan_id);
     std::int64_t meta_counter(const char* operation, const char* key);
     void bump_meta_counter(const char* operation, const char* key);
     template <class Work>
@@ -89,11 +91,14 @@ private:
     bool generations_known_ = false;
     std::int64_t batch_log_generation_ = 0;
     std::int64_t batch_roster_generation_ = 0;
-    // The highest seq this store has read or committed, and how often the
-    // database's log has since ended below it (a promoted asynchronous
-    // standby that lacked commits): each such rewind changes log_generation(),
-    // so the engine recomputes occupancy from what the database holds.
-    std::int64_t highest_seq_seen_ = 0;
+    std::int64_t batch_last_seq_ = 0;  // the batch's last append, as stored
+    std::string batch_last_scan_id_;
+    // The last record this store knows was committed, and how often the
+    // database's log has since lost it (a promoted asynchronous standby that
+    // lacked commits): each such rewind changes log_generation(), so the
+    // engine recomputes occupancy from what the database holds.
+    std::int64_t seen_seq_ = 0;
+    std::string seen_scan_id_;
     std::int64_t log_rewinds_ = 0;
 };
 

@@ -176,6 +176,13 @@ TEST(postgres_store, a_log_that_went_back_counts_as_a_new_log_generation) {
     store->append(plain_scan("four"));
     EXPECT_EQ(store->log_generation(), after) << "a commit after the rewind is no rewind";
     EXPECT_EQ(ids_of(*store), (std::vector<std::string>{"one", "four"}));
+
+    // Gone back and grown again before this store looked: another server
+    // committed a scan under the seq of one this store saw.
+    auto other = open_store(at(url));
+    run_sql(url, "DELETE FROM scans WHERE scan_id = 'four'");
+    other->append(plain_scan("five"));
+    EXPECT_NE(store->log_generation(), after) << "seq 2 is another scan now";
 }
 
 TEST(postgres_store, backup_points_to_postgres_tools) {

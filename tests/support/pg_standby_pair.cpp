@@ -73,4 +73,14 @@ void pg_standby_pair::promote() {
         ADD_FAILURE() << "could not promote the standby (test-postgres-standby.sh promote)";
 }
 
+void pg_standby_pair::detach_standby() {
+    if (!run("detach-standby"))
+        ADD_FAILURE() << "could not detach the standby (test-postgres-standby.sh)";
+}
+
+void pg_standby_pair::start_standby() {
+    if (!run("start-standby"))
+        ADD_FAILURE() << "could not start the standby again (test-postgres-standby.sh)";
+}
+
 }  // namespace admit::test

@@ -37,6 +37,11 @@ public:
     void kill_primary();
     // pg_ctl promote on the standby; returns once it accepts writes.
     void promote();
+    // Asynchronous replication, and the standby stopped: what the primary
+    // commits from now on is on the primary only (lost if it dies).
+    void detach_standby();
+    // The stopped standby started again, still a standby until promote().
+    void start_standby();
 
 private:
     bool run(const char* command);

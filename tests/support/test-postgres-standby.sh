@@ -9,13 +9,19 @@
 #       standby_port=, url= a multi-host URL with target_session_attrs)
 #   test-postgres-standby.sh kill-primary STATE_FILE   pg_ctl stop -m immediate
 #       (no checkpoint, no goodbye: what a crash looks like to clients)
+#   test-postgres-standby.sh detach-standby STATE_FILE   the primary goes
+#       asynchronous (PostgreSQL's default) and the standby is stopped: what
+#       the primary commits from now on, the standby never receives
+#   test-postgres-standby.sh start-standby STATE_FILE  start it again (same
+#       port); with the primary dead it stays a standby until promoted
 #   test-postgres-standby.sh promote STATE_FILE   pg_ctl promote, waiting for it
 #   test-postgres-standby.sh stop STATE_FILE      stop both, remove the dir
 # Where no PostgreSQL server is installed STATE_FILE holds "skip=<why>".
 set -euo pipefail
 
-command=${1:?usage: test-postgres-standby.sh start|kill-primary|promote|stop STATE_FILE}
-state=${2:?usage: test-postgres-standby.sh start|kill-primary|promote|stop STATE_FILE}
+usage="usage: test-postgres-standby.sh start|kill-primary|detach-standby|start-standby|promote|stop STATE_FILE"
+command=${1:?$usage}
+state=${2:?$usage}
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 
@@ -34,14 +40,18 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+start_cluster() {  # start_cluster DATA LOG PORT
+    as_server_user "$bindir/pg_ctl" -D "$1" -l "$2" -w -t 30 \
+        -o "-p $3 -k $dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
+}
+
 # Starts the cluster in $1 on a free port (three tries: a port can be taken
 # between choosing it and binding); prints the port.
 start_on_free_port() {
     local data=$1 log=$2 port
     for _ in 1 2 3; do
         port=$(free_port)
-        if as_server_user "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 30 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null; then
+        if start_cluster "$data" "$log" "$port"; then
             echo "$port"
             return 0
         fi
@@ -116,6 +126,17 @@ kill-primary)
     dir=$(state_value dir)
     as_server_user "$bindir/pg_ctl" -D "$dir/primary" -m immediate -w stop >/dev/null
     ;;
+detach-standby)
+    dir=$(state_value dir)
+    # Commits waiting for the standby are released once the reload is seen.
+    sql "$(state_value primary_port)" "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+    sql "$(state_value primary_port)" "SELECT pg_reload_conf()" >/dev/null
+    as_server_user "$bindir/pg_ctl" -D "$dir/standby" -m fast -w stop >/dev/null
+    ;;
+start-standby)
+    dir=$(state_value dir)
+    start_cluster "$dir/standby" "$dir/standby.log" "$(state_value standby_port)"
+    ;;
 promote)
     dir=$(state_value dir)
     as_server_user "$bindir/pg_ctl" -D "$dir/standby" -w -t 30 promote >/dev/null
@@ -124,7 +145,7 @@ stop)
     stop_all
     ;;
 *)
-    echo "usage: test-postgres-standby.sh start|kill-primary|promote|stop STATE_FILE" >&2
+    echo "$usage" >&2
     exit 2
     ;;
 esac
