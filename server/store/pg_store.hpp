@@ -17,6 +17,11 @@
 //    server replays its outbox and gets the first verdict back.
 //  - Commits NOTIFY admit_log; change_listener LISTENs, so every dashboard
 //    follows all servers' scans.
+//  - A lost connection is made again by the next call outside a batch: with
+//    a multi-host URL and target_session_attrs=read-write, to whichever host
+//    accepts writes now (a promoted standby). A log that lost a record this
+//    store saw committed (an asynchronous standby promoted without it)
+//    changes log_generation(), so the engine rebuilds from what is there.
 // Appends of a batch are kept here and sent with one COPY at commit (a round
 // trip per scan would cap throughput); any other call inside a batch sends
 // them first, so reads always see the whole batch.
