@@ -49,6 +49,7 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
     presence_.clear();
     counters_.clear();
     seqs_by_attendee_.clear();
+    last_seq_ = 0;  // the log may have gone back (a promoted asynchronous standby)
     std::int64_t scans = 0;
     // Only the fields these steps use (record_detail::movement).
     store_->for_each_scan(

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -22,6 +23,31 @@ std::string trimmed(const char* message) {
 struct conninfo_free {
     void operator()(PQconninfoOption* options) const noexcept { PQconninfoFree(options); }
 };
+
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t from = 0;
+    for (;;) {
+        const auto comma = text.find(',', from);
+        out.push_back(text.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+        if (comma == std::string::npos) return out;
+        from = comma + 1;
+    }
+}
+
+// "db1:5432,db2:5433" for a multi-host connection string (host=db1,db2
+// port=5432,5433, or one port for every host), as libpq pairs them.
+std::string hosts_with_ports(const std::string& host, const std::string& port) {
+    const auto hosts = split_commas(host);
+    const auto ports = split_commas(port);
+    std::string out;
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+        const auto& p = ports.size() == hosts.size() ? ports[i] : ports.front();
+        if (i > 0) out += ',';
+        out += p.empty() ? hosts[i] : hosts[i] + ":" + p;
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -95,7 +121,7 @@ std::string describe_url(const std::string& url) {
         if (key == "user") user = o->val;
     }
     std::string out = fmt::format("PostgreSQL database {}", db.empty() ? "(default)" : db);
-    if (!host.empty()) out += fmt::format(" on {}{}", host, port.empty() ? "" : ":" + port);
+    if (!host.empty()) out += " on " + hosts_with_ports(host, port);
     if (!user.empty()) out += " as " + user;
     return out;
 }
@@ -118,7 +144,7 @@ connection::~connection() {
 
 int connection::backend_pid() const { return PQbackendPID(conn_); }
 
-bool connection::healthy() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
+bool connection::healthy() const { return conn_ != nullptr && set_up_ && PQstatus(conn_) == CONNECTION_OK; }
 
 void connection::on_connect(std::function<void(connection&)> hook) {
     on_connect_ = std::move(hook);
@@ -126,12 +152,19 @@ void connection::on_connect(std::function<void(connection&)> hook) {
 }
 
 void connection::reconnect() {
+    // With several hosts (a standby, say) PQreset tries each in turn and keeps
+    // the first that target_session_attrs accepts: after a failover, the new primary.
+    set_up_ = false;
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
         fail("reconnect to", trimmed(PQerrorMessage(conn_)));
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    // Until the hook has run (prepared statements), the connection counts as
+    // lost, so a hook cut short is run again by the next reconnect.
     if (on_connect_) on_connect_(*this);
+    set_up_ = true;
+    spdlog::info("connected again to {} (server {}:{})", name_, PQhost(conn_), PQport(conn_));
 }
 
 void connection::fail(const char* operation, const std::string& why) {

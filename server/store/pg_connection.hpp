@@ -91,6 +91,7 @@ private:
     std::string name_;
     pg_conn* conn_ = nullptr;
     std::function<void(connection&)> on_connect_;
+    bool set_up_ = true;  // false from a reset until its on-connect hook has run
     std::string last_sqlstate_;
 };
 

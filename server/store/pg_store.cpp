@@ -5,7 +5,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
+
+#include <spdlog/spdlog.h>
 
 #include "store/record_codes.hpp"
 
@@ -18,10 +21,23 @@ constexpr const char* notify_channel = "admit_log";
 // Rows fetched per round trip when streaming the log (a million at start-up).
 constexpr int fetch_rows = 5000;
 // What a batch needs to know as it starts, in the same round trip as BEGIN and the lock.
+// Columns 0 and 1 are the generations; log_end_columns() follow.
 constexpr const char* batch_start_sql =
-    "SELECT coalesce((SELECT max(seq) FROM scans), 0) + 1, "
-    "coalesce((SELECT value FROM meta WHERE key = 'log_generation'), 0), "
-    "coalesce((SELECT value FROM meta WHERE key = 'roster_generation'), 0)";
+    "SELECT coalesce((SELECT value FROM meta WHERE key = 'log_generation'), 0), "
+    "coalesce((SELECT value FROM meta WHERE key = 'roster_generation'), 0), {}";
+constexpr int batch_start_log_end = 2;
+
+// Where the log ends now (its last seq and scan id) and which scan holds
+// `seen_seq` (NULL when none does), for pg_store::notice_log_end. Index
+// lookups on the primary key: cheap enough for every batch.
+std::string log_end_columns(std::int64_t seen_seq) {
+    return fmt::format(
+        "coalesce((SELECT max(seq) FROM scans), 0), "
+        "(SELECT scan_id FROM scans ORDER BY seq DESC LIMIT 1), "
+        "(SELECT scan_id FROM scans WHERE seq = {})",
+        seen_seq
+    );
+}
 
 constexpr const char* copy_scans_sql =
     "COPY scans (seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
@@ -194,15 +210,46 @@ void pg_store::open_exclusive_transaction(const char* operation) {
     // One round trip: each statement still gets its own snapshot, so the last
     // one sees everything committed by whoever held the lock before.
     try {
-        const auto r = db_.exec(operation, fmt::format("BEGIN; {}; {}", log_lock, batch_start_sql));
-        next_seq_ = r.int64(0, 0);
-        batch_log_generation_ = r.int64(0, 1);
-        batch_roster_generation_ = r.int64(0, 2);
+        const auto r = db_.exec(
+            operation,
+            fmt::format("BEGIN; {}; {}", log_lock, fmt::format(batch_start_sql, log_end_columns(seen_seq_)))
+        );
+        batch_log_generation_ = r.int64(0, 0);
+        batch_roster_generation_ = r.int64(0, 1);
+        next_seq_ = notice_log_end(r, batch_start_log_end) + 1;
         generations_known_ = true;
     } catch (...) {
         end_transaction_quietly();
         throw;
     }
+}
+
+std::int64_t pg_store::notice_log_end(const pg::result& r, int column) {
+    const auto last_seq = r.int64(0, column);
+    // The scan this store saw last is gone, or another took its seq (the
+    // log went back and grew again before this store looked): only a
+    // database that lost commits does that, e.g. a promoted standby that had
+    // not received them (asynchronous replication), or a restore.
+    const bool went_back = seen_seq_ > 0 && (r.is_null(0, column + 2) || r.text(0, column + 2) != seen_scan_id_);
+    if (went_back) {
+        ++log_rewinds_;
+        spdlog::error(
+            "{}: scan {} (seq {}), committed before, is not in the database's log (which ends at seq "
+            "{}): committed scans are missing (an asynchronous standby promoted without them, or a "
+            "restore); occupancy is recomputed from what the database holds, and scans acknowledged "
+            "but missing are lost unless kiosks still hold them (see deploy/OPERATIONS.md, section 8)",
+            db_.name(), seen_scan_id_, seen_seq_, last_seq
+        );
+    }
+    seen_seq_ = last_seq;
+    seen_scan_id_ = last_seq > 0 ? std::string(r.text(0, column + 1)) : std::string();
+    return last_seq;
+}
+
+void pg_store::remember_seen(std::int64_t seq, std::string_view scan_id) {
+    if (seq <= seen_seq_) return;
+    seen_seq_ = seq;
+    seen_scan_id_.assign(scan_id);
 }
 
 void pg_store::end_transaction_quietly() {
@@ -264,6 +311,8 @@ std::int64_t pg_store::append(const core::scan_record& record) {
     }
     pending_.push_back(record);
     pending_.back().seq = next_seq_++;
+    batch_last_seq_ = pending_.back().seq;
+    batch_last_scan_id_ = without_nul(record.scan_id);  // as stored
     pending_ids_.emplace(record.scan_id, pending_.size() - 1);
     batch_appended_ = true;
     return pending_.back().seq;
@@ -301,6 +350,7 @@ void pg_store::commit_batch() {
                 committed.command_status()
             ));
         }
+        if (batch_appended_) remember_seen(batch_last_seq_, batch_last_scan_id_);
     } catch (...) {
         pending_.clear();
         pending_ids_.clear();
@@ -375,6 +425,7 @@ void pg_store::for_each_scan(
             after = record.seq;
             visit(record);
         }
+        if (!in_batch_ && rows.rows() > 0) remember_seen(record.seq, record.scan_id);
         if (rows.rows() < fetch_rows) break;
     }
 }
@@ -437,8 +488,20 @@ std::int64_t pg_store::meta_counter(const char* operation, const char* key) {
 }
 
 std::int64_t pg_store::log_generation() {
-    if (in_batch_ && generations_known_) return batch_log_generation_;
-    return meta_counter("read the log generation of", "log_generation");
+    // Log rewinds count in the high bits: a log that went back must look
+    // changed, so that the engine rebuilds occupancy from it.
+    constexpr int rewind_shift = 32;
+    if (in_batch_ && generations_known_) return batch_log_generation_ + (log_rewinds_ << rewind_shift);
+    reconnect_if_lost();
+    const auto r = db_.exec(
+        "read the log generation of",
+        fmt::format(
+            "SELECT coalesce((SELECT value FROM meta WHERE key = 'log_generation'), 0), {}",
+            log_end_columns(seen_seq_)
+        )
+    );
+    if (!in_batch_) notice_log_end(r, 1);
+    return r.int64(0, 0) + (log_rewinds_ << rewind_shift);
 }
 
 std::int64_t pg_store::roster_generation() {

@@ -17,6 +17,11 @@
 //    server replays its outbox and gets the first verdict back.
 //  - Commits NOTIFY admit_log; change_listener LISTENs, so every dashboard
 //    follows all servers' scans.
+//  - A lost connection is made again by the next call outside a batch: with
+//    a multi-host URL and target_session_attrs=read-write, to whichever host
+//    accepts writes now (a promoted standby). A log that lost a record this
+//    store saw committed (an asynchronous standby promoted without it)
+//    changes log_generation(), so the engine rebuilds from what is there.
 // Appends of a batch are kept here and sent with one COPY at commit (a round
 // trip per scan would cap throughput); any other call inside a batch sends
 // them first, so reads always see the whole batch.
@@ -24,6 +29,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -71,6 +77,8 @@ private:
     void open_exclusive_transaction(const char* operation);
     void send_pending(const char* operation);
     void end_transaction_quietly();
+    std::int64_t notice_log_end(const pg::result& r, int column);
+    void remember_seen(std::int64_t seq, std::string_view scan_id);
     std::int64_t meta_counter(const char* operation, const char* key);
     void bump_meta_counter(const char* operation, const char* key);
     template <class Work>
@@ -88,6 +96,15 @@ private:
     bool generations_known_ = false;
     std::int64_t batch_log_generation_ = 0;
     std::int64_t batch_roster_generation_ = 0;
+    std::int64_t batch_last_seq_ = 0;  // the batch's last append, as stored
+    std::string batch_last_scan_id_;
+    // The last record this store knows was committed, and how often the
+    // database's log has since lost it (a promoted asynchronous standby that
+    // lacked commits): each such rewind changes log_generation(), so the
+    // engine recomputes occupancy from what the database holds.
+    std::int64_t seen_seq_ = 0;
+    std::string seen_scan_id_;
+    std::int64_t log_rewinds_ = 0;
 };
 
 // Brings the database up to the current PostgreSQL schema (one transaction,

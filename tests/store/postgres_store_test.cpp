@@ -144,6 +144,47 @@ TEST(postgres_store, a_lost_connection_is_made_again) {
     EXPECT_EQ(ids_of(*store), (std::vector<std::string>{"before", "after"}));
 }
 
+TEST(postgres_store, a_multi_host_url_is_named_host_by_host_and_skips_a_dead_host) {
+    ADMIT_POSTGRES_OR_SKIP(url);
+    try {
+        open_store(at("postgresql://admit@127.0.0.1:1,127.0.0.1:2/event?connect_timeout=2"));
+        FAIL() << "connected to port 1 or 2";
+    } catch (const store_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("PostgreSQL database event on 127.0.0.1:1,127.0.0.1:2 as admit"), std::string::npos)
+            << what;
+    }
+    // A standby's URL: the first host is down, the second is the primary.
+    const auto host_port = url.substr(url.find('@') + 1, url.rfind('/') - url.find('@') - 1);
+    const auto db = url.substr(url.rfind('/') + 1);
+    auto store = open_store(at("postgresql://admit@127.0.0.1:1," + host_port + "/" + db +
+                               "?target_session_attrs=read-write&connect_timeout=2"));
+    store->append(plain_scan("through-the-second-host"));
+    EXPECT_EQ(ids_of(*store), (std::vector<std::string>{"through-the-second-host"}));
+}
+
+TEST(postgres_store, a_log_that_went_back_counts_as_a_new_log_generation) {
+    ADMIT_POSTGRES_OR_SKIP(url);
+    auto store = open_store(at(url));
+    for (const auto* id : {"one", "two", "three"}) store->append(plain_scan(id));
+    const auto before = store->log_generation();
+    // What a promoted asynchronous standby that never received the last two commits holds.
+    run_sql(url, "DELETE FROM scans WHERE scan_id IN ('two', 'three')");
+    const auto after = store->log_generation();
+    EXPECT_NE(after, before) << "the engine would not rebuild from the shorter log";
+    EXPECT_EQ(store->log_generation(), after) << "one rewind counts once";
+    store->append(plain_scan("four"));
+    EXPECT_EQ(store->log_generation(), after) << "a commit after the rewind is no rewind";
+    EXPECT_EQ(ids_of(*store), (std::vector<std::string>{"one", "four"}));
+
+    // Gone back and grown again before this store looked: another server
+    // committed a scan under the seq of one this store saw.
+    auto other = open_store(at(url));
+    run_sql(url, "DELETE FROM scans WHERE scan_id = 'four'");
+    other->append(plain_scan("five"));
+    EXPECT_NE(store->log_generation(), after) << "seq 2 is another scan now";
+}
+
 TEST(postgres_store, backup_points_to_postgres_tools) {
     ADMIT_POSTGRES_OR_SKIP(url);
     try {
