@@ -400,6 +400,8 @@ int main(int argc, char** argv) {
                     screen->note("error", f.problem);
                     continue;
                 }
+                // The door screen's live preview: the camera (or raw frames) only.
+                if (door && (!s.camera.empty() || !s.raw.empty())) door->frame(f.image.view());
                 for (const auto& text : decoder.decode(f.image.view())) handle(text);
             }
         }

@@ -196,6 +196,31 @@ void door_display::push_history_locked(const json::object& scan) {
     if (history_.size() > history_size) history_.pop_front();
 }
 
+// Binary preview frame: "ADMF", width and height (uint16, little-endian), then
+// width*height grey bytes, nearest-neighbour scaled.
+void door_display::frame(const grey_frame& image) {
+    if (image.pixels == nullptr || image.width <= 0 || image.height <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_frame_ < std::chrono::milliseconds(1000 / std::max(1, options_.preview_fps))) return;
+    if (http_->pages() == 0) return;
+    last_frame_ = now;
+    const int step = std::max(1, (image.width + options_.preview_width - 1) / options_.preview_width);
+    const int w = image.width / step;
+    const int h = image.height / step;
+    if (w <= 0 || h <= 0 || w > 65535 || h > 65535) return;
+    std::string bytes = "ADMF";
+    for (const int v : {w, h}) {
+        bytes.push_back(static_cast<char>(v & 0xff));
+        bytes.push_back(static_cast<char>((v >> 8) & 0xff));
+    }
+    bytes.reserve(bytes.size() + static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+    for (int y = 0; y < h; ++y) {
+        const auto* row = image.pixels + static_cast<std::ptrdiff_t>(y) * step * image.stride;
+        for (int x = 0; x < w; ++x) bytes.push_back(static_cast<char>(row[x * step]));
+    }
+    http_->publish_frame(std::move(bytes));
+}
+
 void door_display::ready(const std::string& station, const std::string& direction) {
     std::lock_guard lock(mutex_);
     station_ = station;

@@ -27,6 +27,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "decode/grey_image.hpp"
 #include "kiosk/display.hpp"
 #include "kiosk/station_link.hpp"
 #include "screen/door_server.hpp"
@@ -53,6 +54,8 @@ struct door_options {
     // duplicate read (amber), not a stranger with a copied badge (red).
     std::chrono::seconds duplicate_window{300};
     std::chrono::seconds skew_warning{60};  // warn when the clocks differ more than this
+    int preview_fps = 8;
+    int preview_width = 320;  // preview frames are scaled down to this width at most
 };
 
 class door_display : public display {
@@ -65,6 +68,11 @@ public:
     void attach(std::function<door_facts()> facts);
     // The badge payload behind a shown scan, so a repeat read can name the person.
     void remember(const std::string& payload, const shown_scan& s);
+
+    // A camera frame, for the page's live preview: at most preview_fps a
+    // second, scaled down, and only while a page is connected. Cheap when not
+    // sent; called by the scan loop for every frame it reads.
+    void frame(const grey_frame& image);
 
     unsigned short port() const { return http_->port(); }
     std::size_t pages() const { return http_->pages(); }
@@ -120,6 +128,7 @@ private:
         std::chrono::steady_clock::time_point at;
     };
     std::deque<admission> admitted_;  // recent admissions here
+    std::chrono::steady_clock::time_point last_frame_{};  // the scan loop's only
     std::unique_ptr<door_server> http_;  // last: stopped before the state above goes
 };
 

@@ -83,6 +83,7 @@ struct page {
     websocket::stream<beast::tcp_stream> ws;
     asio::steady_timer wake;  // the writer sleeps on it; cancel() wakes it
     std::deque<std::shared_ptr<const std::string>> queue;
+    std::shared_ptr<const std::string> frame;  // the newest preview frame not yet sent
     bool closed = false;
 };
 
@@ -159,18 +160,21 @@ struct door_server::impl {
 
     asio::awaitable<void> writer(std::shared_ptr<page> p) {
         while (!p->closed) {
-            if (p->queue.empty()) {
+            if (p->queue.empty() && !p->frame) {
                 p->wake.expires_at(asio::steady_timer::time_point::max());
                 co_await p->wake.async_wait(use_tuple);
                 continue;
             }
-            const auto text = p->queue.front();
-            auto [ec, n] = co_await p->ws.async_write(asio::buffer(*text), use_tuple);
+            // Events first: a verdict never waits behind a preview frame.
+            const bool event = !p->queue.empty();
+            const auto message = event ? p->queue.front() : std::move(p->frame);
+            if (event) p->queue.pop_front();
+            p->ws.binary(!event);
+            auto [ec, n] = co_await p->ws.async_write(asio::buffer(*message), use_tuple);
             if (ec) {
                 close(p);
                 co_return;
             }
-            p->queue.pop_front();
         }
     }
 
@@ -288,6 +292,17 @@ void door_server::publish(std::string text) {
         // A copy: offer() may close (erase) a page.
         const auto pages = d->pages;
         for (const auto& p : pages) d->offer(p, message);
+    });
+}
+
+void door_server::publish_frame(std::string bytes) {
+    auto frame = std::make_shared<const std::string>(std::move(bytes));
+    asio::post(impl_->ioc, [d = impl_.get(), frame] {
+        for (const auto& p : d->pages) {
+            if (p->closed) continue;
+            p->frame = frame;  // replaces an unsent older one
+            p->wake.cancel();
+        }
     });
 }
 

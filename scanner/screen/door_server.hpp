@@ -46,6 +46,9 @@ public:
     unsigned short port() const;
     // Queues one JSON text for every connected page. Never blocks on a page.
     void publish(std::string text);
+    // Offers one camera preview frame (binary) to every page. Frames are not
+    // queued: a page gets the newest one when its previous write is done.
+    void publish_frame(std::string bytes);
     // Pages connected now.
     std::size_t pages() const;
     // Pages closed because they could not keep up.

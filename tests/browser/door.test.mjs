@@ -58,7 +58,7 @@ function ceremonyNow(toml) {
 before(async () => {
     srv = await new admit_server({ clockStart: null, editConfig: ceremonyNow }).start();
     badges = new Map(parseCsv(fs.readFileSync(srv.tokensCsv, 'utf8')).map((b) => [b.id, b]));
-    kiosk = await new admit_kiosk(srv, { more: ['--repeat-window', '1s', '--idle', '120', '--answer-timeout', '1500'] }).start();
+    kiosk = await new admit_kiosk(srv, { more: ['--repeat-window', '2s', '--idle', '120', '--answer-timeout', '1500'] }).start();
     await kiosk.waitEvent('the kiosk online', (e) => e.type === 'link' && e.state === 'online', 15000);
     browser = await launchBrowser(pw);
 });
@@ -145,18 +145,22 @@ test('the door screen shows each verdict full screen, in Korean and English, at 
     await shoot('idle');
 
     // Admitted: a Hangul name.
-    const a = person((b) => HANGUL.test(b.name), used);
-    let v = await kiosk.scan(a.token);
+    const h = person((b) => HANGUL.test(b.name), used);
+    let v = await kiosk.scan(h.token);
     assert.equal(v.admitted, true, JSON.stringify(v));
     await shown(scansSoFar());
-    await expectScreen({ state: 'admitted', name: a.name, reason: (t) => t.ok[0], inside: v.inside, capacity: v.capacity });
+    await expectScreen({ state: 'admitted', name: h.name, reason: (t) => t.ok[0], inside: v.inside, capacity: v.capacity });
     await shoot('admitted');
 
-    // The same badge again at once: the kiosk does not send it again; amber, counted.
-    const first = scansSoFar();
+    // A badge read twice at once (within the repeat window): the kiosk does not
+    // send it again; the screen turns amber and counts it.
+    const a = person((b) => HANGUL.test(b.name), used);
+    v = await kiosk.scan(a.token);
+    assert.equal(v.admitted, true, JSON.stringify(v));
     v = await kiosk.scan(a.token);
     assert.equal(v.type, 'repeat');
-    await shown(first + 1);
+    const aSeen = Date.now();
+    await shown(scansSoFar());
     await expectScreen({ state: 'warning', name: a.name, reason: (t) => t.duplicate[0], tag: (t) => t.duplicate_tag });
     await shoot('repeat');
 
@@ -180,9 +184,8 @@ test('the door screen shows each verdict full screen, in Korean and English, at 
     await expectScreen({ state: v.admitted ? 'admitted' : 'refused', name: longName.name });
 
     // A duplicate: the person admitted a moment ago reads again after the repeat
-    // window (1 s, on the kiosk's clock); the server says already inside.
-    const since = Date.now();
-    await waitFor('the repeat window to pass', () => Date.now() - since > 1100, 3000);
+    // window (2 s, on the kiosk's clock); the server says already inside.
+    await waitFor('the repeat window to pass', () => Date.now() - aSeen > 2100, 4000);
     v = await kiosk.scan(a.token);
     assert.equal(v.reason, 'already_inside', JSON.stringify(v));
     await shown(scansSoFar());
@@ -213,7 +216,8 @@ test('the door screen shows each verdict full screen, in Korean and English, at 
         assert.equal(v.offline, true, JSON.stringify(v));
         assert.equal(v.admitted, true, JSON.stringify(v));
         await shown(scansSoFar());
-        await expectScreen({ state: 'warning', name: o.name, reason: (t) => t.admitted_offline[0], tag: (t) => t.offline_tag });
+        // Offline the kiosk knows the person by the badge's id only (the rules hold no names).
+        await expectScreen({ state: 'warning', name: v.name, reason: (t) => t.admitted_offline[0], tag: (t) => t.offline_tag });
         for (const s of pages) assert.match(await text(s.page, 'status-backlog'), /[1-9]/, 'the outbox holds the offline scan');
         await shoot('warning-offline');
     });

@@ -137,7 +137,7 @@
         $('door-verdict').dataset.state = 'idle';
         $('door-prompt').textContent = s[`idle_${state.config.input}`] || s.idle_keyboard;
         // The live preview only where a camera reads the badges.
-        $('door-preview').hidden = state.config.input !== 'camera';
+        $('door-preview').hidden = state.config.input !== 'camera' && state.config.input !== 'raw';
     }
 
     function renderScan(scan, { fresh }) {
@@ -254,6 +254,25 @@
     bar.addEventListener('pointerdown', () => { press = setTimeout(showStatusPage, 1500); });
     for (const ev of ['pointerup', 'pointerleave', 'pointercancel']) bar.addEventListener(ev, () => clearTimeout(press));
 
+    // ---- the camera preview: "ADMF", width, height (uint16 LE), grey bytes
+    const canvas = document.getElementById('preview-canvas');
+    function drawFrame(buffer) {
+        const bytes = new Uint8Array(buffer);
+        if (bytes.length < 8 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'ADMF') return;
+        const w = bytes[4] | (bytes[5] << 8);
+        const h = bytes[6] | (bytes[7] << 8);
+        if (bytes.length < 8 + w * h) return;
+        if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+        const ctx = canvas.getContext('2d');
+        const img = ctx.createImageData(w, h);
+        for (let i = 0; i < w * h; i++) {
+            const g = bytes[8 + i];
+            img.data[4 * i] = g; img.data[4 * i + 1] = g; img.data[4 * i + 2] = g; img.data[4 * i + 3] = 255;
+        }
+        ctx.putImageData(img, 0, 0);
+        window.__door.frames = (window.__door.frames || 0) + 1;
+    }
+
     // ---- events
     function apply(ev) {
         if (ev.type === 'config') {
@@ -286,12 +305,17 @@
 
     function connect() {
         const ws = new WebSocket(`ws://${location.host}/ws`);
+        ws.binaryType = 'arraybuffer';
         ws.onopen = () => {
             state.connected = true;
             state.lastSeq = -1;  // a new greeting follows
             $('door-conn').hidden = true;
         };
         ws.onmessage = (m) => {
+            if (m.data instanceof ArrayBuffer) {
+                drawFrame(m.data);
+                return;
+            }
             let ev;
             try { ev = JSON.parse(m.data); } catch { return; }
             apply(ev);

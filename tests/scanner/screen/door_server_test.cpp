@@ -88,6 +88,17 @@ TEST(DoorServer, GreetsAPageThenPushesWhatIsPublished) {
     buffer.clear();
     ws.read(buffer);
     EXPECT_EQ(beast::buffers_to_string(buffer.data()), R"({"type":"scan","n":1})");
+    EXPECT_TRUE(ws.got_text());
+    // A preview frame is binary; events after it are text again.
+    server.publish_frame("ADMF\x01\x00\x01\x00\x7f");
+    buffer.clear();
+    ws.read(buffer);
+    EXPECT_TRUE(ws.got_binary());
+    EXPECT_EQ(buffer.size(), 9U);
+    server.publish(R"({"type":"status"})");
+    buffer.clear();
+    ws.read(buffer);
+    EXPECT_TRUE(ws.got_text());
 }
 
 TEST(DoorServer, APageThatStopsReadingIsClosedNotWaitedFor) {
