@@ -320,3 +320,30 @@ function report() {
     fs.writeFileSync(path.join(ARTIFACTS, 'door-latency.json'), JSON.stringify(result, null, 2));
     process.stdout.write(`# kiosk verdict to screen: ${JSON.stringify(result)}\n`);
 }
+
+test('with a camera (raw grey frames) the idle screen shows the live preview; with a hand scanner it does not', { timeout: 60000 }, async () => {
+    const cam = await new admit_kiosk(srv, {
+        station: 'ddp-ah2-in-2', token: 'demo-station-ddp-in-2-W3kc', input: ['--raw', '64x48'],
+    }).start();
+    try {
+        const page = await browser.context.newPage();
+        watchConsole(page, errors);
+        await page.setViewportSize({ width: 800, height: 480 });
+        await page.goto(`${cam.url}?lang=ko`);
+        assert.equal(await text(page, 'door-prompt'), STRINGS.ko.idle_raw);
+        // A grey gradient, one frame per poll, until the page has drawn some.
+        const frame = Buffer.alloc(64 * 48);
+        for (let i = 0; i < frame.length; i++) frame[i] = (i % 64) * 4;
+        await waitFor('preview frames on the page', async () => {
+            cam.write(frame);
+            return (await page.evaluate(() => window.__door.frames || 0)) >= 2;
+        }, 10000, 100);
+        assert.equal(await page.isVisible('[data-testid="door-preview"]'), true);
+        const size = await page.$eval('#preview-canvas', (c) => [c.width, c.height]);
+        assert.deepEqual(size, [64, 48]);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'door-idle-camera-ko-800x480.png') });
+        await page.close();
+    } finally {
+        await cam.stop();
+    }
+});

@@ -11,7 +11,9 @@ import { BIN_DIR, waitFor } from './server.mjs';
 
 export class admit_kiosk {
     // station/token: a station of the server's config; more: extra options.
-    constructor(srv, { station = 'ddp-ah2-in-1', token = 'demo-station-ddp-in-1-R8fz', more = [] } = {}) {
+    // input: the input options (default ['--keyboard']), e.g. ['--raw', '64x48'].
+    constructor(srv, { station = 'ddp-ah2-in-1', token = 'demo-station-ddp-in-1-R8fz', input, more = [] } = {}) {
+        this.input = input;
         this.srv = srv;
         this.station = station;
         this.token = token;
@@ -32,7 +34,7 @@ export class admit_kiosk {
         if (!fs.existsSync(exe)) throw new Error(`${exe} is missing: build admit-scanner first`);
         this.proc = spawn(exe, [
             '--server', `127.0.0.1:${this.srv.port}`, '--station', this.station, '--token', this.token,
-            '--state', this.state, '--keyboard', '--json', '--screen', '0', ...this.more,
+            '--state', this.state, ...(this.input ? this.input : ['--keyboard']), '--json', '--screen', '0', ...this.more,
         ], { stdio: ['pipe', 'pipe', 'pipe'] });
         let partial = '';
         this.proc.stdout.on('data', (b) => {
@@ -56,6 +58,11 @@ export class admit_kiosk {
         }, 15000);
         await this.waitEvent('the kiosk ready', (e) => e.type === 'ready', 20000);
         return this;
+    }
+
+    // Raw bytes to stdin (grey frames in --raw mode).
+    write(bytes) {
+        this.proc.stdin.write(bytes);
     }
 
     send(payload) {

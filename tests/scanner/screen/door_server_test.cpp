@@ -90,7 +90,7 @@ TEST(DoorServer, GreetsAPageThenPushesWhatIsPublished) {
     EXPECT_EQ(beast::buffers_to_string(buffer.data()), R"({"type":"scan","n":1})");
     EXPECT_TRUE(ws.got_text());
     // A preview frame is binary; events after it are text again.
-    server.publish_frame("ADMF\x01\x00\x01\x00\x7f");
+    server.publish_frame(std::string("ADMF\x01\x00\x01\x00\x7f", 9));
     buffer.clear();
     ws.read(buffer);
     EXPECT_TRUE(ws.got_binary());
