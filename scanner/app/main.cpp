@@ -400,9 +400,10 @@ int main(int argc, char** argv) {
                     screen->note("error", f.problem);
                     continue;
                 }
-                // The door screen's live preview: the camera (or raw frames) only.
-                if (door && (!s.camera.empty() || !s.raw.empty())) door->frame(f.image.view());
-                for (const auto& text : decoder.decode(f.image.view())) handle(text);
+                const auto codes = decoder.decode_codes(f.image.view());
+                // The door screen's live preview, codes outlined: camera (or raw frames) only.
+                if (door && (!s.camera.empty() || !s.raw.empty())) door->frame(f.image.view(), codes);
+                for (const auto& code : codes) handle(code.text);
             }
         }
         // End of input: give the outbox a chance to reach the server.

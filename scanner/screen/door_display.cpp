@@ -196,12 +196,15 @@ void door_display::push_history_locked(const json::object& scan) {
     if (history_.size() > history_size) history_.pop_front();
 }
 
-// Binary preview frame: "ADMF", width and height (uint16, little-endian), then
-// width*height grey bytes, nearest-neighbour scaled.
-void door_display::frame(const grey_frame& image) {
+// Binary preview frame: "ADMF", width and height (uint16, little-endian),
+// width*height grey bytes (nearest-neighbour scaled), then the number of
+// codes (one byte) and each code's four corners as x,y uint16 pairs in the
+// scaled frame's pixels.
+void door_display::frame(const grey_frame& image, const std::vector<decoded_code>& codes) {
     if (image.pixels == nullptr || image.width <= 0 || image.height <= 0) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_frame_ < std::chrono::milliseconds(1000 / std::max(1, options_.preview_fps))) return;
+    const auto every = std::chrono::milliseconds(1000 / std::max(1, options_.preview_fps));
+    if (codes.empty() && now - last_frame_ < every) return;
     if (http_->pages() == 0) return;
     last_frame_ = now;
     const int step = std::max(1, (image.width + options_.preview_width - 1) / options_.preview_width);
@@ -217,6 +220,19 @@ void door_display::frame(const grey_frame& image) {
     for (int y = 0; y < h; ++y) {
         const auto* row = image.pixels + static_cast<std::ptrdiff_t>(y) * step * image.stride;
         for (int x = 0; x < w; ++x) bytes.push_back(static_cast<char>(row[x * step]));
+    }
+    const auto put16 = [&](int v) {
+        v = std::clamp(v, 0, 65535);
+        bytes.push_back(static_cast<char>(v & 0xff));
+        bytes.push_back(static_cast<char>((v >> 8) & 0xff));
+    };
+    const auto count = std::min<std::size_t>(codes.size(), 255);
+    bytes.push_back(static_cast<char>(count));
+    for (std::size_t i = 0; i < count; ++i) {
+        for (const auto& [x, y] : codes[i].corners) {
+            put16(x / step);
+            put16(y / step);
+        }
     }
     http_->publish_frame(std::move(bytes));
 }

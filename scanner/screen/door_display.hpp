@@ -28,6 +28,7 @@
 #include <boost/json/object.hpp>
 
 #include "decode/grey_image.hpp"
+#include "decode/qr_decoder.hpp"
 #include "kiosk/display.hpp"
 #include "kiosk/station_link.hpp"
 #include "screen/door_server.hpp"
@@ -70,9 +71,10 @@ public:
     void remember(const std::string& payload, const shown_scan& s);
 
     // A camera frame, for the page's live preview: at most preview_fps a
-    // second, scaled down, and only while a page is connected. Cheap when not
-    // sent; called by the scan loop for every frame it reads.
-    void frame(const grey_frame& image);
+    // second (and every frame with a code in it, outlined), scaled down, and
+    // only while a page is connected. Cheap when not sent; called by the scan
+    // loop for every frame it reads.
+    void frame(const grey_frame& image, const std::vector<decoded_code>& codes = {});
 
     unsigned short port() const { return http_->port(); }
     std::size_t pages() const { return http_->pages(); }

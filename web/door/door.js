@@ -271,6 +271,29 @@
         }
         ctx.putImageData(img, 0, 0);
         window.__door.frames = (window.__door.frames || 0) + 1;
+        drawOutlines(bytes.subarray(8 + w * h), w, h);
+    }
+
+    // The decoded codes' corners, outlined over the preview; kept a moment so the eye catches them.
+    const outline = document.getElementById('preview-outline');
+    let outlinedAt = 0;
+    function drawOutlines(tail, w, h) {
+        const count = tail.length > 0 ? tail[0] : 0;
+        if (count === 0) {
+            if (Date.now() - outlinedAt > 800) outline.textContent = '';
+            return;
+        }
+        outline.setAttribute('viewBox', `0 0 ${w} ${h}`);
+        outline.textContent = '';
+        const u16 = (i) => tail[1 + 2 * i] | (tail[2 + 2 * i] << 8);
+        for (let c = 0; c < count && tail.length >= 1 + (c + 1) * 16; c++) {
+            const points = [0, 1, 2, 3].map((k) => `${u16(c * 8 + 2 * k)},${u16(c * 8 + 2 * k + 1)}`).join(' ');
+            const poly = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+            poly.setAttribute('points', points);
+            outline.appendChild(poly);
+        }
+        outlinedAt = Date.now();
+        window.__door.outlines = (window.__door.outlines || 0) + 1;
     }
 
     // ---- events
