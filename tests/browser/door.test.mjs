@@ -92,8 +92,13 @@ async function shown(n) {
     for (const s of pages) {
         await waitFor(`scan #${n} on the ${s.lang} ${s.width}x${s.height} screen`, async () =>
             (await s.page.getAttribute('[data-testid="door-verdict"]', 'data-n')) === String(n), 5000);
-        const t = await s.page.evaluate((k) => window.__door.shown.find((x) => x.n === k), n);
-        if (t) latencies.push(t.ms);
+        // The page notes the time once the frame with it is painted. Only the
+        // tab in front paints (as the one page on a kiosk does); Chromium holds
+        // back frames of the others, so they are not measured.
+        if (await s.page.evaluate(() => document.visibilityState) !== 'visible') continue;
+        const t = await waitFor(`scan #${n} painted`, () =>
+            s.page.evaluate((k) => window.__door.shown.find((x) => x.n === k), n), 5000);
+        latencies.push({ ms: t.ms, n, screen: `${s.lang}-${s.width}x${s.height}`, publish: t.sent_ms - t.kiosk_ms, deliver: t.received_ms - t.sent_ms, paint: t.shown_ms - t.received_ms });
     }
 }
 
@@ -290,7 +295,10 @@ test('pages closed, a browser restarted and a page that never reads: the kiosk k
     const hall = occ.halls.find((h) => h.id === 'ddp-art-hall-2');
     assert.equal(hall.inside, sent[sent.length - 1].v.inside);
 
-    // A burst with four pages watching, to measure the time to screen.
+    // A burst with one page in front, as on a kiosk, to measure the time to screen.
+    for (const s of pages.slice(1)) await s.page.close();
+    pages = pages.slice(0, 1);
+    await pages[0].page.bringToFront();
     for (let i = 0; i < 20; i++) {
         const b = person(() => true, used);
         await kiosk.scan(b.token);
@@ -313,9 +321,10 @@ function stuckPage(port) {
 }
 
 function report() {
-    const sorted = [...latencies].sort((x, y) => x - y);
+    const sorted = latencies.map((x) => x.ms).sort((x, y) => x - y);
+    const slowest = [...latencies].sort((x, y) => y.ms - x.ms).slice(0, 5);
     const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-    const result = { samples: sorted.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[sorted.length - 1] };
+    const result = { samples: sorted.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: sorted[sorted.length - 1], slowest };
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'door-latency.json'), JSON.stringify(result, null, 2));
     process.stdout.write(`# kiosk verdict to screen: ${JSON.stringify(result)}\n`);

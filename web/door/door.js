@@ -32,11 +32,16 @@
         warning: [[784, 0, 0.12, 'triangle'], [587, 0.16, 0.16, 'triangle']],
         refused: [[196, 0, 0.22, 'square'], [196, 0.3, 0.22, 'square']],
     };
+    // Made before the first scan: creating it takes a good part of a frame.
+    function warmAudio() {
+        if (audio || state.config.mute) return;
+        try { audio = new AudioContext(); } catch { /* no audio device */ }
+    }
     function tone(kind) {
         window.__door.tones.push(kind);
         if (state.config.mute || state.config.volume <= 0) return;
         try {
-            audio = audio || new AudioContext();
+            warmAudio();
             if (audio.state === 'suspended') audio.resume();
             const now = audio.currentTime;
             for (const [freq, at, length, type] of tonePlans[kind] || []) {
@@ -95,6 +100,14 @@
             size = Math.max(minPx, Math.floor(size * 0.92));
             el.style.fontSize = `${size}px`;
         }
+    }
+
+    // Runs fn right after the frame being drawn (a message, unlike a timer, is
+    // not held back to a one-second beat when Chromium thinks the tab is in the background).
+    function afterPaint(fn) {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => fn();
+        channel.port2.postMessage(0);
     }
 
     // ---- status bar
@@ -174,12 +187,16 @@
         const left = state.config.idle_s * 1000 - (Date.now() - scan.kiosk_ms);
         state.idleTimer = setTimeout(renderIdle, Math.max(0, left));
         if (fresh) {
-            tone(scan.state);
-            // Painted at the next frame: that is when the door sees it.
-            requestAnimationFrame(() => setTimeout(() => {
+            // Painted at the next frame: that is when the door sees it. The tone
+            // follows at once (starting audio first would hold the paint back).
+            requestAnimationFrame(() => afterPaint(() => {
                 const now = Date.now();
-                window.__door.shown.push({ n: scan.n, kiosk_ms: scan.kiosk_ms, shown_ms: now, ms: now - scan.kiosk_ms });
-            }, 0));
+                window.__door.shown.push({
+                    n: scan.n, kiosk_ms: scan.kiosk_ms, sent_ms: scan.sent_ms, received_ms: scan.received_ms,
+                    shown_ms: now, ms: now - scan.kiosk_ms,
+                });
+                tone(scan.state);
+            }));
         }
     }
 
@@ -300,6 +317,7 @@
     function apply(ev) {
         if (ev.type === 'config') {
             state.config = { ...state.config, ...ev };
+            warmAudio();
             document.documentElement.lang = lang();
             if (!state.current) renderIdle();
             return;
@@ -339,8 +357,10 @@
                 drawFrame(m.data);
                 return;
             }
+            const received = Date.now();
             let ev;
             try { ev = JSON.parse(m.data); } catch { return; }
+            ev.received_ms = received;
             apply(ev);
         };
         ws.onclose = () => {
