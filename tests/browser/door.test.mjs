@@ -355,3 +355,34 @@ test('with a camera (raw grey frames) the idle screen shows the live preview; wi
         await cam.stop();
     }
 });
+
+test('the kiosk TOML sets the door language, tones and idle time; the screen goes back to idle', { timeout: 60000 }, async () => {
+    const toml = path.join(srv.dir, 'door-kiosk.toml');
+    fs.writeFileSync(toml, 'language = "en"\nmute = true\nvolume = 0.3\nidle = 1\n');
+    const k = await new admit_kiosk(srv, {
+        station: 'ddp-ah2-in-2', token: 'demo-station-ddp-in-2-W3kc', more: ['--config', toml],
+    }).start();
+    try {
+        const page = await browser.context.newPage();
+        watchConsole(page, errors);
+        await page.setViewportSize({ width: 800, height: 480 });
+        await page.goto(k.url);  // no ?lang=: the kiosk's language
+        await waitFor('the settings', () => page.evaluate(() => window.__door.state.config.idle_s === 1), 5000);
+        const config = await page.evaluate(() => window.__door.state.config);
+        assert.equal(config.lang, 'en');
+        assert.equal(config.mute, true);
+        assert.equal(config.volume, 0.3);
+        assert.equal(await text(page, 'door-prompt'), STRINGS.en.idle_keyboard);
+        const v = await k.scan('NOT-A-BADGE-3');
+        assert.equal(v.admitted, false);
+        await waitFor('the refusal on screen', async () =>
+            (await page.getAttribute('[data-testid="door-verdict"]', 'data-state')) === 'refused', 5000);
+        assert.equal(await text(page, 'door-word'), STRINGS.en.refused);
+        // idle = 1: back to the prompt by itself.
+        await waitFor('the idle screen again', async () =>
+            (await page.getAttribute('[data-testid="door-verdict"]', 'data-state')) === 'idle', 5000);
+        await page.close();
+    } finally {
+        await k.stop();
+    }
+});
