@@ -117,7 +117,8 @@ json::object door_display::status_locked() {
         const auto skew = rules_fetched_ms_ - rules_seen_ms_;
         o["clock_skew_ms"] = skew;
         o["clock_warning"] =
-            std::abs(skew) > std::chrono::duration_cast<std::chrono::milliseconds>(options_.skew_warning).count();
+            std::abs(skew) >
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.skew_warning).count();
     } else {
         o["clock_skew_ms"] = nullptr;
         o["clock_warning"] = false;
@@ -207,7 +208,8 @@ void door_display::frame(const grey_frame& image, const std::vector<decoded_code
     if (codes.empty() && now - last_frame_ < every) return;
     if (http_->pages() == 0) return;
     last_frame_ = now;
-    const int step = std::max(1, (image.width + options_.preview_width - 1) / options_.preview_width);
+    const int step =
+        std::max(1, (image.width + options_.preview_width - 1) / options_.preview_width);
     const int w = image.width / step;
     const int h = image.height / step;
     if (w <= 0 || h <= 0 || w > 65535 || h > 65535) return;
@@ -303,8 +305,9 @@ void door_display::repeat(const std::string& payload) {
         // A refused badge read again stays red; an admitted one turns amber.
         if (o.at("admitted").as_bool()) o["state"] = "warning";
     } else {
-        o = json::object{{"admitted", false}, {"state", "warning"}, {"reason", ""},
-                         {"name", ""}, {"category", ""}, {"inside", inside_}, {"capacity", capacity_}};
+        o = json::object{{"admitted", false},    {"state", "warning"}, {"reason", ""},
+                         {"name", ""},           {"category", ""},     {"inside", inside_},
+                         {"capacity", capacity_}};
     }
     o["type"] = "scan";
     o["n"] = ++scans_shown_;

@@ -47,9 +47,9 @@ struct door_options {
     std::string language = "ko";  // the door language; the page's ?lang= overrides it
     double volume = 0.8;          // 0..1
     bool mute = false;
-    int idle_seconds = 8;      // back to the idle screen after this long
-    std::string input;         // "camera", "images", "raw" or "keyboard": the prompt to show
-    std::string version;       // admit-scanner's version, for the status page
+    int idle_seconds = 8;  // back to the idle screen after this long
+    std::string input;     // "camera", "images", "raw" or "keyboard": the prompt to show
+    std::string version;   // admit-scanner's version, for the status page
     std::vector<std::string> servers;  // HOST:PORT list, for the status page
     // A refusal "already inside" for someone this kiosk admitted this recently is a
     // duplicate read (amber), not a stranger with a copied badge (red).
@@ -129,7 +129,7 @@ private:
         std::string attendee_id;
         std::chrono::steady_clock::time_point at;
     };
-    std::deque<admission> admitted_;  // recent admissions here
+    std::deque<admission> admitted_;                      // recent admissions here
     std::chrono::steady_clock::time_point last_frame_{};  // the scan loop's only
     std::unique_ptr<door_server> http_;  // last: stopped before the state above goes
 };

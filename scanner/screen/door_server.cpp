@@ -2,6 +2,8 @@
 // so the sessions need no strands and no locks; other threads only post.
 #include "screen/door_server.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,8 +15,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <deque>
@@ -39,10 +39,16 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view content_type(const fs::path& file) {
     static const std::map<std::string, std::string_view, std::less<>> types{
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".woff2", "font/woff2"}, {".wav", "audio/wav"}, {".ico", "image/x-icon"}};
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".woff2", "font/woff2"},
+        {".wav", "audio/wav"},
+        {".ico", "image/x-icon"}};
     const auto it = types.find(file.extension().string());
     return it == types.end() ? std::string_view("application/octet-stream") : it->second;
 }
@@ -65,7 +71,9 @@ std::map<std::string, fs::path, std::less<>> list_files(const fs::path& root) {
     if (const auto index = files.find("/index.html"); index != files.end())
         files.emplace("/", index->second);
     else
-        throw std::runtime_error(fmt::format("{}: no index.html in the door screen's web folder", root.string()));
+        throw std::runtime_error(
+            fmt::format("{}: no index.html in the door screen's web folder", root.string())
+        );
     return files;
 }
 
@@ -187,7 +195,8 @@ struct door_server::impl {
         if (ec) co_return;
         pages.insert(p);
         page_count = pages.size();
-        for (auto& text : greeting()) p->queue.push_back(std::make_shared<const std::string>(std::move(text)));
+        for (auto& text : greeting())
+            p->queue.push_back(std::make_shared<const std::string>(std::move(text)));
         asio::co_spawn(ioc, writer(p), [](const std::exception_ptr& e) {
             if (e) spdlog::error("door screen: a page writer ended by an exception");
         });
@@ -257,7 +266,9 @@ door_server::door_server(door_server_options options, greeting_fn greeting, tick
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(d.options.address, ec);
     if (ec)
-        throw std::runtime_error(fmt::format("door screen address {}: {}", d.options.address, ec.message()));
+        throw std::runtime_error(
+            fmt::format("door screen address {}: {}", d.options.address, ec.message())
+        );
     const tcp::endpoint at(address, d.options.port);
     d.acceptor.open(at.protocol(), ec);
     if (!ec) d.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
