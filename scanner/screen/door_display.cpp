@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace admit::scanner {
 
@@ -90,7 +91,6 @@ json::object door_display::status_locked() {
             rules_seen_ms_ = now_ms();
         }
     }
-    backlog_ = std::max(backlog_, std::size_t{0});
     if (facts_) backlog_ = f.backlog;
     json::object o{
         {"type", "status"},
