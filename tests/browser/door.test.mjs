@@ -165,7 +165,7 @@ test('the door screen shows each verdict full screen, in Korean and English, at 
     assert.equal(v.type, 'repeat');
     const aSeen = Date.now();
     await shown(scansSoFar());
-    await expectScreen({ state: 'warning', name: a.name, reason: (t) => t.duplicate[0], tag: (t) => t.duplicate_tag });
+    await expectScreen({ state: 'warning', name: a.name, reason: (t) => t.repeat_admitted[0], tag: (t) => t.duplicate_tag });
     await shoot('repeat');
 
     // Refused twice in a row: two visibly different screens (counter and time).

@@ -83,7 +83,7 @@
     // What to say for a scan: [headline, what to do]; from codes only.
     function words(scan) {
         const s = t();
-        if (scan.repeat && !scan.admitted) return s.repeat_refused;
+        if (scan.repeat) return scan.admitted ? s.repeat_admitted : s.repeat_refused;
         if (scan.duplicate) return s.duplicate;
         if (scan.admitted && scan.warning) return s.admitted_warning;
         if (scan.admitted && scan.offline) return s.admitted_offline;

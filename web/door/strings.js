@@ -30,7 +30,10 @@ window.DOOR_STRINGS = {
         reissued_tag: '재발급된 배지',
         admitted_warning: ['입장 — 직원 확인', '배지와 사람을 확인해 주세요.'],
         admitted_offline: ['입장 (오프라인 판정)', '서버 연결이 복구되면 자동으로 기록됩니다.'],
-        duplicate: ['방금 스캔된 배지입니다', '이미 입장 처리되었습니다. 그대로 들어가시면 됩니다.'],
+        // A second read at once (the repeat window): the same badge in the same hand.
+        repeat_admitted: ['방금 스캔된 배지입니다', '이미 입장 처리되었습니다. 그대로 들어가시면 됩니다.'],
+        // "Already inside" for someone admitted here minutes ago: maybe a badge passed back.
+        duplicate: ['방금 이 입구에서 입장한 배지', '같은 사람인지 확인하세요. 두 번 세지 않습니다.'],
         repeat_refused: ['같은 배지를 다시 읽음', '이 배지는 방금 거부되었습니다.'],
         ok: ['입장 확인', '들어가시면 됩니다.'],
         reasons: {
@@ -86,7 +89,8 @@ window.DOOR_STRINGS = {
         reissued_tag: 'reissued badge',
         admitted_warning: ['Admitted — staff, please check', 'Look at the badge and the person.'],
         admitted_offline: ['Admitted (decided offline)', 'It is recorded when the server is back.'],
-        duplicate: ['Badge scanned just now', 'Already admitted: go ahead.'],
+        repeat_admitted: ['Badge scanned just now', 'Already admitted: go ahead.'],
+        duplicate: ['Admitted here minutes ago', 'Check it is the same person; not counted twice.'],
         repeat_refused: ['Same badge read again', 'This badge was refused just now.'],
         ok: ['Welcome', 'Go ahead.'],
         reasons: {
