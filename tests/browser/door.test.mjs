@@ -4,7 +4,8 @@
 // offline and a reissued badge, each on four screens at once (Korean and
 // English, 800x480 and 1280x800), with screenshots into $ADMIT_ARTIFACTS;
 // then pages closed and a browser restarted while the kiosk keeps scanning,
-// and a page that never reads. Also measures how long a verdict takes from
+// and a page that never reads; the camera preview, the kiosk TOML settings,
+// the idle timeout and the clock warning. Also measures how long a verdict takes from
 // the kiosk to the screen (printed, and kept in door-latency.json).
 
 import { test, before, after } from 'node:test';
@@ -384,5 +385,24 @@ test('the kiosk TOML sets the door language, tones and idle time; the screen goe
         await page.close();
     } finally {
         await k.stop();
+    }
+});
+
+test('a kiosk whose clock is years off the server\'s shows the clock warning in the status bar', { timeout: 90000 }, async () => {
+    // The server runs the rehearsal clock (September 2023); the kiosk runs on today's.
+    const rehearsal = await new admit_server().start();
+    const k = await new admit_kiosk(rehearsal).start();
+    try {
+        const page = await browser.context.newPage();
+        watchConsole(page, errors);
+        await page.setViewportSize({ width: 800, height: 480 });
+        await page.goto(`${k.url}?lang=en`);
+        await waitFor('the clock warning', () => page.isVisible('[data-testid="status-clock"]'), 15000, 100);
+        assert.match(await text(page, 'status-clock'), /clock off by \d+ d/);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'door-clock-warning-en-800x480.png') });
+        await page.close();
+    } finally {
+        await k.stop();
+        await rehearsal.stop();
     }
 });
