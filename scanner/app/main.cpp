@@ -23,6 +23,8 @@
 #include "kiosk/kiosk.hpp"
 #include "kiosk/server_list.hpp"
 #include "kiosk/terminal_display.hpp"
+#include "screen/door_display.hpp"
+#include "screen/tee_display.hpp"
 #include "sources/camera_source.hpp"
 #include "sources/file_source.hpp"
 #include "sources/line_source.hpp"
@@ -59,6 +61,13 @@ struct settings {
     bool keyboard = false;
     bool json = false;
     bool sound = false;
+    // The door screen (--screen PORT): a full-screen page for Chromium in kiosk mode.
+    int screen_port = -1;
+    std::string screen_web = ADMIT_DOOR_WEB;
+    std::string screen_language = "ko";
+    double volume = 0.8;
+    bool mute = false;
+    int idle_seconds = 8;
 };
 
 // "3s", "500ms", "2.5" (seconds).
@@ -144,6 +153,30 @@ void apply_config_file(settings& s, const CLI::App& app) {
     take("camera", "--camera", s.camera);
     take("size", "--size", s.size);
     take("fps", "--fps", s.fps);
+    take("screen", "--screen", s.screen_port);
+    take("screen_web", "--screen-web", s.screen_web);
+    take("language", "--language", s.screen_language);
+    take("volume", "--volume", s.volume);
+    take("mute", "--mute", s.mute);
+    take("idle", "--idle", s.idle_seconds);
+}
+
+// The door screen's settings, from the kiosk's options and input.
+door_options door_settings(const settings& s) {
+    door_options d;
+    d.server.port = static_cast<unsigned short>(s.screen_port);
+    d.server.web_root = s.screen_web;
+    d.language = s.screen_language;
+    d.volume = s.volume;
+    d.mute = s.mute;
+    d.idle_seconds = s.idle_seconds;
+    d.input = !s.camera.empty() ? "camera"
+              : !s.images.empty() ? "images"
+              : !s.raw.empty()    ? "raw"
+                                  : "keyboard";
+    d.version = ADMIT_VERSION;
+    d.servers = s.servers;
+    return d;
 }
 
 std::string read_file(const std::string& path) {
@@ -207,6 +240,24 @@ int main(int argc, char** argv) {
         app.add_flag("--keyboard", s.keyboard, "one payload per line on stdin (handheld scanner)");
     app.add_flag("--json", s.json, "print one JSON line per event instead of the door screen");
     app.add_flag("--sound", s.sound, "ring the terminal bell on refusals");
+    app.add_option(
+           "--screen", s.screen_port,
+           "also serve the door screen on http://127.0.0.1:PORT/ (0: any free port) for a "
+           "browser in kiosk mode; the terminal view or --json stays on stdout"
+    )
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--screen-web", s.screen_web, "the door screen's files (web/door)")
+        ->capture_default_str();
+    app.add_option("--language", s.screen_language, "the door screen's language")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"ko", "en"}));
+    app.add_option("--volume", s.volume, "the door screen's tone volume, 0 to 1")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_flag("--mute", s.mute, "no tones on the door screen");
+    app.add_option("--idle", s.idle_seconds, "seconds a verdict stays on the door screen")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
     camera->excludes(images)->excludes(raw)->excludes(keyboard);
     images->excludes(raw)->excludes(keyboard);
     raw->excludes(keyboard);
@@ -250,16 +301,38 @@ int main(int argc, char** argv) {
     // stdout is the door screen (or the JSON lines): log lines (failovers) go to stderr.
     spdlog::set_default_logger(spdlog::stderr_color_mt("admit-scanner"));
 
-    std::unique_ptr<display> screen;
+    std::unique_ptr<display> stdout_view;
     if (s.json) {
-        screen = std::make_unique<json_display>(std::cout);
+        stdout_view = std::make_unique<json_display>(std::cout);
     } else {
-        screen = std::make_unique<terminal_display>(std::cout, s.sound);
+        stdout_view = std::make_unique<terminal_display>(std::cout, s.sound);
+    }
+    std::unique_ptr<door_display> door;
+    std::unique_ptr<tee_display> both;
+    display* screen = stdout_view.get();
+    if (s.screen_port >= 0) {
+        try {
+            door = std::make_unique<door_display>(door_settings(s));
+        } catch (const std::exception& e) {
+            std::cerr << "admit-scanner: " << e.what() << '\n';
+            return exit_problem;
+        }
+        // Where a browser finds it (stderr: stdout is the terminal view or the JSON lines).
+        spdlog::info("door screen on http://127.0.0.1:{}/", door->port());
+        both = std::make_unique<tee_display>(*stdout_view, *door);
+        screen = both.get();
     }
 
     try {
         kiosk k(options, *screen);
         if (!s.rules_file.empty()) k.seed_rules(read_file(s.rules_file));
+        if (door) {
+            door->attach([&k] { return door_facts{k.hello(), k.rules(), k.backlog()}; });
+        }
+        // The door screen reads the kiosk every second: it lets go before the kiosk goes.
+        const std::unique_ptr<door_display, void (*)(door_display*)> detach_door(
+            door.get(), [](door_display* d) { d->attach({}); }
+        );
         if (!options.dir && k.role() == "both") {
             return usage(fmt::format(
                 "station {} is an entrance and an exit; give --direction entry|exit", s.station
@@ -313,7 +386,8 @@ int main(int argc, char** argv) {
                 screen->repeat(payload);
                 return;
             }
-            k.scan(payload);
+            const auto shown = k.scan(payload);
+            if (door) door->remember(payload, shown);
         };
         if (lines) {
             while (auto payload = lines->next()) handle(*payload);
@@ -326,7 +400,10 @@ int main(int argc, char** argv) {
                     screen->note("error", f.problem);
                     continue;
                 }
-                for (const auto& text : decoder.decode(f.image.view())) handle(text);
+                const auto codes = decoder.decode_codes(f.image.view());
+                // The door screen's live preview, codes outlined: camera (or raw frames) only.
+                if (door && (!s.camera.empty() || !s.raw.empty())) door->frame(f.image.view(), codes);
+                for (const auto& code : codes) handle(code.text);
             }
         }
         // End of input: give the outbox a chance to reach the server.

@@ -28,9 +28,21 @@ ZXing::DecodeHints hints_for(const decode_pass& pass, int max_codes) {
     return hints;
 }
 
-// Adds the texts of the codes ZXing reads in image to texts, each once.
+// Where an image read by ZXing lies in the frame: its top-left corner and how
+// many times it was magnified.
+struct placement {
+    int x = 0;
+    int y = 0;
+    int factor = 1;
+};
+
+// Adds the codes ZXing reads in image to codes, each text once, with their
+// corners moved back into frame pixels.
 void read_into(
-    const ZXing::ImageView& image, const ZXing::DecodeHints& hints, std::vector<std::string>& texts
+    const ZXing::ImageView& image,
+    const ZXing::DecodeHints& hints,
+    const placement& at,
+    std::vector<decoded_code>& codes
 ) {
     for (const ZXing::Result& result : ZXing::ReadBarcodes(image, hints)) {
         // Only codes whose error correction succeeded; never a guess.
@@ -38,9 +50,17 @@ void read_into(
             continue;
         }
         std::string text = result.text();
-        if (std::find(texts.begin(), texts.end(), text) == texts.end()) {
-            texts.push_back(std::move(text));
+        if (std::any_of(codes.begin(), codes.end(), [&](const decoded_code& c) {
+                return c.text == text;
+            })) {
+            continue;
         }
+        decoded_code code{std::move(text), {}};
+        const auto& where = result.position();
+        for (std::size_t i = 0; i < 4; ++i) {
+            code.corners[i] = {at.x + where[i].x / at.factor, at.y + where[i].y / at.factor};
+        }
+        codes.push_back(std::move(code));
     }
 }
 
@@ -307,7 +327,7 @@ void read_region(
     const candidate& c,
     const decode_pass& pass,
     const ZXing::DecodeHints& hints,
-    std::vector<std::string>& texts
+    std::vector<decoded_code>& codes
 ) {
     int width = c.where.width;
     int height = c.where.height;
@@ -339,7 +359,8 @@ void read_region(
         height *= factor;
     }
     read_into(
-        ZXing::ImageView(pixels.data(), width, height, ZXing::ImageFormat::Lum), hints, texts
+        ZXing::ImageView(pixels.data(), width, height, ZXing::ImageFormat::Lum), hints,
+        {c.where.x, c.where.y, factor}, codes
     );
 }
 
@@ -386,6 +407,12 @@ std::vector<decode_pass> decoder_options::default_passes() {
 
 std::vector<std::string> qr_decoder::decode(const grey_frame& frame) const {
     std::vector<std::string> texts;
+    for (auto& code : decode_codes(frame)) texts.push_back(std::move(code.text));
+    return texts;
+}
+
+std::vector<decoded_code> qr_decoder::decode_codes(const grey_frame& frame) const {
+    std::vector<decoded_code> texts;
     if (frame.pixels == nullptr || frame.width <= 0 || frame.height <= 0 ||
         frame.stride < frame.width) {
         return texts;
@@ -398,7 +425,7 @@ std::vector<std::string> qr_decoder::decode(const grey_frame& frame) const {
     for (const decode_pass& pass : options_.passes) {
         const ZXing::DecodeHints hints = hints_for(pass, options_.max_codes);
         if (!pass.regions_only) {
-            read_into(image, hints, texts);
+            read_into(image, hints, {}, texts);
         } else {
             if (!regions) {
                 regions = candidates(frame, options_.max_regions);

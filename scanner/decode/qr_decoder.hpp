@@ -9,6 +9,7 @@
 // decoded, UTF-8, and only when error correction succeeded; judging them is
 // the core's job.
 
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,13 @@ struct decoder_options {
     static std::vector<decode_pass> default_passes();
 };
 
+// A code found in a frame and where: its four corners in frame pixels
+// (top-left, top-right, bottom-right, bottom-left as ZXing reports them).
+struct decoded_code {
+    std::string text;
+    std::array<std::pair<int, int>, 4> corners{};
+};
+
 // Reads QR codes (only QR) from grey frames.
 // Thread safety: decode() is const and keeps no state; one decoder may be
 // shared by threads.
@@ -69,6 +77,8 @@ public:
     // The texts of the valid QR codes in the frame, each once, in ZXing's
     // order; empty when there is none or the frame is empty.
     std::vector<std::string> decode(const grey_frame& frame) const;
+    // The same codes with where they are in the frame (the door screen outlines them).
+    std::vector<decoded_code> decode_codes(const grey_frame& frame) const;
 
     const decoder_options& options() const { return options_; }
 

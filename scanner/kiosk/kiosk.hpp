@@ -55,6 +55,10 @@ public:
     bool drain(std::chrono::milliseconds timeout);
     std::size_t backlog() const { return outbox_.backlog(); }
     bool online() const { return link_.online(); }
+    // What the server said at hello (empty before the first hello).
+    std::optional<hello_facts> hello() const { return link_.hello(); }
+    // The rules the kiosk decides offline with; may be null.
+    std::shared_ptr<const protocol::station_rules> rules() const { return link_.rules(); }
 
 private:
     void on_link(const link_event& ev);

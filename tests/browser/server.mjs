@@ -18,8 +18,11 @@ export const VIEWER = 'demo-viewer-7Qm4tX2p';
 export const STAFF = 'demo-staff-Kd93vLw8';
 export const CHROMIUM = process.env.ADMIT_CHROMIUM || '/usr/bin/chromium';
 export const SKIP_CODE = 77;  // ctest SKIP_RETURN_CODE
+// The rehearsal clock: the award ceremony's check-in is open.
+export const REHEARSAL_START = '2023-09-25T17:00:00+09:00';
+export const BIN_DIR = process.env.ADMIT_BIN || findBin();
 
-const BIN = process.env.ADMIT_BIN || findBin();
+const BIN = BIN_DIR;
 export const ARTIFACTS = process.env.ADMIT_ARTIFACTS || path.join(SOURCE_DIR, 'build', 'test-artifacts');
 
 function findBin() {
@@ -123,13 +126,17 @@ export class admit_server {
     // capacities: {hall id: capacity} overrides deploy/seoul-2023.toml (a copy
     // in the data directory is used then), to fill a hall with a small roster.
     // serverArgs: more admit-server options (e.g. ['--clock-speed', '60']).
-    constructor({ capacities, serverArgs = [] } = {}) {
+    // clockStart: the rehearsal clock's start; null runs on the real clock.
+    // editConfig: (toml text) => toml text, for a test's own copy of the config.
+    constructor({ capacities, serverArgs = [], clockStart = REHEARSAL_START, editConfig } = {}) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'admit-browser-'));
         this.serverArgs = serverArgs;
+        this.clockStart = clockStart;
         this.config = CONFIG;
-        if (capacities) {
+        if (capacities || editConfig) {
             let toml = fs.readFileSync(CONFIG, 'utf8');
-            for (const [hall, cap] of Object.entries(capacities)) {
+            if (editConfig) toml = editConfig(toml);
+            for (const [hall, cap] of Object.entries(capacities || {})) {
                 const re = new RegExp(`(id = "${hall}"[^\\[]*?capacity = )\\d+`);
                 if (!re.test(toml)) throw new Error(`no hall ${hall} with a capacity in ${CONFIG}`);
                 toml = toml.replace(re, `$1${cap}`);
@@ -176,8 +183,7 @@ export class admit_server {
         this.proc = spawn(path.join(BIN, 'admit-server'), [
             '--config', this.config, '--data', d, '--listen', '127.0.0.1', '--port', String(port), '--port-file', portFile,
             '--web', path.join(SOURCE_DIR, 'web'),
-            // The rehearsal clock: the award ceremony's check-in is open.
-            '--clock-start', '2023-09-25T17:00:00+09:00', ...this.serverArgs,
+            ...(this.clockStart ? ['--clock-start', this.clockStart] : []), ...this.serverArgs,
         ], { stdio: ['ignore', 'pipe', 'pipe'] });
         const keep = (b) => { this.log = (this.log + b.toString()).slice(-20000); };
         this.proc.stdout.on('data', keep);

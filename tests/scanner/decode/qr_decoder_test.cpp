@@ -93,6 +93,27 @@ TEST(qr_decoder, reads_two_badges_in_one_frame) {
     EXPECT_THAT(decode(frame), UnorderedElementsAre(token, other));
 }
 
+// Every corner of every code lies inside the rectangle [x0, x1) x [y0, y1).
+void expect_corners_inside(const decoded_code& code, int x0, int y0, int x1, int y1) {
+    for (const auto& [x, y] : code.corners) {
+        EXPECT_GE(x, x0);
+        EXPECT_LT(x, x1);
+        EXPECT_GE(y, y0);
+        EXPECT_LT(y, y1);
+    }
+}
+
+TEST(qr_decoder, outlines_a_badge_where_it_is_in_the_frame) {
+    const grey_image badge = test::qr_image(token, 3);
+    const grey_image frame = test::scene(1280, 720, badge, 100, 150);
+    const auto codes = qr_decoder().decode_codes(frame.view());
+    ASSERT_EQ(codes.size(), 1U);
+    EXPECT_EQ(codes[0].text, token);
+    expect_corners_inside(codes[0], 100, 150, 100 + badge.width, 150 + badge.height);
+    // Not a point: the outline spans most of the code.
+    EXPECT_GT(codes[0].corners[2].first - codes[0].corners[0].first, badge.width / 2);
+}
+
 TEST(qr_decoder, reads_a_frame_with_row_padding) {
     // Camera buffers often pad rows; the stride must be honoured.
     const grey_image image = test::qr_image(token, 3);
@@ -218,6 +239,21 @@ TEST(qr_decoder_hard_set, big_region_is_read_as_it_is_not_skipped) {
         pass.big_region_smooth = -1;
     }
     EXPECT_THAT(decode(frame, skip_big), IsEmpty()) << test::describe(c);
+}
+
+TEST_P(hard_badge, is_outlined_around_its_centre_in_frame_pixels) {
+    // Read by the retries over (magnified) crops: corners still in frame pixels.
+    const test::hard_case& c = hard_cases()[static_cast<std::size_t>(GetParam())];
+    const auto codes = qr_decoder().decode_codes(test::hard_frame(c).view());
+    ASSERT_EQ(codes.size(), 1U) << test::describe(c);
+    double x = 0;
+    double y = 0;
+    for (const auto& [cx, cy] : codes[0].corners) {
+        x += cx / 4.0;
+        y += cy / 4.0;
+    }
+    EXPECT_NEAR(x, c.centre_x, 24) << test::describe(c);
+    EXPECT_NEAR(y, c.centre_y, 24) << test::describe(c);
 }
 
 class noisy_badge : public testing::TestWithParam<int> {};
