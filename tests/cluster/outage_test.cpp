@@ -176,7 +176,16 @@ TEST_F(StorageOutageTest, DoorsDecideAtOnceKiosksStayAndEveryScanIsStoredOnce) {
         ASSERT_FALSE(k->wait_for([](const auto& e) { return is(e, "link") && e.at("state") == "online"; }, 15s)
                          .empty())
             << k->transcript();
-        ASSERT_FALSE(k->wait_for([](const auto& e) { return is(e, "rules"); }, 15s).empty()) << k->transcript();
+        // Rules to decide offline with.
+        ASSERT_FALSE(k->wait_for(
+                          [](const auto& e) {
+                              return is(e, "info") &&
+                                     std::string(e.at("message").as_string()).starts_with("rules fetched");
+                          },
+                          15s
+        )
+                         .empty())
+            << k->transcript();
     }
 
     int next_person = 1;
