@@ -20,6 +20,7 @@
 #include <set>
 #include <sys/wait.h>
 
+#include "client/station_client.hpp"
 #include "config/key_files.hpp"
 #include "scanner/kiosk/kiosk_process.hpp"
 #include "store/scan_store.hpp"
@@ -348,6 +349,42 @@ TEST(EventBadgeKey, AServerWhoseKeysWereReplacedRefusesToStartOnSqlite) {
                    "--adopt"});
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NO_THROW(server.start());
+}
+
+// --- One rehearsal clock per event (issue 24 item 4) ---
+
+std::int64_t server_time_ms(const server_process& server) {
+    client::station_client c;
+    c.connect("127.0.0.1", server.port());
+    return c.hello("side-both", "side-both-token").server_time_ms();
+}
+
+// Two servers of one event started at different moments with the same
+// --clock-start read the same time: the second runs from the first's start.
+TEST(RehearsalClock, ServersSharingADatabaseShareOneRehearsalClock) {
+    ADMIT_POSTGRES_OR_SKIP(url);
+    server_process first(small_event_toml(), small_roster());
+    server_process second(small_event_toml(), small_roster());
+    config::write_badge_keys(second.data_dir(), first.keys(), true);
+    const std::vector<std::string> rehearsal{"--store-url", url, "--clock-start", "2023-09-25T17:00:00+09:00"};
+    first.start(rehearsal);
+    const auto first_alone = server_time_ms(first);
+    second.start(rehearsal);  // later: its own clock would read less than the first's
+    const auto a1 = server_time_ms(first);
+    const auto b = server_time_ms(second);
+    const auto a2 = server_time_ms(first);
+    EXPECT_GE(a1, first_alone);
+    // Read in this order, b lies between a1 and a2 (a few ms of rounding aside).
+    EXPECT_GE(b + 5, a1) << "the second server's clock is behind the first's by " << a1 - b << " ms";
+    EXPECT_LE(b, a2 + 5) << "the second server's clock is ahead of the first's by " << b - a2 << " ms";
+    EXPECT_NE(second.log().find("by the first server of this event"), std::string::npos) << second.log();
+
+    // --clock-restart starts it over: the restarted server reads about the start again.
+    second.stop_graceful();
+    auto restart = rehearsal;
+    restart.push_back("--clock-restart");
+    second.start(restart);
+    EXPECT_LT(server_time_ms(second), server_time_ms(first)) << "--clock-restart did not start the clock over";
 }
 
 }  // namespace
