@@ -52,6 +52,7 @@ struct settings {
     int margin = 5;
     std::string repeat_window = "3s";
     int answer_timeout_ms = 3000;
+    int verdict_budget_ms = 300;
     double drain_timeout_s = 10;
     std::string camera;
     std::string size = "1280x720";
@@ -148,6 +149,7 @@ void apply_config_file(settings& s, const CLI::App& app) {
     take("state", "--state", s.state);
     take("rules", "--rules", s.rules_file);
     take("margin", "--margin", s.margin);
+    take("verdict_budget_ms", "--verdict-budget", s.verdict_budget_ms);
     take("repeat_window", "--repeat-window", s.repeat_window);
     take("sound", "--sound", s.sound);
     take("camera", "--camera", s.camera);
@@ -223,9 +225,19 @@ int main(int argc, char** argv) {
            "--repeat-window", s.repeat_window, "ignore the same badge again within this time"
     )
         ->capture_default_str();
-    app.add_option("--answer-timeout", s.answer_timeout_ms, "ms to wait for the server's verdict")
+    app.add_option(
+           "--answer-timeout", s.answer_timeout_ms,
+           "ms after which a link that answers neither a scan nor a heartbeat is dropped"
+    )
         ->capture_default_str()
         ->check(CLI::Range(50, 60000));
+    app.add_option(
+           "--verdict-budget", s.verdict_budget_ms,
+           "ms a scan at the door waits for the server's verdict before the kiosk decides it "
+           "offline (the scan stays in the outbox and is sent on)"
+    )
+        ->capture_default_str()
+        ->check(CLI::Range(20, 60000));
     app.add_option(
            "--drain-timeout", s.drain_timeout_s,
            "at end of input, seconds to wait for the outbox to empty"
@@ -294,6 +306,7 @@ int main(int argc, char** argv) {
     options.link.tls = admit::client::tls_options{s.tls || !s.ca_file.empty(), s.ca_file};
     options.link.state_dir = s.state;
     options.link.answer_timeout = std::chrono::milliseconds(s.answer_timeout_ms);
+    options.link.verdict_budget = std::chrono::milliseconds(s.verdict_budget_ms);
     if (s.direction == "entry") options.dir = admit::core::direction::entry;
     if (s.direction == "exit") options.dir = admit::core::direction::exit;
     options.margin = s.margin;

@@ -120,14 +120,17 @@ shown_scan kiosk::scan(const std::string& payload) {
             std::lock_guard lock(mutex_);
             waiting_ = scan_id;
             answer_.reset();
+            link_lost_ = false;
         }
         outbox_.add({0, scan_id, payload, *dir, at, false, std::nullopt, 0});
         link_.wake();
         std::optional<server_verdict> answer;
         {
             std::unique_lock lock(mutex_);
-            answered_.wait_for(lock, options_.link.answer_timeout, [this] {
-                return answer_.has_value();
+            // The door never waits long: the verdict budget, or less when the
+            // link goes down meanwhile (the server could not store the scan).
+            answered_.wait_for(lock, options_.link.verdict_budget, [this] {
+                return answer_.has_value() || link_lost_;
             });
             answer = std::move(answer_);
             answer_.reset();
@@ -154,7 +157,8 @@ shown_scan kiosk::scan(const std::string& payload) {
             screen_.scan(s);
             return s;
         }
-        // The server did not answer in time: the link is as good as down.
+        // No verdict within the budget, or the link went down: decide here; the
+        // scan stays in the outbox and the server's verdict follows as a sync.
         auto s = decide_offline(scan_id, payload, *dir, at, true);
         s.latency_ms = ms_since(t0);
         screen_.scan(s);
@@ -214,9 +218,17 @@ void kiosk::on_link(const link_event& ev) {
         case link_event::kind::online:
             screen_.link(true, ev.server, ev.detail, outbox_.backlog());
             return;
-        case link_event::kind::offline:
+        case link_event::kind::offline: {
+            {
+                std::lock_guard lock(mutex_);
+                if (!waiting_.empty()) {
+                    link_lost_ = true;
+                    answered_.notify_all();
+                }
+            }
             screen_.link(false, ev.server, ev.detail, outbox_.backlog());
             return;
+        }
         case link_event::kind::rules:
             screen_.note("info", ev.detail);
             return;

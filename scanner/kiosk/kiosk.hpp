@@ -1,8 +1,9 @@
 #pragma once
 // The kiosk: turns one badge payload into one verdict on the screen. The
 // scan goes into the outbox first; online, the link sends it and the kiosk
-// shows the server's verdict (waiting at most answer_timeout); offline, or
-// when the server does not answer in time, the kiosk decides with the cached
+// shows the server's verdict (waiting at most verdict_budget, 300 ms); offline,
+// when the link goes down meanwhile (STORAGE_UNAVAILABLE), or when the server
+// does not answer within the budget, the kiosk decides at once with the cached
 // rules (offline_judge) and shows that, marked OFFLINE. Verdicts that arrive
 // later for earlier scans (outbox replay) are reported, with a conflict when
 // the server decided otherwise than the kiosk showed.
@@ -79,6 +80,7 @@ private:
     std::condition_variable answered_;
     std::string waiting_;  // scan id the scan loop waits for
     std::optional<server_verdict> answer_;
+    bool link_lost_ = false;  // the link went down while the scan loop waited
 };
 
 }  // namespace admit::scanner

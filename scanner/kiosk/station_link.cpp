@@ -184,6 +184,8 @@ void station_link::fetch_rules() {
         std::lock_guard lock(mutex_);
         rules_ = std::make_shared<const protocol::station_rules>(std::move(*parsed));
     }
+    rules_fetched_ = steady::now();
+    rules_server_ = server.text();
     emit(link_event::kind::rules, "rules fetched from " + server.text());
 }
 
@@ -193,6 +195,10 @@ void station_link::run() {
     bool announced_offline = false;
     std::string last_online;  // HOST:PORT of the server the link was last on
     std::string why_left;     // why it left that server, for the failover log line
+    // While a server says STORAGE_UNAVAILABLE: the wait before retrying it,
+    // doubling up to backoff_max, back to backoff_min once a scan is stored.
+    auto storage_backoff = options_.backoff_min;
+    bool storage_outage = false;  // said once per outage at warn level
 
     // Moves to the server tried next (when the rotation moved on).
     auto follow_rotation = [this] {
@@ -222,7 +228,8 @@ void station_link::run() {
             if (!reply->has_hello_ack()) throw std::runtime_error("unexpected answer to hello");
             const auto& ack = reply->hello_ack();
             facts = {ack.hall_id(), ack.hall_name(), ack.role(),
-                     ack.inside(),  ack.capacity(),  ack.max_batch() > 0 ? ack.max_batch() : 100};
+                     ack.inside(),  ack.capacity(),  ack.max_batch() > 0 ? ack.max_batch() : 100,
+                     ack.storage_shared()};
         } catch (const std::exception& e) {
             if (!announced_offline) {
                 announced_offline = true;
@@ -290,9 +297,13 @@ void station_link::run() {
              {},
              server.text()}
         );
-        fetch_rules();
+        // Back on the server whose storage was away: its rules are fresh enough.
+        if (rules_server_ != server.text() || steady::now() - rules_fetched_ >= options_.rules_every)
+            fetch_rules();
 
         std::string why_down;
+        bool storage_down = false;    // the server said STORAGE_UNAVAILABLE
+        bool storage_shared = facts.storage_shared;
         std::int64_t last_sent = 0;  // outbox seq sent on this connection
         std::unordered_map<std::string, bool> in_flight;
         const std::size_t window = 2 * facts.max_batch;
@@ -357,6 +368,12 @@ void station_link::run() {
                          server.text()}
                     );
                 };
+                if (msg->has_verdict() || msg->has_verdicts()) {
+                    // Scans are stored again: the next outage starts with a short wait.
+                    storage_backoff = options_.backoff_min;
+                    if (storage_outage) spdlog::info("server {} stores scans again", server.text());
+                    storage_outage = false;
+                }
                 if (msg->has_verdict()) {
                     on_verdict(msg->verdict(), outbox_.remove(msg->verdict().scan_id()));
                     dirty_ = true;
@@ -388,8 +405,16 @@ void station_link::run() {
                                       server.text()};
                         on_event_(ev);
                         dirty_ = true;
-                    } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE ||
-                               err.code() == wire::Error::BAD_TOKEN ||
+                    } else if (err.code() == wire::Error::STORAGE_UNAVAILABLE) {
+                        // Keep the scans; the kiosk decides offline now (the link goes
+                        // down), and the scans are sent again after the backoff.
+                        storage_down = true;
+                        storage_shared = storage_shared || err.storage_shared();
+                        why_down = fmt::format(
+                            "server {} cannot store scans now (STORAGE_UNAVAILABLE: {})", server.text(),
+                            err.message()
+                        );
+                    } else if (err.code() == wire::Error::BAD_TOKEN ||
                                err.code() == wire::Error::TOO_LARGE) {
                         // Keep the scans; a new connection replays them.
                         why_down = fmt::format(
@@ -438,6 +463,25 @@ void station_link::run() {
         }
         online_ = false;
         client.close();
+        if (!stop_ && storage_down && (storage_shared || servers_.size() == 1)) {
+            // Every server of the event would say the same (they share the
+            // database): no failover, the same server again after the backoff.
+            announced_offline = true;
+            emit(link_event::kind::offline, why_down);
+            std::uniform_real_distribution<double> jitter(0.5, 1.5);
+            const auto wait = std::chrono::milliseconds(
+                static_cast<std::int64_t>(static_cast<double>(storage_backoff.count()) * jitter(random))
+            );
+            storage_backoff = std::min(storage_backoff * 2, options_.backoff_max);
+            spdlog::log(
+                storage_outage ? spdlog::level::debug : spdlog::level::warn,
+                "{}; deciding offline, retrying the same server in {} ms{}", why_down, wait.count(),
+                storage_shared ? " (its database is shared by every server: no failover)" : ""
+            );
+            storage_outage = true;
+            if (wait_or_stop(wait)) break;
+            continue;
+        }
         if (!stop_) {
             announced_offline = true;
             emit(link_event::kind::offline, why_down);

@@ -7,6 +7,11 @@
 // max_batch. Each verdict removes its scan from the outbox. A link that does
 // not answer a scan or a heartbeat within answer_timeout is dead: it is
 // closed, the scans stay in the outbox, and it reconnects.
+// A server that answers STORAGE_UNAVAILABLE (its database is away) is not
+// left for another that shares the same database (HelloAck/Error
+// storage_shared): the link closes, waits the backoff (with jitter, growing
+// while the storage stays away) and retries the same server; the kiosk
+// decides offline meanwhile.
 // With several servers (they share one scan log, and dedupe by scan id), a
 // server that cannot be reached or whose connection drops is left for the
 // next one in the list at once; the backoff (0.2 s doubling to 5 s, with
@@ -45,7 +50,10 @@ struct link_options {
     std::string token;
     client::tls_options tls;  // wss:// and https://, verifying the server's certificate
     std::filesystem::path state_dir;
-    std::chrono::milliseconds answer_timeout{3000};
+    std::chrono::milliseconds answer_timeout{3000};  // a link silent this long is dead
+    // How long a scan at the door waits for the server's verdict before the
+    // kiosk decides it offline (the scan stays in the outbox and is sent on).
+    std::chrono::milliseconds verdict_budget{300};
     std::chrono::milliseconds heartbeat_every{5000};
     std::chrono::milliseconds rules_every{60000};
     std::chrono::milliseconds backoff_min{200};
@@ -74,6 +82,7 @@ struct hello_facts {
     int inside = 0;
     int capacity = 0;
     std::uint32_t max_batch = 100;
+    bool storage_shared = false;  // the server's scan log is shared with the other servers
 };
 
 struct link_event {
@@ -141,6 +150,10 @@ private:
     std::optional<hello_facts> hello_;
     server_address server_;
     std::shared_ptr<const protocol::station_rules> rules_;
+
+    // The link thread's only: when rules were last fetched, and from where.
+    std::chrono::steady_clock::time_point rules_fetched_{};
+    std::string rules_server_;
 };
 
 }  // namespace admit::scanner

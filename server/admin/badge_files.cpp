@@ -41,7 +41,10 @@ void write_badge_files(
     const auto config = config::load_config(config_file);
     const auto& event = config.event;
     const auto keys = config::read_badge_keys(data_dir);
-    auto people = store::open_store({data_dir, config.server.postgres_url}, store::open_mode::read_only)->load_roster();
+    const auto store = store::open_store({data_dir, config.server.postgres_url}, store::open_mode::read_only);
+    // Badges no door accepts are worse than none: refuse a key that is not the event's.
+    check_signing_key(*store, config, data_dir, keys.pub, false);
+    auto people = store->load_roster();
     std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;
     });

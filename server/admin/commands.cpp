@@ -25,6 +25,7 @@
 #include "config/roster_csv.hpp"
 #include "core/badge.hpp"
 #include "core/csv.hpp"
+#include "store/event_facts.hpp"
 #include "store/scan_store.hpp"
 
 namespace admit::admin {
@@ -91,7 +92,63 @@ std::unique_ptr<store::scan_store> open_store(const config::loaded_config& confi
     return store::open_sqlite_store(data_dir);
 }
 
+// Where deploy/multi-site/admit-server-postgres.conf has the server's unit read it.
+constexpr const char* default_pg_passfile = "/etc/admit/pgpass";
+
 }  // namespace
+
+void check_signing_key(
+    store::scan_store& store,
+    const config::loaded_config& config,
+    const fs::path& data_dir,
+    const core::public_key& key,
+    bool claim
+) {
+    store::check_event_badge_key(
+        store, key, data_dir / "keys" / "badge.pub",
+        store::describe({data_dir, config.server.postgres_url}), claim
+    );
+}
+
+void use_pg_passfile(const std::string& file) {
+    if (!file.empty()) {
+        ::setenv("PGPASSFILE", file.c_str(), 1);
+        return;
+    }
+    if (const char* set = std::getenv("PGPASSFILE"); set != nullptr && *set != '\0') return;
+    std::error_code ec;
+    if (fs::exists(default_pg_passfile, ec)) ::setenv("PGPASSFILE", default_pg_passfile, 1);
+}
+
+void event_key(const fs::path& config_file, const fs::path& data_dir, bool adopt, std::ostream& out) {
+    const auto config = config::load_config(config_file);
+    const auto key = config::read_public_key(data_dir);
+    auto store = open_store(config, data_dir);
+    const auto where = store::describe({data_dir, config.server.postgres_url});
+    const auto key_file = (data_dir / "keys" / "badge.pub").string();
+    const auto ours = core::fingerprint_text(core::key_fingerprint(key));
+    if (adopt) {
+        const auto before = store->event_fact("badge_key_fingerprint");
+        store::check_event_badge_key(*store, key, key_file, where, true, true);
+        store->add_audit({0, now(), actor(), "adopt_badge_key", ours,
+                          before ? "replaced fingerprint " +
+                                       core::fingerprint_text(static_cast<std::uint64_t>(*before))
+                                 : "first key"});
+        fmt::print(out, "{} now uses the badge key {} (fingerprint {}); copy {} to every server of the event\n",
+                   where, key_file, ours, (data_dir / "keys").string());
+        return;
+    }
+    const auto stored = store->event_fact("badge_key_fingerprint");
+    if (!stored) {
+        fmt::print(out, "{} has no badge key yet; the first server or `admit issue-badges` stores {} ({})\n",
+                   where, ours, key_file);
+        return;
+    }
+    const auto events = core::fingerprint_text(static_cast<std::uint64_t>(*stored));
+    fmt::print(out, "event key: {} (in {})\nthis key:  {} ({}){}\n", events, where, ours, key_file,
+               events == ours ? ": the same" : ": DIFFERENT, see deploy/OPERATIONS.md section 8");
+    if (events != ours) throw user_error("this data directory's badge key is not the event's");
+}
 
 void write_private_file(const fs::path& file, std::string_view bytes) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -286,6 +343,7 @@ void issue_badge(
     const auto config = config::load_config(config_file);
     const auto keys = config::read_badge_keys(data_dir);
     auto store = open_store(config, data_dir);
+    check_signing_key(*store, config, data_dir, keys.pub);
     const auto people = store->load_roster();
     const auto it = std::find_if(people.begin(), people.end(), [&](const auto& p) {
         return p.id == attendee_id;
@@ -345,6 +403,7 @@ void issue_badges(
     const auto config = config::load_config(config_file);
     const auto keys = config::read_badge_keys(data_dir);
     auto store = open_store(config, data_dir);
+    check_signing_key(*store, config, data_dir, keys.pub);
     auto people = store->load_roster();
     std::sort(people.begin(), people.end(), [](const auto& a, const auto& b) {
         return a.id < b.id;

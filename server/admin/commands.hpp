@@ -14,6 +14,10 @@
 #include <string>
 #include <string_view>
 
+#include "config/event_loader.hpp"
+#include "core/badge.hpp"
+#include "store/scan_store.hpp"
+
 namespace admit::admin {
 
 class user_error : public std::runtime_error {
@@ -61,6 +65,25 @@ void demo_roster(
     std::uint64_t seed,
     std::ostream& out
 );
+
+// The event's badge key (event_facts.hpp): throws store_error when `key` is
+// not the one the event's store names; stores it when none is (`claim`).
+void check_signing_key(
+    store::scan_store& store,
+    const config::loaded_config& config,
+    const std::filesystem::path& data_dir,
+    const core::public_key& key,
+    bool claim = true
+);
+
+// Shows the event's badge key and this data directory's; `adopt`: makes this
+// key the event's (after `keygen --force` for a leaked key, section 6b).
+void event_key(const std::filesystem::path& config_file, const std::filesystem::path& data_dir, bool adopt,
+               std::ostream& out);
+
+// Points libpq at the PostgreSQL password file: `file` when given, else
+// $PGPASSFILE when set, else /etc/admit/pgpass when it exists (the server's unit's file).
+void use_pg_passfile(const std::string& file);
 
 void hash_token(const std::string& token, std::ostream& out);
 

@@ -37,6 +37,23 @@ int main(int argc, char** argv) {
     keygen->add_option("--data", data_dir, "Data directory of the event")->required();
     keygen->add_flag("--force", force, "Replace existing keys (revokes every badge issued so far)");
 
+    bool adopt = false;
+    auto* event_key_cmd = app.add_subcommand(
+        "event-key",
+        "Show the event's badge key (stored by the first server) and this data directory's; "
+        "--adopt makes this one the event's (after keygen --force)."
+    );
+    event_key_cmd->add_option("--config", config_file, "Event config file")->required();
+    event_key_cmd->add_option("--data", data_dir, "Data directory of the event")->required();
+    event_key_cmd->add_flag("--adopt", adopt, "Make this data directory's key the event's key");
+
+    // The same PostgreSQL password file as the server's unit (deploy/multi-site/admit-server-postgres.conf).
+    std::string pg_passfile;
+    app.add_option("--pg-passfile", pg_passfile,
+                   "PostgreSQL password file (host:port:db:user:password); default: $PGPASSFILE, else "
+                   "/etc/admit/pgpass when it exists, as the server's unit sets")
+        ->check(CLI::ExistingFile);
+
     auto* check = app.add_subcommand(
         "check-config", "Check an event TOML file; print a summary, or every problem with its line."
     );
@@ -125,9 +142,12 @@ int main(int argc, char** argv) {
         return printed == 0 ? exit_ok : exit_usage;
     }
 
+    admit::admin::use_pg_passfile(pg_passfile);
     try {
         if (*keygen) {
             admit::admin::keygen(data_dir, force, std::cout);
+        } else if (*event_key_cmd) {
+            admit::admin::event_key(config_file, data_dir, adopt, std::cout);
         } else if (*check) {
             admit::admin::check_config(config_file, std::cout);
         } else if (*import) {

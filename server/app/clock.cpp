@@ -1,11 +1,31 @@
 #include "app/clock.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace admit::app {
 
 server_clock::server_clock(core::time_point start, double speed)
     : simulated_(true), start_(start), real_start_(std::chrono::steady_clock::now()), speed_(speed) {}
+
+server_clock::server_clock(core::time_point start, double speed, core::time_point real_origin)
+    : server_clock(start, speed) {
+    // Steady time still drives it (a wall clock step must not move it); only its origin is moved back.
+    real_start_ -= std::chrono::system_clock::now() - real_origin;
+}
+
+std::string iso_utc(core::time_point t) {
+    const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    const auto day = std::chrono::floor<std::chrono::days>(secs);
+    const std::chrono::year_month_day ymd{day};
+    const std::chrono::hh_mm_ss hms{secs - day};
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return text;
+}
 
 core::time_point server_clock::now() const {
     if (!simulated_) {

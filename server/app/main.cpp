@@ -19,6 +19,7 @@
 #include "service/api.hpp"
 #include "service/metrics.hpp"
 #include "service/web_files.hpp"
+#include "store/event_facts.hpp"
 #include "store/scan_store.hpp"
 
 namespace {
@@ -38,6 +39,7 @@ struct options {
     int live_interval_ms = 10;
     int hello_timeout_s = 10;
     double clock_speed = 1.0;
+    bool clock_restart = false;
     int max_clock_ahead_s = 300;
     int max_scan_age_h = 72;
 };
@@ -48,6 +50,32 @@ std::filesystem::path default_web_dir() {
 #else
     return "web";
 #endif
+}
+
+// The real clock, or the rehearsal clock of --clock-start. Servers sharing a
+// PostgreSQL store share one rehearsal clock: the first stores the real moment
+// it started, and the others run from that moment, not from their own start.
+admit::app::server_clock make_clock(const options& opt, admit::store::scan_store& store, bool shared_store) {
+    if (opt.clock_start.empty()) return {};
+    const auto start = admit::app::parse_iso_time(opt.clock_start);
+    if (!start) throw std::runtime_error("--clock-start \"" + opt.clock_start + "\" is not a time like 2023-09-25T17:00:00+09:00");
+    const auto real_now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto origin = real_now;
+    if (shared_store) {
+        origin = admit::core::time_point{std::chrono::milliseconds{admit::store::shared_rehearsal_origin(
+            store, start->time_since_epoch().count(), opt.clock_speed, real_now.time_since_epoch().count(),
+            opt.clock_restart)}};
+    }
+    admit::app::server_clock clock(*start, opt.clock_speed, origin);
+    if (origin != real_now) {
+        spdlog::warn("rehearsal clock: time started at {} (x{}) at {}, by the first server of this event; "
+                     "it reads {} now; --clock-restart starts it over for every server; do not use during the event",
+                     opt.clock_start, opt.clock_speed, admit::app::iso_utc(origin), admit::app::iso_utc(clock.now()));
+    } else {
+        spdlog::warn("rehearsal clock: time starts at {} and runs {}x; do not use during the event", opt.clock_start,
+                     opt.clock_speed);
+    }
+    return clock;
 }
 
 int serve(const options& opt) {
@@ -66,14 +94,6 @@ int serve(const options& opt) {
                      opt.config_file);
     }
 
-    admit::app::server_clock clock;
-    if (!opt.clock_start.empty()) {
-        const auto start = admit::app::parse_iso_time(opt.clock_start);
-        if (!start) throw std::runtime_error("--clock-start \"" + opt.clock_start + "\" is not a time like 2023-09-25T17:00:00+09:00");
-        clock = admit::app::server_clock(*start, opt.clock_speed);
-        spdlog::warn("rehearsal clock: time starts at {} and runs {}x; do not use during the event", opt.clock_start, opt.clock_speed);
-    }
-
     // The signing key lives in the data folder: it must never be a static file.
     admit::service::check_web_dir_apart(web, s.data_dir);
     const auto key = admit::config::read_public_key(s.data_dir);
@@ -81,8 +101,16 @@ int serve(const options& opt) {
     // Freed when the disk fills, so the store can empty its WAL and go on (sqlite_store.hpp).
     location.disk_reserve_bytes = 4 * 1024 * 1024;
     auto store = admit::store::open_store(location);
+    // One badge key per event: the first server stores its fingerprint; another key is refused here,
+    // at start, rather than as BAD_SIGNATURE at every door.
+    const auto key_file = std::filesystem::path(s.data_dir) / "keys" / "badge.pub";
+    const auto event_key = admit::store::check_event_badge_key(*store, key, key_file, admit::store::describe(location), true);
+    spdlog::info("badge key {} (fingerprint {}): the event's", key_file.string(), admit::core::fingerprint_text(event_key));
+    const auto clock = make_clock(opt, *store, location.is_postgres());
+    admit::engine::engine_options engine_options{opt.max_group, std::chrono::milliseconds(250)};
+    engine_options.disk_watch = s.data_dir;
     admit::engine::engine engine(config.event, std::move(store), key, [clock] { return clock.now(); },
-                                  admit::engine::engine_options{opt.max_group, std::chrono::milliseconds(250)});
+                                  engine_options);
     // Servers sharing a PostgreSQL store follow each other's scans (LISTEN/NOTIFY).
     engine.follow_changes(admit::store::open_change_listener(location));
     admit::service::metrics stats(config.event);
@@ -105,6 +133,7 @@ int serve(const options& opt) {
     net_opts.live_interval = std::chrono::milliseconds(opt.live_interval_ms);
     net_opts.clock_bounds = {std::chrono::seconds(opt.max_clock_ahead_s), std::chrono::hours(opt.max_scan_age_h)};
     net_opts.hello_timeout = std::chrono::seconds(opt.hello_timeout_s);
+    net_opts.storage_shared = location.is_postgres();
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
 
@@ -162,6 +191,9 @@ int main(int argc, char** argv) {
                    "rehearsal: pretend the time is this (e.g. 2023-09-25T17:00:00+09:00)");
     app.add_option("--clock-speed", opt.clock_speed, "rehearsal: the pretend clock runs this many times real time")
         ->check(CLI::Range(0.1, 1000.0));
+    app.add_flag("--clock-restart", opt.clock_restart,
+                 "rehearsal, servers on PostgreSQL: start the --clock-start clock over now, for every server "
+                 "started after this one (they otherwise share the first server's clock)");
     app.add_option("--max-group", opt.max_group,
                    "most scans committed in one transaction (1 = a commit per scan, for benchmarks)")
         ->check(CLI::Range(1, 100000));

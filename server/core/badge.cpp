@@ -133,6 +133,24 @@ std::optional<secret_key> secret_key_from_text(std::string_view text) {
     return from_base64<crypto_sign_SECRETKEYBYTES>(text);
 }
 
+std::uint64_t key_fingerprint(const public_key& key) {
+    std::array<unsigned char, 8> hash{};
+    crypto_generichash(hash.data(), hash.size(), key.data(), key.size(), nullptr, 0);
+    std::uint64_t value = 0;
+    for (const auto byte : hash) value = (value << 8) | byte;
+    return value;
+}
+
+std::string fingerprint_text(std::uint64_t fingerprint) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        text[static_cast<std::size_t>(i)] = digits[fingerprint & 0xf];
+        fingerprint >>= 4;
+    }
+    return text;
+}
+
 bool is_valid_id(std::string_view s) {
     if (s.empty() || s.size() > max_id_length) {
         return false;

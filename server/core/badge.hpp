@@ -45,6 +45,12 @@ std::string key_to_text(const secret_key& key);
 std::optional<public_key> public_key_from_text(std::string_view text);
 std::optional<secret_key> secret_key_from_text(std::string_view text);
 
+// A short name of a public key, to tell two keys apart in messages and to
+// keep in the event's database: the first 8 bytes of its BLAKE2b hash, and
+// that as 16 hex digits ("9f3c01a2b4d5e6f7").
+std::uint64_t key_fingerprint(const public_key& key);
+std::string fingerprint_text(std::uint64_t fingerprint);
+
 // True when s is a valid id for badges, attendees, halls, stations: [A-Za-z0-9_-]{1,64}.
 bool is_valid_id(std::string_view s);
 

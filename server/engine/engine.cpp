@@ -189,6 +189,37 @@ void engine::set_observer(observer watch) {
     observer_ = std::move(watch);
 }
 
+void engine::set_storage_state(bool failing, const std::string& problem) {
+    std::lock_guard lock(state_mutex_);
+    if (failing && !storage_failing_) spdlog::error("the store cannot take scans now: {}", problem);
+    if (!failing && storage_failing_) spdlog::info("the store answers again: scans are acknowledged again");
+    storage_failing_ = failing;
+    storage_problem_ = problem;
+    storage_checked_ = std::chrono::system_clock::now();
+    publish_locked();
+}
+
+void engine::check_health(bool idle) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!options_.disk_watch.empty() && now - last_disk_check_ >= options_.probe_every) {
+        last_disk_check_ = now;
+        std::error_code ec;
+        const auto space = std::filesystem::space(options_.disk_watch, ec);
+        std::lock_guard lock(state_mutex_);
+        disk_free_ = ec ? std::nullopt : std::optional<std::uintmax_t>(space.available);
+        publish_locked();
+    }
+    // Scans flowing are the probe; a store only probed while idle costs nothing under load.
+    if (!idle || options_.probe_every.count() <= 0 || now - last_store_contact_ < options_.probe_every) return;
+    last_store_contact_ = now;
+    try {
+        store_->probe();  // no lock held: it may wait for the database
+        set_storage_state(false, {});
+    } catch (const store::store_error& e) {
+        set_storage_state(true, e.what());
+    }
+}
+
 void engine::run_writer() {
     for (;;) {
         std::vector<request> group;
@@ -225,6 +256,7 @@ void engine::run_writer() {
             if (!periodic_failing_) spdlog::error("periodic task failed (retried every tick): {}", e.what());
             periodic_failing_ = true;
         }
+        check_health(!task && group.empty());
         if (stop_now && group.empty() && !task) return;
     }
 }

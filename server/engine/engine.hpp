@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,6 +77,20 @@ struct occupancy_snapshot {
 struct engine_options {
     std::size_t max_group = 4096;  // scans per commit at most (a larger kiosk batch commits in parts)
     std::chrono::milliseconds tick{250};  // roster reload and clear-out checks
+    // While no scan has reached the store for this long, the writer probes it
+    // (scan_store::probe), so health says what is true now: a store that came
+    // back is noticed without a scan, one that went away without a failed commit.
+    std::chrono::milliseconds probe_every{1000};
+    // The folder whose free space health reports (the data directory); empty: none.
+    std::filesystem::path disk_watch{};
+};
+
+// The store's and the disk's state as the writer last saw them (health, /metrics).
+struct storage_health {
+    bool failing = false;        // the last commit or probe failed: scans are not acknowledged
+    std::string problem;         // why, when failing
+    std::chrono::system_clock::time_point checked{};  // when the store was last written or probed
+    std::optional<std::uintmax_t> disk_free_bytes;    // free space where disk_watch is
 };
 
 class engine {
@@ -162,8 +177,10 @@ public:
     // Grows whenever occupancy or the roster may have changed (scans, clear-outs,
     // annulments, roster reloads): watchers compare it to know when to redraw.
     std::uint64_t state_version() const;
-    // True while the last commit failed (disk full, read-only): scans are not acknowledged.
+    // True while the last commit or probe failed (disk full, read-only, the
+    // database away): scans are not acknowledged.
     bool storage_failing() const;
+    storage_health storage() const;
 
     // Rebuild statistics of the last start(), for logs and benchmarks.
     struct rebuild_stats {
@@ -200,12 +217,17 @@ private:
     struct published_state {
         occupancy_snapshot occupancy;
         std::uint64_t version = 0;
-        bool storage_failing = false;
+        storage_health storage;
     };
     void publish_locked();  // state_mutex_ held
     std::shared_ptr<const published_state> published() const;
 
     void run_writer();
+    // The writer's health checks between groups: disk space every probe_every,
+    // the store itself when no scan reached it for probe_every. No lock held
+    // across the I/O.
+    void check_health(bool idle);
+    void set_storage_state(bool failing, const std::string& problem);
     void process(std::vector<request>& group);
     void undo_group(const std::vector<request>& group,
                     std::vector<std::vector<scan_outcome>>& results,
@@ -246,6 +268,9 @@ private:
     core::flat_string_map<std::vector<std::int64_t>> seqs_by_attendee_;
     std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
+    std::string storage_problem_;
+    std::chrono::system_clock::time_point storage_checked_{};
+    std::optional<std::uintmax_t> disk_free_;
 
     // Taken after state_mutex_ (never before it), and only to swap or copy the pointer.
     mutable std::mutex published_mutex_;
@@ -261,6 +286,8 @@ private:
     std::int64_t log_generation_ = -1;            // writer thread only
     bool catch_up_failing_ = false;               // writer thread only
     bool periodic_failing_ = false;               // writer thread only
+    std::chrono::steady_clock::time_point last_store_contact_{};  // writer thread only
+    std::chrono::steady_clock::time_point last_disk_check_{};     // writer thread only
     std::map<std::string, core::time_point> next_clear_;  // writer thread only
     observer observer_;
     replay_watcher replay_watcher_;

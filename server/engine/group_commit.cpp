@@ -107,6 +107,8 @@ void engine::undo_group(
     }
     if (!storage_failing_) spdlog::error("scans not acknowledged: {}", failure);
     storage_failing_ = true;
+    storage_problem_ = failure;
+    storage_checked_ = std::chrono::system_clock::now();
     // Undo in reverse: each entry puts one person back where they were.
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
     for (auto& list : results) {
@@ -129,6 +131,7 @@ void engine::undo_group(
 }
 
 void engine::process(std::vector<request>& group) {
+    last_store_contact_ = std::chrono::steady_clock::now();
     std::vector<std::vector<scan_outcome>> results(group.size());
     std::vector<scan_outcome> foreign;
     observer watch;
@@ -183,7 +186,10 @@ void engine::process(std::vector<request>& group) {
         if (!failure.empty()) {
             undo_group(group, results, undo, failure);
         } else {
+            if (storage_failing_) spdlog::info("scans are acknowledged again: the store took a commit");
             storage_failing_ = false;
+            storage_problem_.clear();
+            storage_checked_ = std::chrono::system_clock::now();
             for (const auto& list : results) {
                 for (const auto& o : list) {
                     if (o.id_conflict) continue;

@@ -53,7 +53,7 @@ void engine::publish_locked() {
         snap.halls.push_back(std::move(f));
     }
     next->version = state_version_;
-    next->storage_failing = storage_failing_;
+    next->storage = {storage_failing_, storage_problem_, storage_checked_, disk_free_};
     std::lock_guard lock(published_mutex_);
     published_ = std::move(next);
 }
@@ -111,6 +111,7 @@ void engine::remember_seq(const core::scan_record& r) {
 
 std::uint64_t engine::state_version() const { return published()->version; }
 
-bool engine::storage_failing() const { return published()->storage_failing; }
+bool engine::storage_failing() const { return published()->storage.failing; }
+storage_health engine::storage() const { return published()->storage; }
 
 }  // namespace admit::engine

@@ -23,6 +23,9 @@ struct server_options {
     unsigned threads = 2;
     std::size_t max_frame = 256 * 1024;   // largest WebSocket message accepted
     std::size_t max_batch = 500;          // scans in one ScanBatch
+    // The scan log is shared with other servers (PostgreSQL): kiosks are told
+    // so at hello and with STORAGE_UNAVAILABLE, so they retry rather than fail over.
+    bool storage_shared = false;
     std::size_t max_inflight = 2000;      // scans awaiting verdicts per connection
     std::size_t max_queued_frames = 4096; // unsent frames before a peer that does not read is dropped
     std::size_t max_http_body = 1024 * 1024;

@@ -290,6 +290,7 @@ void station_session<Stream>::send_error(wire::Error::Code code, const std::stri
     e->set_code(code);
     e->set_message(message);
     e->set_scan_id(scan_id);
+    if (code == wire::Error::STORAGE_UNAVAILABLE) e->set_storage_shared(ctx_->options.storage_shared);
     send(m);
 }
 
@@ -405,6 +406,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
         }
     }
     ack->set_max_batch(static_cast<std::uint32_t>(ctx_->options.max_batch));
+    ack->set_storage_shared(ctx_->options.storage_shared);
     send(reply);
     spdlog::info("station {} ({}) connected: software \"{}\", backlog {}",
                  station_id_, remote_, hello.software_version().substr(0, 64), hello.outbox_backlog());

@@ -1,5 +1,7 @@
 #include "service/api.hpp"
 
+#include "service/health.hpp"
+
 #include <map>
 
 #include <boost/json.hpp>
@@ -112,6 +114,9 @@ http_reply api::handle(const http_request_view& request) {
     if (path == "/healthz") return health();
     if (path == "/metrics") {
         stats_.update_occupancy(engine_.occupancy());
+        const auto storage = engine_.storage();
+        stats_.update_health(check_health(storage, engine_.now(), std::chrono::system_clock::now()),
+                             storage.disk_free_bytes);
         return body_reply("text/plain; version=0.0.4", stats_.render());
     }
     if (path == "/api/station/rules") return station_rules(request);
@@ -174,13 +179,13 @@ http_reply api::station_rules(const http_request_view& request) const {
 }
 
 http_reply api::health() const {
-    const bool failing = engine_.storage_failing();
-    return json_reply(
-        json::object{{"status", failing ? "degraded" : "ok"},
-                      {"storage", failing ? "failing: scans are not being acknowledged" : "ok"},
-                      {"event", config_.event.id}},
-        failing ? 503 : 200
-    );
+    const auto storage = engine_.storage();
+    const auto report = check_health(storage, engine_.now(), std::chrono::system_clock::now());
+    auto body = health_json(report);
+    // "storage" as before, for probes written against it.
+    body["storage"] = storage.failing ? "failing: scans are not being acknowledged" : "ok";
+    body["event"] = config_.event.id;
+    return json_reply(body, report.degraded() ? 503 : 200);
 }
 
 http_reply api::occupancy() const {

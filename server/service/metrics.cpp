@@ -1,5 +1,7 @@
 #include "service/metrics.hpp"
 
+#include "service/health.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -45,6 +47,15 @@ metrics::metrics(const core::event_config& /*event*/)
                    .Name("admit_hall_inside")
                    .Help("People inside each hall now")
                    .Register(*registry_);
+    health_ok_ = &prometheus::BuildGauge()
+                      .Name("admit_health_ok")
+                      .Help("1 while a part of the server is healthy, 0 while not (as /healthz): store, disk, clock")
+                      .Register(*registry_);
+    disk_free_ = &prometheus::BuildGauge()
+                      .Name("admit_disk_free_bytes")
+                      .Help("Free space in the data directory, measured every second by the writer")
+                      .Register(*registry_)
+                      .Add({});
     live_viewers_ = &prometheus::BuildGauge()
                          .Name("admit_live_viewers")
                          .Help("Open dashboard connections (/ws/live), counted every second")
@@ -101,6 +112,11 @@ void metrics::observe_commit(std::size_t scans, double seconds) {
 
 void metrics::update_occupancy(const engine::occupancy_snapshot& snap) {
     for (const auto& h : snap.halls) inside_->Add({{"hall", h.hall_id}}).Set(h.inside);
+}
+
+void metrics::update_health(const health_report& report, std::optional<std::uintmax_t> disk_free_bytes) {
+    for (const auto& p : report.parts) health_ok_->Add({{"part", p.name}}).Set(p.ok ? 1 : 0);
+    if (disk_free_bytes) disk_free_->Set(static_cast<double>(*disk_free_bytes));
 }
 
 std::string metrics::render() const {

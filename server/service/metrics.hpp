@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/event.hpp"
@@ -27,6 +28,8 @@ class Family;
 
 namespace admit::service {
 
+struct health_report;
+
 class metrics {
 public:
     explicit metrics(const core::event_config& event);
@@ -37,6 +40,8 @@ public:
     void station_connected();
     void station_disconnected();
     void update_occupancy(const engine::occupancy_snapshot& snap);
+    // admit_health_ok{part} (1 healthy, 0 not) and admit_disk_free_bytes, as /healthz says.
+    void update_health(const health_report& report, std::optional<std::uintmax_t> disk_free_bytes);
     void count_protocol_error(const std::string& code);
     // A connection the server closed for misbehaving: "hello_timeout", "control_flood".
     void count_policy_close(const std::string& reason);
@@ -60,6 +65,8 @@ private:
     prometheus::Histogram* ack_latency_;
     prometheus::Gauge* stations_;
     prometheus::Family<prometheus::Gauge>* inside_;
+    prometheus::Family<prometheus::Gauge>* health_ok_;
+    prometheus::Gauge* disk_free_;
     prometheus::Gauge* live_viewers_;
     prometheus::Histogram* broadcast_seconds_;
     prometheus::Histogram* commit_seconds_;

@@ -668,3 +668,43 @@ std::unique_ptr<change_listener> open_postgres_listener(const std::string& url) 
 }
 
 }  // namespace admit::store
+
+namespace admit::store {
+
+std::optional<std::int64_t> pg_store::event_fact(std::string_view key) {
+    reconnect_if_lost();
+    if (in_batch_) send_pending("read an event fact from");
+    const auto rows = db_.exec(
+        "read an event fact from", "SELECT value FROM meta WHERE key = $1", pg::params{}.text(key)
+    );
+    if (rows.rows() == 0) return std::nullopt;
+    return rows.int64(0, 0);
+}
+
+std::int64_t pg_store::claim_event_fact(std::string_view key, std::int64_t value, bool replace) {
+    refuse_if_read_only("store an event fact in");
+    reconnect_if_lost();
+    // One statement: of servers starting together, the first insert wins and
+    // the others read its value.
+    const auto rows = db_.exec(
+        "store an event fact in",
+        replace ? "INSERT INTO meta (key, value) VALUES ($1, $2) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING value"
+                : "WITH added AS (INSERT INTO meta (key, value) VALUES ($1, $2) "
+                  "ON CONFLICT (key) DO NOTHING RETURNING value) "
+                  "SELECT value FROM added UNION ALL SELECT value FROM meta WHERE key = $1",
+        pg::params{}.text(key).integer(value)
+    );
+    if (rows.rows() > 0) return rows.int64(0, 0);
+    // Another server's insert committed after this statement's snapshot: read it now.
+    if (auto stored = event_fact(key)) return *stored;
+    throw store_error(fmt::format("cannot store an event fact in {}: {} vanished", db_.name(), key));
+}
+
+void pg_store::probe() {
+    if (in_batch_) throw std::logic_error("pg_store::probe inside a batch");
+    reconnect_if_lost();
+    db_.exec("check", "SELECT 1");
+}
+
+}  // namespace admit::store

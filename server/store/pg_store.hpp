@@ -71,6 +71,10 @@ public:
 
     std::int64_t backup_to(const std::filesystem::path& file) override;
 
+    std::optional<std::int64_t> event_fact(std::string_view key) override;
+    std::int64_t claim_event_fact(std::string_view key, std::int64_t value, bool replace) override;
+    void probe() override;
+
 private:
     void refuse_if_read_only(const char* operation) const;
     void reconnect_if_lost();

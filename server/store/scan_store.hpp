@@ -118,6 +118,22 @@ public:
     // then renamed); an existing file is replaced. Throws store_error; returns
     // the number of scans in the copy.
     virtual std::int64_t backup_to(const std::filesystem::path& file) = 0;
+
+    // --- Facts of the event, kept with its log ---
+    // Numbers every server and the admin tool of one event must agree on (the
+    // badge key's fingerprint, the rehearsal clock's origin: event_facts.hpp).
+    // The value stored under `key`, if any.
+    virtual std::optional<std::int64_t> event_fact(std::string_view key) = 0;
+    // Stores `value` under `key` unless a value is there already (the first
+    // writer wins, also between servers starting together), or always when
+    // `replace`; returns the value stored now. Refused on a read-only store.
+    virtual std::int64_t claim_event_fact(std::string_view key, std::int64_t value, bool replace) = 0;
+
+    // --- Health ---
+    // A cheap check that the store can be written now (PostgreSQL: a round
+    // trip, reconnecting if the connection was lost; SQLite: the write lock
+    // taken and released). Throws store_error saying why not. Never inside a batch.
+    virtual void probe() = 0;
 };
 
 enum class open_mode { read_write, read_only };

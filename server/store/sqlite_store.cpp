@@ -1,6 +1,7 @@
 #include "store/sqlite_store.hpp"
 
 #include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -720,6 +721,66 @@ std::unique_ptr<scan_store> open_sqlite_store(
     std::uintmax_t disk_reserve_bytes
 ) {
     return std::make_unique<sqlite_store>(data_dir, mode, disk_reserve_bytes);
+}
+
+}  // namespace admit::store
+
+namespace admit::store {
+
+std::optional<std::int64_t> sqlite_store::event_fact(std::string_view key) {
+    return guarded("read an event fact from", [&]() -> std::optional<std::int64_t> {
+        SQLite::Statement s(db_, "SELECT value FROM meta WHERE key = ?");
+        s.bind(1, std::string(key));
+        if (!s.executeStep()) return std::nullopt;
+        return s.getColumn(0).getInt64();
+    });
+}
+
+std::int64_t sqlite_store::claim_event_fact(std::string_view key, std::int64_t value, bool replace) {
+    refuse_if_read_only("store an event fact in");
+    return guarded("store an event fact in", [&] {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement s(
+            db_, replace ? "INSERT INTO meta (key, value) VALUES (?, ?) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                         : "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+        );
+        s.bind(1, std::string(key));
+        s.bind(2, value);
+        s.exec();
+        SQLite::Statement read(db_, "SELECT value FROM meta WHERE key = ?");
+        read.bind(1, std::string(key));
+        read.executeStep();
+        const auto stored = read.getColumn(0).getInt64();
+        tx.commit();
+        return stored;
+    });
+}
+
+void sqlite_store::probe() {
+    if (in_batch_) throw std::logic_error("sqlite_store::probe inside a batch");
+    if (mode_ == open_mode::read_only) {
+        guarded("read", [&] { meta_counter("log_generation"); });
+        return;
+    }
+    if (disk_full_) recover_from_full_disk();
+    // A real write (one row, fsynced): what fails a commit (a full disk, a
+    // read-only file system, a file size limit) fails this too. Only run
+    // while no scan reaches the store, so it costs nothing under load.
+    guarded("write a health probe to", [&] {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement s(
+            db_, "INSERT INTO meta (key, value) VALUES ('health_probe', ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        );
+        s.bind(1, static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch()
+        )
+                                                 .count()));
+        s.exec();
+        tx.commit();
+    });
+    if (!reserve_.held()) reserve_.ensure();
 }
 
 }  // namespace admit::store

@@ -366,6 +366,11 @@ public:
     void add_audit(const store::audit_entry& e) override { real_->add_audit(e); }
     std::vector<store::audit_entry> audit_log() override { return real_->audit_log(); }
     std::int64_t backup_to(const std::filesystem::path& f) override { return real_->backup_to(f); }
+    std::optional<std::int64_t> event_fact(std::string_view key) override { return real_->event_fact(key); }
+    std::int64_t claim_event_fact(std::string_view key, std::int64_t value, bool replace) override {
+        return real_->claim_event_fact(key, value, replace);
+    }
+    void probe() override { real_->probe(); }
 
     bool wait_in_commit(std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex_);

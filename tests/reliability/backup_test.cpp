@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "config/key_files.hpp"
 #include "reliability/reliability_support.hpp"
 #include "store/scan_store.hpp"
 
@@ -85,6 +86,10 @@ TEST(BackupTest, BackupWhileScanningRestoresEverythingCommittedBeforeIt) {
     ASSERT_EQ(restore.code, 0) << restore.output;
     EXPECT_NE(restore.output.find("restored"), std::string::npos) << restore.output;
 
+    // The event's badge keys go back with its log (OPERATIONS section 5): a
+    // server with other keys refuses to start on it.
+    EXPECT_THROW(restored.start(), std::runtime_error);
+    config::write_badge_keys(restored.data_dir(), server.keys(), true);
     restored.start();
     const auto audit = audit_log(restored.data_dir());
     int missing = 0;

@@ -68,7 +68,10 @@ protected:
                                    "--station", station,
                                    "--token",   station + "-token",
                                    "--state",   (state_.path() / station).string(),
-                                   "--json"};
+                                   "--json",
+                                   // These tests expect server verdicts on a busy test machine;
+                                   // the 300 ms default is the outage tests' (tests/cluster).
+                                   "--verdict-budget", "3000"};
         a.insert(a.end(), more.begin(), more.end());
         return a;
     }
@@ -519,7 +522,7 @@ protected:
         std::vector<std::string> a{"--station", station,
                                    "--token",   station + "-token",
                                    "--state",   (state_.path() / station).string(),
-                                   "--json",    "--keyboard"};
+                                   "--json",    "--keyboard", "--verdict-budget", "3000"};
         a.insert(a.end(), more.begin(), more.end());
         kiosk_ = std::make_unique<kiosk_process>(std::move(a));
         const auto ready = kiosk_->wait_for([](const auto& e) { return is(e, "ready"); }, 15s);
