@@ -323,9 +323,9 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
 
 TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {
     // 23:00 KST is 14:00 UTC.
-    EXPECT_EQ(next_local_time(kst(26, 15, 0), 23h, 9h), kst(26, 23, 0));
-    EXPECT_EQ(next_local_time(kst(26, 23, 0), 23h, 9h), kst(27, 23, 0));
-    EXPECT_EQ(next_local_time(kst(26, 23, 30), 23h, 9h), kst(27, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 15, 0), 23h, core::local_clock{9h}), kst(26, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 23, 0), 23h, core::local_clock{9h}), kst(27, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 23, 30), 23h, core::local_clock{9h}), kst(27, 23, 0));
 }
 
 // A real SQLite store whose commit waits until the test lets it go: a disk

@@ -55,7 +55,7 @@ core::event_config test_event() {
     e.id = "seoul-test";
     e.name = "Seoul Smart City 2023 (report test)";
     e.time_zone = "Asia/Seoul";
-    e.utc_offset = hours{9};
+    e.zone = core::local_clock{hours{9}};
     e.sites = {{"ddp", "DDP"}};
     e.halls = {
         {"hall-a", "Art Hall 2", "ddp", 100, std::nullopt},
@@ -371,7 +371,7 @@ TEST_F(export_reports_test, writes_every_file) {
     EXPECT_EQ(result_->scans, 25);
     EXPECT_EQ(result_->days, 2);
     for (const char* name :
-         {"days", "day_categories", "sessions", "session_categories", "session_attendance",
+         {"README", "days", "day_categories", "sessions", "session_categories", "session_attendance",
           "session_no_shows", "by_city", "by_organisation", "attendees", "attendee_days",
           "timeline", "occupancy", "hall_peaks", "refusals", "audit", "scans", "conflicts"}) {
         EXPECT_TRUE(fs::exists(out() / "csv" / (std::string(name) + ".csv"))) << name;
@@ -777,7 +777,7 @@ TEST_F(csv_injection_test, no_cell_of_any_report_runs_as_a_formula) {
             }
         }
     }
-    EXPECT_EQ(files, 17u);
+    EXPECT_EQ(files, 18u);
 }
 
 TEST_F(csv_injection_test, such_text_cells_start_with_a_quote_and_keep_their_text) {

@@ -16,7 +16,7 @@ std::shared_ptr<const protocol::station_rules> rules(const core::badge_keys& key
     auto& e = r->event;
     e.id = "seoul";
     e.name = "Seoul";
-    e.utc_offset = minutes{540};
+    e.zone = core::local_clock{minutes{540}};
     e.halls = {
         {"forum", "Main Conference Room", "city-hall", 10, std::nullopt},
         {"wego", "Multipurpose Hall", "city-hall", 200, std::nullopt}};
