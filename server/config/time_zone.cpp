@@ -33,7 +33,11 @@ std::variant<core::local_clock, std::string> zone_offsets(
         const date::sys_info info = zone->get_info(at);
         const auto offset = floor<minutes>(info.offset);
         // A change of name or of save alone (same offset) is no change of local time.
-        if (changes.empty() || changes.back().offset != offset) {
+        if (changes.empty()) {
+            // Holds from the beginning of time (and info.begin may be too far
+            // back to count in milliseconds).
+            changes.push_back({core::time_point::min(), offset});
+        } else if (changes.back().offset != offset) {
             changes.push_back({time_point_cast<milliseconds>(info.begin), offset});
         }
         if (info.end >= to || info.end <= at) break;
