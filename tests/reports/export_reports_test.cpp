@@ -1128,5 +1128,82 @@ TEST_F(berlin_export_test, the_definitions_come_with_the_figures) {
     }
 }
 
+// --- New York over the spring change: 02:00 EST becomes 03:00 EDT on 8 March --
+//
+// The Berlin config moved to 7 and 8 March 2026 in America/New_York: the
+// night session 01:00-04:00 is two hours long; p3 is in from 01:30 EST to
+// 03:30 EDT (one hour); p1 leaves at 23:30 EDT on Sunday (03:30 UTC Monday).
+
+std::string new_york_config() {
+    std::string text{berlin_config};
+    const auto swap = [&](std::string_view from, std::string_view to) {
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from)) {
+            text.replace(at, from.size(), to);
+        }
+    };
+    swap("Europe/Berlin", "America/New_York");
+    swap("2026-10-24", "2026-03-07");
+    swap("2026-10-25", "2026-03-08");
+    return text;
+}
+
+class new_york_export_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        const auto config = root_->path() / "new-york.toml";
+        std::ofstream(config) << new_york_config();
+        const auto data = root_->path() / "data";
+        fs::create_directories(data);
+        {
+            scan_script s;
+            s.moved("n01", utc(2026, 3, 8, 6, 30), "b-in", "p3", direction::entry, "", "hall-b");
+            s.moved("n02", utc(2026, 3, 8, 7, 30), "b-in", "p3", direction::exit, "hall-b", "");
+            s.moved("n03", utc(2026, 3, 8, 12, 50), "a-in", "p1", direction::entry, "", "hall-a");
+            s.moved("n04", utc(2026, 3, 9, 3, 30), "a-in", "p1", direction::exit, "hall-a", "");
+            auto writer = store::open_sqlite_store(data);
+            auto roster = test_roster();
+            roster.resize(3);
+            writer->upsert_attendees(roster);
+            writer->begin_batch();
+            for (const auto& r : s.log) writer->append(r);
+            writer->commit_batch();
+        }
+        ASSERT_EQ(
+            run(std::string(ADMIT_CLI) + " export --config '" + config.string() + "' --data '" +
+                data.string() + "' --out '" + out().string() + "' --format csv > /dev/null"),
+            0
+        );
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path out() { return root_->path() / "out"; }
+    static table csv(const std::string& name) {
+        return load_table(out() / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* new_york_export_test::root_ = nullptr;
+
+TEST_F(new_york_export_test, the_skipped_hour_is_skipped_in_every_report) {
+    auto days = csv("days");
+    ASSERT_EQ(days.rows.size(), 2u);
+    EXPECT_EQ(days.rows[1]["day"], "2026-03-08");
+    auto sessions = csv("sessions");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["start"], "2026-03-08 01:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["end"], "2026-03-08 04:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "sunday"}})["start"], "2026-03-08 09:00:00");
+    auto timeline = csv("timeline");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "entry"}})["time"],
+              "2026-03-08 01:30:00");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "exit"}})["time"],
+              "2026-03-08 03:30:00");
+    EXPECT_EQ(csv("session_attendance").one({{"session_id", "night"}})["minutes_inside"], "60.0");
+    // 08:50 EDT is inside Sunday's check-in window (from 08:30 EDT).
+    auto p1 = csv("session_attendance").one({{"session_id", "sunday"}, {"attendee_id", "p1"}});
+    EXPECT_EQ(p1["checked_in_at"], "2026-03-08 08:50:00");
+    // 23:30 EDT on Sunday is 03:30 UTC on Monday: still Sunday's report day.
+    EXPECT_EQ(csv("attendee_days").one({{"attendee_id", "p1"}})["last_out"], "2026-03-08 23:30:00");
+}
+
 }  // namespace
 }  // namespace admit::reports
