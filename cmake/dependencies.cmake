@@ -8,6 +8,8 @@ find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(tomlplusplus REQUIRED)
+# Howard Hinnant's date/tz (Debian: libhowardhinnant-date-dev), reading the OS tz database.
+find_package(date CONFIG REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)

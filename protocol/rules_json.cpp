@@ -28,6 +28,32 @@ const json::array& arr(const json::object& o, std::string_view key) {
     return v && v->is_array() ? v->as_array() : empty;
 }
 
+// The event's offset table; the first change holds from the beginning of time.
+json::array offset_changes_json(const core::local_clock& zone) {
+    json::array out;
+    for (const auto& c : zone.changes()) {
+        json::value from = nullptr;
+        if (c.from != core::time_point::min()) from = c.from.time_since_epoch().count();
+        out.push_back(json::object{{"from_ms", from}, {"offset_minutes", c.offset.count()}});
+    }
+    return out;
+}
+
+// Rules from a server before time zones carry only utc_offset_minutes.
+core::local_clock zone_from_json(const json::object& event) {
+    std::vector<core::offset_change> changes;
+    for (const auto& v : arr(event, "offset_changes")) {
+        if (!v.is_object()) continue;
+        const auto& o = v.as_object();
+        changes.push_back(
+            {core::time_point{std::chrono::milliseconds{num(o, "from_ms")}},
+             std::chrono::minutes{num(o, "offset_minutes")}}
+        );
+    }
+    if (changes.empty()) return core::local_clock{std::chrono::minutes{num(event, "utc_offset_minutes")}};
+    return core::local_clock{std::move(changes)};
+}
+
 }  // namespace
 
 std::vector<revoked_badge> revocations_of(const core::roster& people) {
@@ -67,7 +93,8 @@ std::string rules_to_json(const station_rules& rules) {
         {"format", 1},
         {"event", json::object{
             {"id", e.id}, {"name", e.name}, {"time_zone", e.time_zone},
-            {"utc_offset_minutes", e.utc_offset.count()},
+            {"utc_offset_minutes", e.zone.changes().front().offset.count()},
+            {"offset_changes", offset_changes_json(e.zone)},
             {"passback", e.rules.passback == core::passback_policy::refuse ? "refuse" : "warn"},
             {"on_entry_elsewhere", e.rules.on_entry_elsewhere == core::move_policy::move ? "move" : "refuse"}}},
         {"sites", [&] {
@@ -104,7 +131,7 @@ std::optional<station_rules> rules_from_json(const std::string& text, std::strin
     e.id = str(eo, "id");
     e.name = str(eo, "name");
     e.time_zone = str(eo, "time_zone");
-    e.utc_offset = std::chrono::minutes{num(eo, "utc_offset_minutes")};
+    e.zone = zone_from_json(eo);
     e.rules.passback = str(eo, "passback") == "warn" ? core::passback_policy::warn : core::passback_policy::refuse;
     e.rules.on_entry_elsewhere =
         str(eo, "on_entry_elsewhere") == "refuse" ? core::move_policy::refuse : core::move_policy::move;

@@ -12,6 +12,7 @@ packages=(
     libzxing-dev libsodium-dev libmimalloc-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+    libhowardhinnant-date-dev tzdata
     prometheus-cpp-dev libminizip-dev
     libpq-dev postgresql
     libqrencode-dev libstb-dev libv4l-dev

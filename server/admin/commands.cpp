@@ -56,8 +56,8 @@ core::time_point now() {
     return time_point_cast<milliseconds>(system_clock::now());
 }
 
-std::string local_time(core::time_point t, minutes offset) {
-    const auto local = t + offset;
+std::string local_time(core::time_point t, const core::local_clock& zone) {
+    const auto local = zone.to_local(t);
     const auto day = floor<days>(local);
     const year_month_day ymd{day};
     const hh_mm_ss hms{floor<minutes>(local - day)};
@@ -75,6 +75,29 @@ std::string offset_text(minutes offset) {
     const auto m = offset.count();
     const auto a = m < 0 ? -m : m;
     return fmt::format("{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+// Daylight-saving changes between the first session's check-in and the last
+// session's end, so the operator sees that the event spans one.
+void print_clock_changes(const core::event_config& event, std::ostream& out) {
+    if (event.sessions.empty()) return;
+    auto first = core::time_point::max();
+    auto last = core::time_point::min();
+    for (const auto& s : event.sessions) {
+        first = std::min(first, s.start - s.checkin_before);
+        last = std::max(last, s.end);
+    }
+    for (const auto& c : event.zone.changes()) {
+        if (c.from <= first || c.from > last) continue;
+        const auto before = event.zone.offset_at(c.from - milliseconds{1});
+        fmt::print(
+            out,
+            "clocks   change {} -> {} (UTC{} from then)\n",
+            local_time(c.from, core::local_clock{before}),
+            local_time(c.from, event.zone).substr(11),
+            offset_text(c.offset)
+        );
+    }
 }
 
 // The event's store: [store]'s PostgreSQL database, or SQLite in the data directory.
@@ -198,14 +221,16 @@ void check_config(const fs::path& config_file, std::ostream& out) {
     const auto config = config::load_config(config_file);
     const core::event_config& event = config.event;
     fmt::print(out, "{}: OK\n", config_file.string());
+    const auto first_start = event.sessions.empty() ? core::time_point{} : event.sessions.front().start;
     fmt::print(
         out,
         "event    {} \"{}\" ({}, UTC{})\n",
         event.id,
         event.name,
-        event.time_zone,
-        offset_text(event.utc_offset)
+        event.time_zone.empty() ? "fixed utc_offset" : event.time_zone,
+        offset_text(event.zone.offset_at(first_start))
     );
+    print_clock_changes(event, out);
     fmt::print(out, "sites    {}\n", event.sites.size());
     fmt::print(out, "halls    {}\n", event.halls.size());
     for (const auto& hall : event.halls) {
@@ -258,8 +283,8 @@ void check_config(const fs::path& config_file, std::ostream& out) {
             out,
             "  {:<28} {} to {} in {}; check-in {} min before; {}\n",
             s.id,
-            local_time(s.start, event.utc_offset),
-            local_time(s.end, event.utc_offset).substr(11),
+            local_time(s.start, event.zone),
+            local_time(s.end, event.zone).substr(11),
             s.hall_id,
             s.checkin_before.count(),
             who

@@ -16,8 +16,10 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <variant>
 #include <utility>
 
+#include "config/time_zone.hpp"
 #include "core/badge.hpp"
 
 namespace admit::config {
@@ -201,7 +203,14 @@ public:
         return out;
     }
 
-    std::optional<core::time_point> date_time(std::string_view key, std::string_view example) {
+    // A TOML date-time as written: its wall-clock time and, if given, its offset.
+    struct written_time {
+        core::local_time_point local;
+        std::optional<std::chrono::minutes> offset;
+        std::uint32_t line = 0;
+    };
+
+    std::optional<written_time> date_time(std::string_view key, std::string_view example) {
         const toml::node* node = find(key);
         if (node == nullptr) {
             missing(key, example);
@@ -215,26 +224,14 @@ public:
             return std::nullopt;
         }
         const toml::date_time& dt = value->get();
-        if (!dt.offset) {
-            problems_.add(
-                line_of(*node),
-                fmt::format(
-                    "{}: {} has no UTC offset, so the time is ambiguous; write it with the "
-                    "offset, e.g. {} = {}",
-                    label_,
-                    key,
-                    key,
-                    example
-                )
-            );
-            return std::nullopt;
-        }
         using namespace std::chrono;
-        const sys_days day_start{year{dt.date.year} / month{dt.date.month} / day{dt.date.day}};
-        const auto local = time_point_cast<milliseconds>(day_start) + hours{dt.time.hour} +
-                           minutes{dt.time.minute} + seconds{dt.time.second} +
-                           duration_cast<milliseconds>(nanoseconds{dt.time.nanosecond});
-        return local - minutes{dt.offset->minutes};
+        const local_days date{year{dt.date.year} / month{dt.date.month} / day{dt.date.day}};
+        written_time out{
+            time_point_cast<milliseconds>(date) + hours{dt.time.hour} + minutes{dt.time.minute} +
+                seconds{dt.time.second} + duration_cast<milliseconds>(nanoseconds{dt.time.nanosecond}),
+            std::nullopt, line_of(*node)};
+        if (dt.offset) out.offset = minutes{dt.offset->minutes};
+        return out;
     }
 
     // Reports keys that are not in the schema: most often a typo.
@@ -305,6 +302,19 @@ std::optional<std::chrono::minutes> parse_clock(std::string_view s) {
     return std::chrono::minutes{h * 60 + m};
 }
 
+// "+09:00"
+std::string offset_text(std::chrono::minutes offset) {
+    const auto m = offset.count();
+    const auto a = m < 0 ? -m : m;
+    return fmt::format("{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+// The span a named zone is read over while sessions are read, and the margin
+// kept around the sessions afterwards (a server runs before and after them).
+constexpr core::time_point whole_range_from{std::chrono::sys_days{std::chrono::year{1970} / 1 / 1}};
+constexpr core::time_point whole_range_to{std::chrono::sys_days{std::chrono::year{2100} / 1 / 1}};
+constexpr std::chrono::days year_margin{366};
+
 bool is_token_hash(std::string_view s) {
     return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -338,6 +348,7 @@ public:
         read_halls();
         read_stations();
         read_sessions();
+        read_zone_span();
         return std::move(out_);
     }
 
@@ -438,7 +449,7 @@ private:
             if (!root_.contains("event")) {
                 problems_.add(
                     1,
-                    "there is no [event] table; add [event] with id, name, time_zone and utc_offset"
+                    "there is no [event] table; add [event] with id, name and time_zone"
                 );
             }
             return;
@@ -457,20 +468,138 @@ private:
         if (auto name = reader.text("name", true, "\"Seoul Smart City 2023\"")) {
             out_.event.name = std::move(*name);
         }
-        out_.event.time_zone = reader.text("time_zone", false, "\"Asia/Seoul\"").value_or("UTC");
-        if (auto offset = reader.text("utc_offset", true, "\"+09:00\"")) {
-            if (auto minutes = parse_utc_offset(*offset)) {
-                out_.event.utc_offset = *minutes;
-            } else {
+        read_zone(reader);
+    }
+
+    // [event] time_zone (an IANA zone, daylight saving included) or, in old
+    // configs, utc_offset (one fixed offset). While the file is read the zone
+    // covers 1970-2100; read_zone_span() then cuts it to the event's span.
+    void read_zone(table_reader& reader) {
+        const auto zone_name = reader.text("time_zone", false, "\"Europe/Berlin\"");
+        const auto offset_written = reader.text("utc_offset", false, "\"+09:00\"");
+        if (offset_written) {
+            offset_ = parse_utc_offset(*offset_written);
+            if (!offset_) {
                 problems_.add(
                     reader.line_of_key("utc_offset"),
                     fmt::format(
                         "[event]: utc_offset \"{}\" is not an offset; write it as \"+09:00\" "
                         "(sign, hours up to 14, minutes)",
-                        *offset
+                        *offset_written
                     )
                 );
             }
+            offset_line_ = reader.line_of_key("utc_offset");
+        }
+        if (!zone_name && !offset_written) {
+            problems_.add(
+                reader.line(),
+                "[event] has neither time_zone nor utc_offset; add time_zone = \"Europe/Berlin\" "
+                "(the event's IANA zone: session times, clear_at and report days follow its "
+                "daylight saving)"
+            );
+            return;
+        }
+        if (!zone_name) {
+            if (offset_) out_.event.zone = core::local_clock{*offset_};
+            return;
+        }
+        using namespace std::chrono;
+        auto found = zone_offsets(*zone_name, whole_range_from, whole_range_to);
+        if (auto* why = std::get_if<std::string>(&found)) {
+            problems_.add(
+                reader.line_of_key("time_zone"),
+                fmt::format(
+                    "[event]: time_zone \"{}\" {}; write an IANA zone name such as "
+                    "\"Europe/Berlin\" or \"America/New_York\"",
+                    *zone_name,
+                    *why
+                )
+            );
+            return;
+        }
+        out_.event.time_zone = *zone_name;
+        out_.event.zone = std::get<core::local_clock>(std::move(found));
+        zone_named_ = true;
+    }
+
+    // A session time: a TOML date-time with an offset is that instant; one
+    // without is a local time in the event's time_zone (see local_clock for
+    // the hour that is skipped or repeated).
+    std::optional<core::time_point> event_time(
+        table_reader& reader,
+        std::string_view key,
+        std::string_view example
+    ) {
+        const auto written = reader.date_time(key, example);
+        if (!written) return std::nullopt;
+        const core::local_clock& zone = out_.event.zone;
+        if (!written->offset) {
+            if (zone_named_) return zone.to_utc(written->local);
+            problems_.add(
+                written->line,
+                fmt::format(
+                    "{}: {} has no UTC offset, so the time is ambiguous; write it with the "
+                    "offset, e.g. {} = {}, or give [event] time_zone to read local times in it",
+                    reader.label(),
+                    key,
+                    key,
+                    example
+                )
+            );
+            return std::nullopt;
+        }
+        const auto at = core::time_point{written->local.time_since_epoch()} - *written->offset;
+        if (zone_named_ && zone.offset_at(at) != *written->offset) {
+            problems_.add(
+                written->line,
+                fmt::format(
+                    "{}: {} is written with offset {}, but {} is at UTC{} then; write the "
+                    "local time without an offset (it is read in time_zone) or with UTC{}",
+                    reader.label(),
+                    key,
+                    offset_text(*written->offset),
+                    out_.event.time_zone,
+                    offset_text(zone.offset_at(at)),
+                    offset_text(zone.offset_at(at))
+                )
+            );
+            return std::nullopt;
+        }
+        return at;
+    }
+
+    // Cuts the zone to the event (a year either side of its sessions), so
+    // rules and pages carry a few offsets, not a century's; and checks that
+    // an old config's utc_offset given with time_zone agrees with it.
+    void read_zone_span() {
+        if (!zone_named_) return;
+        const auto& sessions = out_.event.sessions;
+        auto first = core::time_point::max();
+        auto last = core::time_point::min();
+        for (const auto& s : sessions) {
+            first = std::min(first, s.start - s.checkin_before);
+            last = std::max(last, s.end + s.late_entry);
+        }
+        if (!sessions.empty()) {
+            auto cut = zone_offsets(out_.event.time_zone, first - year_margin, last + year_margin);
+            if (auto* clock = std::get_if<core::local_clock>(&cut)) out_.event.zone = std::move(*clock);
+        }
+        if (!offset_) return;
+        for (const auto& c : out_.event.zone.changes()) {
+            if (c.offset == *offset_) continue;
+            problems_.add(
+                offset_line_,
+                fmt::format(
+                    "[event]: utc_offset \"{}\" disagrees with time_zone \"{}\", which is at "
+                    "UTC{} around the event; remove utc_offset (time_zone sets the event's "
+                    "local time, daylight saving included)",
+                    offset_text(*offset_),
+                    out_.event.time_zone,
+                    offset_text(c.offset)
+                )
+            );
+            return;
         }
     }
 
@@ -900,8 +1029,8 @@ private:
                 hall_ok = hall_ids_.contains(*hall);
                 session.hall_id = std::move(*hall);
             }
-            const auto start = reader.date_time("start", "2023-09-25T17:30:00+09:00");
-            const auto end = reader.date_time("end", "2023-09-25T20:00:00+09:00");
+            const auto start = event_time(reader, "start", "2023-09-25T17:30:00+09:00");
+            const auto end = event_time(reader, "end", "2023-09-25T20:00:00+09:00");
             const std::uint32_t categories_line = reader.line_of_key("categories");
             session.categories = reader.strings("categories", "[\"vip\", \"speaker\"]");
             for (const auto& category : session.categories) {
@@ -997,6 +1126,10 @@ private:
     std::map<std::string, std::uint32_t> station_ids_;
     std::map<std::string, std::uint32_t> category_ids_;
     std::map<std::string, std::uint32_t> session_ids_;
+    // [event] time zone: named (tz database) or only a fixed utc_offset.
+    bool zone_named_ = false;
+    std::optional<std::chrono::minutes> offset_;
+    std::uint32_t offset_line_ = 0;
     // token hash -> (line, who uses it)
     std::map<std::string, std::pair<std::uint32_t, std::string>> tokens_;
 };

@@ -28,11 +28,11 @@ std::string local_time_text(const event_config& event, time_point t, time_point 
     using namespace std::chrono;
     static constexpr const char* months[] = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const auto local = t + event.utc_offset;
+    const auto local = event.zone.to_local(t);
     const auto day = floor<days>(local);
     const hh_mm_ss hms{floor<minutes>(local - day)};
     std::string text = two_digits(hms.hours().count()) + ":" + two_digits(hms.minutes().count());
-    if (day != floor<days>(now + event.utc_offset)) {
+    if (day != event.zone.day_of(now)) {
         const year_month_day ymd{day};
         text += " on " + std::to_string(static_cast<unsigned>(ymd.day())) + " " +
                 months[static_cast<unsigned>(ymd.month()) - 1];
@@ -57,10 +57,7 @@ time_point checkin_opens(const session& s) {
 // Whole seconds, both ends included, as people read a schedule: an entry read
 // at 12:30:00.3 for a session that ends at 12:30 is inside its window.
 bool in_window(const session& s, time_point t) {
-    using std::chrono::floor;
-    using std::chrono::seconds;
-    const auto at = floor<seconds>(t);
-    return floor<seconds>(checkin_opens(s)) <= at && at <= floor<seconds>(s.end + s.late_entry);
+    return in_checkin_window(s, t);
 }
 
 }  // namespace

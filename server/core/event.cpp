@@ -22,6 +22,14 @@ std::optional<station_role> role_from_text(std::string_view text) {
     return std::nullopt;
 }
 
+bool in_checkin_window(const session& s, time_point t) {
+    using std::chrono::floor;
+    using std::chrono::seconds;
+    const auto at = floor<seconds>(t);
+    return floor<seconds>(s.start - s.checkin_before) <= at &&
+           at <= floor<seconds>(s.end + s.late_entry);
+}
+
 namespace {
 
 template <typename T>

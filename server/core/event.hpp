@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/local_clock.hpp"
+
 namespace admit::core {
 
-// All times inside admit are UTC milliseconds; only config and reports use a time zone.
-using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+// All times inside admit are UTC milliseconds; only config, display and
+// reports use the event's local time (event_config::zone).
 
 enum class direction : std::uint8_t { entry, exit };
 enum class station_role : std::uint8_t { entrance, exit, both };
@@ -76,6 +78,11 @@ struct session {
     std::chrono::minutes late_entry{0};       // entries still taken this long after end
 };
 
+// The session's check-in window, the one decide() admits entries in: from
+// checkin_before before start to late_entry after end, compared in whole
+// seconds with both ends included (as people read a schedule).
+bool in_checkin_window(const session& s, time_point t);
+
 struct policies {
     passback_policy passback = passback_policy::refuse;
     move_policy on_entry_elsewhere = move_policy::move;
@@ -84,11 +91,13 @@ struct policies {
 struct event_config {
     std::string id;         // goes into every badge token: "seoul-smart-city-2023"
     std::string name;
-    std::string time_zone;  // IANA name, e.g. "Asia/Seoul", for display
-    // Offset of local time from UTC during the event (+09:00 for Seoul). Used
-    // for daily clear-out times and report days; libstdc++ 12 has no tz
-    // database, and events rarely span a DST change.
-    std::chrono::minutes utc_offset{0};
+    // IANA name, e.g. "Europe/Berlin"; empty for an old config that gives
+    // only a fixed utc_offset.
+    std::string time_zone;
+    // The event's local time: session times, daily clear-out, report days and
+    // every displayed time. Resolved from time_zone (daylight saving
+    // included) or utc_offset by the config loader.
+    local_clock zone;
     std::vector<site> sites;
     std::vector<hall> halls;
     std::vector<station> stations;

@@ -18,19 +18,6 @@ namespace admit::engine {
 
 using namespace std::chrono_literals;
 
-core::time_point next_local_time(
-    core::time_point after,
-    std::chrono::minutes at,
-    std::chrono::minutes utc_offset
-) {
-    // Work in "local" time as if it were UTC, then shift back.
-    const auto local = after + utc_offset;
-    const auto midnight = std::chrono::floor<std::chrono::days>(local);
-    auto candidate = midnight + at;
-    if (candidate <= local) candidate += std::chrono::days{1};
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(candidate - utc_offset);
-}
-
 engine::engine(
     const core::event_config& event,
     std::unique_ptr<store::scan_store> store,
@@ -60,7 +47,7 @@ void engine::start() {
     }
     const auto now = now_();
     for (const auto& h : event_.halls) {
-        if (h.clear_at) next_clear_[h.id] = next_local_time(now, *h.clear_at, event_.utc_offset);
+        if (h.clear_at) next_clear_[h.id] = core::next_local_time(now, *h.clear_at, event_.zone);
     }
     stopping_ = false;
     // Named as top -H and perf show them.

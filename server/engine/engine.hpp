@@ -298,7 +298,4 @@ private:
     std::thread listener_thread_;
 };
 
-// The next moment after `after` at which local time (event offset) is `at` minutes past midnight.
-core::time_point next_local_time(core::time_point after, std::chrono::minutes at, std::chrono::minutes utc_offset);
-
 }  // namespace admit::engine

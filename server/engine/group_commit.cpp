@@ -234,7 +234,7 @@ void engine::clear_halls_due(core::time_point now) {
         });
         if (!stored) continue;  // retried at the next tick
         spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, cleared);
-        due = next_local_time(now, *h->clear_at, event_.utc_offset);
+        due = core::next_local_time(now, *h->clear_at, event_.zone);
     }
 }
 

@@ -22,10 +22,10 @@ constexpr std::size_t chunk = 64 * 1024;
 csv_writer::csv_writer(
     const std::filesystem::path& dir,
     const std::vector<table_spec>& tables,
-    std::chrono::minutes utc_offset,
+    const core::local_clock& zone,
     bool byte_order_mark
 )
-    : offset_(utc_offset) {
+    : zone_(zone) {
     sinks_.resize(tables.size());
     for (const auto& t : tables) {
         auto path = dir / (t.name + ".csv");
@@ -68,7 +68,7 @@ void csv_writer::row(table_id table, std::span<const cell> cells) {
                 fmt::format_to(std::back_inserter(out), "{:.1f}", *d);
             }
         } else if (const auto* t = std::get_if<core::time_point>(&c)) {
-            out.append(local_text(*t, offset_));
+            out.append(local_text(*t, zone_));
         }
     }
     out.append("\r\n");

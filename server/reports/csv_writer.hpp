@@ -25,7 +25,7 @@ public:
     csv_writer(
         const std::filesystem::path& dir,
         const std::vector<table_spec>& tables,
-        std::chrono::minutes utc_offset,
+        const core::local_clock& zone,
         bool byte_order_mark = true
     );
     ~csv_writer() override;
@@ -48,7 +48,7 @@ private:
     };
     void flush(sink& s, const std::filesystem::path& path);
 
-    std::chrono::minutes offset_;
+    core::local_clock zone_;
     std::vector<sink> sinks_;
     std::vector<std::filesystem::path> files_;
 };

@@ -37,12 +37,12 @@ export_result export_reports(
             throw std::runtime_error(fmt::format("cannot create {}: {}", dir.string(), ec.message())
             );
         }
-        csv.emplace(dir, builder.tables(), event.utc_offset, opt.csv_byte_order_mark);
+        csv.emplace(dir, builder.tables(), event.zone, opt.csv_byte_order_mark);
         out.add(*csv);
     }
     const auto workbook = opt.out_dir / "admit-report.xlsx";
     if (opt.xlsx) {
-        xlsx.emplace(workbook, opt.out_dir, builder.tables(), event.utc_offset);
+        xlsx.emplace(workbook, opt.out_dir, builder.tables(), event.zone);
         out.add(*xlsx);
     }
 

@@ -4,6 +4,8 @@
 // few megabytes.
 #include "reports/report_builder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <numeric>
@@ -53,6 +55,8 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
         t[static_cast<std::size_t>(id)] =
             table_spec{id, std::move(name), std::move(title), std::move(cols)};
     };
+    set(table_id::readme, "README", "What the figures mean",
+        {text("topic", 24), text("meaning", 120)});
     set(table_id::days, "days", "Attendance per day",
         {text("day", 11), integer("registered"), integer("attended"), rate_col("attendance_rate"),
          integer("entries"), integer("exits"), integer("refused"), integer("manual"),
@@ -64,14 +68,15 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
     set(table_id::sessions, "sessions", "Attendance per session",
         {text("session_id", 22), text("session", 40), text("hall_id", 24), time_col("start"),
          time_col("end"), integer("registered"), integer("attended"), integer("no_shows"),
-         rate_col("attendance_rate")});
+         rate_col("attendance_rate"), integer("checked_in")});
     set(table_id::session_categories, "session_categories", "Attendance per session and category",
         {text("session_id", 22), text("category"), integer("registered"), integer("attended"),
          integer("no_shows"), rate_col("attendance_rate")});
     set(table_id::session_attendance, "session_attendance", "Who attended each session",
         with(
             with({text("session_id", 22)}, person_columns()),
-            {time_col("first_entry"), minutes_col("minutes_inside"), text("registered", 10)}
+            {time_col("first_entry"), minutes_col("minutes_inside"), text("registered", 10),
+             text("attended", 9), time_col("checked_in_at")}
         ));
     set(table_id::session_no_shows, "session_no_shows", "Registered but not seen, per session",
         with({text("session_id", 22)}, person_columns()));
@@ -169,20 +174,16 @@ std::int64_t ms_of(core::time_point::duration d) {
     return d.count();
 }
 
-// local minutes since the epoch / 5, for bucketing
-std::int64_t bucket_of(core::time_point t, minutes offset) {
-    const auto local = floor<minutes>(t + offset).time_since_epoch().count();
+// UTC minutes since the epoch / 5, for bucketing. UTC, not local, so buckets
+// stay in time order through the hour that repeats in autumn; every zone's
+// offset in use today is a multiple of 5 minutes, so they start on the local 5.
+std::int64_t bucket_of(core::time_point t) {
+    const auto utc = floor<minutes>(t).time_since_epoch().count();
     const auto size = report_builder::bucket.count();
-    return local >= 0 ? local / size : (local - size + 1) / size;
+    return utc >= 0 ? utc / size : (utc - size + 1) / size;
 }
-core::time_point bucket_start(std::int64_t bucket, minutes offset) {
-    return core::time_point{minutes{bucket * report_builder::bucket.count()}} - offset;
-}
-local_day day_of_bucket(std::int64_t bucket) {
-    constexpr std::int64_t per_day = 1440 / report_builder::bucket.count();
-    return static_cast<local_day>(
-        bucket >= 0 ? bucket / per_day : (bucket - per_day + 1) / per_day
-    );
+core::time_point bucket_start(std::int64_t bucket) {
+    return core::time_point{minutes{bucket * report_builder::bucket.count()}};
 }
 
 template <std::size_t N>
@@ -194,7 +195,7 @@ void emit(table_output& out, table_id id, const std::array<cell, N>& cells) {
 
 report_builder::report_builder(const core::event_config& event, std::vector<core::attendee> roster)
     : event_(event),
-      offset_(event.utc_offset),
+      zone_(event_.zone),
       tables_(make_tables(event)),
       people_(std::move(roster)) {
     if (!event_.sessions.empty()) {
@@ -204,8 +205,8 @@ report_builder::report_builder(const core::event_config& event, std::vector<core
             first = std::min(first, s.start - s.checkin_before);
             last = std::max(last, s.end);
         }
-        event_start_ = day_start(day_of(first, offset_), offset_);
-        event_end_ = day_start(day_of(last, offset_) + 1, offset_);
+        event_start_ = day_start(day_of(first, zone_), zone_);
+        event_end_ = day_start(day_of(last, zone_) + 1, zone_);
     }
     // Sorted by id so every per-person table comes out in a stable order.
     std::sort(people_.begin(), people_.end(), [](const auto& a, const auto& b) {
@@ -221,6 +222,7 @@ report_builder::report_builder(const core::event_config& event, std::vector<core
         hall_of(h.id);
     }
     visits_.resize(event_.sessions.size());
+    checkins_.resize(event_.sessions.size());
     for (std::size_t s = 0; s < event_.sessions.size(); ++s) {
         sessions_of_hall_[static_cast<std::size_t>(hall_of(event_.sessions[s].hall_id))].push_back(s
         );
@@ -304,7 +306,7 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
     write_scan_row(r, out);
 
     day_counts nowhere_counted;  // a scan with no time in the event counts on no day
-    auto& counts = at ? day_counts_[day_of(*at, offset_)] : nowhere_counted;
+    auto& counts = at ? day_counts_[day_of(*at, zone_)] : nowhere_counted;
     if (r.conflicts()) {
         ++counts.conflicts;
         const auto seq = r.seq;
@@ -395,7 +397,7 @@ void report_builder::move(
     const auto at_door = report_at.value_or(latest_report_time());
     const auto at_server = last_server_;  // the server's count moves at commit, in seq order
     day_counts nowhere_counted;
-    auto& counts = report_at ? day_counts_[day_of(at_door, offset_)] : nowhere_counted;
+    auto& counts = report_at ? day_counts_[day_of(at_door, zone_)] : nowhere_counted;
     const std::string_view kind = kind_text(r.kind);
     const std::string_view offline = r.offline ? "yes" : "no";
     const std::string_view name = people_[p].name;
@@ -406,7 +408,7 @@ void report_builder::move(
         count_occupancy(before, -1, at_server);
         close_interval(p, before, state_[p].since, at_door);
         if (report_at) {
-            auto& d = day_entry(p, day_of(at_door, offset_));
+            auto& d = day_entry(p, day_of(at_door, zone_));
             d.last_out = std::max(d.last_out, at_door);
         }
         ++counts.exits;
@@ -433,8 +435,9 @@ void report_builder::move(
             if (before != nowhere) how = "from " + hall_ids_[static_cast<std::size_t>(before)];
         }
         if (report_at) {
-            auto& d = day_entry(p, day_of(at_door, offset_));
+            auto& d = day_entry(p, day_of(at_door, zone_));
             d.first_in = std::min(d.first_in, at_door);
+            note_checkin(p, after, at_door);
         }
         ++counts.entries;
         emit<10>(
@@ -444,6 +447,14 @@ void report_builder::move(
         );
     }
     state_[p].hall = after;
+}
+
+void report_builder::note_checkin(std::uint32_t p, int hall, time_point at) {
+    for (const auto s : sessions_of_hall_[static_cast<std::size_t>(hall)]) {
+        if (!core::in_checkin_window(event_.sessions[s], at)) continue;
+        auto [it, added] = checkins_[s].try_emplace(p, at);
+        if (!added) it->second = std::min(it->second, at);
+    }
 }
 
 void report_builder::close_interval(
@@ -465,8 +476,8 @@ void report_builder::close_interval(
     // Split at local midnights so each day gets its own time inside. Both
     // ends are report times, within the event's days, so this ends soon.
     for (auto cur = from; cur < to;) {
-        const auto day = day_of(cur, offset_);
-        const auto piece_end = std::min(to, day_start(day + 1, offset_));
+        const auto day = day_of(cur, zone_);
+        const auto piece_end = std::min(to, day_start(day + 1, zone_));
         auto& d = day_entry(p, day);
         d.inside_ms[static_cast<std::size_t>(hall)] += ms_of(piece_end - cur);
         cur = piece_end;
@@ -484,9 +495,9 @@ void report_builder::count_occupancy(int hall, int delta, core::time_point at) {
     // Buckets and daily peaks only within the event's days: they are what
     // the occupancy table and the charts loop over.
     if (!in_event(at)) return;
-    auto& day_peak = h.day_peaks[day_of(at, offset_)];
+    auto& day_peak = h.day_peaks[day_of(at, zone_)];
     if (h.inside > day_peak.first) day_peak = {h.inside, at};
-    const auto b = bucket_of(at, offset_);
+    const auto b = bucket_of(at);
     if (h.buckets.empty() || h.buckets.back().bucket != b) {
         // A bucket's peak includes what it started with.
         h.buckets.push_back({b, h.inside, std::max(prior, h.inside)});
@@ -504,6 +515,7 @@ void report_builder::finish(std::span<const store::audit_entry> audit, table_out
         }
     }
     curves_.assign(hall_ids_.size(), {});
+    write_readme(out);
     write_days(out);
     write_sessions(out);
     write_groups(out, table_id::by_city, true);
@@ -522,7 +534,7 @@ void report_builder::finish(std::span<const store::audit_entry> audit, table_out
             const bool has_session = std::any_of(
                 event_.sessions.begin(), event_.sessions.end(),
                 [&](const core::session& s) {
-                    return s.hall_id == hall_ids_[h] && day_of(s.start, offset_) == day.day;
+                    return s.hall_id == hall_ids_[h] && day_of(s.start, zone_) == day.day;
                 }
             );
             if (curve == curves_[h].end() && !has_session) continue;
@@ -540,10 +552,49 @@ void report_builder::finish(std::span<const store::audit_entry> audit, table_out
     }
 }
 
+void report_builder::write_readme(table_output& out) {
+    const std::string zone =
+        event_.time_zone.empty() ? std::string("the event's fixed utc_offset") : event_.time_zone;
+    const std::array<std::pair<std::string_view, std::string>, 6> lines{{
+        {"attended",
+         "A person attended a session when they were inside its hall at some moment between the "
+         "session's start and end (they entered before or during it and had not left). Someone "
+         "who checked in at 09:05 and left at 09:14 for a session starting at 09:15 did not "
+         "attend. sessions.attended, no_shows and attendance_rate, session_no_shows, by_city, "
+         "by_organisation and the PDF summaries count this."},
+        {"checked_in",
+         "A person checked in to a session when an entry into its hall was admitted within the "
+         "session's check-in window: from checkin_before_minutes before its start to "
+         "late_entry_minutes after its end, in whole seconds with both ends included (the window "
+         "the doors admit by). sessions.checked_in counts them; session_attendance.checked_in_at "
+         "is the first such entry. The 09:05-09:14 visitor above checked in."},
+        {"session_attendance",
+         "One row per person who attended or checked in: attended = yes/no, first_entry and "
+         "minutes_inside for those who attended, checked_in_at for those who checked in."},
+        {"times",
+         fmt::format(
+             "Every time is local time in {} (daylight saving included), as the venue's clocks "
+             "showed it; CSV as YYYY-MM-DD HH:MM:SS, XLSX as date-times. When clocks go back an "
+             "hour the same local time occurs twice: the scans table's seq gives the order.",
+             zone
+         )},
+        {"days",
+         "A day is a local calendar day in the event's time zone; the day the clocks change has "
+         "23 or 25 hours. Reports cover the event's days (first session's check-in to last "
+         "session's end)."},
+        {"door time",
+         "Attendance, timelines and days use the moment at the door (the kiosk's time for scans "
+         "decided offline); occupancy follows the server's live count, as the dashboard showed."},
+    }};
+    for (const auto& [topic, meaning] : lines) {
+        emit<2>(out, table_id::readme, {topic, std::string_view(meaning)});
+    }
+}
+
 void report_builder::write_days(table_output& out) {
     std::set<local_day> days;
     for (const auto& [d, c] : day_counts_) days.insert(d);
-    for (const auto& s : event_.sessions) days.insert(day_of(s.start, offset_));
+    for (const auto& s : event_.sessions) days.insert(day_of(s.start, zone_));
     for (const auto& st : state_) {
         for (const auto& d : st.days) days.insert(d.day);
     }
@@ -576,7 +627,7 @@ void report_builder::write_days(table_output& out) {
         std::int64_t session_count = 0;
         std::int64_t session_attendances = 0;
         for (std::size_t s = 0; s < event_.sessions.size(); ++s) {
-            if (day_of(event_.sessions[s].start, offset_) != day) continue;
+            if (day_of(event_.sessions[s].start, zone_) != day) continue;
             ++session_count;
             session_attendances += static_cast<std::int64_t>(visits_[s].size());
         }
@@ -626,16 +677,19 @@ void report_builder::write_sessions(table_output& out) {
             }
         }
         const auto attended = static_cast<std::int64_t>(visits.size());
+        const auto& checkins = checkins_[s];
+        const auto checked_in = static_cast<std::int64_t>(checkins.size());
         for (auto& day : summaries_) {
-            if (day.day != day_of(ses.start, offset_)) continue;
+            if (day.day != day_of(ses.start, zone_)) continue;
             day.sessions.push_back(day_summary::session_line{
                 ses.name, std::string(hall_name(hall_of(ses.hall_id))), ses.start, ses.end,
-                registered, attended, attended_registered});
+                registered, attended, attended_registered, checked_in});
         }
-        emit<9>(
+        emit<10>(
             out, table_id::sessions,
             {ses.id, ses.name, ses.hall_id, ses.start, ses.end, registered, attended,
-             registered - attended_registered, rate_of(attended_registered, registered)}
+             registered - attended_registered, rate_of(attended_registered, registered),
+             checked_in}
         );
         auto category_row = [&](const std::string& id) {
             const auto it = by_category.find(id);
@@ -652,21 +706,30 @@ void report_builder::write_sessions(table_output& out) {
         for (const auto& cat : event_.categories) category_row(cat.id);
         while (!by_category.empty()) category_row(by_category.begin()->first);
 
-        // people_ is sorted by id for the roster; unknown people follow in log order.
+        // Everyone who attended or checked in (the two definitions, see README),
+        // sorted by id.
         std::vector<std::uint32_t> who;
-        who.reserve(visits.size());
+        who.reserve(visits.size() + checkins.size());
         for (const auto& [p, v] : visits) who.push_back(p);
+        for (const auto& [p, at] : checkins) {
+            if (visits.count(p) == 0) who.push_back(p);
+        }
         std::sort(who.begin(), who.end(), [&](auto a, auto b) {
             return people_[a].id < people_[b].id;
         });
         for (const auto p : who) {
             const auto& a = people_[p];
-            const auto& v = visits.at(p);
+            const auto visit = visits.find(p);
+            const auto checkin = checkins.find(p);
             const bool reg = p < registered_ && eligible(s, a);
-            emit<9>(
+            const bool att = visit != visits.end();
+            emit<11>(
                 out, table_id::session_attendance,
-                {ses.id, a.id, a.name, a.category, a.organisation, a.city, v.first_entry,
-                 minutes_of(v.inside_ms), std::string_view(reg ? "yes" : "no")}
+                {ses.id, a.id, a.name, a.category, a.organisation, a.city,
+                 att ? cell{visit->second.first_entry} : cell{},
+                 att ? cell{minutes_of(visit->second.inside_ms)} : cell{},
+                 std::string_view(reg ? "yes" : "no"), std::string_view(att ? "yes" : "no"),
+                 checkin != checkins.end() ? cell{checkin->second} : cell{}}
             );
         }
         for (std::uint32_t p = 0; p < registered_; ++p) {
@@ -767,9 +830,9 @@ void report_builder::write_occupancy(table_output& out) {
         std::size_t i = 0;
         while (i < buckets.size()) {
             // One run per local day: from its first touched bucket to its last.
-            const auto day = day_of_bucket(buckets[i].bucket);
+            const auto day = day_of(bucket_start(buckets[i].bucket), zone_);
             std::size_t last = i;
-            while (last + 1 < buckets.size() && day_of_bucket(buckets[last + 1].bucket) == day)
+            while (last + 1 < buckets.size() && day_of(bucket_start(buckets[last + 1].bucket), zone_) == day)
                 ++last;
             auto& curve = curves_[h][day];
             for (auto b = buckets[i].bucket; b <= buckets[last].bucket; ++b) {
@@ -781,7 +844,7 @@ void report_builder::write_occupancy(table_output& out) {
                     ++i;
                 }
                 carry = end;
-                const auto start = bucket_start(b, offset_);
+                const auto start = bucket_start(b);
                 emit<5>(
                     out, table_id::occupancy,
                     {hall_id, start, start + bucket, std::int64_t{end}, std::int64_t{peak}}

@@ -60,6 +60,7 @@ struct day_summary {
         std::int64_t registered = 0;
         std::int64_t attended = 0;
         std::int64_t attended_registered = 0;
+        std::int64_t checked_in = 0;  // admitted into the hall within the check-in window
     };
     std::vector<session_line> sessions;
     struct hall_curve {
@@ -158,6 +159,8 @@ private:
     std::string_view hall_name(int hall) const;
 
     void write_scan_row(const core::scan_record& r, table_output& out);
+    void note_checkin(std::uint32_t p, int hall, time_point at);
+    void write_readme(table_output& out);
     void write_sessions(table_output& out);
     void write_groups(table_output& out, table_id table, bool by_city);
     void write_attendees(table_output& out);
@@ -168,7 +171,7 @@ private:
     void write_days(table_output& out);
 
     const core::event_config& event_;
-    std::chrono::minutes offset_;
+    const core::local_clock& zone_;
     std::vector<table_spec> tables_;
     // The event's days as UTC instants: [start of the first, end of the last).
     // Empty when the config has no sessions.
@@ -185,6 +188,8 @@ private:
     std::vector<hall_state> halls_;
     std::vector<std::vector<std::size_t>> sessions_of_hall_;
     std::vector<std::unordered_map<std::uint32_t, session_visit>> visits_;  // per session
+    // Per session: person -> first admitted entry into its hall within its check-in window.
+    std::vector<std::unordered_map<std::uint32_t, time_point>> checkins_;
 
     std::map<std::pair<std::string, std::string>, std::pair<std::string, std::int64_t>>
         refusals_;  // (reason, station) -> (hall, count)

@@ -6,8 +6,8 @@ namespace admit::reports {
 
 using namespace std::chrono;
 
-local_day day_of(core::time_point t, minutes utc_offset) {
-    return static_cast<local_day>(floor<days>(t + utc_offset).time_since_epoch().count());
+local_day day_of(core::time_point t, const core::local_clock& zone) {
+    return static_cast<local_day>(zone.day_of(t).time_since_epoch().count());
 }
 
 std::string day_text(local_day day) {
@@ -18,14 +18,14 @@ std::string day_text(local_day day) {
     );
 }
 
-core::time_point day_start(local_day day, minutes utc_offset) {
-    return core::time_point{sys_days{days{day}}} - utc_offset;
+core::time_point day_start(local_day day, const core::local_clock& zone) {
+    return zone.day_start(local_days{days{day}});
 }
 
-std::string local_text(core::time_point t, minutes utc_offset) {
-    const auto local = floor<seconds>(t + utc_offset);
+std::string local_text(core::time_point t, const core::local_clock& zone) {
+    const auto local = floor<seconds>(zone.to_local(t));
     const auto day = floor<days>(local);
-    const year_month_day ymd{day};
+    const year_month_day ymd{sys_days{day.time_since_epoch()}};
     const hh_mm_ss hms{local - day};
     return fmt::format(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
@@ -34,10 +34,10 @@ std::string local_text(core::time_point t, minutes utc_offset) {
     );
 }
 
-double excel_serial(core::time_point t, minutes utc_offset) {
+double excel_serial(core::time_point t, const core::local_clock& zone) {
     // 25569 is 1970-01-01 in Excel's 1900 date system (which counts from 1899-12-30).
     constexpr double unix_epoch = 25569.0;
-    const auto local = floor<seconds>(t + utc_offset).time_since_epoch().count();
+    const auto local = floor<seconds>(zone.to_local(t)).time_since_epoch().count();
     return unix_epoch + static_cast<double>(local) / 86400.0;
 }
 

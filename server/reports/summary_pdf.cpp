@@ -80,8 +80,8 @@ double draw_text(
     return h;
 }
 
-std::string clock_text(core::time_point t, std::chrono::minutes offset) {
-    return local_text(t, offset).substr(11, 5);  // "HH:MM"
+std::string clock_text(core::time_point t, const core::local_clock& zone) {
+    return local_text(t, zone).substr(11, 5);  // "HH:MM"
 }
 
 std::string percent(std::int64_t part, std::int64_t whole) {
@@ -93,6 +93,23 @@ std::string offset_text(std::chrono::minutes offset) {
     const auto m = offset.count();
     const auto a = m < 0 ? -m : m;
     return fmt::format("UTC{}{:02}:{:02}", m < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+// "UTC+02:00", or on the day the clocks change "UTC+02:00, from 03:00 (now
+// 02:00) UTC+01:00", so times on either side of the change read right.
+std::string day_offsets_text(local_day day, const core::local_clock& zone) {
+    const auto from = day_start(day, zone);
+    const auto to = day_start(day + 1, zone);
+    std::string text = offset_text(zone.offset_at(from));
+    for (const auto& c : zone.changes()) {
+        if (c.from <= from || c.from >= to) continue;
+        const core::local_clock before{zone.offset_at(c.from - std::chrono::milliseconds{1})};
+        text += fmt::format(
+            ", from {} (then {}) {}", clock_text(c.from, before), clock_text(c.from, zone),
+            offset_text(c.offset)
+        );
+    }
+    return text;
 }
 
 void draw_figures(cairo_t* cr, double y, const day_summary& day) {
@@ -121,28 +138,31 @@ void draw_figures(cairo_t* cr, double y, const day_summary& day) {
     }
 }
 
-double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono::minutes offset) {
+double draw_sessions(cairo_t* cr, double y, const day_summary& day, const core::local_clock& zone) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-    y += draw_text(cr, margin, y, "Sessions (attended of registered, attendance rate)", 12, true) +
+    y += draw_text(
+             cr, margin, y, "Sessions (attended of registered, attendance rate; checked in)", 12,
+             true
+         ) +
          4;
     if (day.sessions.empty()) {
         return y + draw_text(cr, margin, y, "No session on this day.", 9) + 6;
     }
     const double w = page_w - 2 * margin;
     for (const auto& s : day.sessions) {
-        draw_text(cr, margin, y, s.name, 9, false, w * 0.45);
-        draw_text(cr, margin + w * 0.46, y, s.hall, 9, false, w * 0.20);
+        draw_text(cr, margin, y, s.name, 9, false, w * 0.40);
+        draw_text(cr, margin + w * 0.41, y, s.hall, 9, false, w * 0.18);
         draw_text(
-            cr, margin + w * 0.67, y,
-            fmt::format("{}–{}", clock_text(s.start, offset), clock_text(s.end, offset)), 9
+            cr, margin + w * 0.60, y,
+            fmt::format("{}–{}", clock_text(s.start, zone), clock_text(s.end, zone)), 9
         );
         const double h = draw_text(
-            cr, margin + w * 0.78, y,
+            cr, margin + w * 0.70, y,
             fmt::format(
-                "{} of {}  {}", s.attended, s.registered,
-                percent(s.attended_registered, s.registered)
+                "{} of {}  {}; {} checked in", s.attended, s.registered,
+                percent(s.attended_registered, s.registered), s.checked_in
             ),
-            9, true, w * 0.22, PANGO_ALIGN_RIGHT
+            9, true, w * 0.30, PANGO_ALIGN_RIGHT
         );
         y += h + 2;
     }
@@ -150,7 +170,7 @@ double draw_sessions(cairo_t* cr, double y, const day_summary& day, std::chrono:
 }
 
 void draw_curves(
-    cairo_t* cr, double top, double bottom, const day_summary& day, std::chrono::minutes offset
+    cairo_t* cr, double top, double bottom, const day_summary& day, const core::local_clock& zone
 ) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
     top += draw_text(
@@ -168,7 +188,7 @@ void draw_curves(
         const std::string peak = hall.peak > 0
                                      ? fmt::format(
                                            "peak {} at {} (capacity {})", hall.peak,
-                                           clock_text(hall.peak_at, offset), hall.capacity
+                                           clock_text(hall.peak_at, zone), hall.capacity
                                        )
                                      : fmt::format("nobody inside (capacity {})", hall.capacity);
         top += draw_text(cr, margin + 20, top, fmt::format("{}: {}", hall.name, peak), 9) + 1;
@@ -223,6 +243,9 @@ void draw_curves(
     // X labels on whole hours (or every few hours for a long day).
     const auto hours = std::chrono::duration_cast<std::chrono::hours>(last - first).count();
     const int every = hours > 12 ? 2 : 1;
+    // Whole local hours: step in UTC from the first one (a change moves the
+    // clocks by a whole hour, so the ticks stay on whole local hours).
+    const auto offset = zone.offset_at(first);
     auto tick = std::chrono::ceil<std::chrono::hours>(first + offset) - offset;
     for (; tick <= last; tick += std::chrono::hours{every}) {
         cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
@@ -230,7 +253,7 @@ void draw_curves(
         cairo_line_to(cr, x_of(tick), base);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        draw_text(cr, x_of(tick) - 14, base + 3, clock_text(tick, offset), 7);
+        draw_text(cr, x_of(tick) - 14, base + 3, clock_text(tick, zone), 7);
     }
     cairo_set_line_width(cr, 1.4);
     for (std::size_t h = 0; h < day.halls.size(); ++h) {
@@ -261,7 +284,7 @@ void write_day_summary_pdf(
         ));
     }
     std::unique_ptr<cairo_t, cairo_deleter> cr{cairo_create(surface.get())};
-    const auto offset = event.utc_offset;
+    const auto& zone = event.zone;
     double y = margin;
     cairo_set_source_rgb(cr.get(), 0.1, 0.1, 0.12);
     y += draw_text(cr.get(), margin, y, event.name, 15, true, page_w - 2 * margin) + 2;
@@ -271,21 +294,22 @@ void write_day_summary_pdf(
              fmt::format(
                  "Attendance summary for {} · times in {} ({})", day_text(day.day),
                  event.time_zone.empty() ? std::string("local time") : event.time_zone,
-                 offset_text(offset)
+                 day_offsets_text(day.day, zone)
              ),
              10
          ) +
          10;
     draw_figures(cr.get(), y, day);
     y += 2 * (17 * mm + 6) + 8;
-    y = draw_sessions(cr.get(), y, day, offset);
-    draw_curves(cr.get(), y, page_h - margin - 14, day, offset);
+    y = draw_sessions(cr.get(), y, day, zone);
+    draw_curves(cr.get(), y, page_h - margin - 14, day, zone);
     cairo_set_source_rgb(cr.get(), 0.5, 0.5, 0.5);
     draw_text(
-        cr.get(), margin, page_h - margin - 8,
-        "admit export · attendance = inside the session's hall during its time; occupancy as "
-        "counted live by the server",
-        7
+        cr.get(), margin, page_h - margin - 16,
+        "admit export · attended = inside the session's hall at some moment between its start and "
+        "end; checked in = admitted into its hall within its check-in window (check-in opening to "
+        "end plus late entry); occupancy as counted live by the server. See the README sheet.",
+        7, false, page_w - 2 * margin
     );
     cairo_show_page(cr.get());
     cr.reset();

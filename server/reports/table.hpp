@@ -32,6 +32,7 @@ struct column {
 
 // Every report, in workbook order. The value is the index into table specs.
 enum class table_id : std::uint8_t {
+    readme,  // what the figures mean (definitions), first so it is read first
     days,
     day_categories,
     sessions,
@@ -50,10 +51,10 @@ enum class table_id : std::uint8_t {
     scans,
     conflicts,
 };
-inline constexpr std::size_t table_count = 17;
+inline constexpr std::size_t table_count = 18;
 
 struct table_spec {
-    table_id id = table_id::days;
+    table_id id = table_id::readme;
     std::string name;  // CSV file stem and sheet name (at most 31 characters)
     std::string title;
     std::vector<column> columns;

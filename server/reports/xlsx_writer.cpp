@@ -313,12 +313,12 @@ xlsx_writer::xlsx_writer(
     const std::filesystem::path& file,
     const std::filesystem::path& tmp_dir,
     const std::vector<table_spec>& tables,
-    std::chrono::minutes utc_offset,
+    const core::local_clock& zone,
     std::uint32_t max_rows
 )
     : file_(file),
       tmp_dir_(tmp_dir),
-      offset_(utc_offset),
+      zone_(zone),
       max_rows_(std::clamp<std::uint32_t>(max_rows, 2, xlsx_max_rows)),
       out_(out_chunk) {
     sheets_.resize(tables.size());
@@ -484,7 +484,7 @@ void xlsx_writer::row(table_id table, std::span<const cell> cells) {
         } else if (d != nullptr) {
             append_number(x, *d);
         } else if (const auto* t = std::get_if<core::time_point>(&v)) {
-            append_number(x, excel_serial(*t, offset_));
+            append_number(x, excel_serial(*t, zone_));
         }
         x.append("</v></c>");
     }

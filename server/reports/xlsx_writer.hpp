@@ -42,7 +42,7 @@ public:
         const std::filesystem::path& file,
         const std::filesystem::path& tmp_dir,
         const std::vector<table_spec>& tables,
-        std::chrono::minutes utc_offset,
+        const core::local_clock& zone,
         std::uint32_t max_rows = xlsx_max_rows
     );
     ~xlsx_writer() override;
@@ -68,7 +68,7 @@ private:
 
     std::filesystem::path file_;
     std::filesystem::path tmp_dir_;
-    std::chrono::minutes offset_;
+    core::local_clock zone_;
     std::uint32_t max_rows_;
     std::vector<sheet> sheets_;
     std::vector<unsigned char> out_;  // deflate output buffer, shared by all sheets

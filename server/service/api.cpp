@@ -24,6 +24,18 @@ bool any_token_hash(const std::vector<std::string>& hashes, const std::string& h
     return std::find(hashes.begin(), hashes.end(), h) != hashes.end();
 }
 
+// The event's UTC offsets over its span, so pages show venue time across a
+// daylight-saving change: [{"from_ms": null | ms, "offset_minutes"}].
+json::array offset_changes_json(const core::local_clock& zone) {
+    json::array out;
+    for (const auto& c : zone.changes()) {
+        json::value from = nullptr;
+        if (c.from != core::time_point::min()) from = c.from.time_since_epoch().count();
+        out.push_back(json::object{{"from_ms", from}, {"offset_minutes", c.offset.count()}});
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<std::string> path_part(std::string_view path, std::string_view prefix, std::string_view suffix) {
@@ -242,7 +254,8 @@ http_reply api::event_info() const {
         categories.push_back(json::object{{"id", c.id}, {"name", c.name}, {"colour", c.colour}});
     return json_reply(json::object{
         {"id", e.id}, {"name", e.name}, {"time_zone", e.time_zone},
-        {"utc_offset_minutes", e.utc_offset.count()}, {"halls", std::move(halls)},
+        {"utc_offset_minutes", e.zone.changes().front().offset.count()},
+        {"offset_changes", offset_changes_json(e.zone)}, {"halls", std::move(halls)},
         {"stations", std::move(stations)}, {"sessions", std::move(sessions)},
         {"categories", std::move(categories)}});
 }

@@ -173,8 +173,8 @@ void live_state::sample() {
 void live_state::on_replay(const core::scan_record& record, const core::presence& where) {
     // Only today (event-local day) matters to the chart. The replay runs once, at start.
     if (!replay_day_start_) {
-        replay_day_start_ = std::chrono::floor<std::chrono::days>(engine_.now() + config_.event.utc_offset) -
-                            config_.event.utc_offset;
+        const auto& zone = config_.event.zone;
+        replay_day_start_ = zone.day_start(zone.day_of(engine_.now()));
     }
     if (record.server_time < *replay_day_start_) return;
     const auto minute = std::chrono::floor<std::chrono::minutes>(record.server_time);

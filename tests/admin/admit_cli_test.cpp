@@ -112,6 +112,51 @@ TEST_F(admit_cli, check_config_summarises_a_good_file) {
     EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
+TEST_F(admit_cli, check_config_shows_the_zone_and_its_clock_change) {
+    const auto file = dir_.write("berlin.toml", R"([event]
+id = "berlin-2026"
+name = "Berlin"
+time_zone = "Europe/Berlin"
+[[sites]]
+id = "venue"
+name = "Venue"
+[[halls]]
+id = "hall-a"
+name = "Hall A"
+site = "venue"
+capacity = 100
+[[categories]]
+id = "guest"
+name = "Guest"
+[[sessions]]
+id = "saturday"
+name = "Saturday"
+hall = "hall-a"
+start = 2026-10-24T09:00:00
+end = 2026-10-24T17:00:00
+[[sessions]]
+id = "sunday"
+name = "Sunday"
+hall = "hall-a"
+start = 2026-10-25T09:00:00
+end = 2026-10-25T17:00:00
+)");
+    const auto r = admit({"check-config", file.string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("(Europe/Berlin, UTC+02:00)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("clocks   change 2026-10-25 03:00 -> 02:00 (UTC+01:00 from then)"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("2026-10-25 09:00 to 17:00 in hall-a"), std::string::npos) << r.out;
+
+    // An unknown zone is refused with the file, line and key.
+    std::string text = test::read_file(file);
+    text.replace(text.find("Europe/Berlin"), 13, "Europe/Berlim");
+    const auto typo = admit({"check-config", dir_.write("typo.toml", text).string()});
+    EXPECT_EQ(typo.code, 1);
+    EXPECT_NE(typo.err.find("typo.toml:4: [event]: time_zone \"Europe/Berlim\" is not a zone"), std::string::npos)
+        << typo.err;
+}
+
 TEST_F(admit_cli, check_config_lists_every_problem_with_its_line) {
     std::string text = test::read_file(seoul_config);
     text.replace(text.find("capacity = 600"), 14, "capacity = -5");

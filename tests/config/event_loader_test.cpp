@@ -33,7 +33,7 @@ TEST(event_loader, seoul_file_loads_as_the_announced_event) {
 
     EXPECT_EQ(event.id, "seoul-smart-city-2023");
     EXPECT_EQ(event.time_zone, "Asia/Seoul");
-    EXPECT_EQ(event.utc_offset, minutes{9 * 60});
+    EXPECT_EQ(event.zone.offset_at(event.sessions.at(0).start), minutes{9 * 60});
     EXPECT_EQ(event.sites.size(), 2U);
     ASSERT_EQ(event.halls.size(), 3U);
     ASSERT_NE(event.find_hall("ddp-art-hall-2"), nullptr);
@@ -125,7 +125,8 @@ constexpr std::uint32_t base_lines = 31;
 TEST(event_loader, base_config_is_valid_and_fills_defaults) {
     const auto config = parse_config(base, "test.toml");
     EXPECT_EQ(config.event.halls.size(), 1U);
-    EXPECT_EQ(config.event.time_zone, "UTC");
+    EXPECT_EQ(config.event.time_zone, "") << "an old config with only utc_offset names no zone";
+    EXPECT_TRUE(config.event.zone.fixed());
     EXPECT_EQ(config.event.rules.passback, core::passback_policy::refuse);
     EXPECT_EQ(config.event.rules.on_entry_elsewhere, core::move_policy::move);
     EXPECT_EQ(config.event.sessions.at(0).checkin_before, minutes{30});
@@ -258,6 +259,16 @@ const broken_case broken_cases[] = {
      "category \"guest\": colour \"red\" is not a colour; write it as \"#rrggbb\""},
     {"bad_token_hash", "", "", "[access]\nviewer_token_hashes = [\"abc\"]\n", 2,
      "viewer_token_hashes has \"abc\", which is not a token hash"},
+    {"unknown_time_zone", "utc_offset = \"+09:00\"", "time_zone = \"Europe/Berlim\"", "", 4,
+     "[event]: time_zone \"Europe/Berlim\" is not a zone in the tz database"},
+    {"neither_time_zone_nor_utc_offset", "utc_offset = \"+09:00\"", "# no zone", "", 1,
+     "[event] has neither time_zone nor utc_offset; add time_zone = \"Europe/Berlin\""},
+    {"utc_offset_disagrees_with_time_zone", "name = \"Test\"",
+     "name = \"Test\"\ntime_zone = \"America/New_York\"", "", 5,
+     "[event]: utc_offset \"+09:00\" disagrees with time_zone \"America/New_York\""},
+    {"session_offset_is_not_the_zones", "utc_offset = \"+09:00\"", "time_zone = \"Europe/Berlin\"",
+     "", 30,
+     "session \"s1\": start is written with offset +09:00, but Europe/Berlin is at UTC+02:00 then"},
     {"missing_event", "[event]\nid = \"test-event\"\nname = \"Test\"\nutc_offset = \"+09:00\"\n",
      "\n\n\n\n", "", 1, "there is no [event] table"},
 };
@@ -293,6 +304,104 @@ INSTANTIATE_TEST_SUITE_P(
     testing::ValuesIn(broken_cases),
     [](const testing::TestParamInfo<broken_case>& p) { return std::string{p.param.name}; }
 );
+
+// A two-day Berlin event over the last weekend of October 2026: clocks go
+// back from 03:00 to 02:00 on Sunday the 25th.
+constexpr std::string_view berlin = R"([event]
+id = "berlin-2026"
+name = "Berlin"
+time_zone = "Europe/Berlin"
+
+[[sites]]
+id = "venue"
+name = "Venue"
+
+[[halls]]
+id = "hall-a"
+name = "Hall A"
+site = "venue"
+capacity = 100
+clear_at = "02:30"
+
+[[categories]]
+id = "guest"
+name = "Guest"
+
+[[halls]]
+id = "hall-b"
+name = "Hall B"
+site = "venue"
+capacity = 100
+
+[[sessions]]
+id = "saturday"
+name = "Saturday"
+hall = "hall-a"
+start = 2026-10-24T09:00:00
+end = 2026-10-24T17:00:00
+
+[[sessions]]
+id = "night"
+name = "In the repeated hour"
+hall = "hall-a"
+start = 2026-10-25T02:30:00
+end = 2026-10-25T09:00:00
+
+[[sessions]]
+id = "second-0230"
+name = "At the second 02:30, written with its offset"
+hall = "hall-b"
+start = 2026-10-25T02:30:00+01:00
+end = 2026-10-25T10:00:00
+
+[[sessions]]
+id = "sunday"
+name = "Sunday"
+hall = "hall-a"
+start = 2026-10-25T10:00:00
+end = 2026-10-25T16:00:00+01:00
+)";
+
+TEST(event_loader, time_zone_reads_local_times_across_the_autumn_change) {
+    const auto config = parse_config(berlin, "berlin.toml");
+    const auto& event = config.event;
+    EXPECT_EQ(event.time_zone, "Europe/Berlin");
+    EXPECT_EQ(find_session(event, "saturday")->start, utc(2026, 10, 24, 7, 0)) << "09:00 CEST";
+    EXPECT_EQ(find_session(event, "night")->start, utc(2026, 10, 25, 0, 30))
+        << "a repeated local time is the first of the two (CEST)";
+    EXPECT_EQ(find_session(event, "second-0230")->start, utc(2026, 10, 25, 1, 30))
+        << "an offset picks the second one";
+    EXPECT_EQ(find_session(event, "sunday")->start, utc(2026, 10, 25, 9, 0)) << "10:00 CET";
+    EXPECT_EQ(find_session(event, "sunday")->end, utc(2026, 10, 25, 15, 0));
+    // The zone is cut to a year either side of the event: a few changes, not a century's.
+    const auto& changes = event.zone.changes();
+    EXPECT_LE(changes.size(), 6U);
+    EXPECT_EQ(event.zone.offset_at(utc(2026, 10, 25, 0, 59)), minutes{120});
+    EXPECT_EQ(event.zone.offset_at(utc(2026, 10, 25, 1, 0)), minutes{60});
+    EXPECT_EQ(event.zone.offset_at(utc(2027, 7, 1, 0, 0)), minutes{120}) << "next summer is covered";
+}
+
+TEST(event_loader, time_zone_moves_a_skipped_local_time_forward) {
+    std::string text{berlin};
+    text.replace(text.find("Europe/Berlin"), 13, "America/New_York");
+    text.replace(text.find("2026-10-24T09:00:00"), 19, "2026-03-08T02:30:00");
+    text.replace(text.find("2026-10-24T17:00:00"), 19, "2026-03-08T09:00:00");
+    for (auto at = text.find("+01:00"); at != std::string::npos; at = text.find("+01:00")) {
+        text.replace(at, 6, "-04:00");  // EDT in late October
+    }
+    const auto config = parse_config(text, "new-york.toml");
+    EXPECT_EQ(find_session(config.event, "saturday")->start, utc(2026, 3, 8, 7, 30))
+        << "02:30 does not exist on 8 March: it is 03:30 EDT";
+    EXPECT_EQ(find_session(config.event, "saturday")->end, utc(2026, 3, 8, 13, 0)) << "09:00 EDT";
+}
+
+TEST(event_loader, an_old_config_with_a_zone_and_its_own_offset_still_loads) {
+    std::string text{base};
+    text.replace(text.find("name = \"Test\""), 13, "name = \"Test\"\ntime_zone = \"Asia/Seoul\"");
+    const auto config = parse_config(text, "test.toml");
+    EXPECT_EQ(config.event.time_zone, "Asia/Seoul");
+    EXPECT_EQ(config.event.sessions.at(0).start, utc(2023, 9, 25, 8, 30));
+}
 
 TEST(event_loader, reports_every_problem_not_just_the_first) {
     std::string text{base};

@@ -17,7 +17,7 @@ event_config seoul_event() {
     e.id = "seoul-smart-city-2023";
     e.name = "Seoul Smart City Week 2023";
     e.time_zone = "Asia/Seoul";
-    e.utc_offset = hours{9};
+    e.zone = core::local_clock{hours{9}};
     e.sites = {
         {"ddp", "Dongdaemun Design Plaza"},
         {"city-hall", "Seoul City Hall"},

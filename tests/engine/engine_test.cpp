@@ -264,6 +264,57 @@ TEST_F(EngineTest, ScheduledClearOutEmptiesTheHallAtItsTime) {
     EXPECT_EQ(clears[0].server_time, kst(26, 23, 0));
 }
 
+core::time_point utc(int y, unsigned mo, unsigned d, int h, int mi = 0) {
+    using namespace std::chrono;
+    return core::time_point{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi}};
+}
+
+TEST_F(EngineTest, ClearOutFollowsTheZoneThroughTheHourThatRepeats) {
+    using namespace std::chrono;
+    // Berlin on the last weekend of October 2026: clocks go back from 03:00
+    // CEST to 02:00 CET at 01:00 UTC on the 25th, so 02:30 happens twice.
+    event_.time_zone = "Europe/Berlin";
+    event_.zone = core::local_clock{{
+        {core::time_point{}, minutes{60}},
+        {utc(2026, 3, 29, 1), minutes{120}},
+        {utc(2026, 10, 25, 1), minutes{60}},
+    }};
+    for (auto& h : event_.halls) {
+        if (h.id == core::testing::wego_hall) h.clear_at = minutes{2 * 60 + 30};
+    }
+    event_.sessions.push_back(core::session{
+        "night", "Night", std::string(core::testing::wego_hall), utc(2026, 10, 24, 20),
+        utc(2026, 10, 25, 12), {}, minutes{30}, minutes{0}});
+    clock_.set(utc(2026, 10, 25, 0, 0));  // 02:00 CEST
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    const auto enter = [&](const char* id) {
+        return submit_and_wait(*e, {badge_scan(id, "ch-multi-in", who)})[0].record.result.admitted;
+    };
+    ASSERT_TRUE(enter("in-1"));
+    clock_.set(utc(2026, 10, 25, 0, 29));  // 02:29 CEST
+    e->drain();
+    e->drain();
+    EXPECT_EQ(inside(*e, core::testing::wego_hall), 1) << "cleared before 02:30";
+    clock_.set(utc(2026, 10, 25, 0, 30) + 1s);  // the first 02:30 (CEST)
+    EXPECT_TRUE(test::eventually([&] { return inside(*e, core::testing::wego_hall) == 0; }));
+    clock_.set(utc(2026, 10, 25, 0, 45));
+    ASSERT_TRUE(enter("in-2"));
+    clock_.set(utc(2026, 10, 25, 1, 30) + 1s);  // the second 02:30 (CET)
+    e->drain();
+    e->drain();
+    EXPECT_EQ(inside(*e, core::testing::wego_hall), 1) << "cleared twice on the day clocks go back";
+    clock_.set(utc(2026, 10, 26, 1, 30) + 1s);  // 02:30 CET on Monday
+    EXPECT_TRUE(test::eventually([&] { return inside(*e, core::testing::wego_hall) == 0; }));
+    e->stop();
+    auto log = store::open_sqlite_store(dir_.path(), store::open_mode::read_only);
+    std::vector<core::time_point> clears;
+    log->for_each_scan([&](const core::scan_record& r) {
+        if (r.kind == core::scan_kind::clear) clears.push_back(r.server_time);
+    });
+    EXPECT_EQ(clears, (std::vector{utc(2026, 10, 25, 0, 30), utc(2026, 10, 26, 1, 30)}));
+}
+
 // Makes this process unable to grow any file past `bytes`, as a full disk would.
 class file_size_limit {
 public:
@@ -323,9 +374,9 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
 
 TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {
     // 23:00 KST is 14:00 UTC.
-    EXPECT_EQ(next_local_time(kst(26, 15, 0), 23h, 9h), kst(26, 23, 0));
-    EXPECT_EQ(next_local_time(kst(26, 23, 0), 23h, 9h), kst(27, 23, 0));
-    EXPECT_EQ(next_local_time(kst(26, 23, 30), 23h, 9h), kst(27, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 15, 0), 23h, core::local_clock{9h}), kst(26, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 23, 0), 23h, core::local_clock{9h}), kst(27, 23, 0));
+    EXPECT_EQ(core::next_local_time(kst(26, 23, 30), 23h, core::local_clock{9h}), kst(27, 23, 0));
 }
 
 // A real SQLite store whose commit waits until the test lets it go: a disk

@@ -22,15 +22,15 @@ using namespace std::chrono;
 std::string written(const std::vector<std::array<cell, 4>>& rows) {
     test::temp_dir dir;
     const std::vector<table_spec> tables{
-        {table_id::days,
+        {table_id::readme,
          "t",
          "test",
          {{"name", column_type::text},
           {"count", column_type::integer},
           {"minutes", column_type::minutes},
           {"at", column_type::time}}}};
-    csv_writer csv(dir.path(), tables, hours{9}, false);
-    for (const auto& r : rows) csv.row(table_id::days, r);
+    csv_writer csv(dir.path(), tables, core::local_clock{hours{9}}, false);
+    for (const auto& r : rows) csv.row(table_id::readme, r);
     csv.close();
     std::ifstream in(dir.path() / "t.csv", std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

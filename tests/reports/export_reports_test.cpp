@@ -55,7 +55,7 @@ core::event_config test_event() {
     e.id = "seoul-test";
     e.name = "Seoul Smart City 2023 (report test)";
     e.time_zone = "Asia/Seoul";
-    e.utc_offset = hours{9};
+    e.zone = core::local_clock{hours{9}};
     e.sites = {{"ddp", "DDP"}};
     e.halls = {
         {"hall-a", "Art Hall 2", "ddp", 100, std::nullopt},
@@ -371,7 +371,7 @@ TEST_F(export_reports_test, writes_every_file) {
     EXPECT_EQ(result_->scans, 25);
     EXPECT_EQ(result_->days, 2);
     for (const char* name :
-         {"days", "day_categories", "sessions", "session_categories", "session_attendance",
+         {"README", "days", "day_categories", "sessions", "session_categories", "session_attendance",
           "session_no_shows", "by_city", "by_organisation", "attendees", "attendee_days",
           "timeline", "occupancy", "hall_peaks", "refusals", "audit", "scans", "conflicts"}) {
         EXPECT_TRUE(fs::exists(out() / "csv" / (std::string(name) + ".csv"))) << name;
@@ -777,7 +777,7 @@ TEST_F(csv_injection_test, no_cell_of_any_report_runs_as_a_formula) {
             }
         }
     }
-    EXPECT_EQ(files, 17u);
+    EXPECT_EQ(files, 18u);
 }
 
 TEST_F(csv_injection_test, such_text_cells_start_with_a_quote_and_keep_their_text) {
@@ -911,5 +911,299 @@ TEST_F(event_days_test, such_a_scan_counts_at_the_time_the_server_got_it) {
         "3"
     );
 }
+// --- A Berlin event over the autumn change, through the real `admit export` -----
+//
+// Saturday 24 and Sunday 25 October 2026; at 03:00 CEST on Sunday the clocks
+// go back to 02:00 CET, so 02:00-02:59 happens twice.
+//   Sat  session 09:15-17:00 in A (check-in from 08:45). p1 checks in at 09:05
+//        and leaves at 09:14 (checked in, did not attend); p2 comes at 09:20
+//        and leaves at 23:30 CEST.
+//   Sun  night session 01:00-04:00 in B: p3 in at 02:30 CEST, out at 02:45 CET
+//        (75 minutes later). Session 09:00-17:00 CET in A: p1 in at 08:50 CET,
+//        out at 23:30 CET.
+
+core::time_point utc(int y, unsigned mo, unsigned d, int h, int mi) {
+    return core::time_point{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi}};
+}
+
+constexpr std::string_view berlin_config = R"([event]
+id = "berlin-2026"
+name = "Berlin autumn weekend"
+time_zone = "Europe/Berlin"
+
+[[sites]]
+id = "venue"
+name = "Venue"
+
+[[halls]]
+id = "hall-a"
+name = "Saal A"
+site = "venue"
+capacity = 100
+
+[[halls]]
+id = "hall-b"
+name = "Saal B"
+site = "venue"
+capacity = 100
+
+[[stations]]
+id = "a-in"
+hall = "hall-a"
+role = "both"
+token = "tok-a-in"
+
+[[stations]]
+id = "b-in"
+hall = "hall-b"
+role = "both"
+token = "tok-b-in"
+
+[[categories]]
+id = "vip"
+name = "VIP"
+
+[[categories]]
+id = "delegate"
+name = "Delegate"
+
+[[sessions]]
+id = "saturday"
+name = "Saturday"
+hall = "hall-a"
+start = 2026-10-24T09:15:00
+end = 2026-10-24T17:00:00
+
+[[sessions]]
+id = "night"
+name = "Night of the extra hour"
+hall = "hall-b"
+start = 2026-10-25T01:00:00
+end = 2026-10-25T04:00:00
+
+[[sessions]]
+id = "sunday"
+name = "Sunday"
+hall = "hall-a"
+start = 2026-10-25T09:00:00
+end = 2026-10-25T17:00:00
+)";
+
+std::vector<core::scan_record> berlin_log() {
+    scan_script s;
+    const auto in = direction::entry;
+    const auto out = direction::exit;
+    s.moved("b01", utc(2026, 10, 24, 7, 5), "a-in", "p1", in, "", "hall-a");    // 09:05 CEST
+    s.moved("b02", utc(2026, 10, 24, 7, 14), "a-in", "p1", out, "hall-a", "");  // 09:14
+    s.moved("b03", utc(2026, 10, 24, 7, 20), "a-in", "p2", in, "", "hall-a");   // 09:20
+    s.moved("b04", utc(2026, 10, 24, 21, 30), "a-in", "p2", out, "hall-a", ""); // 23:30 CEST
+    s.moved("b05", utc(2026, 10, 25, 0, 30), "b-in", "p3", in, "", "hall-b");   // 02:30 CEST
+    s.moved("b06", utc(2026, 10, 25, 1, 45), "b-in", "p3", out, "hall-b", "");  // 02:45 CET
+    s.moved("b07", utc(2026, 10, 25, 7, 50), "a-in", "p1", in, "", "hall-a");   // 08:50 CET
+    s.moved("b08", utc(2026, 10, 25, 22, 30), "a-in", "p1", out, "hall-a", ""); // 23:30 CET
+    return s.log;
+}
+
+class berlin_export_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        const auto config = root_->path() / "berlin.toml";
+        std::ofstream(config) << berlin_config;
+        const auto data = root_->path() / "data";
+        fs::create_directories(data);
+        {
+            auto writer = store::open_sqlite_store(data);
+            auto roster = test_roster();
+            roster.resize(3);
+            writer->upsert_attendees(roster);
+            writer->begin_batch();
+            for (const auto& r : berlin_log()) writer->append(r);
+            writer->commit_batch();
+        }
+        ASSERT_EQ(
+            run(std::string(ADMIT_CLI) + " export --config '" + config.string() + "' --data '" +
+                data.string() + "' --out '" + out().string() + "' > /dev/null"),
+            0
+        );
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path out() { return root_->path() / "out"; }
+    static table csv(const std::string& name) {
+        return load_table(out() / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* berlin_export_test::root_ = nullptr;
+
+TEST_F(berlin_export_test, report_days_are_local_days_of_the_zone) {
+    auto days = csv("days");
+    ASSERT_EQ(days.rows.size(), 2u);
+    EXPECT_EQ(days.rows[0]["day"], "2026-10-24");
+    EXPECT_EQ(days.rows[1]["day"], "2026-10-25");
+    // 23:30 is still the same day in summer time (21:30 UTC) and in winter time (22:30 UTC).
+    auto person_days = csv("attendee_days");
+    EXPECT_EQ(person_days.one({{"attendee_id", "p2"}, {"day", "2026-10-24"}})["last_out"],
+              "2026-10-24 23:30:00");
+    EXPECT_EQ(person_days.one({{"attendee_id", "p1"}, {"day", "2026-10-25"}})["last_out"],
+              "2026-10-25 23:30:00");
+    EXPECT_TRUE(fs::exists(out() / "summary-2026-10-24.pdf"));
+    EXPECT_TRUE(fs::exists(out() / "summary-2026-10-25.pdf"));
+    EXPECT_FALSE(fs::exists(out() / "summary-2026-10-26.pdf"));
+}
+
+TEST_F(berlin_export_test, session_times_and_the_repeated_hour_read_as_the_clocks_showed) {
+    auto sessions = csv("sessions");
+    EXPECT_EQ(sessions.one({{"session_id", "sunday"}})["start"], "2026-10-25 09:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "sunday"}})["end"], "2026-10-25 17:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["start"], "2026-10-25 01:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["end"], "2026-10-25 04:00:00");
+    auto timeline = csv("timeline");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "entry"}})["time"],
+              "2026-10-25 02:30:00");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "exit"}})["time"],
+              "2026-10-25 02:45:00");
+    // 02:30 CEST to 02:45 CET is 75 minutes, not 15.
+    auto who = csv("session_attendance");
+    EXPECT_EQ(who.one({{"session_id", "night"}, {"attendee_id", "p3"}})["minutes_inside"], "75.0");
+    EXPECT_EQ(csv("attendee_days").one({{"attendee_id", "p3"}})["total_minutes"], "75.0");
+    // Five-minute buckets stay in time order through the repeated hour: 02:30
+    // to 02:55 CEST, then 02:00 to 02:45 CET.
+    auto buckets = csv("occupancy").where({{"hall_id", "hall-b"}});
+    ASSERT_EQ(buckets.size(), 16u);
+    EXPECT_EQ(buckets.front()["bucket_start"], "2026-10-25 02:30:00");
+    EXPECT_EQ(buckets[5]["bucket_start"], "2026-10-25 02:55:00");
+    EXPECT_EQ(buckets[6]["bucket_start"], "2026-10-25 02:00:00");
+    EXPECT_EQ(buckets.back()["bucket_start"], "2026-10-25 02:45:00");
+    EXPECT_EQ(buckets[10]["inside_at_end"], "1");
+}
+
+TEST_F(berlin_export_test, attended_and_checked_in_are_two_columns) {
+    // The issue's example: checked in at 09:05, left at 09:14, session at 09:15.
+    auto sessions = csv("sessions");
+    auto saturday = sessions.one({{"session_id", "saturday"}});
+    EXPECT_EQ(saturday["attended"], "1");
+    EXPECT_EQ(saturday["checked_in"], "2");
+    auto who = csv("session_attendance");
+    auto p1 = who.one({{"session_id", "saturday"}, {"attendee_id", "p1"}});
+    EXPECT_EQ(p1["attended"], "no");
+    EXPECT_EQ(p1["checked_in_at"], "2026-10-24 09:05:00");
+    EXPECT_EQ(p1["first_entry"], "");
+    auto p2 = who.one({{"session_id", "saturday"}, {"attendee_id", "p2"}});
+    EXPECT_EQ(p2["attended"], "yes");
+    EXPECT_EQ(p2["checked_in_at"], "2026-10-24 09:20:00");
+    // On Sunday p1 came at 08:50 CET: inside the check-in window (from 08:30 CET).
+    auto sunday = who.one({{"session_id", "sunday"}, {"attendee_id", "p1"}});
+    EXPECT_EQ(sunday["checked_in_at"], "2026-10-25 08:50:00");
+    EXPECT_EQ(sunday["attended"], "yes");
+}
+
+TEST_F(berlin_export_test, the_definitions_come_with_the_figures) {
+    auto readme = csv("README");
+    EXPECT_NE(readme.one({{"topic", "attended"}})["meaning"].find("between the session's start and end"),
+              std::string::npos);
+    EXPECT_NE(readme.one({{"topic", "checked_in"}})["meaning"].find("check-in window"),
+              std::string::npos);
+    EXPECT_NE(readme.one({{"topic", "times"}})["meaning"].find("Europe/Berlin"), std::string::npos);
+    // The workbook's first sheet is the README, and every sheet matches its CSV.
+    const std::string script = ADMIT_SOURCE_DIR "/tests/reports/xlsx_matches_csv.py";
+    const auto workbook = (out() / "admit-report.xlsx").string();
+    EXPECT_EQ(run("python3 '" + script + "' '" + workbook + "' '" + (out() / "csv").string() + "'"), 0);
+    EXPECT_EQ(
+        run("python3 '" + script + "' --json '" + workbook +
+            "' | python3 -c 'import json,sys; s=json.load(sys.stdin)[\"sheets\"]; "
+            "sys.exit(0 if s[0][\"name\"] == \"README\" else 1)'"),
+        0
+    );
+    // The PDF summary states them too (read back with pdftotext where installed).
+    if (run("command -v pdftotext > /dev/null") == 0) {
+        const auto text_file = root_->path() / "summary.txt";
+        ASSERT_EQ(run("pdftotext '" + (out() / "summary-2026-10-24.pdf").string() + "' '" +
+                      text_file.string() + "'"),
+                  0);
+        auto text = read_all(text_file);
+        std::replace(text.begin(), text.end(), '\n', ' ');  // the footer wraps
+        EXPECT_NE(text.find("checked in = admitted"), std::string::npos) << text;
+        EXPECT_NE(text.find("attended = inside"), std::string::npos) << text;
+    }
+}
+
+// --- New York over the spring change: 02:00 EST becomes 03:00 EDT on 8 March --
+//
+// The Berlin config moved to 7 and 8 March 2026 in America/New_York: the
+// night session 01:00-04:00 is two hours long; p3 is in from 01:30 EST to
+// 03:30 EDT (one hour); p1 leaves at 23:30 EDT on Sunday (03:30 UTC Monday).
+
+std::string new_york_config() {
+    std::string text{berlin_config};
+    const auto swap = [&](std::string_view from, std::string_view to) {
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from)) {
+            text.replace(at, from.size(), to);
+        }
+    };
+    swap("Europe/Berlin", "America/New_York");
+    swap("2026-10-24", "2026-03-07");
+    swap("2026-10-25", "2026-03-08");
+    return text;
+}
+
+class new_york_export_test : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        root_ = new test::temp_dir;
+        const auto config = root_->path() / "new-york.toml";
+        std::ofstream(config) << new_york_config();
+        const auto data = root_->path() / "data";
+        fs::create_directories(data);
+        {
+            scan_script s;
+            s.moved("n01", utc(2026, 3, 8, 6, 30), "b-in", "p3", direction::entry, "", "hall-b");
+            s.moved("n02", utc(2026, 3, 8, 7, 30), "b-in", "p3", direction::exit, "hall-b", "");
+            s.moved("n03", utc(2026, 3, 8, 12, 50), "a-in", "p1", direction::entry, "", "hall-a");
+            s.moved("n04", utc(2026, 3, 9, 3, 30), "a-in", "p1", direction::exit, "hall-a", "");
+            auto writer = store::open_sqlite_store(data);
+            auto roster = test_roster();
+            roster.resize(3);
+            writer->upsert_attendees(roster);
+            writer->begin_batch();
+            for (const auto& r : s.log) writer->append(r);
+            writer->commit_batch();
+        }
+        ASSERT_EQ(
+            run(std::string(ADMIT_CLI) + " export --config '" + config.string() + "' --data '" +
+                data.string() + "' --out '" + out().string() + "' --format csv > /dev/null"),
+            0
+        );
+    }
+    static void TearDownTestSuite() { delete root_; }
+    static fs::path out() { return root_->path() / "out"; }
+    static table csv(const std::string& name) {
+        return load_table(out() / "csv" / (name + ".csv"));
+    }
+    static test::temp_dir* root_;
+};
+test::temp_dir* new_york_export_test::root_ = nullptr;
+
+TEST_F(new_york_export_test, the_skipped_hour_is_skipped_in_every_report) {
+    auto days = csv("days");
+    ASSERT_EQ(days.rows.size(), 2u);
+    EXPECT_EQ(days.rows[1]["day"], "2026-03-08");
+    auto sessions = csv("sessions");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["start"], "2026-03-08 01:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "night"}})["end"], "2026-03-08 04:00:00");
+    EXPECT_EQ(sessions.one({{"session_id", "sunday"}})["start"], "2026-03-08 09:00:00");
+    auto timeline = csv("timeline");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "entry"}})["time"],
+              "2026-03-08 01:30:00");
+    EXPECT_EQ(timeline.one({{"attendee_id", "p3"}, {"direction", "exit"}})["time"],
+              "2026-03-08 03:30:00");
+    EXPECT_EQ(csv("session_attendance").one({{"session_id", "night"}})["minutes_inside"], "60.0");
+    // 08:50 EDT is inside Sunday's check-in window (from 08:30 EDT).
+    auto p1 = csv("session_attendance").one({{"session_id", "sunday"}, {"attendee_id", "p1"}});
+    EXPECT_EQ(p1["checked_in_at"], "2026-03-08 08:50:00");
+    // 23:30 EDT on Sunday is 03:30 UTC on Monday: still Sunday's report day.
+    EXPECT_EQ(csv("attendee_days").one({{"attendee_id", "p1"}})["last_out"], "2026-03-08 23:30:00");
+}
+
 }  // namespace
 }  // namespace admit::reports

@@ -91,7 +91,7 @@ protected:
 
 TEST_F(xlsx_writer_test, awkward_text_reads_back_as_written) {
     const std::vector<table_spec> tables{
-        {table_id::days, "notes", "Notes", {{"id", column_type::integer}, {"note"}}}};
+        {table_id::readme, "notes", "Notes", {{"id", column_type::integer}, {"note"}}}};
     const std::string long_text(40'000, 'x');
     const std::vector<std::string> written{
         "<b>Tom & \"Jerry\"</b> 'quoted' >",
@@ -105,14 +105,14 @@ TEST_F(xlsx_writer_test, awkward_text_reads_back_as_written) {
         long_text,
     };
     {
-        xlsx_writer w(book(), dir_, tables, hours{9});
+        xlsx_writer w(book(), dir_, tables, core::local_clock{hours{9}});
         std::int64_t id = 0;
         for (const auto& s : written) {
             const std::array<cell, 2> cells{++id, std::string_view(s)};
-            w.row(table_id::days, cells);
+            w.row(table_id::readme, cells);
         }
         const std::array<cell, 2> broken{++id, std::string_view("cut \xFF\xC3 UTF-8 \xED\xA0\x80")};
-        w.row(table_id::days, broken);
+        w.row(table_id::readme, broken);
         w.close();
     }
     const auto sheets = read_sheets();
@@ -134,7 +134,7 @@ TEST_F(xlsx_writer_test, awkward_text_reads_back_as_written) {
 
 TEST_F(xlsx_writer_test, cells_are_typed_and_the_header_is_bold_frozen_and_filtered) {
     const std::vector<table_spec> tables{
-        {table_id::days,
+        {table_id::readme,
          "figures",
          "Figures",
          {{"name", column_type::text, 30},
@@ -147,13 +147,13 @@ TEST_F(xlsx_writer_test, cells_are_typed_and_the_header_is_bold_frozen_and_filte
         sys_days{year{2023} / September / 25} + hours{8} + minutes{31} + seconds{5} +
         milliseconds{900}};
     {
-        xlsx_writer w(book(), dir_, tables, hours{9});
+        xlsx_writer w(book(), dir_, tables, core::local_clock{hours{9}});
         const std::array<cell, 6> a{
             std::string_view("Art Hall 2"), std::int64_t{1234}, at, 55.5, 0.6667, cell{}};
         const std::array<cell, 6> b{
             std::string_view(""), std::int64_t{-7}, cell{}, 0.0, 1.0, cell{}};
-        w.row(table_id::days, a);
-        w.row(table_id::days, b);
+        w.row(table_id::readme, a);
+        w.row(table_id::readme, b);
         w.close();
     }
     const auto sheets = read_sheets();
@@ -175,7 +175,7 @@ TEST_F(xlsx_writer_test, cells_are_typed_and_the_header_is_bold_frozen_and_filte
     EXPECT_FALSE(first.at(0).at("bold").as_bool());
     EXPECT_EQ(number(first.at(1)), 1234);
     // 17:31:05 in Seoul (UTC+9), cut to the second, as a date-time.
-    EXPECT_EQ(number(first.at(2)), excel_serial(at, hours{9}));
+    EXPECT_EQ(number(first.at(2)), excel_serial(at, core::local_clock{hours{9}}));
     EXPECT_NEAR(number(first.at(2)), 45194.0 + (17 * 3600 + 31 * 60 + 5) / 86400.0, 1e-9);
     EXPECT_EQ(format(first.at(2)), "yyyy-mm-dd hh:mm:ss");
     EXPECT_EQ(number(first.at(3)), 55.5);
@@ -209,17 +209,17 @@ TEST_F(xlsx_writer_test, a_sheet_past_the_row_limit_continues_on_the_next_sheet)
     // A limit of 4 rows (header + 3) stands in for Excel's 1,048,576.
     const std::string long_name(31, 'n');
     const std::vector<table_spec> tables{
-        {table_id::days, "scans", "Scans", {{"seq", column_type::integer}, {"who"}}},
-        {table_id::day_categories, long_name, "Long", {{"seq", column_type::integer}}},
-        {table_id::sessions, "exactly_full", "Full", {{"seq", column_type::integer}}},
+        {table_id::readme, "scans", "Scans", {{"seq", column_type::integer}, {"who"}}},
+        {table_id::days, long_name, "Long", {{"seq", column_type::integer}}},
+        {table_id::day_categories, "exactly_full", "Full", {{"seq", column_type::integer}}},
     };
     {
-        xlsx_writer w(book(), dir_, tables, hours{9}, 4);
+        xlsx_writer w(book(), dir_, tables, core::local_clock{hours{9}}, 4);
         for (std::int64_t i = 1; i <= 8; ++i) {
             const std::array<cell, 2> scan{i, std::string_view("김민지")};
-            w.row(table_id::days, scan);
-            if (i <= 5) w.row(table_id::day_categories, std::array<cell, 1>{i});
-            if (i <= 3) w.row(table_id::sessions, std::array<cell, 1>{i});
+            w.row(table_id::readme, scan);
+            if (i <= 5) w.row(table_id::days, std::array<cell, 1>{i});
+            if (i <= 3) w.row(table_id::day_categories, std::array<cell, 1>{i});
         }
         w.close();
     }
@@ -252,10 +252,10 @@ TEST_F(xlsx_writer_test, a_sheet_past_the_row_limit_continues_on_the_next_sheet)
 
 TEST_F(xlsx_writer_test, an_export_that_stops_early_leaves_no_files) {
     const std::vector<table_spec> tables{
-        {table_id::days, "scans", "Scans", {{"seq", column_type::integer}}}};
+        {table_id::readme, "scans", "Scans", {{"seq", column_type::integer}}}};
     {
-        xlsx_writer w(book(), dir_, tables, hours{9});
-        w.row(table_id::days, std::array<cell, 1>{std::int64_t{1}});
+        xlsx_writer w(book(), dir_, tables, core::local_clock{hours{9}});
+        w.row(table_id::readme, std::array<cell, 1>{std::int64_t{1}});
         // No close(): as when reading the log fails half way.
     }
     EXPECT_TRUE(files_in_dir().empty());

@@ -338,14 +338,27 @@ export function applyLabels(root = document) {
 
 // ---- time ---------------------------------------------------------------------
 
-let event_offset_minutes = 9 * 60;
+// The event's UTC offsets over its span ({from_ms, offset_minutes}, from_ms
+// null for the first): /api/event sends them, so venue time stays right
+// across a daylight-saving change. Old servers send only utc_offset_minutes.
+let event_offsets = [{ from_ms: null, offset_minutes: 9 * 60 }];
 
-export function setEventOffset(minutes) {
-    if (Number.isFinite(minutes)) event_offset_minutes = minutes;
+export function setEventOffset(minutes, changes) {
+    const valid = Array.isArray(changes)
+        ? changes.filter((c) => Number.isFinite(c?.offset_minutes) && (c.from_ms === null || Number.isFinite(c.from_ms)))
+        : [];
+    if (valid.length) event_offsets = valid;
+    else if (Number.isFinite(minutes)) event_offsets = [{ from_ms: null, offset_minutes: minutes }];
 }
 
-export function eventOffset() {
-    return event_offset_minutes;
+// Minutes of local time ahead of UTC at the instant ms.
+export function eventOffset(ms = Date.now()) {
+    let offset = event_offsets[0].offset_minutes;
+    for (const c of event_offsets) {
+        if (c.from_ms !== null && c.from_ms > ms) break;
+        offset = c.offset_minutes;
+    }
+    return offset;
 }
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -355,7 +368,7 @@ export function eventClock(iso) {
     if (!iso) return t('common.dash');
     const ms = Date.parse(iso);
     if (Number.isNaN(ms)) return t('common.dash');
-    const d = new Date(ms + event_offset_minutes * 60000);
+    const d = new Date(ms + eventOffset(ms) * 60000);
     return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
@@ -364,7 +377,7 @@ export function eventDateTime(iso) {
     if (!iso) return t('common.dash');
     const ms = Date.parse(iso);
     if (Number.isNaN(ms)) return t('common.dash');
-    const d = new Date(ms + event_offset_minutes * 60000);
+    const d = new Date(ms + eventOffset(ms) * 60000);
     return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${eventClock(iso)}`;
 }
 

@@ -80,7 +80,7 @@ async function load() {
         setTimeout(load, 3000);
         return;
     }
-    setEventOffset(state.event.utc_offset_minutes);
+    setEventOffset(state.event.utc_offset_minutes, state.event.offset_changes);
     document.getElementById('event-name').textContent = state.event.name;
     try {
         applyOccupancy(await call(state.token, 'GET', '/api/occupancy'), null);
@@ -406,7 +406,7 @@ function chartWidth(node) {
 function makeChart(h) {
     const node = document.getElementById(`chart-${h.id}`);
     if (!node || typeof window.uPlot === 'undefined') return;
-    const tz = state.event?.time_zone || 'Asia/Seoul';
+    const tz = state.event?.time_zone || 'UTC';
     const opts = {
         width: chartWidth(node),
         height: 150,

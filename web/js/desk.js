@@ -72,7 +72,7 @@ async function load() {
         showMessage(false, e.message);
         return;
     }
-    setEventOffset(desk.event.utc_offset_minutes);
+    setEventOffset(desk.event.utc_offset_minutes, desk.event.offset_changes);
     $('event-name').textContent = desk.event.name;
     fillHalls();
     await detectRole();

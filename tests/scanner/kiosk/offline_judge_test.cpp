@@ -16,7 +16,7 @@ std::shared_ptr<const protocol::station_rules> rules(const core::badge_keys& key
     auto& e = r->event;
     e.id = "seoul";
     e.name = "Seoul";
-    e.utc_offset = minutes{540};
+    e.zone = core::local_clock{minutes{540}};
     e.halls = {
         {"forum", "Main Conference Room", "city-hall", 10, std::nullopt},
         {"wego", "Multipurpose Hall", "city-hall", 200, std::nullopt}};
@@ -202,6 +202,28 @@ TEST(offline_judge, refuses_bad_badges_and_says_the_estimate_when_nearly_full) {
         << full.record.result.explanation;
     EXPECT_EQ(full.inside, 6);
     EXPECT_EQ(full.category_name, "WeGO delegate");
+}
+
+// The kiosk judges offline with the server's offset table, so a refusal's
+// "opens at 09:00" is in venue time on either side of a daylight-saving change.
+TEST(offline_judge, rules_carry_the_events_offsets_across_a_change) {
+    const auto keys = core::badge_keys::generate();
+    auto r = std::make_shared<protocol::station_rules>(*rules(keys));
+    const core::time_point change{sys_days{2026y / October / 25} + 1h};
+    r->event.zone = core::local_clock{{{core::time_point{}, minutes{120}}, {change, minutes{60}}}};
+    std::string error;
+    const auto back = protocol::rules_from_json(protocol::rules_to_json(*r), error);
+    ASSERT_TRUE(back) << error;
+    EXPECT_EQ(back->event.zone, r->event.zone);
+    EXPECT_EQ(back->event.zone.offset_at(change), minutes{60});
+    // Rules cached from a server before time zones: one fixed offset.
+    const auto old = protocol::rules_from_json(
+        R"({"format":1,"event":{"id":"seoul","utc_offset_minutes":540},"public_key":")" +
+            core::key_to_text(keys.pub) + "\"}",
+        error
+    );
+    ASSERT_TRUE(old) << error;
+    EXPECT_EQ(old->event.zone, core::local_clock{minutes{540}});
 }
 
 }  // namespace
