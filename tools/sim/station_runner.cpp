@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/decide.hpp"
+
 namespace admit::sim {
 
 namespace {
@@ -17,6 +19,10 @@ constexpr std::chrono::milliseconds backoff_first{200};
 constexpr std::chrono::milliseconds backoff_max{5000};
 // Short enough that a signal ends the run promptly.
 constexpr std::chrono::milliseconds poll_step{200};
+// As a kiosk (scanner/kiosk/station_link.hpp, heartbeat_every).
+constexpr std::chrono::milliseconds heartbeat_every{5000};
+// Share of an entrance's turns that still scan while its hall is not open.
+constexpr double early_bird_share = 0.05;
 
 std::int64_t unix_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -28,6 +34,7 @@ std::int64_t unix_ms_now() {
 }  // namespace
 
 station_runner::station_runner(
+    const core::event_config& event,
     const core::station& station,
     std::string token,
     std::string run_id,
@@ -38,7 +45,8 @@ station_runner::station_runner(
     run_control& control,
     std::uint64_t seed
 )
-    : station_(station),
+    : event_(event),
+      station_(station),
       token_(std::move(token)),
       run_id_(std::move(run_id)),
       server_(server),
@@ -53,6 +61,13 @@ bool station_runner::run() {
     int idle_turns = 0;
     while (!control_.over() && control_.budget_left()) {
         if (!linked_ && !open_link()) break;
+        heartbeat_if_due();
+        // A closed hall's entrance sees only the odd early bird.
+        if (station_.role != core::station_role::exit && !hall_open_now() &&
+            !std::bernoulli_distribution(early_bird_share)(rng_)) {
+            idle_until(clock::now() + std::chrono::milliseconds(500));
+            continue;
+        }
         auto scan = crowd_.next(station_, previous ? &*previous : nullptr, rng_);
         if (!scan) {
             // Say so once, or a small crowd that is all inside looks like a hang.
@@ -133,6 +148,8 @@ bool station_runner::try_hello() {
         if (!reply) break;
         if (reply->has_hello_ack()) {
             const auto& ack = reply->hello_ack();
+            note_server_time(ack.server_time_ms());
+            next_heartbeat_ = clock::now() + heartbeat_every;
             if (!ever_linked_) {
                 spdlog::info(
                     "{}: connected to {}:{} ({} of {}, {}/{} inside)", station_.id, server_.host,
@@ -271,7 +288,8 @@ void station_runner::scan_once(const planned_scan& scan) {
                         }
                 }
             }
-            // Anything else (heartbeats, late verdicts of earlier scans) is not for us.
+            if (reply->has_heartbeat()) note_server_time(reply->heartbeat().time_ms());
+            // Anything else (late verdicts of earlier scans) is not for us.
         }
     }
     outcome.latency =
@@ -292,14 +310,45 @@ void station_runner::idle_until(clock::time_point when) {
             continue;
         }
         try {
+            heartbeat_if_due();
             // Reading keeps the WebSocket answering the server's pings.
-            (void)client_.receive(step);
+            const auto reply = client_.receive(step);
+            if (reply && reply->has_heartbeat()) note_server_time(reply->heartbeat().time_ms());
         } catch (const std::exception& e) {
             drop_link(e.what());
             continue;
         }
         if (!client_.is_open()) drop_link(client_.close_reason());
     }
+}
+
+void station_runner::heartbeat_if_due() {
+    if (!linked_ || clock::now() < next_heartbeat_) return;
+    next_heartbeat_ = clock::now() + heartbeat_every;
+    wire::StationMessage message;
+    auto* beat = message.mutable_heartbeat();
+    beat->set_time_ms(unix_ms_now());
+    beat->set_outbox_backlog(0);  // one scan at a time, answered before the next
+    try {
+        client_.send(message);
+    } catch (const std::exception& e) {
+        drop_link(e.what());
+    }
+}
+
+void station_runner::note_server_time(std::int64_t server_ms) {
+    if (server_ms <= 0) return;
+    server_ms_ = server_ms;
+    server_ms_at_ = clock::now();
+}
+
+bool station_runner::hall_open_now() const {
+    if (server_ms_ == 0) return true;
+    // Between two heartbeats the server's clock is taken to run at real speed;
+    // a rehearsal clock runs faster, and the next heartbeat corrects it.
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - server_ms_at_);
+    const core::time_point now{std::chrono::milliseconds(server_ms_) + since};
+    return core::current_session(event_, station_.hall_id, now) != nullptr;
 }
 
 void station_runner::drop_link(const std::string& why) {
