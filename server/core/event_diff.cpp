@@ -127,6 +127,9 @@ void diff_categories(const event_config& b, const event_config& a, std::vector<e
 
 std::vector<event_change> diff_events(const event_config& before, const event_config& after) {
     std::vector<event_change> out;
+    // Never in force (engine::replace_event refuses it), but it is a change to refuse, not "no change".
+    if (before.id != after.id)
+        out.push_back(change("event_id", {{"from", before.id}, {"to", after.id}}, "event id " + before.id + " -> " + after.id));
     if (before.name != after.name) out.push_back(change("event_renamed", {}, "event renamed"));
     for (const auto& s : after.sites) {
         const auto* old = before.find_site(s.id);

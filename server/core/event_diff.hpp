@@ -17,7 +17,7 @@ struct event_change {
     // hall_capacity, hall_added, hall_renamed, hall_clear_at, station_added,
     // station_removed, station_changed, session_added, session_removed,
     // session_times, session_changed, category_added, category_removed,
-    // category_changed, site_changed, policies_changed, event_renamed
+    // category_changed, site_changed, policies_changed, event_renamed, event_id (refused)
     std::string code;
     std::vector<std::pair<std::string, std::string>> params;  // name, value (text)
     std::string text;  // English, for the log and the audit sheet

@@ -69,7 +69,8 @@ protected:
         return http_post(server_.port(), "/api/reload", "{}", token);
     }
     int capacity(const std::string& hall) {
-        for (const auto& h : get_json("/api/occupancy").at("halls").as_array())
+        const auto occupancy = get_json("/api/occupancy");
+        for (const auto& h : occupancy.at("halls").as_array())
             if (h.at("id").as_string() == hall) return static_cast<int>(h.at("capacity").as_int64());
         return -1;
     }
@@ -211,9 +212,10 @@ token = "side-door-token"
     EXPECT_TRUE(w.admitted()) << w.DebugString();
     // The dashboard's station list has it.
     bool listed = false;
-    for (const auto& s : get_json("/api/stations").as_array())
+    const auto stations = get_json("/api/stations");
+    for (const auto& s : stations.as_array())
         listed = listed || (s.at("id").as_string() == "side-door" && s.at("online").as_bool());
-    EXPECT_TRUE(listed) << json::serialize(get_json("/api/stations"));
+    EXPECT_TRUE(listed) << json::serialize(stations);
 }
 
 TEST_F(ReloadTest, BrokenFileIsRejectedAndChangesNothing) {

@@ -471,6 +471,11 @@ function makeChart(h) {
             { label: '85%', stroke: '#f4a261', width: 1, dash: [2, 4], points: { show: false } },
         ],
     };
+    // uPlot draws the axis titles on its canvas; the same words go on the
+    // element for screen readers (and the browser tests).
+    node.setAttribute('aria-label', `${t('hall.chart')}: ${opts.axes[1].label} / ${opts.axes[0].label}`);
+    node.dataset.xTitle = opts.axes[0].label;
+    node.dataset.yTitle = opts.axes[1].label;
     const chart = new window.uPlot(opts, chartData(h), node);
     state.charts[h.id] = chart;
     new ResizeObserver(() => {

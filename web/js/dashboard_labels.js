@@ -6,6 +6,7 @@
 export const dashboard_labels = {
     en: {
         'alerts.title': 'Alerts',
+        'feed.title': 'Latest refusals',
         'alerts.empty': 'No alerts. Hall full, forged badges, offline conflicts, stations offline and config changes show here until acknowledged.',
         'alerts.ack': 'Acknowledge',
         'alerts.ack_all': 'Acknowledge all',
@@ -87,6 +88,7 @@ export const dashboard_labels = {
     },
     ko: {
         'alerts.title': '경고',
+        'feed.title': '최근 거부',
         'alerts.empty': '경고 없음. 만석, 위조 배지, 오프라인 충돌, 단말 끊김, 설정 변경은 확인할 때까지 여기에 남습니다.',
         'alerts.ack': '확인',
         'alerts.ack_all': '모두 확인',
