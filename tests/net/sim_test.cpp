@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
+
+#include "support/http_get.hpp"
 #include "support/server_process.hpp"
 
 namespace admit::test {
@@ -67,6 +71,40 @@ end = {:%Y-%m-%dT%H:%M:%S}Z
     EXPECT_GE(lines_with(out, " scans, "), 1) << "a progress line:\n" << out;
     EXPECT_NE(out.find("Side Room"), std::string::npos) << "the progress line has the halls' occupancy:\n" << out;
     EXPECT_NE(out.find("admit-sim: 40 scans"), std::string::npos) << out;
+}
+
+TEST(Simulator, StationsSendHeartbeatsWhileWaitingForPeople) {
+    // One scan every 100 s: between scans, only heartbeats show the station is alive.
+    const auto people = small_roster();
+    server_process server(small_event_toml(), people);
+    server.start();
+    const auto tokens = server.config_file().parent_path() / "tokens.csv";
+    {
+        std::ofstream out(tokens);
+        out << "id,name,category,token\n";
+        for (const auto& a : people) out << a.id << ',' << a.name << ',' << a.category << ',' << server.badge(a.id) << '\n';
+    }
+    const auto started = std::chrono::system_clock::now();
+    const auto command = fmt::format(
+        "{} --config {} --tokens {} --port {} --stations side-both --rate 0.01 --seed 2 --heartbeat 0.2 "
+        "--duration 4 --quiet >/dev/null 2>&1 &",
+        program("admit-sim").string(), server.config_file().string(), tokens.string(), server.port());
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    // Seen well after it connected, while still connected.
+    const auto wanted = fmt::format(
+        "{:%Y-%m-%dT%H:%M:%S}", std::chrono::floor<std::chrono::seconds>(started + std::chrono::milliseconds(1500)));
+    std::string seen;
+    const bool alive = eventually([&] {
+        const auto r = http_get(server.port(), "/api/stations", "viewer-token");
+        const auto stations = boost::json::parse(r.body);
+        for (const auto& s : stations.as_array()) {
+            if (s.at("id").as_string() != "side-both" || !s.at("online").as_bool() || !s.at("last_seen").is_string())
+                continue;
+            seen = s.at("last_seen").as_string().c_str();
+        }
+        return seen >= wanted;
+    }, std::chrono::seconds(3));
+    EXPECT_TRUE(alive) << "last seen " << seen << ", wanted " << wanted << " or later while online";
 }
 
 }  // namespace

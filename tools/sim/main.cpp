@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
     bool json = false;
     bool verbose = false;
     double progress_every = 0.0;
+    double heartbeat_every = 5.0;
     std::string log_file;
 
     app.add_option("--config", config_file, "Event config file (TOML), the one the server runs")
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
     )
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--heartbeat", heartbeat_every, "Seconds between a station's heartbeats (a kiosk: 5)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
     app.add_option(
         "--log", log_file,
         "Write the line per scan to this file (appended) instead of stdout; stdout keeps the "
@@ -242,6 +246,7 @@ int main(int argc, char** argv) {
                                );
         }
         control.max_scans = max_scans;
+        control.heartbeat_every = std::chrono::milliseconds(static_cast<std::int64_t>(heartbeat_every * 1000));
         signal_target = &control;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);

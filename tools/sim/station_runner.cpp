@@ -19,8 +19,6 @@ constexpr std::chrono::milliseconds backoff_first{200};
 constexpr std::chrono::milliseconds backoff_max{5000};
 // Short enough that a signal ends the run promptly.
 constexpr std::chrono::milliseconds poll_step{200};
-// As a kiosk (scanner/kiosk/station_link.hpp, heartbeat_every).
-constexpr std::chrono::milliseconds heartbeat_every{5000};
 // Share of an entrance's turns that still scan while its hall is not open.
 constexpr double early_bird_share = 0.05;
 
@@ -149,7 +147,7 @@ bool station_runner::try_hello() {
         if (reply->has_hello_ack()) {
             const auto& ack = reply->hello_ack();
             note_server_time(ack.server_time_ms());
-            next_heartbeat_ = clock::now() + heartbeat_every;
+            next_heartbeat_ = clock::now() + control_.heartbeat_every;
             if (!ever_linked_) {
                 spdlog::info(
                     "{}: connected to {}:{} ({} of {}, {}/{} inside)", station_.id, server_.host,
@@ -324,7 +322,7 @@ void station_runner::idle_until(clock::time_point when) {
 
 void station_runner::heartbeat_if_due() {
     if (!linked_ || clock::now() < next_heartbeat_) return;
-    next_heartbeat_ = clock::now() + heartbeat_every;
+    next_heartbeat_ = clock::now() + control_.heartbeat_every;
     wire::StationMessage message;
     auto* beat = message.mutable_heartbeat();
     beat->set_time_ms(unix_ms_now());

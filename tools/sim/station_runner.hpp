@@ -1,7 +1,7 @@
 #pragma once
 // One simulated station: its own connection, hello, then scans from the crowd
 // at its share of the rate, one at a time, each waiting for its verdict. Like
-// a kiosk it sends a heartbeat every 5 s. It follows the server's clock (the
+// a kiosk it sends a heartbeat every 5 s (--heartbeat). It follows the server's clock (the
 // hello's and heartbeats' server time, which may be a rehearsal clock) and
 // an entrance whose hall has no session open for check-in scans only now
 // and then (people who came too early), so the scans go where the event is. A
@@ -33,6 +33,8 @@ struct run_control {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     std::uint64_t max_scans = 0;  // 0: no limit
     std::atomic<std::uint64_t> scans_started{0};
+    // As a kiosk (scanner/kiosk/station_link.hpp, heartbeat_every).
+    std::chrono::milliseconds heartbeat_every{5000};
 
     bool over() const {
         return stop.load() || (deadline && std::chrono::steady_clock::now() >= *deadline);
