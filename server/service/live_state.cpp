@@ -310,6 +310,7 @@ void live_state::on_replay(const core::scan_record& record, const core::presence
     }
     if (record.server_time < *replay_day_start_) return;
     const auto minute = std::chrono::floor<std::chrono::minutes>(record.server_time);
+    const auto event = engine_.event();
     std::lock_guard lock(mutex_);
     const auto minute_count = minute.time_since_epoch().count();
     if (minute_count == last_sample_minute_) {
@@ -319,7 +320,7 @@ void live_state::on_replay(const core::scan_record& record, const core::presence
         return;
     }
     last_sample_minute_ = minute_count;
-    for (const auto& h : engine_.event()->halls) {
+    for (const auto& h : event->halls) {
         auto& points = series_[h.id];
         points.emplace_back(minute, where.inside(h.id));
         if (points.size() > max_samples) points.erase(points.begin());
@@ -333,11 +334,10 @@ std::uint64_t live_state::version() const {
     return version_ + engine_version;
 }
 
-std::vector<std::pair<std::string, json::object>> live_state::stations_locked() const {
+std::vector<std::pair<std::string, json::object>> live_state::stations_locked(const core::event_config& event) const {
     const auto steady_now = std::chrono::steady_clock::now();
     std::vector<std::pair<std::string, json::object>> list;
-    const auto event = engine_.event();
-    for (const auto& st : event->stations) {
+    for (const auto& st : event.stations) {
         const auto it = stations_.find(st.id);
         if (it == stations_.end()) continue;
         const auto& s = it->second;
@@ -381,10 +381,10 @@ void append_member(std::string& out, std::string_view key, std::string_view valu
 
 }  // namespace
 
-std::string live_state::stations_json_locked() const {
+std::string live_state::stations_json_locked(const core::event_config& event) const {
     std::string out = "[";
     bool first = true;
-    for (const auto& [id, station] : stations_locked()) {
+    for (const auto& [id, station] : stations_locked(event)) {
         if (!first) out += ',';
         first = false;
         out += json::serialize(station);
@@ -394,8 +394,9 @@ std::string live_state::stations_json_locked() const {
 }
 
 std::string live_state::stations_json() const {
+    const auto event = engine_.event();
     std::lock_guard lock(mutex_);
-    return stations_json_locked();
+    return stations_json_locked(*event);
 }
 
 live_state::parts live_state::render_parts(bool with_history) const {
@@ -416,7 +417,7 @@ live_state::parts live_state::render_parts(bool with_history) const {
     p.sessions = json::serialize(sessions);
     const auto latest = iso_utc(now);
     std::lock_guard lock(mutex_);
-    p.stations = stations_locked();
+    p.stations = stations_locked(*event);
     p.feed.reserve(feed_.size());
     p.feed.assign(feed_.begin(), feed_.end());
     p.alerts = alerts_json_locked();

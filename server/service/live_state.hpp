@@ -127,8 +127,9 @@ private:
     void on_outcome_locked(const engine::scan_outcome& o, const core::event_config& event,
                            std::chrono::steady_clock::time_point now);
     void touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms);
-    std::vector<std::pair<std::string, boost::json::object>> stations_locked() const;
-    std::string stations_json_locked() const;
+    // The engine's event model is read before mutex_ is taken (never under it).
+    std::vector<std::pair<std::string, boost::json::object>> stations_locked(const core::event_config& event) const;
+    std::string stations_json_locked(const core::event_config& event) const;
     parts render_parts(bool with_history) const;  // render_mutex_ held, mutex_ not
     static std::string full_frame(const parts& p, std::uint64_t seq);
 
