@@ -255,6 +255,7 @@ function drawLive() {
     if (draw.stations) renderStations();
     if (draw.feed) renderFeed();
     if (draw.alerts) {
+        refreshEventAfterReload();
         renderAlerts();
         renderRefusals();
     }
@@ -608,6 +609,21 @@ function categoryName(id) {
 }
 
 // ---- alerts ---------------------------------------------------------------------------------
+
+// A config reload may have added stations, sessions or names: read the event again once per reload.
+function refreshEventAfterReload() {
+    const newest = Math.max(0, ...(state.alerts || []).filter((a) => a.kind === 'config_reloaded').map((a) => a.id));
+    if (newest <= (state.event_reload_seen ?? newest)) {
+        state.event_reload_seen = newest;
+        return;
+    }
+    state.event_reload_seen = newest;
+    call(state.token, 'GET', '/api/event').then((e) => {
+        state.event = e;
+        renderStations();
+        renderAlerts();
+    }).catch(() => {});
+}
 
 function alertText(a) {
     if (a.kind === 'config_reloaded') {
