@@ -193,7 +193,7 @@ void station_runner::scan_once(const planned_scan& scan) {
     s->set_station_id(station_.id);
     s->set_payload(scan.payload);
     s->set_direction(scan.direction == core::direction::exit ? wire::EXIT : wire::ENTRY);
-    s->set_device_time_ms(unix_ms_now());
+    s->set_device_time_ms(device_now_ms());
     s->set_seq(counter_);
     const std::string& id = s->scan_id();
 
@@ -325,7 +325,7 @@ void station_runner::heartbeat_if_due() {
     next_heartbeat_ = clock::now() + control_.heartbeat_every;
     wire::StationMessage message;
     auto* beat = message.mutable_heartbeat();
-    beat->set_time_ms(unix_ms_now());
+    beat->set_time_ms(device_now_ms());
     beat->set_outbox_backlog(0);  // one scan at a time, answered before the next
     try {
         client_.send(message);
@@ -338,6 +338,12 @@ void station_runner::note_server_time(std::int64_t server_ms) {
     if (server_ms <= 0) return;
     server_ms_ = server_ms;
     server_ms_at_ = clock::now();
+}
+
+std::int64_t station_runner::device_now_ms() const {
+    if (server_ms_ == 0) return unix_ms_now();
+    // A kiosk's clock is set to the event's (NTP); under a rehearsal clock that is the server's.
+    return server_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - server_ms_at_).count();
 }
 
 bool station_runner::hall_open_now() const {

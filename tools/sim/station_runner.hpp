@@ -87,6 +87,9 @@ private:
     void note_server_time(std::int64_t server_ms);
     // Is a session of this station's hall open for check-in now, by the server's clock? (true when unknown)
     bool hall_open_now() const;
+    // The station's clock: the server's as last heard plus the time since (a
+    // kiosk's clock agrees with the server's, also under a rehearsal clock).
+    std::int64_t device_now_ms() const;
 
     const core::event_config& event_;
     const core::station& station_;
