@@ -59,14 +59,32 @@ http_fetch_result http_fetch(
     std::chrono::milliseconds timeout,
     const tls_options& tls
 ) {
+    return http_send("GET", host, port, target, bearer_token, timeout, tls);
+}
+
+http_fetch_result http_send(
+    const std::string& method,
+    const std::string& host,
+    unsigned short port,
+    const std::string& target,
+    const std::string& bearer_token,
+    std::chrono::milliseconds timeout,
+    const tls_options& tls
+) {
     http_fetch_result out;
+    const auto verb = http::string_to_verb(method);
+    if (verb == http::verb::unknown) {
+        out.error = "unknown HTTP method " + method;
+        return out;
+    }
     asio::io_context ioc;
-    http::request<http::empty_body> req{http::verb::get, target, 11};
+    http::request<http::empty_body> req{verb, target, 11};
     req.set(http::field::host, host_header(host, port));
     req.set(http::field::user_agent, "admit-scanner/1");
     req.set(http::field::accept, "application/json");
     if (!bearer_token.empty()) req.set(http::field::authorization, "Bearer " + bearer_token);
     req.keep_alive(false);
+    req.prepare_payload();  // Content-Length: 0 on a POST
 
     std::optional<asio::ssl::context> tls_ctx;
     if (tls.enabled) {

@@ -12,6 +12,7 @@
 #include "admin/badge_files.hpp"
 #include "admin/commands.hpp"
 #include "admin/export_command.hpp"
+#include "admin/reload_command.hpp"
 #include "config/event_loader.hpp"
 
 namespace {
@@ -133,6 +134,8 @@ int main(int argc, char** argv) {
     auto* export_reports = admit::admin::add_export_command(app, export_args);
     admit::admin::backup_args backup_args;
     const auto backup_cmds = admit::admin::add_backup_commands(app, backup_args);
+    admit::admin::reload_args reload_args;
+    auto* reload_cmd = admit::admin::add_reload_command(app, reload_args);
 
     try {
         app.parse(argc, argv);
@@ -174,6 +177,8 @@ int main(int argc, char** argv) {
             admit::admin::run_backup(backup_args, std::cout);
         } else if (*backup_cmds.restore) {
             admit::admin::run_restore(backup_args, std::cout);
+        } else if (*reload_cmd) {
+            if (!admit::admin::run_reload(reload_args, std::cout, std::cerr)) return exit_problem;
         }
     } catch (const admit::config::config_error& e) {
         for (const auto& problem : e.problems()) {

@@ -1,6 +1,6 @@
 // admit-server: the check-in server. Reads the event's TOML file, opens the
 // data directory's scan log, rebuilds occupancy, and serves stations, the
-// API and the dashboard on one port until SIGINT/SIGTERM.
+// API and the dashboard on one port until SIGINT/SIGTERM; SIGHUP reloads the config.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +17,7 @@
 #include "engine/engine.hpp"
 #include "net/server.hpp"
 #include "service/api.hpp"
+#include "service/config_reload.hpp"
 #include "service/metrics.hpp"
 #include "service/web_files.hpp"
 #include "store/event_facts.hpp"
@@ -80,6 +81,7 @@ admit::app::server_clock make_clock(const options& opt, admit::store::scan_store
 
 int serve(const options& opt) {
     auto config = admit::config::load_config(opt.config_file);
+    const auto file_settings = config.server;  // as in the file: a reload compares against these
     auto& s = config.server;
     if (!opt.data_dir.empty()) s.data_dir = opt.data_dir;
     if (!opt.store_url.empty()) s.postgres_url = opt.store_url;
@@ -126,6 +128,11 @@ int serve(const options& opt) {
     engine.start();
 
     admit::service::api routes(config, engine, stats, live, s.data_dir, web);
+    admit::service::config_reloader reloader(opt.config_file, file_settings, engine, live);
+    routes.set_reloader([&reloader](const std::string& who) {
+        const auto result = reloader.reload(who);
+        return admit::service::api::reload_outcome{result.ok, result.json()};
+    });
     admit::net::server_options net_opts;
     net_opts.address = s.listen_address;
     net_opts.port = s.port;
@@ -148,13 +155,20 @@ int serve(const options& opt) {
         std::ofstream(opt.port_file) << port << '\n';
     }
 
-    // Wait here for SIGINT/SIGTERM (blocked in every thread, see main()).
+    // Wait here for SIGINT/SIGTERM (blocked in every thread, see main());
+    // SIGHUP reloads the config (systemd's ExecReload) and waits on.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     int received = 0;
-    sigwait(&signals, &received);
+    for (;;) {
+        sigwait(&signals, &received);
+        if (received != SIGHUP) break;
+        spdlog::info("SIGHUP: reloading {}", opt.config_file);
+        (void)reloader.reload("SIGHUP");  // it logs what changed, or why nothing did
+    }
     spdlog::info("{}: shutting down: finishing scans in flight", received == SIGINT ? "SIGINT" : "SIGTERM");
     server.stop();
     engine.stop();
@@ -170,6 +184,7 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     // A file-size limit (a full disk, a quota) must fail the write, which the
     // store reports and the engine survives, not kill the process.

@@ -802,8 +802,9 @@ private:
         each("sites", "site", [&](table_reader& reader, std::string_view singular) {
             core::site site;
             site.id = read_id(reader, singular, site_ids_);
-            reader.check_keys({"id", "name"});
+            reader.check_keys({"id", "name", "name_ko"});
             site.name = reader.text("name", true, "\"Dongdaemun Design Plaza\"").value_or("");
+            if (auto ko = reader.text("name_ko", false, "\"동대문디자인플라자\"")) out_.event.names_ko["site:" + site.id] = *ko;
             if (!site.id.empty()) {
                 out_.event.sites.push_back(std::move(site));
             }
@@ -819,8 +820,9 @@ private:
         each("categories", "category", [&](table_reader& reader, std::string_view singular) {
             core::category category;
             category.id = read_id(reader, singular, category_ids_);
-            reader.check_keys({"id", "name", "colour", "may_enter_full"});
+            reader.check_keys({"id", "name", "name_ko", "colour", "may_enter_full"});
             category.name = reader.text("name", true, "\"VIP\"").value_or("");
+            if (auto ko = reader.text("name_ko", false, "\"귀빈\"")) out_.event.names_ko["category:" + category.id] = *ko;
             category.colour = reader.text("colour", false, "\"#c0392b\"").value_or("#7f8c8d");
             const bool colour_ok =
                 category.colour.size() == 7 && category.colour[0] == '#' &&
@@ -853,8 +855,9 @@ private:
         each("halls", "hall", [&](table_reader& reader, std::string_view singular) {
             core::hall hall;
             hall.id = read_id(reader, singular, hall_ids_);
-            reader.check_keys({"id", "name", "site", "capacity", "clear_at"});
+            reader.check_keys({"id", "name", "name_ko", "site", "capacity", "clear_at"});
             hall.name = reader.text("name", true, "\"Art Hall 2\"").value_or("");
+            if (auto ko = reader.text("name_ko", false, "\"아트홀 2관\"")) out_.event.names_ko["hall:" + hall.id] = *ko;
             if (auto site = reader.text("site", true, "\"ddp\"")) {
                 if (!site_ids_.contains(*site)) {
                     problems_.add(
@@ -1020,9 +1023,11 @@ private:
             core::session session;
             session.id = read_id(reader, singular, session_ids_);
             reader.check_keys(
-                {"id", "name", "hall", "start", "end", "categories", "checkin_before_minutes", "late_entry_minutes"}
+                {"id", "name", "name_ko", "hall", "start", "end", "categories", "checkin_before_minutes",
+                 "late_entry_minutes"}
             );
             session.name = reader.text("name", true, "\"Opening\"").value_or("");
+            if (auto ko = reader.text("name_ko", false, "\"개회식\"")) out_.event.names_ko["session:" + session.id] = *ko;
             bool hall_ok = false;
             if (auto hall = reader.text("hall", true, "\"ddp-art-hall-2\"")) {
                 check_hall_ref(reader, *hall, reader.line_of_key("hall"));

@@ -58,4 +58,12 @@ const site* event_config::find_site(std::string_view site_id) const {
     return find_by_id(sites, site_id);
 }
 
+std::string event_config::korean_name(std::string_view kind, std::string_view thing_id) const {
+    std::string key(kind);
+    key += ':';
+    key += thing_id;
+    const auto it = names_ko.find(key);
+    return it == names_ko.end() ? std::string() : it->second;
+}
+
 }  // namespace admit::core

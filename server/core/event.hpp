@@ -2,10 +2,13 @@
 // The event model: sites, halls, stations, categories, sessions and policies,
 // as read from an event's TOML file. Plain data, validated once at load
 // (config/event_loader), then read-only for the life of the process.
-// Thread safety: immutable after load; share freely by const reference.
+// Thread safety: immutable once loaded; share freely by const reference. A
+// reload while the server runs builds a new one (engine::replace_event).
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,7 +107,12 @@ struct event_config {
     std::vector<category> categories;
     std::vector<session> sessions;
     policies rules;
+    // Optional Korean forms of names (name_ko in the config), by "site:ID",
+    // "hall:ID", "category:ID" and "session:ID"; the dashboard shows them in Korean.
+    std::map<std::string, std::string, std::less<>> names_ko;
 
+    // The Korean form of a name, or empty: korean_name("hall", "ddp-art-hall-2").
+    std::string korean_name(std::string_view kind, std::string_view thing_id) const;
     const hall* find_hall(std::string_view hall_id) const;
     const station* find_station(std::string_view station_id) const;
     const category* find_category(std::string_view category_id) const;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <future>
+#include <stdexcept>
 #include <iterator>
 #include <utility>
 
@@ -25,11 +26,11 @@ engine::engine(
     clock_fn now,
     engine_options options
 )
-    : event_(event),
-      store_(std::move(store)),
+    : store_(std::move(store)),
       badge_key_(badge_key),
       now_(std::move(now)),
-      options_(options) {
+      options_(options),
+      event_(std::make_shared<const core::event_config>(event)) {
     std::lock_guard lock(state_mutex_);
     publish_locked();  // readers before start() see every hall empty
 }
@@ -45,10 +46,7 @@ void engine::start() {
         rebuild_from_log(true);
         publish_locked();
     }
-    const auto now = now_();
-    for (const auto& h : event_.halls) {
-        if (h.clear_at) next_clear_[h.id] = core::next_local_time(now, *h.clear_at, event_.zone);
-    }
+    schedule_clear_outs(now_());
     stopping_ = false;
     // Named as top -H and perf show them.
     writer_ = std::thread([this] {
@@ -165,6 +163,40 @@ bool engine::annul(const std::string& scan_id, const store::audit_entry& why) {
         publish_locked();
     });
     return found;
+}
+
+void engine::schedule_clear_outs(core::time_point now) {
+    next_clear_.clear();
+    for (const auto& h : event_->halls) {
+        if (h.clear_at) next_clear_[h.id] = core::next_local_time(now, *h.clear_at, event_->zone);
+    }
+}
+
+std::shared_ptr<const core::event_config> engine::event() const { return published()->event; }
+
+void engine::replace_event(core::event_config fresh, const store::audit_entry& audit) {
+    auto next = std::make_shared<const core::event_config>(std::move(fresh));
+    run_on_writer([&](store::scan_store& log) {
+        // Only the writer replaces event_, so reading it here needs no lock.
+        if (next->id != event_->id) {
+            throw std::invalid_argument(fmt::format(
+                "the event id changed from \"{}\" to \"{}\"; every badge is signed for the old id, "
+                "so it cannot change while the server runs", event_->id, next->id));
+        }
+        for (const auto& h : event_->halls) {
+            if (next->find_hall(h.id) == nullptr) {
+                throw std::invalid_argument(fmt::format(
+                    "hall \"{}\" is gone from the new config; a hall cannot be removed while the server "
+                    "runs (its scans and occupancy would have no hall): keep it, or restart", h.id));
+            }
+        }
+        log.add_audit(audit);  // first: when it fails, nothing has changed
+        std::lock_guard lock(state_mutex_);
+        event_ = std::move(next);
+        schedule_clear_outs(now_());
+        ++state_version_;
+        publish_locked();
+    });
 }
 
 void engine::reload_roster() {

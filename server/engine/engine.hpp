@@ -161,6 +161,20 @@ public:
 
     const core::public_key& badge_key() const { return badge_key_; }
 
+    // The event model in force now (halls, stations, sessions, ...). It may
+    // be replaced while the server runs (replace_event); hold the pointer for
+    // the length of one request and ask again for the next.
+    std::shared_ptr<const core::event_config> event() const;
+    // Puts a new event model in force, on the writer thread between two
+    // groups of scans, so every scan is decided wholly under the old model or
+    // wholly under the new one, and records `audit` in the same step. Nobody
+    // is moved: a hall whose capacity drops below its occupancy refuses
+    // entries until people leave. Throws std::invalid_argument, changing
+    // nothing, when the new model cannot replace the old one (another event
+    // id, a hall removed) and store::store_error when the audit entry cannot
+    // be written. Waits for the writer: never call it on the writer thread.
+    void replace_event(core::event_config fresh, const store::audit_entry& audit);
+
     // The engine's clock (real, or the rehearsal clock): what server times are.
     core::time_point now() const { return now_(); }
 
@@ -215,6 +229,7 @@ private:
     // others' scans), so health, hello and the dashboards never wait for a
     // commit in progress.
     struct published_state {
+        std::shared_ptr<const core::event_config> event;
         occupancy_snapshot occupancy;
         std::uint64_t version = 0;
         storage_health storage;
@@ -249,18 +264,20 @@ private:
     void reload_roster_if_changed();
     void reload_roster_if_changed_locked();  // state_mutex_ held
     void clear_halls_due(core::time_point now);
+    void schedule_clear_outs(core::time_point now);  // writer thread (or before start)
     scan_outcome outcome_for(core::scan_record r, bool replayed) const;
     // The outcome of a scan whose id names a different logged scan.
     static scan_outcome id_conflict_outcome(const core::scan& s, const core::scan_record& earlier);
     void remember_seq(const core::scan_record& r);  // state_mutex_ held; records in the log only
 
-    const core::event_config& event_;
     std::unique_ptr<store::scan_store> store_;
     core::public_key badge_key_;
     clock_fn now_;
     engine_options options_;
 
     mutable std::mutex state_mutex_;  // guards everything below it to the blank line
+    // Replaced only by the writer (replace_event), so the writer reads it without the lock.
+    std::shared_ptr<const core::event_config> event_;
     core::roster roster_;
     core::presence presence_;
     std::map<std::string, hall_counters, std::less<>> counters_;

@@ -28,7 +28,7 @@ scan_outcome engine::outcome_for(core::scan_record r, bool replayed) const {
     o.stored = true;
     o.replayed = replayed;
     if (const auto* person = roster_.find(o.record.attendee_id)) o.attendee_name = person->name;
-    if (const auto* h = event_.find_hall(o.record.hall_id)) {
+    if (const auto* h = event_->find_hall(o.record.hall_id)) {
         o.capacity = h->capacity;
         o.inside = presence_.inside(h->id);
     }
@@ -72,7 +72,7 @@ scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>
         // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
         return outcome_for(*earlier->second, true);
     }
-    const core::decide_input in{event_, roster_, presence_, badge_key_};
+    const core::decide_input in{*event_, roster_, presence_, badge_key_};
     auto record = core::decide(in, s);
     record.seq = store_->append(record);
     if (record.moved) {
@@ -223,7 +223,7 @@ void engine::process(std::vector<request>& group) {
 void engine::clear_halls_due(core::time_point now) {
     for (auto& [hall_id, due] : next_clear_) {
         if (now < due) continue;
-        const auto* h = event_.find_hall(hall_id);
+        const auto* h = event_->find_hall(hall_id);
         std::size_t cleared = 0;
         const bool stored = commit_generated("clear-out", [&, hall = hall_id, at = due] {
             // Decided after catching up, so of servers sharing a store only
@@ -234,7 +234,7 @@ void engine::clear_halls_due(core::time_point now) {
         });
         if (!stored) continue;  // retried at the next tick
         spdlog::info("scheduled clear-out of {}: {} people still inside", h ? h->name : hall_id, cleared);
-        due = core::next_local_time(now, *h->clear_at, event_.zone);
+        due = core::next_local_time(now, *h->clear_at, event_->zone);
     }
 }
 

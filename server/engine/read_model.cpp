@@ -44,7 +44,8 @@ void engine::publish_locked() {
     auto next = std::make_shared<published_state>();
     auto& snap = next->occupancy;
     snap.last_seq = last_seq_;
-    for (const auto& h : event_.halls) {
+    next->event = event_;
+    for (const auto& h : event_->halls) {
         hall_figures f{h.id, h.name, h.site_id, h.capacity, presence_.inside(h.id), 0, 0};
         if (auto it = counters_.find(h.id); it != counters_.end()) {
             f.admitted = it->second.admitted;

@@ -365,7 +365,9 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
         );
         return;
     }
-    const auto* station = ctx_->config.event.find_station(hello.station_id());
+    // The model in force now: a reload may have added this station.
+    const auto event = ctx_->engine.event();
+    const auto* station = event->find_station(hello.station_id());
     if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
         spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",
                      remote_, hello.station_id().substr(0, 64));
@@ -388,7 +390,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
         ctx_->stats.station_connected();
         ctx_->live.station_online(station_id_, hello.outbox_backlog(), 0);
     }
-    const auto* hall = ctx_->config.event.find_hall(station->hall_id);
+    const auto* hall = event->find_hall(station->hall_id);
     const auto snapshot = ctx_->engine.occupancy();
     wire::ServerMessage reply;
     auto* ack = reply.mutable_hello_ack();
@@ -397,7 +399,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
     ack->set_hall_id(station->hall_id);
     ack->set_hall_name(hall ? hall->name : "");
     ack->set_role(core::role_text(station->role));
-    ack->set_event_id(ctx_->config.event.id);
+    ack->set_event_id(event->id);
     ack->set_server_time_ms(protocol::time_to_ms(ctx_->engine.now()));
     for (const auto& h : snapshot.halls) {
         if (h.hall_id == station->hall_id) {

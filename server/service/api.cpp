@@ -2,6 +2,7 @@
 
 #include "service/health.hpp"
 
+#include <charconv>
 #include <map>
 
 #include <boost/json.hpp>
@@ -116,6 +117,7 @@ http_reply api::handle(const http_request_view& request) {
         if (who == role::none)
             return error_reply(401, "this route needs a staff token (Authorization: Bearer <token>)");
         if (who != role::staff) return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
+        if (auto reply = operations_route(path)) return std::move(*reply);
         return desk_.route(path, request);
     }
     if (!is_get) {
@@ -151,6 +153,7 @@ http_reply api::read_route(std::string_view path, const http_request_view& reque
         return json_reply(json::object{{"role", role_of(request) == role::staff ? "staff" : "viewer"}});
     if (path == "/api/event") return event_info();
     if (path == "/api/stations") return body_reply("application/json", live_.stations_json());
+    if (path == "/api/alerts") return body_reply("application/json", live_.alerts_json());
     if (path == "/api/attendees") return search(request.target);
     constexpr std::string_view attendees = "/api/attendees/";
     if (path.starts_with(attendees)) return attendee(std::string(path.substr(attendees.size())));
@@ -173,7 +176,8 @@ http_reply api::search(std::string_view target) const {
 
 http_reply api::station_rules(const http_request_view& request) const {
     const auto station_id = query_param(request.target, "station");
-    const auto* station = config_.event.find_station(station_id);
+    const auto event = engine_.event();
+    const auto* station = event->find_station(station_id);
     constexpr std::string_view bearer = "Bearer ";
     const auto token = request.authorization.starts_with(bearer) ? request.authorization.substr(bearer.size())
                                                                  : std::string_view{};
@@ -181,7 +185,7 @@ http_reply api::station_rules(const http_request_view& request) const {
         return error_reply(401, "rules need ?station=<id> and that station's token as Authorization: Bearer <token>");
     }
     protocol::station_rules rules;
-    rules.event = config_.event;
+    rules.event = *event;
     for (auto& s : rules.event.stations) s.token_hash.clear();
     rules.badge_key = public_key_;
     rules.revoked = protocol::revocations_of(engine_.roster_copy());
@@ -201,7 +205,7 @@ http_reply api::health() const {
 }
 
 http_reply api::occupancy() const {
-    return body_reply("application/json", occupancy_json(config_, engine_.occupancy()));
+    return body_reply("application/json", occupancy_json(*engine_.event(), engine_.occupancy()));
 }
 
 http_reply api::attendee(const std::string& id) {
@@ -227,19 +231,25 @@ http_reply api::attendee(const std::string& id) {
 }
 
 http_reply api::inside(const std::string& hall_id) const {
-    const auto* hall = config_.event.find_hall(hall_id);
+    const auto event = engine_.event();
+    const auto* hall = event->find_hall(hall_id);
     if (!hall) return error_reply(404, fmt::format("no hall with id \"{}\"", hall_id));
     json::array people;
     for (const auto& a : engine_.people_in(hall_id)) people.push_back(attendee_json(a));
     return json_reply(json::object{
-        {"hall", hall->id}, {"name", hall->name}, {"count", people.size()}, {"people", std::move(people)}});
+        {"hall", hall->id}, {"name", hall->name}, {"name_ko", event->korean_name("hall", hall->id)}, {"count", people.size()},
+        {"people", std::move(people)}});
 }
 
 http_reply api::event_info() const {
-    const auto& e = config_.event;
-    json::array halls, stations, sessions, categories;
-    for (const auto& h : e.halls)
-        halls.push_back(json::object{{"id", h.id}, {"name", h.name}, {"site", h.site_id}, {"capacity", h.capacity}});
+    const auto event = engine_.event();
+    const auto& e = *event;
+    json::array sites, halls, stations, sessions, categories;
+    for (const auto& s : e.sites) sites.push_back(json::object{{"id", s.id}, {"name", s.name}, {"name_ko", e.korean_name("site", s.id)}});
+    for (const auto& h : e.halls) {
+        halls.push_back(json::object{
+            {"id", h.id}, {"name", h.name}, {"name_ko", e.korean_name("hall", h.id)}, {"site", h.site_id}, {"capacity", h.capacity}});
+    }
     for (const auto& s : e.stations) {
         stations.push_back(json::object{{"id", s.id}, {"hall", s.hall_id}, {"role", core::role_text(s.role)}});
     }
@@ -247,17 +257,42 @@ http_reply api::event_info() const {
         json::array cats;
         for (const auto& c : s.categories) cats.push_back(json::value(c));
         sessions.push_back(json::object{
-            {"id", s.id}, {"name", s.name}, {"hall", s.hall_id}, {"start", iso_utc(s.start)},
+            {"id", s.id}, {"name", s.name}, {"name_ko", e.korean_name("session", s.id)}, {"hall", s.hall_id}, {"start", iso_utc(s.start)},
             {"end", iso_utc(s.end)}, {"categories", std::move(cats)}});
     }
     for (const auto& c : e.categories)
-        categories.push_back(json::object{{"id", c.id}, {"name", c.name}, {"colour", c.colour}});
+        categories.push_back(
+            json::object{{"id", c.id}, {"name", c.name}, {"name_ko", e.korean_name("category", c.id)}, {"colour", c.colour}});
     return json_reply(json::object{
         {"id", e.id}, {"name", e.name}, {"time_zone", e.time_zone},
         {"utc_offset_minutes", e.zone.changes().front().offset.count()},
-        {"offset_changes", offset_changes_json(e.zone)}, {"halls", std::move(halls)},
+        {"offset_changes", offset_changes_json(e.zone)}, {"sites", std::move(sites)}, {"halls", std::move(halls)},
         {"stations", std::move(stations)}, {"sessions", std::move(sessions)},
         {"categories", std::move(categories)}});
+}
+
+void api::set_reloader(std::function<reload_outcome(const std::string& who)> reload) {
+    reload_ = std::move(reload);
+}
+
+std::optional<http_reply> api::operations_route(std::string_view path) {
+    if (path == "/api/reload") {
+        if (!reload_) return error_reply(503, "this server cannot reload its config");
+        const auto outcome = reload_("staff over HTTP");
+        auto reply = body_reply("application/json", outcome.json);
+        reply.status = outcome.ok ? 200 : 422;
+        return reply;
+    }
+    if (const auto id = path_part(path, "/api/alerts/", "/ack")) {
+        std::uint64_t number = 0;
+        const auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), number);
+        if (ec != std::errc{} || end != id->data() + id->size())
+            return error_reply(400, fmt::format("\"{}\" is not an alert number", *id));
+        if (!live_.acknowledge(number, "staff over HTTP"))
+            return error_reply(404, fmt::format("no alert {} (already acknowledged?)", number));
+        return json_reply(json::object{{"acknowledged", number}});
+    }
+    return std::nullopt;
 }
 
 http_reply api::static_file(std::string_view target) const {

@@ -9,6 +9,9 @@
 //   GET /api/event                   halls, stations, sessions (viewer)
 //   GET /api/attendees?q=TEXT        search (viewer)
 //   GET /api/stations                station health (viewer)
+//   GET /api/alerts                  alerts not yet acknowledged (viewer)
+//   POST /api/alerts/{n}/ack         acknowledge an alert for everyone (staff)
+//   POST /api/reload                 reload the event config from its file (staff)
 //   GET /api/station/rules?station=  offline rules for a kiosk (station token)
 //   POST /api/checkin, /api/scans/{id}/annul, /api/attendees/{id}/reissue,
 //   GET /api/attendees/{id}/badge.pdf, /token, POST /api/roster (CSV)
@@ -19,6 +22,7 @@
 // Thread safety: handle() is safe from any thread.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,6 +79,14 @@ public:
     enum class work { now, blocking, report };
     static work work_of(const http_request_view& request);
 
+    // What POST /api/reload does (set by main): reloads the config file and
+    // says what happened as JSON; ok false changed nothing.
+    struct reload_outcome {
+        bool ok = false;
+        std::string json;
+    };
+    void set_reloader(std::function<reload_outcome(const std::string& who)> reload);
+
 private:
     http_reply occupancy() const;
     http_reply attendee(const std::string& id);
@@ -85,6 +97,8 @@ private:
     http_reply search(std::string_view target) const;
     http_reply station_rules(const http_request_view& request) const;
     http_reply read_route(std::string_view path, const http_request_view& request);
+    // Staff operations that are not help-desk actions: config reload, alert acknowledgement.
+    std::optional<http_reply> operations_route(std::string_view path);
     // The event's store: SQLite in the data directory, or [store]'s PostgreSQL.
     store::store_location store_location() const { return {data_dir_, config_.server.postgres_url}; }
 
@@ -98,10 +112,11 @@ private:
     core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_
     std::unique_ptr<store::scan_store> reader_;
+    std::function<reload_outcome(const std::string& who)> reload_;  // set before serving
 };
 
 // The body of GET /api/occupancy (also inside every live-view frame).
-std::string occupancy_json(const config::loaded_config& config, const engine::occupancy_snapshot& snap);
+std::string occupancy_json(const core::event_config& event, const engine::occupancy_snapshot& snap);
 
 // "{\"error\":...}" with the status.
 http_reply error_reply(unsigned status, std::string_view message);

@@ -2,9 +2,12 @@
 
 #include "service/json_util.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace admit::service {
 
@@ -17,14 +20,16 @@ constexpr int forged_alert_threshold = 3;      // bad signatures from one statio
 
 
 
-json::object occupancy_object(const config::loaded_config& config, const engine::occupancy_snapshot& snap) {
+constexpr std::size_t max_alerts = 100;
+
+json::object occupancy_object(const core::event_config& event, const engine::occupancy_snapshot& snap) {
     json::array halls;
     std::map<std::string, std::pair<int, int>> per_site;
     int total_inside = 0, total_capacity = 0;
     for (const auto& h : snap.halls) {
-        const auto* site = config.event.find_site(h.site_id);
+        const auto* site = event.find_site(h.site_id);
         halls.push_back(json::object{
-            {"id", h.hall_id}, {"name", h.name}, {"site", h.site_id},
+            {"id", h.hall_id}, {"name", h.name}, {"name_ko", event.korean_name("hall", h.hall_id)}, {"site", h.site_id},
             {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
             {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
         per_site[h.site_id].first += h.inside;
@@ -33,89 +38,206 @@ json::object occupancy_object(const config::loaded_config& config, const engine:
         total_capacity += h.capacity;
     }
     json::array sites;
-    for (const auto& s : config.event.sites) {
+    for (const auto& s : event.sites) {
         const auto& [in, cap] = per_site[s.id];
-        sites.push_back(json::object{{"id", s.id}, {"name", s.name}, {"inside", in}, {"capacity", cap}});
+        sites.push_back(json::object{
+            {"id", s.id}, {"name", s.name}, {"name_ko", event.korean_name("site", s.id)}, {"inside", in}, {"capacity", cap}});
     }
     return json::object{
-        {"event", config.event.id}, {"halls", std::move(halls)}, {"sites", std::move(sites)},
+        {"event", event.id}, {"halls", std::move(halls)}, {"sites", std::move(sites)},
         {"total", json::object{{"inside", total_inside}, {"capacity", total_capacity}}},
         {"last_seq", snap.last_seq}};
 }
 
+std::string hall_name_of(const core::event_config& event, const std::string& hall_id) {
+    const auto* hall = event.find_hall(hall_id);
+    return hall ? hall->name : hall_id;
+}
+
 }  // namespace
 
-std::string occupancy_json(const config::loaded_config& config, const engine::occupancy_snapshot& snap) {
-    return json::serialize(occupancy_object(config, snap));
+std::string occupancy_json(const core::event_config& event, const engine::occupancy_snapshot& snap) {
+    return json::serialize(occupancy_object(event, snap));
 }
 
 live_state::live_state(const config::loaded_config& config, engine::engine& engine)
-    : config_(config), engine_(engine) {
+    : config_(config), engine_(engine), started_(engine.now()) {
     for (const auto& s : config.event.stations) stations_[s.id];
 }
 
 void live_state::add_feed(feed_entry entry) {
     const auto id = ++feed_ids_;
+    // The parameters name what the message is about; code says which message it is.
+    json::object params = entry.params;
+    params["station"] = entry.station;
+    params["hall"] = entry.hall;
+    params["name"] = entry.name;
+    params["attendee_id"] = entry.attendee_id;
     feed_.emplace_front(id, json::serialize(json::object{
         {"time", iso_utc(entry.time)}, {"kind", entry.kind}, {"station", entry.station}, {"hall", entry.hall},
         {"attendee_id", entry.attendee_id}, {"name", entry.name}, {"reason", entry.reason},
+        {"code", entry.reason.empty() ? entry.kind : entry.reason}, {"params", std::move(params)},
         {"message", entry.message}, {"id", id}}));
     if (feed_.size() > max_feed) feed_.pop_back();
 }
 
+void live_state::raise_alert(const feed_entry& entry, std::string key) {
+    alert a;
+    a.kind = entry.kind;
+    a.key = std::move(key);
+    a.first = a.last = entry.time;
+    a.params = entry.params;
+    a.params["station"] = entry.station;
+    a.params["hall"] = entry.hall;
+    a.params["name"] = entry.name;
+    a.params["attendee_id"] = entry.attendee_id;
+    a.params["reason"] = entry.reason;
+    a.message = entry.message;
+    raise_alert(std::move(a));
+}
+
+void live_state::raise_alert(alert fresh) {
+    for (auto& a : alerts_) {
+        if (a.kind == fresh.kind && a.key == fresh.key) {
+            a.last = fresh.last;
+            ++a.count;
+            a.params = std::move(fresh.params);
+            a.message = std::move(fresh.message);
+            return;
+        }
+    }
+    fresh.id = ++alert_ids_;
+    alerts_.push_back(std::move(fresh));
+    if (alerts_.size() > max_alerts) alerts_.pop_front();
+}
+
+bool live_state::acknowledge(std::uint64_t alert_id, const std::string& who) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(alerts_.begin(), alerts_.end(), [&](const alert& a) { return a.id == alert_id; });
+    if (it == alerts_.end()) return false;
+    spdlog::info("alert {} ({}: {}) acknowledged by {}", alert_id, it->kind, it->message, who);
+    alerts_.erase(it);
+    ++version_;
+    if (change_listener_) change_listener_();
+    return true;
+}
+
+std::string live_state::alerts_json_locked() const {
+    json::array list;
+    for (const auto& a : alerts_) {
+        list.push_back(json::object{
+            {"id", a.id}, {"kind", a.kind}, {"code", a.kind}, {"params", a.params}, {"message", a.message},
+            {"first", iso_utc(a.first)}, {"last", iso_utc(a.last)}, {"count", a.count}});
+    }
+    return json::serialize(list);
+}
+
+std::string live_state::alerts_json() const {
+    std::lock_guard lock(mutex_);
+    return alerts_json_locked();
+}
+
+void live_state::config_reloaded(const std::vector<core::event_change>& changes, const std::string& who) {
+    json::array list;
+    for (const auto& c : changes) {
+        json::object params;
+        for (const auto& [name, value] : c.params) params[name] = value;
+        list.push_back(json::object{{"code", c.code}, {"params", std::move(params)}, {"text", c.text}});
+    }
+    alert a;
+    a.kind = "config_reloaded";
+    a.first = a.last = engine_.now();
+    a.params = json::object{{"who", who}, {"changes", std::move(list)}};
+    a.message = "Config reloaded by " + who + ": " + core::describe_changes(changes);
+    std::lock_guard lock(mutex_);
+    a.key = std::to_string(alert_ids_ + 1);  // each reload is its own alert
+    raise_alert(std::move(a));
+    for (const auto& c : changes) {
+        if (c.code == "station_added") stations_[c.params.front().second];
+    }
+    ++version_;
+    if (change_listener_) change_listener_();
+}
+
+void live_state::on_outcome_locked(const engine::scan_outcome& o, const core::event_config& event,
+                                   std::chrono::steady_clock::time_point now) {
+    const auto& r = o.record;
+    if (auto it = stations_.find(r.station_id); it != stations_.end()) {
+        auto& s = it->second;
+        // Any message from a station shows it is alive, scans as much as heartbeats.
+        s.last_seen = std::max(s.last_seen, r.server_time);
+        if (o.replayed) return;
+        s.recent.push_back(now);
+        while (!s.recent.empty() && now - s.recent.front() > std::chrono::minutes(1)) s.recent.pop_front();
+        if (r.clock_skew && (!s.skew_alerted || now - *s.skew_alerted > std::chrono::minutes(5))) {
+            s.skew_alerted = now;
+            feed_entry e{r.server_time, "clock_skew", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
+                         "clock_skew",
+                         fmt::format("Station {} sent a scan dated {} (server time {}): its clock is wrong; "
+                                     "the scan was judged at the server's time. Set the kiosk's clock.",
+                                     r.station_id, iso_utc(r.device_time), iso_utc(r.server_time)),
+                         json::object{{"device_time", iso_utc(r.device_time)}, {"server_time", iso_utc(r.server_time)}}};
+            raise_alert(e, r.station_id);
+            add_feed(std::move(e));
+        }
+        if (r.result.why == core::reason::bad_signature) {
+            s.forged.push_back(now);
+            while (!s.forged.empty() && now - s.forged.front() > std::chrono::minutes(5)) s.forged.pop_front();
+            if (s.forged.size() >= forged_alert_threshold && now - s.forged_alerted > std::chrono::minutes(5)) {
+                s.forged_alerted = now;
+                const auto n = static_cast<std::int64_t>(s.forged.size());
+                feed_entry e{r.server_time, "forged_badges", r.station_id, r.hall_id, "", "", "bad_signature",
+                             fmt::format("{} forged or damaged badges at station {} within 5 minutes: check the door",
+                                         n, r.station_id),
+                             json::object{{"count", n}}};
+                raise_alert(e, r.station_id);
+                add_feed(std::move(e));
+            }
+        }
+    } else if (o.replayed) {
+        return;
+    }
+    if (!r.result.admitted && !r.hall_id.empty()) ++refusals_[r.hall_id][std::string(core::reason_code(r.result.why))];
+    const auto hall_name = hall_name_of(event, r.hall_id);
+    const auto who = o.attendee_name.empty() ? r.attendee_id : o.attendee_name;
+    if (r.conflicts()) {
+        feed_entry e{r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
+                     std::string(core::reason_code(r.result.why)),
+                     fmt::format("Offline the kiosk {} {}; the server {}: {}", r.shown->admitted ? "admitted" : "refused",
+                                 who, r.result.admitted ? "admitted" : "refused", r.result.explanation),
+                     json::object{{"kiosk", r.shown->admitted ? "admitted" : "refused"},
+                                  {"server", r.result.admitted ? "admitted" : "refused"},
+                                  {"server_reason", core::reason_code(r.result.why)}}};
+        raise_alert(e, r.station_id);
+        add_feed(std::move(e));
+    } else if (!r.result.admitted) {
+        const bool full = r.result.why == core::reason::hall_full;
+        feed_entry e{r.server_time, full ? "hall_full" : "refusal", r.station_id, r.hall_id, r.attendee_id,
+                     o.attendee_name, std::string(core::reason_code(r.result.why)),
+                     full ? fmt::format("{} is full ({}/{})", hall_name, o.inside, o.capacity) : r.result.explanation,
+                     json::object{{"inside", o.inside}, {"capacity", o.capacity}, {"direction", r.dir == core::direction::exit ? "exit" : "entry"}}};
+        if (full) raise_alert(e, r.hall_id);
+        add_feed(std::move(e));
+    }
+}
+
 void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) {
     const auto now = std::chrono::steady_clock::now();
+    const auto event = engine_.event();
     std::lock_guard lock(mutex_);
     bool changed = false;
     for (const auto& o : outcomes) {
         if (o.id_conflict) {
             changed = true;
-            add_feed({o.record.server_time, "scan_id_conflict", o.record.station_id, "", "", "",
-                      "scan_id_conflict", o.store_error});
+            feed_entry e{o.record.server_time, "scan_id_conflict", o.record.station_id, "", "", "",
+                         "scan_id_conflict", o.store_error, json::object{{"scan_id", o.record.scan_id}}};
+            raise_alert(e, o.record.station_id);
+            add_feed(std::move(e));
             continue;
         }
-        if (!o.stored || o.replayed) continue;
+        if (!o.stored) continue;
         changed = true;
-        const auto& r = o.record;
-        if (auto it = stations_.find(r.station_id); it != stations_.end()) {
-            auto& s = it->second;
-            s.recent.push_back(now);
-            while (!s.recent.empty() && now - s.recent.front() > std::chrono::minutes(1)) s.recent.pop_front();
-            if (r.clock_skew && (!s.skew_alerted || now - *s.skew_alerted > std::chrono::minutes(5))) {
-                s.skew_alerted = now;
-                add_feed({r.server_time, "clock_skew", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
-                          "clock_skew",
-                          fmt::format("Station {} sent a scan dated {} (server time {}): its clock is wrong; "
-                                      "the scan was judged at the server's time. Set the kiosk's clock.",
-                                      r.station_id, iso_utc(r.device_time), iso_utc(r.server_time))});
-            }
-            if (r.result.why == core::reason::bad_signature) {
-                s.forged.push_back(now);
-                while (!s.forged.empty() && now - s.forged.front() > std::chrono::minutes(5)) s.forged.pop_front();
-                if (s.forged.size() >= forged_alert_threshold && now - s.forged_alerted > std::chrono::minutes(5)) {
-                    s.forged_alerted = now;
-                    add_feed({r.server_time, "forged_badges", r.station_id, r.hall_id, "", "", "bad_signature",
-                              fmt::format("{} forged or damaged badges at station {} within 5 minutes: check the door",
-                                          s.forged.size(), r.station_id)});
-                }
-            }
-        }
-        const auto* hall = config_.event.find_hall(r.hall_id);
-        const std::string hall_name = hall ? hall->name : r.hall_id;
-        if (r.conflicts()) {
-            add_feed({r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
-                      std::string(core::reason_code(r.result.why)),
-                      fmt::format("Offline the kiosk {} {}; the server {}: {}",
-                                  r.shown->admitted ? "admitted" : "refused",
-                                  o.attendee_name.empty() ? r.attendee_id : o.attendee_name,
-                                  r.result.admitted ? "admitted" : "refused", r.result.explanation)});
-        } else if (!r.result.admitted) {
-            const bool full = r.result.why == core::reason::hall_full;
-            add_feed({r.server_time, full ? "hall_full" : "refusal", r.station_id, r.hall_id, r.attendee_id,
-                      o.attendee_name, std::string(core::reason_code(r.result.why)),
-                      full ? fmt::format("{} is full ({}/{})", hall_name, o.inside, o.capacity)
-                           : r.result.explanation});
-        }
+        on_outcome_locked(o, *event, now);
     }
     if (changed) {
         ++version_;
@@ -149,10 +271,20 @@ void live_state::station_heartbeat(const std::string& station_id, std::uint32_t 
 }
 
 void live_state::station_offline(const std::string& station_id) {
+    const auto now = engine_.now();
+    const auto event = engine_.event();
+    const auto* station = event->find_station(station_id);
     std::lock_guard lock(mutex_);
     auto& s = stations_[station_id];
     if (s.connections > 0) --s.connections;
-    s.last_seen = engine_.now();
+    s.last_seen = now;
+    if (s.connections == 0) {
+        feed_entry e{now, "station_offline", station_id, station ? station->hall_id : "", "", "", "",
+                     fmt::format("Station {} went offline: its kiosk keeps scans in its outbox and decides by itself "
+                                 "until it is back; check its network and power", station_id),
+                     {}};
+        raise_alert(e, station_id);
+    }
     ++version_;
 }
 
@@ -173,11 +305,12 @@ void live_state::sample() {
 void live_state::on_replay(const core::scan_record& record, const core::presence& where) {
     // Only today (event-local day) matters to the chart. The replay runs once, at start.
     if (!replay_day_start_) {
-        const auto& zone = config_.event.zone;
-        replay_day_start_ = zone.day_start(zone.day_of(engine_.now()));
+        const auto event = engine_.event();
+        replay_day_start_ = event->zone.day_start(event->zone.day_of(engine_.now()));
     }
     if (record.server_time < *replay_day_start_) return;
     const auto minute = std::chrono::floor<std::chrono::minutes>(record.server_time);
+    const auto event = engine_.event();
     std::lock_guard lock(mutex_);
     const auto minute_count = minute.time_since_epoch().count();
     if (minute_count == last_sample_minute_) {
@@ -187,7 +320,7 @@ void live_state::on_replay(const core::scan_record& record, const core::presence
         return;
     }
     last_sample_minute_ = minute_count;
-    for (const auto& h : config_.event.halls) {
+    for (const auto& h : event->halls) {
         auto& points = series_[h.id];
         points.emplace_back(minute, where.inside(h.id));
         if (points.size() > max_samples) points.erase(points.begin());
@@ -201,10 +334,10 @@ std::uint64_t live_state::version() const {
     return version_ + engine_version;
 }
 
-std::vector<std::pair<std::string, json::object>> live_state::stations_locked() const {
+std::vector<std::pair<std::string, json::object>> live_state::stations_locked(const core::event_config& event) const {
     const auto steady_now = std::chrono::steady_clock::now();
     std::vector<std::pair<std::string, json::object>> list;
-    for (const auto& st : config_.event.stations) {
+    for (const auto& st : event.stations) {
         const auto it = stations_.find(st.id);
         if (it == stations_.end()) continue;
         const auto& s = it->second;
@@ -248,10 +381,10 @@ void append_member(std::string& out, std::string_view key, std::string_view valu
 
 }  // namespace
 
-std::string live_state::stations_json_locked() const {
+std::string live_state::stations_json_locked(const core::event_config& event) const {
     std::string out = "[";
     bool first = true;
-    for (const auto& [id, station] : stations_locked()) {
+    for (const auto& [id, station] : stations_locked(event)) {
         if (!first) out += ',';
         first = false;
         out += json::serialize(station);
@@ -261,27 +394,42 @@ std::string live_state::stations_json_locked() const {
 }
 
 std::string live_state::stations_json() const {
+    const auto event = engine_.event();
     std::lock_guard lock(mutex_);
-    return stations_json_locked();
+    return stations_json_locked(*event);
 }
 
 live_state::parts live_state::render_parts(bool with_history) const {
     const auto now = engine_.now();
     const auto snap = engine_.occupancy();
+    const auto event = engine_.event();
     parts p;
     p.server_time = json::serialize(json::value(iso_utc(now)));
-    p.occupancy = json::serialize(occupancy_object(config_, snap));
+    p.occupancy = json::serialize(occupancy_object(*event, snap));
     json::array sessions;
-    for (const auto& h : config_.event.halls) {
-        if (const auto* s = core::current_session(config_.event, h.id, now))
-            sessions.push_back(json::object{{"hall", h.id}, {"id", s->id}, {"name", s->name}});
+    for (const auto& h : event->halls) {
+        if (const auto* s = core::current_session(*event, h.id, now)) {
+            sessions.push_back(json::object{
+                {"hall", h.id}, {"id", s->id}, {"name", s->name}, {"name_ko", event->korean_name("session", s->id)},
+                {"start", iso_utc(s->start)}, {"end", iso_utc(s->end)}});
+        }
     }
     p.sessions = json::serialize(sessions);
     const auto latest = iso_utc(now);
     std::lock_guard lock(mutex_);
-    p.stations = stations_locked();
+    p.stations = stations_locked(*event);
     p.feed.reserve(feed_.size());
     p.feed.assign(feed_.begin(), feed_.end());
+    p.alerts = alerts_json_locked();
+    {
+        json::object by_hall;
+        for (const auto& [hall, reasons] : refusals_) {
+            json::object counts;
+            for (const auto& [reason, n] : reasons) counts[reason] = n;
+            by_hall[hall] = std::move(counts);
+        }
+        p.refusals = json::serialize(json::object{{"since", iso_utc(started_)}, {"halls", std::move(by_hall)}});
+    }
     json::object series;
     for (const auto& h : snap.halls) {
         json::array points;
@@ -306,6 +454,8 @@ std::string live_state::full_frame(const parts& p, std::uint64_t seq) {
     append_member(out, "sessions", p.sessions);
     append_array(out, "stations", p.stations);
     append_array(out, "feed", p.feed);
+    append_member(out, "alerts", p.alerts);
+    append_member(out, "refusals", p.refusals);
     append_member(out, "series", p.series);
     out += '}';
     return out;
@@ -350,6 +500,8 @@ std::string delta_frame(const Parts& before, std::uint64_t base, const Parts& no
         added.emplace_back(id, entry);
     }
     if (!added.empty()) append_array(out, "feed", added);
+    if (now.alerts != before.alerts) append_member(out, "alerts", now.alerts);
+    if (now.refusals != before.refusals) append_member(out, "refusals", now.refusals);
     append_member(out, "series", now.series);
     out += '}';
     return out;

@@ -1,7 +1,10 @@
 #pragma once
 // What the live dashboard shows, kept up to date as scans are committed and
-// stations come and go: station health, a feed of refusals and alerts, and
-// per-hall occupancy samples for the chart. Renders the state as JSON
+// stations come and go: station health, a feed of refusals, alerts that stay
+// until staff acknowledge them (hall full, forged badges, offline conflicts,
+// stations offline, config reloads), refusals counted by reason per hall, and
+// per-hall occupancy samples for the chart. Every text a person reads comes
+// with a code and named parameters, so the page can say it in its language. Renders the state as JSON
 // (docs/api.md, "Live view"): whole, for a viewer that has nothing, and, for
 // each broadcast, also as a delta from the previous broadcast; a version
 // number tells the broadcaster whether anything changed since it last rendered.
@@ -23,6 +26,7 @@
 #include <boost/json/object.hpp>
 
 #include "config/event_loader.hpp"
+#include "core/event_diff.hpp"
 #include "engine/engine.hpp"
 
 namespace admit::service {
@@ -57,6 +61,12 @@ public:
     void station_online(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms);
     void station_heartbeat(const std::string& station_id, std::uint32_t backlog, std::int64_t device_time_ms);
     void station_offline(const std::string& station_id);
+    // A config reload put a new event model in force (`who` did it).
+    void config_reloaded(const std::vector<core::event_change>& changes, const std::string& who);
+    // Removes an alert for every viewer. False when there is no such alert (already acknowledged).
+    bool acknowledge(std::uint64_t alert_id, const std::string& who);
+    // The alerts not yet acknowledged, oldest first, as a JSON array.
+    std::string alerts_json() const;
 
     // Takes an occupancy sample when the (engine) minute changed; call periodically.
     void sample();
@@ -87,21 +97,39 @@ private:
     };
     struct feed_entry {
         core::time_point time;
-        std::string kind;  // refusal, hall_full, conflict, forged_badges, scan_id_conflict
+        std::string kind;  // refusal, hall_full, conflict, forged_badges, scan_id_conflict, clock_skew
         std::string station, hall, attendee_id, name, reason, message;
+        boost::json::object params;  // what the page needs to say `message` in its language
+    };
+    // Something staff must see and acknowledge. Repeats of the same thing
+    // (kind and key) while it is not acknowledged count up in one alert.
+    struct alert {
+        std::uint64_t id = 0;
+        std::string kind;  // hall_full, forged_badges, conflict, station_offline, clock_skew, ...
+        std::string key;   // what it is about: a hall, a station
+        core::time_point first{}, last{};
+        int count = 1;
+        boost::json::object params;
+        std::string message;  // English
     };
     // One render, in serialized parts, to be joined into a full or a delta frame.
     struct parts {
         std::string server_time;  // a JSON string
-        std::string occupancy, sessions, series;
+        std::string occupancy, sessions, series, alerts, refusals;
         std::vector<std::pair<std::string, boost::json::object>> stations;  // id, object
         std::vector<std::pair<std::uint64_t, std::string>> feed;    // id, object; newest first
     };
 
     void add_feed(feed_entry entry);
+    void raise_alert(const feed_entry& entry, std::string key);  // mutex_ held
+    void raise_alert(alert fresh);                                // mutex_ held
+    std::string alerts_json_locked() const;
+    void on_outcome_locked(const engine::scan_outcome& o, const core::event_config& event,
+                           std::chrono::steady_clock::time_point now);
     void touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms);
-    std::vector<std::pair<std::string, boost::json::object>> stations_locked() const;
-    std::string stations_json_locked() const;
+    // The engine's event model is read before mutex_ is taken (never under it).
+    std::vector<std::pair<std::string, boost::json::object>> stations_locked(const core::event_config& event) const;
+    std::string stations_json_locked(const core::event_config& event) const;
     parts render_parts(bool with_history) const;  // render_mutex_ held, mutex_ not
     static std::string full_frame(const parts& p, std::uint64_t seq);
 
@@ -125,6 +153,11 @@ private:
     std::map<std::string, station_health> stations_;
     // Newest first: each entry's number (from 1, oldest first) and its JSON, rendered once.
     std::deque<std::pair<std::uint64_t, std::string>> feed_;
+    std::deque<alert> alerts_;  // not acknowledged, oldest first
+    std::uint64_t alert_ids_ = 0;
+    // Refused scans by hall and reason since this server started.
+    std::map<std::string, std::map<std::string, std::int64_t>> refusals_;
+    core::time_point started_{};
     std::map<std::string, std::vector<std::pair<core::time_point, int>>> series_;
     std::int64_t last_sample_minute_ = -1;
     // Start of the event-local day when the log was replayed: read once, not once per record.

@@ -5,8 +5,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import {
-    admit_server, requireBrowserOrSkip, launchBrowser, screenshot, watchConsole, waitFor,
+    admit_server, requireBrowserOrSkip, launchBrowser, screenshot, watchConsole, waitFor, artifactPath,
     VIEWER, STAFF,
 } from './server.mjs';
 
@@ -49,7 +51,8 @@ async function outsidePeople() {
 }
 
 test('the dashboard shows the same numbers as GET /api/occupancy after scans', { timeout: 60000 }, async () => {
-    const sim = await srv.sim(['--rate', '50', '--max-scans', '80', '--seed', '11', '--bad-scans', '0.1']);
+    // Scans go where a session is open (the ceremony): 40 leave people outside for the next tests.
+    const sim = await srv.sim(['--rate', '50', '--max-scans', '40', '--seed', '11', '--bad-scans', '0.2']);
     assert.equal(sim.code, 0, `admit-sim failed:\n${sim.out}`);
     const page = await openDashboard();
     const occ = await srv.occupancy();
@@ -89,18 +92,61 @@ test('the dashboard shows the same numbers as GET /api/occupancy after scans', {
     await waitFor('the roll call', async () =>
         (await page.locator('[data-testid="roll-row"]').count()) === ddp.inside, 3000);
 
-    // Korean labels.
+    // Refusals by reason per hall: as many as the hall's refused count, by reason.
+    for (const h of occ.halls) {
+        const chips = await page.locator(`[data-testid="refusals-${h.id}"] .reason-chip`).allTextContents();
+        const sum = chips.reduce((n, c) => n + Number(c.match(/(\d+)$/)[1]), 0);
+        assert.equal(sum, h.refused, `${h.id}: ${chips.join(', ')}`);
+    }
+    // Charts say what they show: axis titles and a legend for the capacity and 85 % lines.
+    const legend = await page.textContent('[data-testid="chart-legend"]');
+    assert.match(legend, /people inside/);
+    assert.match(legend, /capacity: the hall's limit/);
+    assert.match(legend, /85 %: "nearly full" from here/);
+    // (uPlot draws them on its canvas: the page puts the same words on the element.)
+    const chart = page.locator(`[data-testid="hall-${HALL}-chart"]`);
+    assert.equal(await chart.getAttribute('data-y-title'), 'People inside');
+    assert.equal(await chart.getAttribute('data-x-title'), 'Time (Asia/Seoul)');
+
+    // Korean: labels, and what the server sends: hall, session and category
+    // names (name_ko in the config), refusal messages.
     await page.click('[data-testid="lang-toggle"]');
     assert.match(await page.textContent(`#hall-${HALL} .hall-name`), /아트홀/);
     assert.match(await page.textContent('h1'), /실시간/);
+    assert.match(await text(page, `hall-${HALL}-session`), /제1회 서울 스마트시티 상 시상식/);
+    const feedKo = await page.locator('[data-testid="feed-item"] .feed-msg').allTextContents();
+    assert.ok(feedKo.length > 0 && feedKo.every((m) => /[가-힣]/.test(m)), feedKo.join(' | '));
+    const categoriesKo = await page.locator('[data-testid="roll-row"] td:nth-child(3)').allTextContents();
+    assert.ok(categoriesKo.every((c) => /[가-힣]/.test(c)), categoriesKo.join(' | '));
+    assert.equal(await page.getAttribute(`[data-testid="hall-${HALL}-chart"]`, 'data-y-title'), '입장 인원');
     await screenshot(page, 'dashboard-korean');
     await page.click('[data-testid="lang-toggle"]');
 
-    // The print view shows the roll call only.
+    // The print view shows the roll call only, with every column (the phone
+    // rule does not apply to paper), what it is and each person's id.
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.isVisible('#sites'), false);
     assert.equal(await page.isVisible('[data-testid="roll-table"]'), true);
+    const heads = await page.locator('[data-testid="roll-table"] th').allTextContents();
+    assert.deepEqual(heads, ['#', 'Name', 'Category', 'Organisation', 'City', 'Id']);
+    for (const n of [1, 5, 6]) assert.equal(await page.isVisible(`[data-testid="roll-table"] th:nth-child(${n})`), true);
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    const printed = await text(page, 'roll-printed');
+    assert.match(printed, /Seoul Smart City 2023/);
+    assert.match(printed, /Art Hall 2/);
+    assert.match(printed, /\d\d-\d\d \d\d:\d\d:\d\d/);
     await screenshot(page, 'rollcall-print');
+    // On paper: page numbers, the ids of the people inside.
+    const pdf = artifactPath('rollcall.pdf');
+    await page.pdf({ path: pdf, format: 'A4' });
+    const pdfText = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    if (pdfText.status === 0) {
+        assert.match(pdfText.stdout, /\b1 ?\/ ?\d+\s*\f/, 'a page number at the foot of the first page');
+        const firstId = await page.getAttribute('[data-testid="roll-row"]', 'data-attendee');
+        assert.ok(pdfText.stdout.includes(firstId), `the id ${firstId} is printed`);
+    } else {
+        process.stdout.write(`# pdftotext not run (${pdfText.error?.message || pdfText.stderr}); PDF kept at ${pdf}\n`);
+    }
     await page.emulateMedia({ media: 'screen' });
 
     // A phone-sized screen.
@@ -245,6 +291,8 @@ test('a hall shows "nearly full" from 85 % and "FULL" at 100 %, and station refu
         await waitFor('nearly full', async () => /level-amber/.test(await card.getAttribute('class')), 3000);
         assert.equal(await warning.isVisible(), true);
         assert.match(await warning.textContent(), /nearly full/i);
+        // 6 of 7 is 85.7 %: rounded down, never more than it is.
+        assert.equal(await text(page, `hall-${HALL}-pct`), '85%');
         await screenshot(page, 'hall-nearly-full');
 
         assert.equal((await checkin(people[6])).status, 200);
@@ -261,8 +309,73 @@ test('a hall shows "nearly full" from 85 % and "FULL" at 100 %, and station refu
         await waitFor('the page to match the API', async () =>
             Number(await text(page, `hall-${HALL}-inside`)) === occ.halls.find((h) => h.id === HALL).inside, 3000);
         await screenshot(page, 'hall-full');
+
+        // The alert has its own panel and stays there while routine refusals
+        // (not badges) push everything out of the feed.
+        const alert = page.locator('[data-testid="alert"][data-kind="hall_full"]');
+        await waitFor('the hall-full alert', async () => (await alert.count()) === 1, 3000);
+        assert.match(await alert.locator('[data-testid="alert-text"]').textContent(), /Art Hall 2 is full \(7\/7\)/);
+        const junk = await small.sim(['--stations', 'ddp-ah2-in-1', '--rate', '100', '--max-scans', '60', '--bad-scans', '1', '--seed', '3']);
+        assert.equal(junk.code, 0, junk.out);
+        await waitFor('the feed full of other refusals', async () =>
+            (await page.locator('[data-testid="feed-item"].kind-hall_full').count()) === 0, 5000);
+        assert.equal(await alert.count(), 1, 'the alert stays until acknowledged');
+        // The simulated kiosks keep the server's (rehearsal) time, as real kiosks keep the event's: no clock alarm.
+        assert.equal(await page.locator('[data-testid="alert"][data-kind="clock_skew"]').count(), 0);
+        await page.click('[data-testid="lang-toggle"]');
+        assert.match(await alert.locator('[data-testid="alert-text"]').textContent(), /아트홀 2관 만석 \(7\/7\)/);
+        await page.click('[data-testid="lang-toggle"]');
+
+        // A change during the event: the fire marshal allows 20; shown at once, and as an alert.
+        fs.writeFileSync(small.config, fs.readFileSync(small.config, 'utf8').replace(
+            /(id = "ddp-art-hall-2"[^[]*?capacity = )7/, '$120'));
+        const reloaded = await small.api('POST', '/api/reload', { token: STAFF, body: {} });
+        assert.equal(reloaded.status, 200, JSON.stringify(reloaded.body));
+        await waitFor('the new capacity', async () => (await text(page, `hall-${HALL}-capacity`)) === '20', 3000);
+        const change = page.locator('[data-testid="alert"][data-kind="config_reloaded"] [data-testid="alert-text"]');
+        await waitFor('the config change alert', async () => (await change.count()) === 1, 3000);
+        assert.match(await change.textContent(), /capacity of Art Hall 2 7 → 20/);
+        await screenshot(page, 'config-reloaded');
+
+        // Acknowledging is staff work, for every screen: this page has a viewer token, so it asks for one.
+        const other = await browser.context.newPage();
+        await other.goto(`${small.base}/?token=${VIEWER}`);
+        await waitFor('the alert on another screen', async () =>
+            (await other.locator('[data-testid="alert"][data-kind="hall_full"]').count()) === 1, 5000);
+        await alert.locator('[data-testid="alert-ack"]').click();
+        assert.equal(await page.isVisible('[data-testid="staff-form"]'), true);
+        await page.fill('#staff-input', STAFF);
+        await page.click('[data-testid="staff-form"] button[type="submit"]');
+        await waitFor('the alert gone here', async () => (await alert.count()) === 0, 3000);
+        await waitFor('and on the other screen', async () =>
+            (await other.locator('[data-testid="alert"][data-kind="hall_full"]').count()) === 0, 3000);
+        await screenshot(page, 'alert-acknowledged');
+        await other.close();
     } finally {
         await page.close();
         await small.stop();
     }
+});
+
+test('the overview shows every hall, the alerts and station health on one 1440x900 screen', { timeout: 60000 }, async () => {
+    const page = await openDashboard();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const occ = await srv.occupancy();
+    const event = (await srv.api('GET', '/api/event', { token: VIEWER })).body;
+    const below = [];
+    const check = async (what, selector) => {
+        const box = await page.locator(selector).first().boundingBox();
+        assert.ok(box, `${what} is shown`);
+        if (box.y + box.height > 900) below.push(`${what} at ${JSON.stringify(box)}`);
+    };
+    await page.evaluate(() => window.scrollTo(0, 0));
+    for (const h of occ.halls) await check(`hall ${h.id}`, `[data-testid="hall-${h.id}"]`);
+    await check('the alerts panel', '[data-testid="alerts-panel"]');
+    for (const s of event.stations) await check(`station ${s.id}`, `[data-testid="station-${s.id}"]`);
+    // Every column of station health is in view, with no sideways scrolling.
+    const wrap = await page.locator('.stations-panel .table-wrap').evaluate((n) => [n.scrollWidth, n.clientWidth]);
+    assert.ok(wrap[0] <= wrap[1] + 1, `the station table is ${wrap[0]} px wide in ${wrap[1]} px`);
+    await screenshot(page, 'overview-1440x900', { fullPage: false });
+    assert.deepEqual(below, [], 'everything of the overview is on the first screen');
+    await page.close();
 });

@@ -288,13 +288,20 @@ export async function launchBrowser(pw) {
     return { context, close };
 }
 
-export async function screenshot(page, name) {
+// fullPage false: only what the screen shows (the overview's one-screen test).
+export async function screenshot(page, name, { fullPage = true } = {}) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, `browser-${name}.png`);
     // A sticky header would otherwise show up in the middle of a full-page shot.
     await page.evaluate(() => window.scrollTo(0, 0)).catch(() => {});
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file, fullPage });
     return file;
+}
+
+// Keeps a file (a printed PDF) among the artifacts; returns its path.
+export function artifactPath(name) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    return path.join(ARTIFACTS, `browser-${name}`);
 }
 
 // Prints the page's console errors and uncaught exceptions into the test log.

@@ -42,6 +42,12 @@ TEST(event_loader, seoul_file_loads_as_the_announced_event) {
     EXPECT_EQ(event.categories.size(), 7U);
     EXPECT_TRUE(event.find_category("staff")->may_enter_full);
     EXPECT_FALSE(event.find_category("guest")->may_enter_full);
+    // Korean forms of names (name_ko), for the dashboard in Korean; absent ones are empty.
+    EXPECT_EQ(event.korean_name("hall", "ddp-art-hall-2"), "아트홀 2관");
+    EXPECT_EQ(event.korean_name("site", "city-hall"), "서울시청");
+    EXPECT_EQ(event.korean_name("category", "staff"), "스태프");
+    EXPECT_EQ(event.korean_name("session", "prize-ceremony"), "제1회 서울 스마트시티 상 시상식");
+    EXPECT_EQ(event.korean_name("hall", "no-such-hall"), "");
 
     // Every hall has somewhere to come in and to go out.
     for (const auto& hall : event.halls) {

@@ -41,7 +41,7 @@ struct live_view {
         ASSERT_EQ(frame.at("base"), view.at("seq")) << "a delta must follow the frame it was made from";
         view["seq"] = frame.at("seq");
         view["server_time"] = frame.at("server_time");
-        for (const char* key : {"occupancy", "sessions", "series"})
+        for (const char* key : {"occupancy", "sessions", "series", "alerts", "refusals"})
             if (const auto* v = frame.if_contains(key)) view[key] = *v;
         if (const auto* changed = frame.if_contains("stations")) {
             for (const auto& patch : changed->as_array()) {

@@ -1,7 +1,8 @@
 // admit-sim: simulated scanner stations. Each station of the event (or of
 // --stations) gets its own thread and connection to a running admit-server
 // and scans a realistic crowd from the badge list written by
-// `admit issue-badges`, printing each verdict and a summary at the end.
+// `admit issue-badges`, printing each verdict (on stdout, or to --log FILE),
+// a one-line summary every --progress seconds, and a summary at the end.
 // Exit codes: 0 done, 1 a problem (bad config, token list, or every station
 // refused), 2 a usage error.
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <exception>
 #include <fstream>
@@ -108,6 +110,9 @@ int main(int argc, char** argv) {
     bool quiet = false;
     bool json = false;
     bool verbose = false;
+    double progress_every = 0.0;
+    double heartbeat_every = 5.0;
+    std::string log_file;
 
     app.add_option("--config", config_file, "Event config file (TOML), the one the server runs")
         ->required()
@@ -165,6 +170,21 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "One JSON object per scan and a JSON summary, on stdout")
         ->excludes(quiet_flag);
     app.add_flag("--verbose,-v", verbose, "Log every reconnect attempt");
+    app.add_option(
+           "--progress", progress_every,
+           "Print a one-line summary (scans, refusals by reason, each hall's occupancy) every this "
+           "many seconds (0: none)"
+    )
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--heartbeat", heartbeat_every, "Seconds between a station's heartbeats (a kiosk: 5)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
+    app.add_option(
+        "--log", log_file,
+        "Write the line per scan to this file (appended) instead of stdout; stdout keeps the "
+        "summaries"
+    );
 
     try {
         app.parse(argc, argv);
@@ -226,6 +246,7 @@ int main(int argc, char** argv) {
                                );
         }
         control.max_scans = max_scans;
+        control.heartbeat_every = std::chrono::milliseconds(static_cast<std::int64_t>(heartbeat_every * 1000));
         signal_target = &control;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
@@ -236,12 +257,18 @@ int main(int argc, char** argv) {
         admit::sim::crowd crowd(std::move(people), event.halls, bad_share, seed ^ 0xC0FFEEu);
         admit::sim::pacer pacer(rate, seed);
         admit::sim::tally tally(event, style);
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> lines(nullptr, &std::fclose);
+        if (!log_file.empty()) {
+            lines.reset(std::fopen(log_file.c_str(), "a"));
+            if (!lines) throw std::runtime_error(fmt::format("--log {}: cannot open it for writing", log_file));
+            tally.set_line_file(lines.get());
+        }
         const admit::sim::server_address server{host, port};
 
         std::vector<std::unique_ptr<admit::sim::station_runner>> runners;
         for (std::size_t i = 0; i < stations.size(); ++i) {
             runners.push_back(std::make_unique<admit::sim::station_runner>(
-                stations[i], tokens.find(stations[i].id)->second, run_id, server, crowd, pacer,
+                event, stations[i], tokens.find(stations[i].id)->second, run_id, server, crowd, pacer,
                 tally, control, seed + 0x9E3779B97F4A7C15ULL * (i + 1)
             ));
         }
@@ -249,9 +276,26 @@ int main(int argc, char** argv) {
         const auto started = std::chrono::steady_clock::now();
         std::vector<std::uint8_t> accepted(runners.size(), 0);
         {
+            std::atomic<std::size_t> running{runners.size()};
             std::vector<std::jthread> threads;
             for (std::size_t i = 0; i < runners.size(); ++i) {
-                threads.emplace_back([&, i] { accepted[i] = runners[i]->run() ? 1 : 0; });
+                threads.emplace_back([&, i] {
+                    accepted[i] = runners[i]->run() ? 1 : 0;
+                    --running;
+                });
+            }
+            if (progress_every > 0) {
+                // A line every progress_every seconds until every station has stopped.
+                const auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(progress_every)
+                );
+                auto next = started + every;
+                while (running.load() > 0) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    if (std::chrono::steady_clock::now() < next) continue;
+                    next += every;
+                    tally.print_progress(std::chrono::steady_clock::now() - started);
+                }
             }
         }
         std::signal(SIGINT, SIG_DFL);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/version.hpp"
+#include "core/decide.hpp"
 
 namespace admit::sim {
 
@@ -19,6 +20,8 @@ constexpr std::chrono::milliseconds backoff_first{200};
 constexpr std::chrono::milliseconds backoff_max{5000};
 // Short enough that a signal ends the run promptly.
 constexpr std::chrono::milliseconds poll_step{200};
+// Share of an entrance's turns that still scan while its hall is not open.
+constexpr double early_bird_share = 0.05;
 
 std::int64_t unix_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -30,6 +33,7 @@ std::int64_t unix_ms_now() {
 }  // namespace
 
 station_runner::station_runner(
+    const core::event_config& event,
     const core::station& station,
     std::string token,
     std::string run_id,
@@ -40,7 +44,8 @@ station_runner::station_runner(
     run_control& control,
     std::uint64_t seed
 )
-    : station_(station),
+    : event_(event),
+      station_(station),
       token_(std::move(token)),
       run_id_(std::move(run_id)),
       server_(server),
@@ -55,6 +60,13 @@ bool station_runner::run() {
     int idle_turns = 0;
     while (!control_.over() && control_.budget_left()) {
         if (!linked_ && !open_link()) break;
+        heartbeat_if_due();
+        // A closed hall's entrance sees only the odd early bird.
+        if (station_.role != core::station_role::exit && !hall_open_now() &&
+            !std::bernoulli_distribution(early_bird_share)(rng_)) {
+            idle_until(clock::now() + std::chrono::milliseconds(500));
+            continue;
+        }
         auto scan = crowd_.next(station_, previous ? &*previous : nullptr, rng_);
         if (!scan) {
             // Say so once, or a small crowd that is all inside looks like a hang.
@@ -135,6 +147,8 @@ bool station_runner::try_hello() {
         if (!reply) break;
         if (reply->has_hello_ack()) {
             const auto& ack = reply->hello_ack();
+            note_server_time(ack.server_time_ms());
+            next_heartbeat_ = clock::now() + control_.heartbeat_every;
             if (!ever_linked_) {
                 spdlog::info(
                     "{}: connected to {}:{} ({} of {}, {}/{} inside)", station_.id, server_.host,
@@ -180,7 +194,7 @@ void station_runner::scan_once(const planned_scan& scan) {
     s->set_station_id(station_.id);
     s->set_payload(scan.payload);
     s->set_direction(scan.direction == core::direction::exit ? wire::EXIT : wire::ENTRY);
-    s->set_device_time_ms(unix_ms_now());
+    s->set_device_time_ms(device_now_ms());
     s->set_seq(counter_);
     const std::string& id = s->scan_id();
 
@@ -273,7 +287,8 @@ void station_runner::scan_once(const planned_scan& scan) {
                         }
                 }
             }
-            // Anything else (heartbeats, late verdicts of earlier scans) is not for us.
+            if (reply->has_heartbeat()) note_server_time(reply->heartbeat().time_ms());
+            // Anything else (late verdicts of earlier scans) is not for us.
         }
     }
     outcome.latency =
@@ -294,14 +309,51 @@ void station_runner::idle_until(clock::time_point when) {
             continue;
         }
         try {
+            heartbeat_if_due();
             // Reading keeps the WebSocket answering the server's pings.
-            (void)client_.receive(step);
+            const auto reply = client_.receive(step);
+            if (reply && reply->has_heartbeat()) note_server_time(reply->heartbeat().time_ms());
         } catch (const std::exception& e) {
             drop_link(e.what());
             continue;
         }
         if (!client_.is_open()) drop_link(client_.close_reason());
     }
+}
+
+void station_runner::heartbeat_if_due() {
+    if (!linked_ || clock::now() < next_heartbeat_) return;
+    next_heartbeat_ = clock::now() + control_.heartbeat_every;
+    wire::StationMessage message;
+    auto* beat = message.mutable_heartbeat();
+    beat->set_time_ms(device_now_ms());
+    beat->set_outbox_backlog(0);  // one scan at a time, answered before the next
+    try {
+        client_.send(message);
+    } catch (const std::exception& e) {
+        drop_link(e.what());
+    }
+}
+
+void station_runner::note_server_time(std::int64_t server_ms) {
+    if (server_ms <= 0) return;
+    server_ms_ = server_ms;
+    server_ms_at_ = clock::now();
+}
+
+std::int64_t station_runner::device_now_ms() const {
+    if (server_ms_ == 0) return unix_ms_now();
+    // A kiosk's clock is set to the event's (NTP); under a rehearsal clock that is the server's.
+    return server_ms_ + std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - server_ms_at_).count();
+}
+
+bool station_runner::hall_open_now() const {
+    if (server_ms_ == 0) return true;
+    // Between two heartbeats the server's clock is taken to run at real speed;
+    // a rehearsal clock runs faster, and the next heartbeat corrects it.
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - server_ms_at_);
+    const core::time_point now{std::chrono::milliseconds(server_ms_) + since};
+    return core::current_session(event_, station_.hall_id, now) != nullptr;
 }
 
 void station_runner::drop_link(const std::string& why) {

@@ -81,6 +81,7 @@ void tally::record(const scan_outcome& outcome) {
     if (outcome.sends > 1) ++resent_;
     if (const auto* v = outcome.verdict) {
         if (v->replayed()) ++replayed_;
+        if (!v->hall_id().empty() && v->capacity() > 0) hall_inside_[v->hall_id()] = {v->inside(), v->capacity()};
         if (v->warning()) ++flagged_;
         if (!v->admitted()) {
             ++refused_;
@@ -122,8 +123,8 @@ void tally::print_line(const scan_outcome& outcome) {
             line +=
                 fmt::format(R"(,"verdict":null,"problem":"{}"}})", json_escape(outcome.problem));
         }
-        fmt::print("{}\n", line);
-        std::fflush(stdout);
+        fmt::print(lines_, "{}\n", line);
+        std::fflush(lines_);
         return;
     }
 
@@ -165,7 +166,32 @@ void tally::print_line(const scan_outcome& outcome) {
         "{} {:<15} {:<9} {:<28} {}", clock_text(), outcome.station_id, status, who, where
     );
     if (!detail.empty()) line += fmt::format("  {}", detail);
-    fmt::print("{}\n", line);
+    fmt::print(lines_, "{}\n", line);
+    std::fflush(lines_);
+}
+
+void tally::set_line_file(std::FILE* file) {
+    const std::scoped_lock lock(mutex_);
+    lines_ = file;
+}
+
+void tally::print_progress(std::chrono::steady_clock::duration elapsed) {
+    const std::scoped_lock lock(mutex_);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
+    std::string refusals;
+    for (const auto& [why, n] : refused_by_reason_)
+        refusals += fmt::format("{}{} {}", refusals.empty() ? "" : ", ", n, reason_words(why));
+    std::string halls;
+    for (const auto& h : event_.halls) {
+        const auto it = hall_inside_.find(h.id);
+        if (it == hall_inside_.end()) continue;
+        halls += fmt::format("{}{} {}/{}", halls.empty() ? "" : ", ", h.name, it->second.first, it->second.second);
+    }
+    fmt::print(
+        "{} {:>4} s: {} scans, {} admitted, {} exits, {} refused{}{}{}\n", clock_text(), seconds, sent_,
+        admitted_entries_, admitted_exits_, refused_, refusals.empty() ? "" : " (" + refusals + ")",
+        halls.empty() ? "" : "; inside: ", halls
+    );
     std::fflush(stdout);
 }
 

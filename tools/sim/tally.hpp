@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <utility>
 #include <map>
 #include <mutex>
 #include <string>
@@ -40,6 +42,10 @@ public:
 
     // The summary, readable or as one JSON object (style json).
     void print_summary(std::chrono::steady_clock::duration elapsed, std::size_t stations);
+    // One line on stdout: scans so far, refusals by reason, each hall's occupancy (as verdicts said).
+    void print_progress(std::chrono::steady_clock::duration elapsed);
+    // Per-scan lines go to this file instead of stdout (the summaries stay on stdout).
+    void set_line_file(std::FILE* file);
 
 private:
     void print_line(const scan_outcome& outcome);
@@ -60,6 +66,8 @@ private:
     std::map<std::string, std::size_t> refused_by_reason_;
     std::map<std::string, std::size_t> bad_by_kind_;
     std::map<std::string, std::size_t> problems_;
+    std::map<std::string, std::pair<int, int>> hall_inside_;  // hall id -> inside, capacity from the last verdict
+    std::FILE* lines_ = stdout;
 };
 
 }  // namespace admit::sim

@@ -329,6 +329,18 @@ export function placeName(id, fallback) {
     return fallback || id;
 }
 
+// A name from the config in the page's language: its Korean form (name_ko) when
+// the page is in Korean and the config gives one.
+export function localName(id, name, name_ko) {
+    if (lang === 'ko' && name_ko) return name_ko;
+    return placeName(id, name);
+}
+
+// More labels for one page ({en: {...}, ko: {...}}), kept in that page's own module.
+export function addLabels(more) {
+    for (const [l, table] of Object.entries(more)) Object.assign(labels[l] ||= {}, table);
+}
+
 // Fills every [data-i18n] element's text and every [data-i18n-placeholder] placeholder.
 export function applyLabels(root = document) {
     for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

@@ -1,14 +1,20 @@
-// The live dashboard: occupancy of every hall with thresholds, per-site and
-// event totals, current sessions, an occupancy chart per hall (uPlot), station
-// health, the refusal/alert feed and a printable roll call. Live data comes
+// The live dashboard. On top, the overview that fits one screen (every hall
+// against capacity with thresholds, per-site and event totals, current
+// sessions, the alerts that stay until staff acknowledge them, station
+// health); below it the detail: an occupancy chart per hall (uPlot),
+// refusals by reason per hall, the refusal feed and a printable roll call. Live data comes
 // from /ws/live (docs/api.md); the page reconnects by itself with backoff and
 // says so in a banner while the link is down.
 
 import {
-    call, takeToken, setToken, initLang, getLang, setLang, t, placeName, applyLabels,
+    call, takeToken, setToken, initLang, getLang, setLang, t, placeName, localName, applyLabels, addLabels,
     setEventOffset, eventClock, eventDateTime, localClock, el,
 } from './common.js';
 import { applyFrame, emptyView } from './live_merge.js';
+import { dashboard_labels } from './dashboard_labels.js';
+
+addLabels(dashboard_labels);
+const STAFF_KEY = 'admit.staff_token';
 
 const AMBER = 0.85;  // nearly full from 85 %
 const RED = 1.0;     // full at 100 %
@@ -22,6 +28,9 @@ const state = {
     sessions: {},         // hall id -> {id, name}
     stations: null,       // latest station health list
     feed: [],
+    alerts: [],
+    refusals: null,       // {since, halls: {hall: {reason: n}}}
+    role: '',             // 'staff' or 'viewer' (GET /api/whoami)
     series: {},           // hall id -> [[unix seconds], [inside]]
     server_time: null,
     built_for: '',        // hall ids the cards were built for
@@ -58,12 +67,18 @@ async function start() {
         document.getElementById('token-gate').hidden = true;
         load();
     });
+    document.getElementById('staff-form').addEventListener('submit', (e) => {
+        e.preventDefault();
+        const v = document.getElementById('staff-input').value.trim();
+        if (!v) return;
+        sessionStorage.setItem(STAFF_KEY, v);
+        document.getElementById('staff-form').hidden = true;
+        if (state.pending_ack) ackAlert(state.pending_ack);
+    });
     document.getElementById('roll-filter').addEventListener('input', renderRoll);
     document.getElementById('roll-refresh').addEventListener('click', () => loadRoll(true));
     document.getElementById('roll-print').addEventListener('click', printRoll);
-    window.addEventListener('beforeprint', () => {
-        document.getElementById('roll-printed').textContent = t('roll.printed', { time: new Date().toLocaleString() });
-    });
+    window.addEventListener('beforeprint', setPrintHeader);
     relabel();
     await load();
 }
@@ -82,6 +97,7 @@ async function load() {
     }
     setEventOffset(state.event.utc_offset_minutes, state.event.offset_changes);
     document.getElementById('event-name').textContent = state.event.name;
+    call(state.token, 'GET', '/api/whoami').then((w) => { state.role = w.role; }).catch(() => {});
     try {
         applyOccupancy(await call(state.token, 'GET', '/api/occupancy'), null);
     } catch {
@@ -211,13 +227,14 @@ function setBanner(down) {
 // (conn.view, live_merge.js) at most once per screen refresh (drawLive, on
 // requestAnimationFrame): a busy event sends up to 100 frames a second, and a
 // hidden tab draws nothing until it is shown again.
-const draw = { scheduled: false, stations: false, feed: false };
+const draw = { scheduled: false, stations: false, feed: false, alerts: false };
 
 function takeLive(msg, full) {
     if (msg.series) mergeSeries(msg.series, full);
     const whole = msg.type === 'state';
     draw.stations ||= whole || Boolean(msg.stations);
     draw.feed ||= whole || Boolean(msg.feed);
+    draw.alerts ||= whole || Boolean(msg.alerts) || Boolean(msg.refusals);
     if (draw.scheduled) return;
     draw.scheduled = true;
     requestAnimationFrame(drawLive);
@@ -232,10 +249,17 @@ function drawLive() {
     for (const s of view.sessions) state.sessions[s.hall] = s;
     state.stations = view.stations;
     state.feed = view.feed;
+    state.alerts = view.alerts;
+    state.refusals = view.refusals;
     if (view.occupancy) applyOccupancy(view.occupancy, view.server_time);
     if (draw.stations) renderStations();
     if (draw.feed) renderFeed();
-    draw.stations = draw.feed = false;
+    if (draw.alerts) {
+        refreshEventAfterReload();
+        renderAlerts();
+        renderRefusals();
+    }
+    draw.stations = draw.feed = draw.alerts = false;
     document.getElementById('server-time').textContent = eventDateTime(state.server_time);
 }
 
@@ -284,8 +308,13 @@ function level(inside, capacity) {
     return 'ok';
 }
 
+// Rounded down: 249 of 250 is 99 %, never "100 %" beside "Nearly full".
 function pct(inside, capacity) {
-    return capacity > 0 ? Math.round((inside / capacity) * 100) : 0;
+    return capacity > 0 ? Math.floor((inside / capacity) * 100) : 0;
+}
+
+function siteName(s) {
+    return localName(s.id, s.name, s.name_ko);
 }
 
 function buildHalls() {
@@ -296,16 +325,25 @@ function buildHalls() {
 
     const totals = document.getElementById('totals');
     totals.replaceChildren(totalCard('event', 'total', t('totals.event')));
-    for (const s of occ.sites) totals.append(totalCard('site', `site-${s.id}`, placeName(s.id, s.name)));
+    for (const s of occ.sites) totals.append(totalCard('site', `site-${s.id}`, siteName(s)));
 
     const sites = document.getElementById('sites');
     sites.replaceChildren();
     for (const s of occ.sites) {
+        const halls = occ.halls.filter((x) => x.site === s.id);
         const grid = el('div', { class: 'halls' });
-        for (const h of occ.halls.filter((x) => x.site === s.id)) grid.append(hallCard(h));
-        sites.append(el('section', { class: 'site', 'data-testid': `site-section-${s.id}` },
-            el('h2', { class: 'site-name', 'data-site': s.id, text: placeName(s.id, s.name) }), grid));
+        for (const h of halls) grid.append(hallCard(h));
+        const section = el('section', { class: 'site', 'data-testid': `site-section-${s.id}` },
+            el('h2', { class: 'site-name', 'data-site': s.id, text: siteName(s) }), grid);
+        // A site takes room in proportion to its halls, so every hall card is as wide.
+        section.style.flex = `${Math.max(1, halls.length)} 1 0`;
+        sites.append(section);
     }
+    const charts = document.getElementById('charts');
+    charts.replaceChildren(...occ.halls.map((h) => el('figure', { class: 'chart-box' },
+        el('figcaption', { class: 'hall-name', 'data-hall': h.id, text: hallName(h.id) }),
+        el('div', { class: 'chart', id: `chart-${h.id}`, 'data-testid': `hall-${h.id}-chart`,
+            'aria-label': t('hall.chart') }))));
     for (const h of occ.halls) makeChart(h);
 
     const tabs = document.getElementById('roll-tabs');
@@ -313,7 +351,8 @@ function buildHalls() {
     for (const h of occ.halls) {
         tabs.append(el('button', {
             type: 'button', role: 'tab', 'data-hall': h.id, 'data-testid': `roll-tab-${h.id}`,
-            text: placeName(h.id, h.name), onclick: () => selectRollHall(h.id),
+            'aria-selected': h.id === state.roll.hall ? 'true' : 'false',
+            text: hallName(h.id), onclick: () => selectRollHall(h.id),
         }));
     }
     if (!state.roll.hall || !occ.halls.some((h) => h.id === state.roll.hall)) selectRollHall(occ.halls[0]?.id || '');
@@ -333,23 +372,21 @@ function hallCard(h) {
     const id = h.id;
     return el('article', { class: 'hall level-ok', id: `hall-${id}`, 'data-testid': `hall-${id}` },
         el('header', { class: 'hall-head' },
-            el('h3', { class: 'hall-name', 'data-hall': id, text: placeName(id, h.name) }),
+            el('h3', { class: 'hall-name', 'data-hall': id, text: hallName(id) }),
             el('span', { class: 'warning', 'data-testid': `hall-${id}-warning`, hidden: true })),
         el('p', { class: 'session', 'data-testid': `hall-${id}-session` }),
         el('div', { class: 'hall-numbers' },
             el('span', { class: 'inside', 'data-testid': `hall-${id}-inside`, text: String(h.inside) }),
             el('span', { class: 'of', text: ' / ' }),
             el('span', { class: 'capacity', 'data-testid': `hall-${id}-capacity`, text: String(h.capacity) }),
-            el('span', { class: 'pct', 'data-testid': `hall-${id}-pct` })),
+            el('span', { class: 'pct', 'data-testid': `hall-${id}-pct`, title: t('hall.percent_title') })),
         el('div', { class: 'bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': String(h.capacity) },
             el('div', { class: 'fill' }), el('div', { class: 'mark mark-amber' })),
         el('dl', { class: 'counts' },
             el('div', {}, el('dt', { 'data-i18n': 'hall.admitted', text: t('hall.admitted') }),
                 el('dd', { 'data-testid': `hall-${id}-admitted`, text: String(h.admitted) })),
             el('div', {}, el('dt', { 'data-i18n': 'hall.refused', text: t('hall.refused') }),
-                el('dd', { class: 'refused', 'data-testid': `hall-${id}-refused`, text: String(h.refused) }))),
-        el('div', { class: 'chart', id: `chart-${id}`, 'data-testid': `hall-${id}-chart`,
-            'aria-label': t('hall.chart') }));
+                el('dd', { class: 'refused', 'data-testid': `hall-${id}-refused`, text: String(h.refused) }))));
 }
 
 function setBar(container, inside, capacity) {
@@ -390,7 +427,8 @@ function renderOccupancy() {
         warn.textContent = lv === 'red' ? t('hall.full') : lv === 'amber' ? t('hall.nearly_full') : '';
         const sess = state.sessions[h.id];
         const sessEl = q(`hall-${h.id}-session`);
-        sessEl.textContent = sess ? `${t('hall.session')}: ${sess.name}` : t('hall.no_session');
+        sessEl.textContent = sess ? `${t('hall.session')}: ${localName(sess.id, sess.name, sess.name_ko)}` : t('hall.no_session');
+        sessEl.title = sessEl.textContent;
         sessEl.classList.toggle('none', !sess);
         updateChart(h);
     }
@@ -409,8 +447,8 @@ function makeChart(h) {
     const tz = state.event?.time_zone || 'UTC';
     const opts = {
         width: chartWidth(node),
-        height: 150,
-        legend: { show: false },
+        height: 170,
+        legend: { show: false },  // one legend for every chart, above them (index.html)
         cursor: { drag: { x: false, y: false } },
         tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1e3), tz),
         // One sample (a fresh server) would make an empty axis: show the hour around it.
@@ -420,8 +458,12 @@ function makeChart(h) {
                 stroke: '#8a94a6', grid: { stroke: '#2a3242' }, ticks: { stroke: '#2a3242' },
                 // 24-hour venue time (the event's zone), e.g. 17:05.
                 values: (u, splits) => splits.map((v) => eventClock(new Date(v * 1000).toISOString()).slice(0, 5)),
+                label: t('charts.x', { tz }), labelSize: 18, labelFont: '12px system-ui', font: '11px system-ui',
             },
-            { stroke: '#8a94a6', grid: { stroke: '#2a3242' }, ticks: { stroke: '#2a3242' }, size: 44 },
+            {
+                stroke: '#8a94a6', grid: { stroke: '#2a3242' }, ticks: { stroke: '#2a3242' }, size: 44,
+                label: t('charts.y'), labelSize: 18, labelFont: '12px system-ui', font: '11px system-ui',
+            },
         ],
         series: [
             {},
@@ -430,11 +472,16 @@ function makeChart(h) {
             { label: '85%', stroke: '#f4a261', width: 1, dash: [2, 4], points: { show: false } },
         ],
     };
+    // uPlot draws the axis titles on its canvas; the same words go on the
+    // element for screen readers (and the browser tests).
+    node.setAttribute('aria-label', `${t('hall.chart')}: ${opts.axes[1].label} / ${opts.axes[0].label}`);
+    node.dataset.xTitle = opts.axes[0].label;
+    node.dataset.yTitle = opts.axes[1].label;
     const chart = new window.uPlot(opts, chartData(h), node);
     state.charts[h.id] = chart;
     new ResizeObserver(() => {
         const w = chartWidth(node);
-        if (Math.abs(w - chart.width) > 2) chart.setSize({ width: w, height: 150 });
+        if (Math.abs(w - chart.width) > 2) chart.setSize({ width: w, height: 170 });
     }).observe(node);
 }
 
@@ -471,7 +518,7 @@ function stationRows() {
 
 function hallName(id) {
     const h = (state.occupancy?.halls || state.event?.halls || []).find((x) => x.id === id);
-    return placeName(id, h ? h.name : id);
+    return localName(id, h ? h.name : id, h?.name_ko);
 }
 
 function fmtSkew(ms) {
@@ -514,11 +561,141 @@ function renderFeed() {
         list.replaceChildren(el('li', { class: 'muted', text: t('feed.empty') }));
         return;
     }
-    list.replaceChildren(...state.feed.map((f) => el('li', { class: `feed-item kind-${f.kind}`, 'data-testid': 'feed-item' },
+    list.replaceChildren(...state.feed.map((f) => el('li', { class: `feed-item kind-${f.kind}`, 'data-testid': 'feed-item',
+        'data-code': f.code || f.reason || f.kind },
         el('span', { class: 'feed-time mono', text: eventClock(f.time) }),
-        el('span', { class: 'feed-kind', text: t(`feed.${f.kind}`) }),
-        el('span', { class: 'feed-msg', text: f.message || f.reason || '' }),
+        el('span', { class: 'feed-kind', text: t(`kind.${f.kind}`) }),
+        el('span', { class: 'feed-msg', text: feedText(f) }),
         el('span', { class: 'feed-where muted', text: [f.name, f.station].filter(Boolean).join(' · ') }))));
+}
+
+// The words for a code and its parameters, in the page's language; ids of
+// halls and stations become their names. English text from the server only
+// when the page does not know the code (a newer server).
+function say(prefix, code, params, fallback) {
+    const key = `${prefix}.${code}`;
+    if (t(key) === key) return fallback || code;
+    const p = { ...(params || {}) };
+    if (p.hall) p.hall = hallName(p.hall);
+    if (p.name === '' && p.attendee_id) p.name = p.attendee_id;
+    if (p.kiosk) p.kiosk = t(`verdict.${p.kiosk}`);
+    if (p.server) p.server = t(`verdict.${p.server}`);
+    const reason = p.server_reason || p.reason;
+    if (reason) p.reason = t(`reason.${reason}`);
+    if (p.device_time) p.device_time = eventDateTime(p.device_time);
+    for (const k of ['start', 'end', 'old_start', 'old_end']) if (p[k]) p[k] = eventDateTime(p[k]).slice(6, 11);
+    if (p.session) p.session = sessionName(p.session);
+    if (p.category) p.category = categoryName(p.category);
+    return t(key, p);
+}
+
+function feedText(f) {
+    if (f.kind === 'refusal') {
+        const reason = t(`reason.${f.reason}`);
+        if (reason !== `reason.${f.reason}`) return t('feed.refused_in', { hall: hallName(f.hall), reason });
+        return f.message || f.reason || '';
+    }
+    return say('msg', f.kind, f.params, f.message);
+}
+
+function sessionName(id) {
+    const s = (state.event?.sessions || []).find((x) => x.id === id);
+    return s ? localName(id, s.name, s.name_ko) : id;
+}
+
+function categoryName(id) {
+    const c = categoryOf(id);
+    return c ? localName(id, c.name, c.name_ko) : id;
+}
+
+// ---- alerts ---------------------------------------------------------------------------------
+
+// A config reload may have added stations, sessions or names: read the event again once per reload.
+function refreshEventAfterReload() {
+    const newest = Math.max(0, ...(state.alerts || []).filter((a) => a.kind === 'config_reloaded').map((a) => a.id));
+    if (newest <= (state.event_reload_seen ?? newest)) {
+        state.event_reload_seen = newest;
+        return;
+    }
+    state.event_reload_seen = newest;
+    call(state.token, 'GET', '/api/event').then((e) => {
+        state.event = e;
+        renderStations();
+        renderAlerts();
+    }).catch(() => {});
+}
+
+function alertText(a) {
+    if (a.kind === 'config_reloaded') {
+        const changes = (a.params?.changes || []).map((c) => say('change', c.code, c.params, c.text));
+        return t('msg.config_reloaded', { who: a.params?.who || '', changes: changes.join('; ') || t('msg.no_change') });
+    }
+    return say('msg', a.kind, a.params, a.message);
+}
+
+function renderAlerts() {
+    const list = document.getElementById('alerts');
+    const alerts = state.alerts || [];
+    document.getElementById('alert-total').textContent = alerts.length ? String(alerts.length) : '';
+    document.querySelector('[data-testid="alerts-panel"]').classList.toggle('has-alerts', alerts.length > 0);
+    if (!alerts.length) {
+        list.replaceChildren(el('li', { class: 'muted', text: t('alerts.empty') }));
+        return;
+    }
+    // Newest first: the one that just happened is where the eye lands.
+    list.replaceChildren(...alerts.slice().reverse().map((a) => el('li', {
+        class: `alert kind-${a.kind}`, 'data-testid': 'alert', 'data-kind': a.kind, 'data-alert': String(a.id) },
+        el('span', { class: 'feed-time mono', text: eventClock(a.last) }),
+        el('span', { class: 'feed-kind', text: t(`kind.${a.kind}`) }),
+        el('span', { class: 'alert-msg', 'data-testid': 'alert-text', text: alertText(a) }),
+        a.count > 1 ? el('span', { class: 'alert-count', title: t('alerts.since', { time: eventClock(a.first) }),
+            text: t('alerts.count', { n: a.count }) }) : null,
+        el('button', { type: 'button', class: 'ack', 'data-testid': 'alert-ack', text: t('alerts.ack'),
+            onclick: () => ackAlert(a.id) }))));
+}
+
+// Acknowledged on the server, for every screen: staff only. A viewer's page
+// asks for a staff token once (kept for this tab).
+async function ackAlert(id) {
+    const staff = state.role === 'staff' ? state.token : sessionStorage.getItem(STAFF_KEY);
+    const error = document.getElementById('alert-error');
+    error.textContent = '';
+    if (!staff) {
+        state.pending_ack = id;
+        document.getElementById('staff-form').hidden = false;
+        document.getElementById('staff-input').focus();
+        return;
+    }
+    state.pending_ack = null;
+    try {
+        await call(staff, 'POST', `/api/alerts/${id}/ack`, {});
+        state.alerts = state.alerts.filter((a) => a.id !== id);
+        renderAlerts();
+    } catch (e) {
+        if (e.status === 401 || e.status === 403) {
+            sessionStorage.removeItem(STAFF_KEY);
+            state.pending_ack = id;
+            document.getElementById('staff-form').hidden = false;
+        }
+        if (e.status !== 404) error.textContent = t('alerts.ack_failed', { msg: e.message });
+    }
+}
+
+function renderRefusals() {
+    const body = document.getElementById('refusals-body');
+    const r = state.refusals;
+    document.getElementById('refusals-since').textContent = r?.since ? t('refusals.since', { time: eventDateTime(r.since) }) : '';
+    const halls = state.occupancy?.halls || [];
+    body.replaceChildren(...halls.map((h) => {
+        const counts = Object.entries(r?.halls?.[h.id] || {}).sort((a, b) => b[1] - a[1]);
+        const total = counts.reduce((n, [, c]) => n + c, 0);
+        return el('tr', { 'data-testid': `refusals-${h.id}` },
+            el('td', { text: hallName(h.id) }),
+            el('td', { class: 'num', text: String(total) }),
+            el('td', {}, ...(counts.length ? counts.map(([reason, n]) => el('span', {
+                class: 'reason-chip', 'data-reason': reason, text: `${t(`reason.${reason}`)} ${n}` }))
+                : [el('span', { class: 'muted', text: t('refusals.none') })])));
+    }));
 }
 
 // ---- roll call ---------------------------------------------------------------------------------
@@ -578,11 +755,11 @@ function renderRoll() {
     }
     const q = document.getElementById('roll-filter').value.trim().toLowerCase();
     const people = data.people.filter((p) => !q ||
-        [p.name, p.id, p.organisation, p.city, p.country, p.category, categoryOf(p.category)?.name]
+        [p.name, p.id, p.organisation, p.city, p.country, p.category, categoryOf(p.category)?.name, categoryName(p.category)]
             .some((v) => v && String(v).toLowerCase().includes(q)));
     count.textContent = t('roll.count', { shown: people.length, count: data.count });
     if (!people.length) {
-        body.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: t('roll.empty') })));
+        body.replaceChildren(el('tr', {}, el('td', { colspan: '6', class: 'muted', text: t('roll.empty') })));
         return;
     }
     body.replaceChildren(...people.map((p, i) => {
@@ -592,14 +769,25 @@ function renderRoll() {
         return el('tr', { 'data-testid': 'roll-row', 'data-attendee': p.id },
             el('td', { class: 'num', text: String(i + 1) }),
             el('td', { class: 'roll-name', text: p.name }),
-            el('td', {}, chip, cat ? cat.name : p.category),
+            el('td', {}, chip, categoryName(p.category)),
             el('td', { text: p.organisation || '' }),
-            el('td', { text: [p.city, p.country].filter(Boolean).join(', ') }));
+            el('td', { text: [p.city, p.country].filter(Boolean).join(', ') }),
+            el('td', { class: 'mono roll-id', text: p.id }));
     }));
 }
 
+// The printed page says what it is: event, hall, how many, when (event time);
+// page numbers come from the print stylesheet (@page).
+function setPrintHeader() {
+    const now = state.server_time || new Date().toISOString();
+    document.getElementById('roll-printed').textContent = t('print.meta', {
+        event: state.event?.name || '', hall: hallName(state.roll.hall), count: state.roll.data?.count ?? 0,
+        time: eventDateTime(now),
+    });
+}
+
 function printRoll() {
-    document.getElementById('roll-printed').textContent = t('roll.printed', { time: new Date().toLocaleString() });
+    setPrintHeader();
     window.print();
 }
 
@@ -614,20 +802,25 @@ function relabel() {
     }
     for (const n of document.querySelectorAll('.site-name[data-site]')) {
         const s = state.occupancy?.sites.find((x) => x.id === n.dataset.site);
-        n.textContent = placeName(n.dataset.site, s?.name);
+        n.textContent = s ? siteName(s) : placeName(n.dataset.site);
     }
     if (state.occupancy) {
         document.querySelector('[data-testid="total"] .total-title').textContent = t('totals.event');
         for (const s of state.occupancy.sites) {
             const title = document.querySelector(`[data-testid="site-${s.id}"] .total-title`);
-            if (title) title.textContent = placeName(s.id, s.name);
+            if (title) title.textContent = siteName(s);
         }
+        // Axis titles are drawn into the charts: make them again in the new language.
+        state.built_for = '';
+        buildHalls();
     }
     if (conn.live || conn.down_since) setBanner(!conn.live);
     else document.getElementById('conn-pill').textContent = t('conn.connecting');
     renderOccupancy();
     renderStations();
     renderFeed();
+    renderAlerts();
+    renderRefusals();
     renderRoll();
 }
 

@@ -5,7 +5,7 @@
 export const MAX_FEED = 50;
 
 export function emptyView() {
-    return { seq: null, server_time: null, occupancy: null, sessions: [], stations: [], feed: [] };
+    return { seq: null, server_time: null, occupancy: null, sessions: [], stations: [], feed: [], alerts: [], refusals: null };
 }
 
 // Applies one frame. Returns 'state' or 'delta' when applied; 'gap' when a
@@ -19,6 +19,8 @@ export function applyFrame(view, msg) {
         view.sessions = Array.isArray(msg.sessions) ? msg.sessions : [];
         view.stations = Array.isArray(msg.stations) ? msg.stations : [];
         view.feed = Array.isArray(msg.feed) ? msg.feed : [];
+        view.alerts = Array.isArray(msg.alerts) ? msg.alerts : [];
+        view.refusals = msg.refusals ?? null;
         return 'state';
     }
     if (msg.type !== 'delta') return 'ignored';
@@ -33,6 +35,9 @@ export function applyFrame(view, msg) {
         view.stations = view.stations.map((s) => (changed.has(s.id) ? { ...s, ...changed.get(s.id) } : s));
         for (const s of msg.stations) if (!view.stations.some((x) => x.id === s.id)) view.stations.push(s);
     }
+    // Alerts and refusal counts come whole when they changed.
+    if (Array.isArray(msg.alerts)) view.alerts = msg.alerts;
+    if (msg.refusals) view.refusals = msg.refusals;
     // New entries only, newest first.
     if (Array.isArray(msg.feed) && msg.feed.length) view.feed = msg.feed.concat(view.feed).slice(0, MAX_FEED);
     return 'delta';
