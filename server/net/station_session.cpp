@@ -423,7 +423,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
         return;
     }
     const auto* station = ctx_->config.event.find_station(hello.station_id());
-    if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
+    if (station == nullptr || !ctx_->routes.station_token_ok(station->id, hello.token())) {
         spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",
                      remote_, hello.station_id().substr(0, 64));
         send_error(wire::Error::BAD_TOKEN,
