@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -196,7 +197,7 @@ http_reply pairing::list() const {
     for (const auto& d : devices_) {
         out.push_back(json::object{
             {"device", d.id}, {"station", d.station_id}, {"label", d.label},
-            {"paired_at_ms", std::stoll(d.paired_at)}});
+            {"paired_at_ms", std::strtoll(d.paired_at.c_str(), nullptr, 10)}});
     }
     return json_reply(json::object{{"devices", std::move(out)}});
 }

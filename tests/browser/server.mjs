@@ -19,7 +19,7 @@ export const STAFF = 'demo-staff-Kd93vLw8';
 export const CHROMIUM = process.env.ADMIT_CHROMIUM || '/usr/bin/chromium';
 export const SKIP_CODE = 77;  // ctest SKIP_RETURN_CODE
 
-const BIN = process.env.ADMIT_BIN || findBin();
+export const BIN = process.env.ADMIT_BIN || findBin();
 export const ARTIFACTS = process.env.ADMIT_ARTIFACTS || path.join(SOURCE_DIR, 'build', 'test-artifacts');
 
 function findBin() {

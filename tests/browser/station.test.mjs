@@ -84,7 +84,7 @@ test('a phone pairs from the help desk and a wedge scan gets the server\'s verdi
     await phone.fill('[data-testid="pair-code"]', code.toLowerCase());
     await phone.click('[data-testid="pair-submit"]');
     await waitFor('the station link', () => linkLive(phone), 10000);
-    assert.match(await text(phone, 'station-name'), /Art Hall 2/);
+    await waitFor('the hall name from the hello', async () => /Art Hall 2/.test(await text(phone, 'station-name')), 5000);
     // The code was for one device only.
     const again = await fetch(`${srv.base}/api/pairing/claim`, { method: 'POST', body: JSON.stringify({ code }) });
     assert.equal(again.status, 403);

@@ -12,7 +12,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '..');
 const proto = path.resolve(web, '..', 'proto', 'admit', 'station.proto');
 const out = path.join(web, 'station', 'station-proto.json');
-const protobuf = createRequire(path.join(web, 'node_modules', 'x.js'))('protobufjs');
+let protobuf;
+try {
+    protobuf = createRequire(path.join(web, 'node_modules', 'x.js'))('protobufjs');
+} catch {
+    process.stdout.write('SKIP: web/node_modules/protobufjs is missing (run `npm ci` in web/)\n');
+    process.exit(77);  // ctest SKIP_RETURN_CODE
+}
 
 const root = protobuf.parse(fs.readFileSync(proto, 'utf8'), { keepCase: true }).root;
 const text = `${JSON.stringify(root.toJSON(), null, 1)}\n`;

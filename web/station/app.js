@@ -14,7 +14,6 @@ const OFFLINE_MARGIN = 5;
 const $ = (id) => document.getElementById(id);
 const byTest = (t) => document.querySelector(`[data-testid="${t}"]`);
 
-if (location.pathname === '/station') location.replace(`/station/${location.search}${location.hash}`);
 
 const state = {
     lang: localStorage.getItem('admit-lang') || (navigator.language.startsWith('ko') ? 'ko' : 'en'),
@@ -164,9 +163,9 @@ async function onHelloAck(ack) {
     state.ack = ack;
     state.clockOffset = Number(ack.server_time_ms) - Date.now();
     state.memory.last_inside = ack.inside;
+    byTest('station-name').textContent = `${ack.hall_name || ack.hall_id} · ${ack.station_id}`;
     await state.box.set('clock_offset', state.clockOffset);
     await state.box.set('ack', ack);
-    byTest('station-name').textContent = `${ack.hall_name || ack.hall_id} · ${ack.station_id}`;
     await fetchRules();
     // Replay: everything the outbox holds, in order, once per connection.
     const pending = await state.box.all();
@@ -219,7 +218,8 @@ function pairingCode(text) {
 async function startDoor() {
     $('pair').hidden = true;
     $('door').hidden = false;
-    byTest('station-name').textContent = state.pairing.station;
+    byTest('station-name').textContent = state.ack && state.ack.station_id === state.pairing.station
+        ? `${state.ack.hall_name || state.ack.hall_id} · ${state.ack.station_id}` : state.pairing.station;
     setScreen('idle');
     byTest('verdict-headline').textContent = label('ready', state.lang);
     const roles = { entrance: ['entry'], exit: ['exit'], both: ['entry', 'exit'] }[state.pairing.role] || ['entry', 'exit'];
@@ -294,7 +294,12 @@ async function main() {
     document.body.dataset.ready = '1';
 }
 
-main().catch((e) => {
-    console.error(e);
-    document.body.dataset.ready = 'error';
-});
+// The service worker's scope is /station/: "/station" moves there first.
+if (location.pathname === '/station') {
+    location.replace(`/station/${location.search}${location.hash}`);
+} else {
+    main().catch((e) => {
+        console.error(e);
+        document.body.dataset.ready = 'error';
+    });
+}

@@ -28,7 +28,7 @@ export const LABELS = {
         'On the help desk, choose "Add a phone station", then scan its QR code or type its code here.'],
     pair_button: ['연결', 'Pair'], pair_camera: ['연결 QR 스캔', 'Scan the pairing QR'],
     entry: ['입장', 'Entry'], exit: ['퇴장', 'Exit'], camera: ['카메라', 'Camera'], torch: ['조명', 'Torch'],
-    unpair: ['연결 해제', 'Unpair'], waiting: ['서버 응답 대기 중…', 'Waiting for the server…'],
+    unpair: ['연결 해제', 'Unpair'], fullscreen: ['전체 화면', 'Full screen'], waiting: ['서버 응답 대기 중…', 'Waiting for the server…'],
     conflict: ['스캔 ID 충돌: 직원 확인', 'Scan id conflict: staff check'],
 };
 
