@@ -139,6 +139,16 @@ test('offline: scans are decided on the phone, survive a reload, and reach the s
     assert.match(shown[3].scanId, new RegExp(`^${STATION}-[0-9a-f]{12}-2-1$`), 'a new boot after the reload');
     assert.equal(new Set(shown.map((s) => s.scanId)).size, 4);
 
+    // Meanwhile the help desk checks in one of the people this phone admitted:
+    // the server will refuse the phone's scan of them, and the phone must say so.
+    const taken = shown.find((s) => s.screen === 'admitted');
+    assert.ok(taken, 'the phone admitted someone offline');
+    const desk_checkin = await srv.api('POST', '/api/checkin', { token: STAFF, body: {
+        attendee_id: taken.id, hall_id: 'ddp-art-hall-2', direction: 'entry', actor: 'desk', reason: 'came in by the side door',
+    } });
+    assert.equal(desk_checkin.status, 200, JSON.stringify(desk_checkin.body));
+    assert.equal(await phone.isVisible('[data-testid="conflicts"]'), false);
+
     await browser.context.setOffline(false);
     await waitFor('the link back', () => linkLive(phone), 20000);
     await waitFor('the outbox to empty', async () => (await text(phone, 'backlog')) === '0', 10000);
@@ -146,12 +156,37 @@ test('offline: scans are decided on the phone, survive a reload, and reach the s
         const scans = (await recorded(s.id)).filter((r) => r.scan_id === s.scanId);
         assert.equal(scans.length, 1, `${s.scanId} recorded exactly once`);
         assert.equal(scans[0].offline, true);
-        assert.equal(scans[0].reason.toUpperCase(), s.reason, `${s.scanId}: the server's verdict is the one the phone showed`);
+        if (s === taken) assert.equal(scans[0].reason, 'already_inside', 'the desk check-in came first');
+        else assert.equal(scans[0].reason.toUpperCase(), s.reason, `${s.scanId}: the server's verdict is the one the phone showed`);
     }
+    await waitFor('the conflict reported on the phone', async () => (await text(phone, 'conflicts')) === 'conflicts 1', 5000);
+    assert.match(await phone.getAttribute('[data-testid="conflicts"]', 'title'), new RegExp(`${taken.scanId}: shown OK, server ALREADY_INSIDE`));
+    await screenshot(phone, 'station-conflict');
     // A second reload replays nothing: the outbox is empty and nothing is recorded twice.
     await phone.reload();
     await waitFor('the link after the reload', () => linkLive(phone), 10000);
     for (const s of shown) assert.equal((await recorded(s.id)).filter((r) => r.scan_id === s.scanId).length, 1);
+});
+
+test('a server that stops answering: the phone decides after the answer timeout; the scan is recorded once', { timeout: 60000 }, async () => {
+    await waitFor('the station link', () => linkLive(phone), 10000);
+    const [id, payload] = Object.entries(badges())[6];
+    const before = await phone.getAttribute('[data-testid="verdict"]', 'data-scan-id');
+    srv.proc.kill('SIGSTOP');  // the server hangs: the socket stays open, nothing answers
+    let scanId;
+    try {
+        await scanWith(phone, payload);
+        await waitFor('the offline verdict after the answer timeout', async () =>
+            (await phone.getAttribute('[data-testid="verdict"]', 'data-scan-id')) !== before
+            && phone.isVisible('[data-testid="verdict-offline"]'), 10000);
+        scanId = await phone.getAttribute('[data-testid="verdict"]', 'data-scan-id');
+        assert.equal(await text(phone, 'backlog'), '1');
+    } finally {
+        srv.proc.kill('SIGCONT');
+    }
+    await waitFor('the link back', () => linkLive(phone), 20000);
+    await waitFor('the outbox to empty', async () => (await text(phone, 'backlog')) === '0', 10000);
+    assert.equal((await recorded(id)).filter((r) => r.scan_id === scanId).length, 1, `${scanId} recorded exactly once`);
 });
 
 test('unpairing on the desk revokes the phone\'s credential', { timeout: 60000 }, async () => {

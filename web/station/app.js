@@ -11,6 +11,8 @@ import { camera } from '/station/camera.js';
 
 // Places kept for other doors while offline (the kiosk's --offline-margin default).
 const OFFLINE_MARGIN = 5;
+// How long the door waits for the server's verdict (the kiosk's --answer-timeout).
+const ANSWER_TIMEOUT_MS = 3000;
 const $ = (id) => document.getElementById(id);
 const byTest = (t) => document.querySelector(`[data-testid="${t}"]`);
 
@@ -57,6 +59,12 @@ function showWaiting() {
 async function refreshBacklog() {
     state.backlog = await state.box.count();
     byTest('backlog').textContent = String(state.backlog);
+    const conflicts = await state.box.conflicts();
+    state.conflicts = conflicts.length;
+    const el = byTest('conflicts');
+    el.hidden = conflicts.length === 0;
+    el.textContent = `${label('conflicts', state.lang)} ${conflicts.length}`;
+    el.title = conflicts.map((c) => `${c.scan_id}: ${c.conflict}`).join('\n');
 }
 
 function setLink(live) {
@@ -87,19 +95,35 @@ async function scan(payload) {
         showWaiting();
         await refreshBacklog();
         state.link.sendScans([entry]);
+        // As the kiosk: no verdict within the answer timeout, and the link is as good as down.
+        setTimeout(() => {
+            if (state.waitingFor !== entry.scan_id) return;
+            state.waitingFor = null;
+            state.link?.drop();
+            decideOffline(base, true).catch((e) => console.error(e));
+        }, ANSWER_TIMEOUT_MS);
         return;
     }
-    // Offline: decide here, as the kiosk would, and keep the scan for the server.
+    await decideOffline(base, false);
+}
+
+// Offline: decide here, as the kiosk would, and keep the scan for the server.
+async function decideOffline(base, alreadyStored) {
+    let shown;
+    let d = { hall_delta: 0, moved: null };
     if (!state.rules) {
-        show({ admitted: false, reason: 'UNKNOWN_STATION', explanation: 'No rules yet: connect once before scanning offline.' }, { offline: true });
-        return;
+        shown = { admitted: false, reason: 'UNKNOWN_BADGE', warning: false,
+            explanation: 'Offline and no rules on this device yet; cannot check badges. Send to the help desk.' };
+    } else {
+        d = await judgeOffline(state.rules, state.pairing.station, { payload: base.payload, direction: base.direction, at_ms: base.device_time_ms }, state.memory, OFFLINE_MARGIN);
+        shown = {
+            admitted: d.admitted, reason: d.reason, warning: d.warning, explanation: d.explanation,
+            attendee_id: d.attendee_id, category: d.category, hall_id: d.hall_id,
+        };
     }
-    const d = await judgeOffline(state.rules, state.pairing.station, { payload, direction, at_ms: base.device_time_ms }, state.memory, OFFLINE_MARGIN);
-    const shown = {
-        admitted: d.admitted, reason: d.reason, warning: d.warning, explanation: d.explanation,
-        attendee_id: d.attendee_id, category: d.category, hall_id: d.hall_id,
-    };
-    await state.box.add({ ...base, offline: true, shown, hall_delta: d.hall_delta });
+    // A verdict that came meanwhile took the scan out: then it was not offline after all.
+    if (alreadyStored && !(await state.box.markOffline(base.scan_id, shown, d.hall_delta))) return;
+    if (!alreadyStored) await state.box.add({ ...base, offline: true, shown, hall_delta: d.hall_delta });
     if (d.moved && d.attendee_id) state.memory.presence[d.attendee_id] = d.moved.to;
     state.memory.pending_delta += d.hall_delta;
     await saveMemory();
@@ -112,8 +136,8 @@ async function onVerdict(v) {
     if (entry && entry.offline) {
         state.memory.pending_delta -= entry.hall_delta || 0;
         // The server disagrees with what this device showed: staff should know.
-        if (entry.shown && entry.shown.admitted !== v.admitted) {
-            state.conflicts += 1;
+        if (entry.shown && (entry.shown.admitted !== v.admitted || entry.shown.reason !== v.reason)) {
+            await state.box.noteConflict(entry, v);
             console.warn(`scan ${v.scan_id}: shown ${entry.shown.reason} offline, the server says ${v.reason}`);
         }
     }
@@ -132,7 +156,6 @@ async function onVerdict(v) {
 async function onError(err) {
     if (err.code === 'SCAN_ID_CONFLICT' && err.scan_id) {
         await state.box.moveToConflicts(err.scan_id, err.message);
-        state.conflicts += 1;
         await refreshBacklog();
         if (state.waitingFor === err.scan_id) show({ admitted: false, reason: 'UNKNOWN_STATION', explanation: label('conflict', state.lang) });
         return;

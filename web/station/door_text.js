@@ -30,6 +30,7 @@ export const LABELS = {
     entry: ['입장', 'Entry'], exit: ['퇴장', 'Exit'], camera: ['카메라', 'Camera'], torch: ['조명', 'Torch'],
     unpair: ['연결 해제', 'Unpair'], fullscreen: ['전체 화면', 'Full screen'], waiting: ['서버 응답 대기 중…', 'Waiting for the server…'],
     conflict: ['스캔 ID 충돌: 직원 확인', 'Scan id conflict: staff check'],
+    conflicts: ['판정 차이', 'conflicts'],
 };
 
 // lang: 'ko' or 'en'. The other language follows in smaller words.

@@ -96,6 +96,17 @@ export class outbox {
         return request(this.db.transaction('scans').objectStore('scans').count());
     }
 
+    // No verdict in time: the scan becomes an offline one with what this
+    // device showed. False when its verdict came meanwhile (it is gone).
+    async markOffline(scanId, shown, hallDelta) {
+        const tx = this.db.transaction('scans', 'readwrite');
+        const store = tx.objectStore('scans');
+        const entry = await request(store.index('scan_id').get(scanId));
+        if (entry) store.put({ ...entry, offline: true, shown, hall_delta: hallDelta });
+        await done(tx);
+        return !!entry;
+    }
+
     // The verdict came: the scan leaves. Returns the entry, or undefined.
     async remove(scanId) {
         const tx = this.db.transaction('scans', 'readwrite');
@@ -115,6 +126,13 @@ export class outbox {
             store.delete(entry.seq);
             tx.objectStore('conflicts').put({ ...entry, conflict: message });
         }
+        await done(tx);
+    }
+
+    // The server decided an offline scan otherwise than this device showed.
+    async noteConflict(entry, verdict) {
+        const tx = this.db.transaction('conflicts', 'readwrite');
+        tx.objectStore('conflicts').put({ ...entry, conflict: `shown ${entry.shown.reason}, server ${verdict.reason}`, server: verdict });
         await done(tx);
     }
 
