@@ -145,26 +145,30 @@ http_reply pairing::claim(std::string_view body) {
     const auto o = body_object(body);
     if (!o) return error_reply(400, "request body must be a JSON object {\"code\": \"ABCD-EFGH\"}");
     const auto code = normalised_code(json_string(*o, "code"));
-    std::lock_guard lock(mutex_);
-    const auto now = now_();
-    std::erase_if(codes_, [&](const pending_code& c) { return c.expires <= now; });
-    const auto it = std::find_if(codes_.begin(), codes_.end(), [&](const pending_code& c) {
-        return code.size() == code_length && c.code == code;
-    });
-    if (it == codes_.end())
-        return error_reply(403, "this pairing code is unknown, used or expired; ask the help desk for a new one");
-    const pending_code used = *it;
-    codes_.erase(it);  // single use, whatever happens next
+    pending_code used;
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = now_();
+        std::erase_if(codes_, [&](const pending_code& c) { return c.expires <= now; });
+        const auto it = std::find_if(codes_.begin(), codes_.end(), [&](const pending_code& c) {
+            return code.size() == code_length && c.code == code;
+        });
+        if (it == codes_.end())
+            return error_reply(403, "this pairing code is unknown, used or expired; ask the help desk for a new one");
+        used = *it;
+        codes_.erase(it);  // single use, whatever happens next
+    }
     const auto* station = event_.find_station(used.station_id);
     if (station == nullptr) return error_reply(409, "the station of this code is no longer in the config");
     const auto token = random_hex(32);
     device d{"phone-" + random_hex(6), station->id, used.label, config::hash_token(token),
              std::to_string(wall_ms())};
-    devices_.push_back(d);
     try {
-        save();
+        std::lock_guard write(write_mutex_);
+        auto next = std::make_shared<device_list>(*devices());
+        next->push_back(d);
+        save_and_publish(std::move(next));
     } catch (const std::exception& e) {
-        devices_.pop_back();
         spdlog::error("pairing: {}", e.what());
         return error_reply(503, "the paired-station list cannot be written; ask for a new code");
     }
@@ -175,15 +179,16 @@ http_reply pairing::claim(std::string_view body) {
 }
 
 http_reply pairing::revoke(const std::string& device_id) {
-    std::lock_guard lock(mutex_);
-    const auto it = std::find_if(devices_.begin(), devices_.end(), [&](const device& d) { return d.id == device_id; });
-    if (it == devices_.end()) return error_reply(404, fmt::format("no paired device \"{}\"", device_id));
-    const device removed = *it;
-    devices_.erase(it);
+    device removed;
     try {
-        save();
+        std::lock_guard write(write_mutex_);
+        auto next = std::make_shared<device_list>(*devices());
+        const auto it = std::find_if(next->begin(), next->end(), [&](const device& d) { return d.id == device_id; });
+        if (it == next->end()) return error_reply(404, fmt::format("no paired device \"{}\"", device_id));
+        removed = *it;
+        next->erase(it);
+        save_and_publish(std::move(next));
     } catch (const std::exception& e) {
-        devices_.push_back(removed);
         spdlog::error("pairing: {}", e.what());
         return error_reply(503, "the paired-station list cannot be written; the device is still paired");
     }
@@ -191,10 +196,14 @@ http_reply pairing::revoke(const std::string& device_id) {
     return json_reply(json::object{{"revoked", removed.id}});
 }
 
+std::shared_ptr<const pairing::device_list> pairing::devices() const {
+    std::lock_guard lock(mutex_);
+    return devices_;
+}
+
 http_reply pairing::list() const {
     json::array out;
-    std::lock_guard lock(mutex_);
-    for (const auto& d : devices_) {
+    for (const auto& d : *devices()) {
         out.push_back(json::object{
             {"device", d.id}, {"station", d.station_id}, {"label", d.label},
             {"paired_at_ms", std::strtoll(d.paired_at.c_str(), nullptr, 10)}});
@@ -205,8 +214,8 @@ http_reply pairing::list() const {
 bool pairing::accepts(std::string_view station_id, std::string_view token) const {
     if (token.empty()) return false;
     const auto h = config::hash_token(token);
-    std::lock_guard lock(mutex_);
-    return std::any_of(devices_.begin(), devices_.end(), [&](const device& d) {
+    const auto list = devices();
+    return std::any_of(list->begin(), list->end(), [&](const device& d) {
         return d.station_id == station_id && d.token_hash == h;
     });
 }
@@ -222,22 +231,26 @@ void pairing::load() {
         throw std::runtime_error(fmt::format(
             "{}: not a paired-station list ({}); fix or remove it (paired phones must then pair again)",
             file_.string(), ec ? ec.message() : "no \"devices\" array"));
+    auto list = std::make_shared<device_list>();
     for (const auto& item : v.at("devices").as_array()) {
         if (!item.is_object()) continue;
         const auto& o = item.as_object();
-        devices_.push_back({json_string(o, "device"), json_string(o, "station"), json_string(o, "label"),
-                            json_string(o, "token_hash"), json_string(o, "paired_at_ms")});
+        list->push_back({json_string(o, "device"), json_string(o, "station"), json_string(o, "label"),
+                         json_string(o, "token_hash"), json_string(o, "paired_at_ms")});
     }
+    devices_ = std::move(list);
 }
 
-void pairing::save() const {
+void pairing::save_and_publish(std::shared_ptr<const device_list> next) {
     json::array out;
-    for (const auto& d : devices_) {
+    for (const auto& d : *next) {
         out.push_back(json::object{
             {"device", d.id}, {"station", d.station_id}, {"label", d.label},
             {"token_hash", d.token_hash}, {"paired_at_ms", d.paired_at}});
     }
     write_atomically(file_, json::serialize(json::object{{"devices", std::move(out)}}));
+    std::lock_guard lock(mutex_);
+    devices_ = std::move(next);
 }
 
 }  // namespace admit::service

@@ -8,12 +8,15 @@
 // /api/pairing/{device}/revoke) makes the credential worthless at the next
 // hello. Only hashes of credentials are kept, in <data>/paired-stations.json,
 // so paired phones survive a server restart; codes live in memory only.
-// Thread safety: every member is safe from any thread (one mutex; the file
-// is written under it, off the station threads: POSTs run on the work pool).
+// Thread safety: every member is safe from any thread. accepts() runs on the
+// station threads at hello: it only copies a pointer under mutex_, which is
+// never held across I/O. Claims and revocations (POSTs, on the work pool)
+// take write_mutex_ across the file write, then publish the new list.
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -60,15 +63,19 @@ private:
     http_reply claim(std::string_view body);
     http_reply revoke(const std::string& device_id);
     http_reply list() const;
+    using device_list = std::vector<device>;
+    std::shared_ptr<const device_list> devices() const;
+    // Writes the list to the file (throws std::runtime_error), then publishes it. Under write_mutex_.
+    void save_and_publish(std::shared_ptr<const device_list> next);
     void load();
-    void save() const;  // under mutex_
 
     const core::event_config& event_;
     std::filesystem::path file_;
     std::function<clock::time_point()> now_;
-    mutable std::mutex mutex_;
+    std::mutex write_mutex_;       // serialises claims and revocations across the file write
+    mutable std::mutex mutex_;     // codes_ and the devices_ pointer; never held across I/O
     std::vector<pending_code> codes_;
-    std::vector<device> devices_;
+    std::shared_ptr<const device_list> devices_ = std::make_shared<const device_list>();
 };
 
 }  // namespace admit::service

@@ -8,6 +8,9 @@
 
 const DB_NAME = 'admit-station';
 const DB_VERSION = 1;
+// Scans and the boot counter are flushed to disk before the promise resolves
+// (Chromium's default is "relaxed": a power cut could lose a committed scan).
+const STRICT = { durability: 'strict' };
 
 function request(r) {
     return new Promise((resolve, reject) => {
@@ -51,7 +54,7 @@ export class outbox {
 
     // A new boot id per page start; the instance id once per installation.
     async start() {
-        const tx = this.db.transaction(['meta', 'scans'], 'readwrite');
+        const tx = this.db.transaction(['meta', 'scans'], 'readwrite', STRICT);
         const meta = tx.objectStore('meta');
         this.instance = (await request(meta.get('instance_id'))) || randomHex(6);
         this.boot = ((await request(meta.get('boot_id'))) || 0) + 1;
@@ -80,7 +83,7 @@ export class outbox {
 
     // Stores a scan (committed before this resolves) and gives it its seq.
     async add(entry) {
-        const tx = this.db.transaction(['scans', 'meta'], 'readwrite');
+        const tx = this.db.transaction(['scans', 'meta'], 'readwrite', STRICT);
         const stored = { ...entry, seq: this.nextSeq++ };
         tx.objectStore('scans').add(stored);
         tx.objectStore('meta').put(stored.seq, 'last_seq');
@@ -99,7 +102,7 @@ export class outbox {
     // No verdict in time: the scan becomes an offline one with what this
     // device showed. False when its verdict came meanwhile (it is gone).
     async markOffline(scanId, shown, hallDelta) {
-        const tx = this.db.transaction('scans', 'readwrite');
+        const tx = this.db.transaction('scans', 'readwrite', STRICT);
         const store = tx.objectStore('scans');
         const entry = await request(store.index('scan_id').get(scanId));
         if (entry) store.put({ ...entry, offline: true, shown, hall_delta: hallDelta });
