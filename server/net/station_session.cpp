@@ -368,7 +368,7 @@ void station_session<Stream>::on_hello(const wire::Hello& hello) {
     // The model in force now: a reload may have added this station.
     const auto event = ctx_->engine.event();
     const auto* station = event->find_station(hello.station_id());
-    if (station == nullptr || config::hash_token(hello.token()) != station->token_hash) {
+    if (station == nullptr || !ctx_->routes.station_token_ok(station->id, hello.token())) {
         spdlog::warn("station connection from {}: refused hello for station \"{}\": unknown station or wrong token",
                      remote_, hello.station_id().substr(0, 64));
         send_error(wire::Error::BAD_TOKEN,

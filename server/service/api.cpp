@@ -79,6 +79,7 @@ api::api(
       data_dir_(std::move(data_dir)),
       web_files_(web_dir),
       desk_(config_, engine_, data_dir_),
+      pairing_(config_.event, data_dir_),
       public_key_(config::read_public_key(data_dir_)) {}
 
 role api::role_of(const http_request_view& request) const {
@@ -98,6 +99,13 @@ role api::role_of(const http_request_view& request) const {
     return role::none;
 }
 
+bool api::station_token_ok(std::string_view station_id, std::string_view token) const {
+    const auto event = engine_.event();  // the model in force: a reload may have added the station
+    const auto* station = event->find_station(station_id);
+    if (station == nullptr || token.empty()) return false;
+    return config::hash_token(token) == station->token_hash || pairing_.accepts(station->id, token);
+}
+
 api::work api::work_of(const http_request_view& request) {
     const auto path = path_of(request.target);
     if (!path.starts_with("/api/")) return work::now;
@@ -112,6 +120,8 @@ api::work api::work_of(const http_request_view& request) {
 http_reply api::handle(const http_request_view& request) {
     const auto path = path_of(request.target);
     const bool is_get = request.method == "GET" || request.method == "HEAD";
+    if (path == "/api/pairing" || path.starts_with("/api/pairing/"))
+        return pairing_.route(request.method, path, request.body, role_of(request) == role::staff);
     if (request.method == "POST" && path.starts_with("/api/")) {
         const auto who = role_of(request);
         if (who == role::none)
@@ -181,7 +191,7 @@ http_reply api::station_rules(const http_request_view& request) const {
     constexpr std::string_view bearer = "Bearer ";
     const auto token = request.authorization.starts_with(bearer) ? request.authorization.substr(bearer.size())
                                                                  : std::string_view{};
-    if (station == nullptr || token.empty() || config::hash_token(token) != station->token_hash) {
+    if (station == nullptr || !station_token_ok(station_id, token)) {
         return error_reply(401, "rules need ?station=<id> and that station's token as Authorization: Bearer <token>");
     }
     protocol::station_rules rules;

@@ -16,6 +16,9 @@
 //   POST /api/checkin, /api/scans/{id}/annul, /api/attendees/{id}/reissue,
 //   GET /api/attendees/{id}/badge.pdf, /token, POST /api/roster (CSV)
 //                                    help desk and admin (staff); see docs/api.md
+//   POST /api/pairing, GET /api/pairing, POST /api/pairing/{device}/revoke
+//                                    pairing codes for phones as stations (staff)
+//   POST /api/pairing/claim          a phone claims a code (the code is the proof)
 //   GET /<file>                      web/ static files (open)
 // Tokens: "Authorization: Bearer <token>" or "?token=<token>". With no
 // tokens in the config, every route is open (the server warns at start).
@@ -34,6 +37,7 @@
 #include "service/help_desk.hpp"
 #include "service/live_state.hpp"
 #include "service/metrics.hpp"
+#include "service/pairing.hpp"
 #include "service/web_files.hpp"
 #include "store/scan_store.hpp"
 
@@ -72,6 +76,9 @@ public:
 
     http_reply handle(const http_request_view& request);
     role role_of(const http_request_view& request) const;
+    // True when token is this station's configured token or a paired
+    // phone's credential for it (service/pairing.hpp).
+    bool station_token_ok(std::string_view station_id, std::string_view token) const;
     // Where a request runs. Never on the station threads when it may wait
     // for the disk or the writer (staff actions, a person's history), nor
     // when it takes seconds of CPU (exports, badge PDFs: reports, which run
@@ -109,6 +116,7 @@ private:
     std::filesystem::path data_dir_;
     web_files web_files_;
     help_desk desk_;  // staff actions, after role_of() said staff
+    pairing pairing_;  // phones paired as stations
     core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_
     std::unique_ptr<store::scan_store> reader_;

@@ -78,7 +78,9 @@ const web_files::file* web_files::find(std::string_view target) const {
     }
     const auto raw_path = url->encoded_path();
     if (key.empty() || (!raw_path.empty() && raw_path.back() == '/')) key += "/index.html";
-    const auto found = files_.find(key);
+    auto found = files_.find(key);
+    // "/station" is the station page's folder: its index.html.
+    if (found == files_.end()) found = files_.find(key + "/index.html");
     return found == files_.end() ? nullptr : &found->second;
 }
 

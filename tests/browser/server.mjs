@@ -22,7 +22,7 @@ export const SKIP_CODE = 77;  // ctest SKIP_RETURN_CODE
 export const REHEARSAL_START = '2023-09-25T17:00:00+09:00';
 export const BIN_DIR = process.env.ADMIT_BIN || findBin();
 
-const BIN = BIN_DIR;
+export const BIN = BIN_DIR;
 export const ARTIFACTS = process.env.ADMIT_ARTIFACTS || path.join(SOURCE_DIR, 'build', 'test-artifacts');
 
 function findBin() {

@@ -113,6 +113,21 @@ TEST(WebFiles, OnlyListedFilesAreFoundWhateverThePathLooksLike) {
     }
 }
 
+TEST(WebFiles, AFolderNameFindsItsIndexPage) {
+    test::temp_dir dir;
+    const auto web = dir.path() / "web";
+    std::filesystem::create_directories(web / "station");
+    std::ofstream(web / "station" / "index.html") << "s";
+    const web_files files(web);
+    for (const char* target : {"/station", "/station/", "/station?x=1", "/station/index.html"}) {
+        const auto* f = files.find(target);
+        ASSERT_NE(f, nullptr) << target;
+        EXPECT_EQ(f->path.parent_path().filename(), "station") << target;
+    }
+    EXPECT_EQ(files.find("/stations"), nullptr);
+    EXPECT_EQ(files.find("/station/x"), nullptr);
+}
+
 TEST(WebFiles, AMissingFolderServesNothing) {
     const web_files files("/nonexistent/admit/web");
     EXPECT_EQ(files.size(), 0u);
