@@ -26,7 +26,8 @@ json::object occupancy_object(const config::loaded_config& config, const engine:
         halls.push_back(json::object{
             {"id", h.hall_id}, {"name", h.name}, {"site", h.site_id},
             {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
-            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
+            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused},
+            {"duplicates", h.duplicates}});
         per_site[h.site_id].first += h.inside;
         per_site[h.site_id].second += h.capacity;
         total_inside += h.inside;
@@ -102,7 +103,27 @@ void live_state::on_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
         }
         const auto* hall = config_.event.find_hall(r.hall_id);
         const std::string hall_name = hall ? hall->name : r.hall_id;
-        if (r.conflicts()) {
+        for (const auto& re : o.redecided) {
+            if (!re.conflicts()) continue;
+            add_feed({re.server_time, "conflict", re.station_id, re.hall_id, re.attendee_id, o.attendee_name,
+                      std::string(core::reason_code(re.result.why)),
+                      fmt::format("Decided again in read order: {} was {} at station {}; now {}: {} ({})",
+                                  o.attendee_name.empty() ? re.attendee_id : o.attendee_name,
+                                  re.shown->admitted ? "admitted" : "refused", re.station_id,
+                                  re.result.admitted ? "admitted" : "refused", re.result.explanation, re.note)});
+        }
+        if (r.kind == core::scan_kind::redecision) {
+            // Another server's re-decision, followed from the shared log.
+            if (r.conflicts())
+                add_feed({r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
+                          std::string(core::reason_code(r.result.why)),
+                          fmt::format("Decided again in read order: {} was {} at station {}; now {}: {}",
+                                      o.attendee_name.empty() ? r.attendee_id : o.attendee_name,
+                                      r.shown->admitted ? "admitted" : "refused", r.station_id,
+                                      r.result.admitted ? "admitted" : "refused", r.result.explanation)});
+        } else if (r.duplicate) {
+            // A second read: the first one was already in the feed if it needed to be.
+        } else if (r.conflicts()) {
             add_feed({r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
                       std::string(core::reason_code(r.result.why)),
                       fmt::format("Offline the kiosk {} {}; the server {}: {}",
