@@ -64,7 +64,8 @@ protected:
     json::object hall(const std::string& id) {
         const auto r = http_get(server_.port(), "/api/occupancy", "viewer-token");
         EXPECT_EQ(r.status, 200);
-        for (const auto& h : json::parse(r.body).at("halls").as_array())
+        const auto body = json::parse(r.body);  // kept: the loop must not range over a temporary
+        for (const auto& h : body.at("halls").as_array())
             if (h.at("id") == id.c_str()) return h.as_object();
         return {};
     }

@@ -98,7 +98,8 @@ protected:
         std::map<std::string, int> out;
         const auto r = http_get(server_.port(), "/api/occupancy", "viewer-token");
         EXPECT_EQ(r.status, 200);
-        for (const auto& h : json::parse(r.body).at("halls").as_array())
+        const auto body = json::parse(r.body);  // kept: the loop must not range over a temporary
+        for (const auto& h : body.at("halls").as_array())
             out[std::string(h.at("id").as_string())] = static_cast<int>(h.at("inside").as_int64());
         return out;
     }
