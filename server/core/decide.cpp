@@ -355,7 +355,7 @@ scan_record decide(const decide_input& in, const scan& s) {
     }
     if (s.kind == scan_kind::badge && in.recent != nullptr) {
         if (const auto* first = in.recent->duplicated(
-                rec.attendee_id, rec.hall_id, s.dir, s.decided_at(), in.event.rules.duplicate_window
+                rec.attendee_id, s.payload, rec.hall_id, s.dir, s.decided_at(), in.event.rules.duplicate_window
             )) {
             // The same read again: the same colour at the door, and nothing changes.
             rec.result = first->result;

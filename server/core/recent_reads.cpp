@@ -6,6 +6,7 @@ namespace admit::core {
 
 const counted_read* recent_reads::duplicated(
     std::string_view attendee_id,
+    std::string_view payload,
     std::string_view hall_id,
     direction dir,
     time_point read_at,
@@ -13,7 +14,9 @@ const counted_read* recent_reads::duplicated(
 ) const {
     if (window <= std::chrono::milliseconds::zero() || attendee_id.empty()) return nullptr;
     const auto it = reads_.find(attendee_id);
-    if (it == reads_.end() || it->second.hall_id != hall_id || it->second.dir != dir) return nullptr;
+    if (it == reads_.end() || it->second.hall_id != hall_id || it->second.dir != dir ||
+        it->second.payload != payload)
+        return nullptr;
     const auto apart = read_at - it->second.read_at;
     return (apart <= window && -apart <= window) ? &it->second : nullptr;
 }
@@ -26,7 +29,7 @@ std::string recent_reads::key_of(const scan_record& r) {
 std::optional<counted_read> recent_reads::remember(const scan_record& r) {
     const auto k = key_of(r);
     if (k.empty()) return std::nullopt;
-    counted_read fresh{r.scan_id, r.hall_id, r.dir, r.read_time(), r.result};
+    counted_read fresh{r.scan_id, r.hall_id, r.dir, r.payload, r.read_time(), r.result};
     const auto it = reads_.find(k);
     if (it == reads_.end()) {
         reads_.emplace(k, std::move(fresh));

@@ -4,7 +4,8 @@
 // within the window (two cameras at one door, a camera that reads twice, a
 // kiosk restarted between reads) is a copy of the first, not a new scan: it
 // gets the first read's verdict and changes nothing. Only the badge's last
-// counted read can be copied: after an exit, an entry at once is a new entry.
+// counted read can be copied: after an exit, an entry at once is a new entry;
+// a reissued badge shown after the old one is not a copy of it.
 // Thread safety: not synchronised; the engine owns it under its state lock.
 
 #include <chrono>
@@ -23,6 +24,7 @@ struct counted_read {
     std::string scan_id;
     std::string hall_id;
     direction dir = direction::entry;
+    std::string payload;  // the badge text read
     time_point read_at{};
     verdict result;
 };
@@ -30,11 +32,12 @@ struct counted_read {
 class recent_reads {
 public:
     // The counted read this read would duplicate: the attendee's last counted
-    // read, when it was at the same hall in the same direction and within
-    // `window` of this one (before or after: an offline read may arrive
-    // late). Null when none, or when the window is zero.
+    // read, when it was of the same badge text at the same hall in the same
+    // direction and within `window` of this one (before or after: an offline
+    // read may arrive late). Null when none, or when the window is zero.
     const counted_read* duplicated(
         std::string_view attendee_id,
+        std::string_view payload,
         std::string_view hall_id,
         direction dir,
         time_point read_at,

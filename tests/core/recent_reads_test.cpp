@@ -113,6 +113,19 @@ TEST(DuplicateWindow, InOutAndInAgainAtOnceAreThreeScans) {
     EXPECT_EQ(d.where.inside(forum_room), 1);
 }
 
+TEST(DuplicateWindow, AReissuedBadgeShownAfterTheOldOneIsNotACopyOfIt) {
+    door d;  // guest-ahn's badge was reissued: version 2 is the valid one
+    const time_point t0 = kst(26, 10, 5);
+    auto old_badge = read_at("ch-3f-in", direction::entry, t0, "a");
+    old_badge.payload = badge_of("guest-ahn", 1);
+    EXPECT_EQ(d.read(old_badge).result.why, reason::revoked_badge);
+    auto new_badge = read_at("ch-3f-in", direction::entry, t0 + 500ms, "b");
+    new_badge.payload = badge_of("guest-ahn", 2);
+    const auto r = d.read(new_badge);
+    EXPECT_FALSE(r.duplicate);
+    EXPECT_TRUE(r.result.admitted) << r.result.explanation;
+}
+
 TEST(DuplicateWindow, ALateOfflineReadJustBeforeTheCountedOneIsADuplicate) {
     door d;
     const time_point t0 = kst(26, 10, 5);
