@@ -95,6 +95,7 @@ void verdict_to_wire(const verdict_facts& facts, wire::Verdict& out) {
     out.set_inside(facts.inside);
     out.set_capacity(facts.capacity);
     out.set_replayed(facts.replayed);
+    out.set_duplicate(r.duplicate);
     out.set_server_time_ms(time_to_ms(r.server_time));
 }
 

@@ -35,6 +35,7 @@ struct verdict_facts {
     int capacity;
     bool replayed;
 };
+// The record's duplicate flag goes out with it (Verdict.duplicate).
 void verdict_to_wire(const verdict_facts& facts, wire::Verdict& out);
 
 core::verdict verdict_from_wire(const wire::Verdict& in);

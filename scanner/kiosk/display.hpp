@@ -24,6 +24,7 @@ struct shown_scan {
     int inside = 0;
     int capacity = 0;
     bool offline = false;   // decided by the kiosk, not the server
+    bool duplicate = false;  // the server took it for a second read of the same badge
     double latency_ms = 0;  // from reading the badge to this verdict
     std::size_t backlog = 0;
     std::string server;  // HOST:PORT of the server that decided; empty when offline
@@ -39,6 +40,18 @@ struct synced_scan {
     bool shown_admitted = false;
     std::size_t backlog = 0;
     std::string server;  // HOST:PORT of the server that decided
+};
+
+// A scan of this kiosk the server decided again (a scan read before it
+// arrived late); what the door showed stands.
+struct redecided_scan {
+    std::string scan_id;
+    bool shown_admitted = false;
+    bool now_admitted = false;
+    std::string reason;  // the new verdict's reason code
+    std::string explanation;
+    std::string because_scan_id;
+    bool conflict = false;
 };
 
 class display {
@@ -57,6 +70,7 @@ public:
         bool online, const std::string& server, const std::string& detail, std::size_t backlog
     ) = 0;
     virtual void synced(const synced_scan& s) = 0;
+    virtual void redecided(const redecided_scan& s) = 0;
     virtual void note(const std::string& kind, const std::string& message) = 0;
 };
 

@@ -33,6 +33,7 @@ void json_display::scan(const shown_scan& s) {
         {"inside", s.inside},
         {"capacity", s.capacity},
         {"offline", s.offline},
+        {"duplicate", s.duplicate},
         {"source", s.offline ? "offline" : "server"},
         {"server", s.server},
         {"latency_ms", s.latency_ms},
@@ -66,6 +67,19 @@ void json_display::synced(const synced_scan& s) {
         {"shown_admitted", s.shown_admitted},
         {"backlog", s.backlog},
         {"server", s.server},
+    }));
+}
+
+void json_display::redecided(const redecided_scan& s) {
+    line(json::serialize(json::object{
+        {"type", "redecided"},
+        {"scan_id", s.scan_id},
+        {"shown_admitted", s.shown_admitted},
+        {"admitted", s.now_admitted},
+        {"reason", s.reason},
+        {"explanation", s.explanation},
+        {"because", s.because_scan_id},
+        {"conflict", s.conflict},
     }));
 }
 

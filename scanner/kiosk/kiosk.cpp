@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kiosk/offline_judge.hpp"
+#include "protocol/codec.hpp"
 
 namespace admit::scanner {
 
@@ -151,6 +152,7 @@ shown_scan kiosk::scan(const std::string& payload) {
             s.inside = answer->inside;
             s.capacity = answer->capacity;
             s.offline = false;
+            s.duplicate = answer->duplicate;
             s.latency_ms = ms_since(t0);
             s.backlog = outbox_.backlog();
             s.server = answer->server;
@@ -235,6 +237,13 @@ void kiosk::on_link(const link_event& ev) {
         case link_event::kind::problem:
             screen_.note("warning", ev.detail);
             return;
+        case link_event::kind::redecided: {
+            const auto& r = *ev.redecision;
+            screen_.redecided({r.scan_id(), r.shown().admitted(), r.verdict().admitted(),
+                               std::string(core::reason_code(protocol::verdict_from_wire(r.verdict()).why)),
+                               r.verdict().explanation(), r.because_scan_id(), r.conflict()});
+            return;
+        }
         case link_event::kind::dropped:
         case link_event::kind::held: {
             const auto id = ev.entry ? ev.entry->scan_id : std::string();

@@ -52,6 +52,7 @@ server_verdict from_wire(const wire::Verdict& v) {
     out.inside = v.inside();
     out.capacity = v.capacity();
     out.replayed = v.replayed();
+    out.duplicate = v.duplicate();
     return out;
 }
 
@@ -389,6 +390,10 @@ void station_link::run() {
                     dirty_ = true;
                 }
                 if (inside_now) outbox_.set_last_inside(*inside_now);
+                if (msg->has_redecision()) {
+                    link_event ev{link_event::kind::redecided, {}, {}, {}, {}, server.text(), msg->redecision()};
+                    on_event_(ev);
+                }
                 if (msg->has_error()) {
                     const auto& err = msg->error();
                     const bool refused_for_good = err.code() == wire::Error::BAD_SCAN ||

@@ -71,6 +71,7 @@ struct server_verdict {
     int inside = 0;
     int capacity = 0;
     bool replayed = false;
+    bool duplicate = false;  // a second read within the server's duplicate window
     std::string server;  // HOST:PORT of the server that sent it
 };
 
@@ -94,6 +95,7 @@ struct link_event {
         held,     // the server cannot record a scan under its id (SCAN_ID_CONFLICT):
                   // kept in the outbox's held table for staff; entry and detail
         rules,    // new rules fetched and stored
+        redecided,  // the server decided one of this kiosk's scans again: redecision is set
         problem,  // something to log: detail
     };
     kind what = kind::problem;
@@ -102,6 +104,7 @@ struct link_event {
     std::optional<server_verdict> verdict;
     std::optional<outbox_entry> entry;
     std::string server;  // HOST:PORT the link is on (online) or lost (offline)
+    std::optional<wire::Redecision> redecision = std::nullopt;
 };
 
 class station_link {

@@ -51,6 +51,8 @@ void terminal_display::redraw() {
         if (!s.category.empty()) screen += fmt::format("  {}\n", s.category);
         screen += fmt::format("\n  {}\n", s.result.explanation);
         if (s.result.warning) screen += fmt::format("  {}staff: please check{}\n", yellow, reset);
+        if (s.duplicate)
+            screen += fmt::format("  {}DUPLICATE read: same verdict as a moment ago{}\n", yellow, reset);
         if (s.capacity > 0)
             screen += fmt::format("\n  {} {}/{}\n", s.hall_name, s.inside, s.capacity);
         if (s.offline)
@@ -108,6 +110,17 @@ void terminal_display::synced(const synced_scan& s) {
     }
     // A replay brings thousands of verdicts: redraw only for what staff must see.
     if (s.conflict || s.backlog == 0) redraw();
+}
+
+void terminal_display::redecided(const redecided_scan& s) {
+    if (!s.conflict) return;  // same colour either way: nothing for staff
+    std::lock_guard lock(mutex_);
+    status_line_ = fmt::format(
+        "scan {}: shown {}, decided again {} once an earlier scan arrived ({}): {}", s.scan_id,
+        s.shown_admitted ? "ADMITTED" : "REFUSED", s.now_admitted ? "ADMITTED" : "REFUSED", s.reason,
+        s.explanation
+    );
+    redraw();
 }
 
 void terminal_display::note(const std::string& kind, const std::string& message) {

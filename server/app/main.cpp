@@ -1,6 +1,7 @@
 // admit-server: the check-in server. Reads the event's TOML file, opens the
 // data directory's scan log, rebuilds occupancy, and serves stations, the
 // API and the dashboard on one port until SIGINT/SIGTERM; SIGHUP reloads the config.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -117,9 +118,12 @@ int serve(const options& opt) {
     engine.follow_changes(admit::store::open_change_listener(location));
     admit::service::metrics stats(config.event);
     admit::service::live_state live(config, engine);
-    engine.set_observer([&stats, &live](const auto& outcomes) {
+    // Set once the network server exists; the observer may run before that.
+    std::atomic<admit::net::server*> stations{nullptr};
+    engine.set_observer([&stats, &live, &stations](const auto& outcomes) {
         stats.count_outcomes(outcomes);
         live.on_outcomes(outcomes);
+        if (auto* net = stations.load()) net->tell_redecisions(outcomes);
     });
     engine.set_replay_watcher([&live](const auto& record, const auto& where) { live.on_replay(record, where); });
     engine.set_commit_watcher([&stats](const admit::engine::engine::group_commit& c) {
@@ -143,6 +147,7 @@ int serve(const options& opt) {
     net_opts.storage_shared = location.is_postgres();
     admit::net::server server(config, engine, stats, routes, live, net_opts);
     server.start();
+    stations = &server;
 
     const auto port = server.port();
     spdlog::info("admit-server for \"{}\": {} halls, {} stations, scans in {}; memory from {}", config.event.name,
@@ -171,6 +176,7 @@ int serve(const options& opt) {
     }
     spdlog::info("{}: shutting down: finishing scans in flight", received == SIGINT ? "SIGINT" : "SIGTERM");
     server.stop();
+    stations = nullptr;  // the engine's last commits tell no one: the stations are closed
     engine.stop();
     spdlog::info("stopped cleanly; last scan seq {}", engine.occupancy().last_seq);
     return 0;

@@ -284,6 +284,19 @@ std::optional<std::chrono::minutes> parse_utc_offset(std::string_view s) {
     return std::chrono::minutes{s[0] == '-' ? -total : total};
 }
 
+// A short duration in whole units: "1500ms", "2s", or "0".
+std::optional<std::chrono::milliseconds> parse_short_duration(std::string_view s) {
+    std::size_t digits = 0;
+    while (digits < s.size() && digits < 9 && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    if (digits == 0) return std::nullopt;
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i < digits; ++i) n = n * 10 + (s[i] - '0');
+    const auto unit = s.substr(digits);
+    if (unit == "ms") return std::chrono::milliseconds{n};
+    if (unit == "s" || (unit.empty() && n == 0)) return std::chrono::seconds{n};
+    return std::nullopt;
+}
+
 std::optional<std::chrono::minutes> parse_clock(std::string_view s) {
     // "23:30"
     if (s.size() != 5 || s[2] != ':') {
@@ -609,7 +622,8 @@ private:
             return;
         }
         table_reader reader{problems_, *policies, "[policies]"};
-        reader.check_keys({"passback", "on_entry_elsewhere"});
+        reader.check_keys({"passback", "on_entry_elsewhere", "duplicate_window"});
+        read_duplicate_window(reader);
         if (auto passback = reader.text("passback", false, "\"refuse\"")) {
             if (*passback == "refuse") {
                 out_.event.rules.passback = core::passback_policy::refuse;
@@ -641,6 +655,34 @@ private:
                 );
             }
         }
+    }
+
+    // "2s", "1500ms", or a whole number of seconds; 0 turns the window off.
+    void read_duplicate_window(table_reader& reader) {
+        const toml::node* node = reader.find("duplicate_window");
+        if (node == nullptr) return;
+        const auto bad = [&](const std::string& what) {
+            problems_.add(
+                reader.line_of_key("duplicate_window"),
+                fmt::format(
+                    "[policies]: duplicate_window {} is not a duration; write it as \"2s\", "
+                    "\"1500ms\" or a whole number of seconds, from 0 (off) to 60 s",
+                    what
+                )
+            );
+        };
+        std::optional<std::chrono::milliseconds> window;
+        if (const auto* seconds = node->as_integer()) {
+            if (seconds->get() >= 0) window = std::chrono::seconds{seconds->get()};
+            if (!window) return bad(std::to_string(seconds->get()));
+        } else if (const auto* text = node->as_string()) {
+            window = parse_short_duration(text->get());
+            if (!window) return bad("\"" + text->get() + "\"");
+        } else {
+            return bad(fmt::format("({})", type_name(*node)));
+        }
+        if (*window > std::chrono::seconds{60}) return bad(fmt::format("of {} ms (over 60 s)", window->count()));
+        out_.event.rules.duplicate_window = *window;
     }
 
     void read_server() {

@@ -186,23 +186,79 @@ const attendee* identify(
     return person;
 }
 
-verdict decide_exit(const decide_input& in, const attendee& person, scan_record& rec) {
-    const std::string here = rec.hall_id;
-    const std::string_view current = in.where.hall_of(person.id);
+verdict decide_exit(
+    const event_config& event,
+    const std::string& attendee_id,
+    const std::string& here,
+    std::string_view current,
+    std::optional<movement>& moved
+) {
     if (current == here) {
-        rec.moved = movement{person.id, here, ""};
-        return admit("Goodbye from " + hall_name(in.event, here) + ".");
+        moved = movement{attendee_id, here, ""};
+        return admit("Goodbye from " + hall_name(event, here) + ".");
     }
     if (!current.empty()) {
         // They are leaving whatever we think: correct the hall we had them in.
         const std::string other(current);
-        rec.moved = movement{person.id, other, ""};
+        moved = movement{attendee_id, other, ""};
         return admit(
-            "Exit recorded; they were still recorded inside " + hall_name(in.event, other) + ".",
+            "Exit recorded; they were still recorded inside " + hall_name(event, other) + ".",
             true
         );
     }
     return refuse(reason::not_inside, "No entry recorded; exit recorded and flagged.");
+}
+
+// Where the person is, for this decision: at the scan's read time when the
+// caller placed it in their timeline, else now.
+std::string_view place_of(const decide_input& in, const attendee& person) {
+    return in.place_then ? *in.place_then : in.where.hall_of(person.id);
+}
+
+// Passback and the other-hall policy for an entry (the window and category
+// already passed): the verdict when the person's place decides it (a
+// refusal, or passback "warn"'s admission that moves nobody), else nullopt.
+std::optional<verdict> entry_place_verdict(
+    const event_config& event, bool forced, const std::string& here, std::string_view current
+) {
+    const hall& this_hall = *event.find_hall(here);
+    if (current == here) {
+        if (forced) {
+            return refuse(reason::already_inside, "Already checked in to " + this_hall.name + ".");
+        }
+        if (event.rules.passback == passback_policy::warn) {
+            // Let them through but do not count them twice.
+            return admit("Already inside " + this_hall.name + " without an exit; admitted.", true);
+        }
+        return refuse(
+            reason::already_inside, "Already inside " + this_hall.name + "; no exit was recorded."
+        );
+    }
+    if (!current.empty() && !forced && event.rules.on_entry_elsewhere == move_policy::refuse) {
+        return refuse(
+            reason::in_other_hall,
+            "Still recorded inside " + hall_name(event, current) + "; scan out there first."
+        );
+    }
+    return std::nullopt;
+}
+
+verdict admit_entry(
+    const event_config& event,
+    bool forced,
+    const std::string& attendee_id,
+    const std::string& here,
+    std::string_view current,
+    std::optional<movement>& moved
+) {
+    const hall& this_hall = *event.find_hall(here);
+    moved = movement{attendee_id, std::string(current), here};
+    std::string explanation =
+        forced ? "Checked in to " + this_hall.name + " by staff" : "Welcome to " + this_hall.name;
+    if (!current.empty()) {
+        explanation += " (exit from " + hall_name(event, current) + " recorded)";
+    }
+    return admit(explanation + ".");
 }
 
 verdict decide_entry(
@@ -266,25 +322,8 @@ verdict decide_entry(
         }
     }
 
-    const std::string current(in.where.hall_of(person.id));
-    if (current == here) {
-        if (forced) {
-            return refuse(reason::already_inside, "Already checked in to " + this_hall.name + ".");
-        }
-        if (event.rules.passback == passback_policy::warn) {
-            // Let them through but do not count them twice.
-            return admit("Already inside " + this_hall.name + " without an exit; admitted.", true);
-        }
-        return refuse(
-            reason::already_inside, "Already inside " + this_hall.name + "; no exit was recorded."
-        );
-    }
-    if (!current.empty() && !forced && event.rules.on_entry_elsewhere == move_policy::refuse) {
-        return refuse(
-            reason::in_other_hall,
-            "Still recorded inside " + hall_name(event, current) + "; scan out there first."
-        );
-    }
+    const std::string current(place_of(in, person));
+    if (auto refused = entry_place_verdict(event, forced, here, current)) return *refused;
 
     if (!forced) {
         const category* cat = event.find_category(person.category);
@@ -298,13 +337,7 @@ verdict decide_entry(
         }
     }
 
-    rec.moved = movement{person.id, current, here};
-    std::string explanation =
-        forced ? "Checked in to " + this_hall.name + " by staff" : "Welcome to " + this_hall.name;
-    if (!current.empty()) {
-        explanation += " (exit from " + hall_name(event, current) + " recorded)";
-    }
-    return admit(explanation + ".");
+    return admit_entry(event, forced, person.id, here, current, rec.moved);
 }
 
 }  // namespace
@@ -317,9 +350,36 @@ scan_record decide(const decide_input& in, const scan& s) {
         rec.result = std::move(refusal);
         return rec;
     }
-    rec.result = s.dir == direction::exit ? decide_exit(in, *person, rec)
-                                          : decide_entry(in, s, *person, rec);
+    if (s.kind == scan_kind::badge && in.recent != nullptr) {
+        if (const auto* first = in.recent->duplicated(
+                rec.attendee_id, s.payload, rec.hall_id, s.dir, s.decided_at(), in.event.rules.duplicate_window
+            )) {
+            // The same read again: the same colour at the door, and nothing changes.
+            rec.result = first->result;
+            rec.duplicate = true;
+            return rec;
+        }
+    }
+    rec.result = s.dir == direction::exit
+                     ? decide_exit(in.event, person->id, rec.hall_id, place_of(in, *person), rec.moved)
+                     : decide_entry(in, s, *person, rec);
     return rec;
+}
+
+verdict decide_place(
+    const event_config& event,
+    scan_kind kind,
+    direction dir,
+    const std::string& attendee_id,
+    const std::string& hall_id,
+    std::string_view current,
+    std::optional<movement>& moved
+) {
+    moved.reset();
+    if (dir == direction::exit) return decide_exit(event, attendee_id, hall_id, current, moved);
+    const bool forced = kind != scan_kind::badge;
+    if (auto refused = entry_place_verdict(event, forced, hall_id, current)) return *refused;
+    return admit_entry(event, forced, attendee_id, hall_id, current, moved);
 }
 
 std::vector<scan_record> clear_hall(

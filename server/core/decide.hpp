@@ -12,6 +12,7 @@
 #include "core/badge.hpp"
 #include "core/event.hpp"
 #include "core/presence.hpp"
+#include "core/recent_reads.hpp"
 #include "core/roster.hpp"
 #include "core/scan_record.hpp"
 
@@ -64,13 +65,37 @@ struct decide_input {
     const roster& people;
     const presence& where;
     const public_key& badge_key;
+    // The last counted reads, for the duplicate window (event.rules); null: no window.
+    const recent_reads* recent = nullptr;
+    // The person's hall at the scan's read time when it differs from `where`
+    // (a late offline scan placed in their timeline: timeline.hpp); nullopt:
+    // where they are now. Capacity is still judged on `where`.
+    std::optional<std::string_view> place_then = std::nullopt;
 };
 
 // Decides one scan. The record has seq 0 (the store assigns it).
 // Order of checks: station, badge (format, signature, event), roster
-// (known, not revoked), direction, then for entries: session window,
-// category, passback / other hall, capacity; for exits: inside?
+// (known, not revoked), direction, duplicate window (a badge read at the
+// hall and in the direction of the person's last counted read, within
+// event.rules.duplicate_window of it, gets that read's verdict, is flagged
+// duplicate and moves nobody), then for entries: session window, category, passback / other
+// hall, capacity; for exits: inside?
 scan_record decide(const decide_input& in, const scan& s);
+
+// The place rules alone (passback, other hall, exit without entry) for a
+// scan already judged on everything else, with the person at `current`
+// (empty: outside): the verdict and movement it gets. Used to re-decide a
+// logged scan when a late scan changes where the person was before it
+// (timeline.hpp). Capacity is not judged again.
+verdict decide_place(
+    const event_config& event,
+    scan_kind kind,
+    direction dir,
+    const std::string& attendee_id,
+    const std::string& hall_id,
+    std::string_view current,
+    std::optional<movement>& moved
+);
 
 // The scheduled clear-out: one exit record per person still inside the hall.
 std::vector<scan_record> clear_hall(const presence& where, const std::string& hall_id, time_point at);

@@ -89,6 +89,9 @@ bool in_checkin_window(const session& s, time_point t);
 struct policies {
     passback_policy passback = passback_policy::refuse;
     move_policy on_entry_elsewhere = move_policy::move;
+    // A read of the same badge at the same hall and direction this soon after
+    // the last counted one is a duplicate (same verdict, changes nothing). 0: off.
+    std::chrono::milliseconds duplicate_window{std::chrono::seconds(2)};
 };
 
 struct event_config {

@@ -17,6 +17,10 @@ enum class scan_kind : std::uint8_t {
     badge,   // a badge scanned at a station
     manual,  // a help-desk check-in or check-out, forced by staff
     clear,   // the scheduled clear-out of a hall
+    // A new decision of an earlier logged scan (`redecides`), made when a scan
+    // read before it reached the server late (core/timeline.hpp). `shown`
+    // holds the decision in force until then, `result` and `moved` the new one.
+    redecision,
 };
 
 struct scan_record {
@@ -39,6 +43,11 @@ struct scan_record {
     verdict result;
     std::optional<movement> moved;      // empty when occupancy did not change
     bool annulled = false;              // set later by staff; skipped on rebuild
+    // A second read of the same badge at the same hall and direction within
+    // the duplicate window: it carries the verdict of the read it copies,
+    // moved nobody and counts neither as an admission nor as a refusal.
+    bool duplicate = false;
+    std::string redecides;  // kind redecision: the scan id of the scan decided again
 
     // The moment at the door: the device's time for an offline scan whose
     // clock is trusted, the server's otherwise (scan::decided_at).

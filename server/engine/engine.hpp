@@ -37,6 +37,8 @@
 #include <vector>
 
 #include "core/decide.hpp"
+#include "core/recent_reads.hpp"
+#include "core/timeline.hpp"
 #include "core/string_map.hpp"
 #include "store/scan_store.hpp"
 
@@ -57,6 +59,10 @@ struct scan_outcome {
     std::string attendee_name;
     int inside = 0;    // the hall's occupancy after this scan
     int capacity = 0;
+    // A late scan read before logged scans of the same person: the
+    // re-decisions of those scans stored with it (kind redecision), in read
+    // order. One whose verdict differs from the one in force is a conflict.
+    std::vector<core::scan_record> redecided;
 };
 
 struct hall_figures {
@@ -67,6 +73,7 @@ struct hall_figures {
     int inside = 0;
     std::int64_t admitted = 0;  // admitted entries since the log began
     std::int64_t refused = 0;   // refused scans of any direction
+    std::int64_t duplicates = 0;  // second reads within the duplicate window (neither of the above)
 };
 
 struct occupancy_snapshot {
@@ -214,6 +221,16 @@ private:
     struct hall_counters {
         std::int64_t admitted = 0;
         std::int64_t refused = 0;
+        std::int64_t duplicates = 0;
+    };
+    // What a group changed before its commit, to put back if the commit fails.
+    struct group_undo {
+        std::vector<core::movement> moves;  // in order; each puts one person back
+        std::vector<std::pair<std::string, std::optional<core::counted_read>>> reads;
+        // Each changed person's timeline as it was before the group (first change only).
+        core::flat_string_map<std::vector<core::timeline_entry>> timelines;
+        // The halls' counters before the group's first decision; empty when none was made.
+        std::optional<std::map<std::string, hall_counters, std::less<>>> counters;
     };
 
     // The scans of one group already in the log or decided earlier in the
@@ -246,11 +263,23 @@ private:
     void process(std::vector<request>& group);
     void undo_group(const std::vector<request>& group,
                     std::vector<std::vector<scan_outcome>>& results,
-                    const std::vector<core::movement>& undo,
+                    group_undo& undo,
                     const std::string& failure);
     void install_roster(core::roster fresh, std::int64_t generation);  // state_mutex_ held
-    scan_outcome decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known);
+    scan_outcome decide_one(const core::scan& s, group_undo& undo, const known_scans& known);
+    // Appends and applies a record decided now (a scan or a re-decision), noting how to undo it.
+    void apply_decided(core::scan_record& record, group_undo& undo);
+    // A late scan: decides it with the person where they were at its read
+    // time and re-decides the logged scans read after it (core/timeline.hpp).
+    core::scan_record decide_in_read_order(
+        core::decide_input in, const core::scan& s, core::scan_record first, group_undo& undo,
+        std::vector<core::scan_record>& redecided
+    );
     void count(const core::scan_record& r, int sign);
+    // A logged record (rebuild, or another server's): its movement, counts and timeline.
+    void follow_record(const core::scan_record& r);
+    void follow_timeline(const core::scan_record& r);
+    void forget_old_reads();  // state_mutex_ held
     // Recomputes occupancy from the whole log. The replay watcher is fed only at
     // start(): later rebuilds run while the live view may be asking the engine.
     void rebuild_from_log(bool feed_replay_watcher);
@@ -283,6 +312,10 @@ private:
     std::map<std::string, hall_counters, std::less<>> counters_;
     std::int64_t last_seq_ = 0;
     core::flat_string_map<std::vector<std::int64_t>> seqs_by_attendee_;
+    // Each person's place-deciding scans in read order (core/timeline.hpp).
+    core::flat_string_map<std::vector<core::timeline_entry>> timelines_;
+    core::recent_reads recent_;  // the duplicate window
+    core::time_point recent_pruned_{};
     std::uint64_t state_version_ = 0;
     bool storage_failing_ = false;
     std::string storage_problem_;

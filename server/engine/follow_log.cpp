@@ -50,6 +50,7 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
     counters_.clear();
     seqs_by_attendee_.clear();
     last_seq_ = 0;  // the log may have gone back (a promoted asynchronous standby)
+    timelines_.clear();
     std::int64_t scans = 0;
     // Only the fields these steps use (record_detail::movement).
     store_->for_each_scan(
@@ -58,8 +59,7 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
             last_seq_ = r.seq;
             remember_seq(r);
             if (r.annulled) return;
-            if (r.moved) presence_.apply(*r.moved);
-            count(r, +1);
+            follow_record(r);
             if (feed_replay_watcher && replay_watcher_) replay_watcher_(r, presence_);
         },
         0, store::record_detail::movement
@@ -87,8 +87,8 @@ std::vector<scan_outcome> engine::catch_up_locked() {
             last_seq_ = std::max(last_seq_, r.seq);
             remember_seq(r);
             if (r.annulled) return;
-            if (r.moved) presence_.apply(*r.moved);
-            count(r, +1);
+            follow_record(r);
+            recent_.remember(r);  // two doors of one hall may be on two servers
             auto o = outcome_for(r, false);
             o.foreign = true;
             foreign.push_back(std::move(o));
@@ -97,6 +97,43 @@ std::vector<scan_outcome> engine::catch_up_locked() {
     );
     if (!foreign.empty()) ++state_version_;
     return foreign;
+}
+
+void engine::follow_record(const core::scan_record& r) {
+    if (r.moved) presence_.apply(*r.moved);
+    if (r.kind != core::scan_kind::redecision) {
+        count(r, +1);
+        follow_timeline(r);
+        return;
+    }
+    // A re-decision replaces the decision in force of the scan it names (the
+    // entry read at its device time, in its hall and direction), which is
+    // what its count takes back (`shown` is not read at start-up).
+    core::scan_record counted = r;
+    const auto hall = core::hall_index_of(*event_, r.hall_id);
+    const auto it = timelines_.find(r.attendee_id);
+    core::timeline_entry* entry = nullptr;
+    if (hall && it != timelines_.end()) {
+        for (auto& e : it->second) {
+            if (e.read_at == r.device_time && e.hall == *hall && e.dir == r.dir) entry = &e;
+        }
+    }
+    if (entry != nullptr) {
+        counted.shown = core::verdict{entry->admitted, entry->why, entry->warning, {}};
+        entry->admitted = r.result.admitted;
+        entry->why = r.result.why;
+        entry->warning = r.result.warning;
+        entry->moves = r.moved.has_value();
+        const auto to = r.moved ? core::hall_index_of(*event_, r.moved->to_hall) : std::nullopt;
+        entry->to = to ? *to : core::timeline_entry::outside;
+    }
+    count(counted, +1);
+}
+
+void engine::follow_timeline(const core::scan_record& r) {
+    if (!core::belongs_in_timeline(r)) return;
+    if (const auto entry = core::timeline_entry_of(*event_, r))
+        core::insert_in_read_order(timelines_[r.attendee_id], *entry, core::read_by_device(r));
 }
 
 void engine::catch_up() {

@@ -7,19 +7,36 @@
 #include <iterator>
 #include <utility>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace admit::engine {
 
+namespace {
+void count_verdict(bool admitted, core::direction dir, std::int64_t& admissions, std::int64_t& refusals, int sign) {
+    if (!admitted) {
+        refusals += sign;
+    } else if (dir == core::direction::entry) {
+        admissions += sign;
+    }
+}
+}  // namespace
+
 void engine::count(const core::scan_record& r, int sign) {
     if (r.hall_id.empty() || r.kind == core::scan_kind::clear) return;
     auto& c = counters_[r.hall_id];
-    if (!r.result.admitted) {
-        c.refused += sign;
-    } else if (r.dir == core::direction::entry) {
-        c.admitted += sign;
+    if (r.duplicate) {
+        c.duplicates += sign;
+        return;
     }
+    if (r.kind == core::scan_kind::redecision) {
+        // The scan it re-decides counts as decided now, not as decided then.
+        if (r.shown) count_verdict(r.shown->admitted, r.dir, c.admitted, c.refused, -sign);
+        count_verdict(r.result.admitted, r.dir, c.admitted, c.refused, sign);
+        return;
+    }
+    count_verdict(r.result.admitted, r.dir, c.admitted, c.refused, sign);
 }
 
 scan_outcome engine::outcome_for(core::scan_record r, bool replayed) const {
@@ -64,7 +81,92 @@ scan_outcome engine::id_conflict_outcome(const core::scan& s, const core::scan_r
     return o;
 }
 
-scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>& undo, const known_scans& known) {
+void engine::apply_decided(core::scan_record& record, group_undo& undo) {
+    record.seq = store_->append(record);
+    if (record.moved) {
+        const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
+        undo.moves.push_back(core::movement{record.moved->attendee_id, "", before});
+        presence_.apply(*record.moved);
+    }
+    count(record, +1);
+}
+
+namespace {
+// "09:39:12" in UTC, for notes in the log.
+std::string utc_text(core::time_point t) {
+    return fmt::format("{:%FT%T}Z", std::chrono::floor<std::chrono::seconds>(t));
+}
+}  // namespace
+
+core::scan_record engine::decide_in_read_order(
+    core::decide_input in, const core::scan& s, core::scan_record first, group_undo& undo,
+    std::vector<core::scan_record>& redecided
+) {
+    // Only a kiosk's clock can say a scan was read before what the server has;
+    // any other scan is decided on arrival.
+    if (first.attendee_id.empty() || first.duplicate || !core::read_by_device(first)) return first;
+    const auto found = timelines_.find(first.attendee_id);
+    if (found == timelines_.end()) return first;
+    const auto read_at = first.read_time();
+    const auto from = core::first_read_after(found->second, read_at);
+    if (from == found->second.size()) return first;  // read after everything logged: in order
+
+    // Late: decided with the person where they were when the badge was read.
+    const auto place = core::place_before(found->second, from);
+    const std::string place_id = core::hall_id_of(*event_, place);
+    in.place_then = place_id;
+    auto record = core::decide(in, s);
+    auto entry = core::belongs_in_timeline(record) ? core::timeline_entry_of(*event_, record) : std::nullopt;
+    if (!entry) return record;  // judged on no place (a window, a category): changes no one's timeline
+    entry->seq = -1;  // not known before append: decide_one() sets it
+
+    undo.timelines.try_emplace(record.attendee_id, found->second);
+    auto& timeline = found->second;
+    record.seq = -1;  // tells decide_one() the entry is in place
+    timeline.insert(timeline.begin() + static_cast<std::ptrdiff_t>(from), *entry);
+    const auto now_at = std::string(presence_.hall_of(record.attendee_id));
+    const auto here_after = entry->moves ? entry->to : place;
+    const auto replayed = entry->moves ? entry->to : *core::hall_index_of(*event_, now_at);
+    const auto changes = core::redecide_later(*event_, record.attendee_id, timeline, from + 1, here_after, replayed);
+    if (changes.empty()) return record;
+
+    std::vector<std::int64_t> seqs;
+    for (const auto& c : changes) seqs.push_back(c.before.seq);
+    const auto originals = store_->scans_with_seqs(seqs);
+    redecided.reserve(changes.size());
+    for (const auto& c : changes) {
+        const auto original = std::find_if(originals.begin(), originals.end(), [&](const auto& o) {
+            return o.seq == c.before.seq;
+        });
+        if (original == originals.end()) continue;
+        core::scan_record re;
+        re.kind = core::scan_kind::redecision;
+        re.scan_id = fmt::format("redecision:{}:{}", original->scan_id, s.scan_id);
+        re.station_id = original->station_id;
+        re.hall_id = original->hall_id;
+        re.attendee_id = original->attendee_id;
+        re.category = original->category;
+        re.dir = original->dir;
+        re.device_time = c.before.read_at;  // the moment it is about, as the timeline has it (matched on rebuild)
+        re.server_time = s.server_time;
+        const bool as_logged = c.before.admitted == original->result.admitted && c.before.why == original->result.why;
+        re.shown = as_logged ? original->result
+                             : core::verdict{c.before.admitted, c.before.why, c.before.warning,
+                                             std::string(core::reason_code(c.before.why))};
+        re.result = c.result;
+        re.moved = c.moved;
+        re.redecides = original->scan_id;
+        re.note = fmt::format(
+            "{} in read order: scan {} read at {} reached the server late", c.reapplied ? "applied again" : "re-decided",
+            s.scan_id, utc_text(read_at)
+        );
+        timeline[c.index] = c.after;
+        redecided.push_back(std::move(re));
+    }
+    return record;
+}
+
+scan_outcome engine::decide_one(const core::scan& s, group_undo& undo, const known_scans& known) {
     if (auto earlier = known.by_id.find(s.scan_id); earlier != known.by_id.end()) {
         // Another scan under a logged id (a replacement kiosk that restarted
         // its counter): never answer it with the logged scan's verdict.
@@ -72,16 +174,37 @@ scan_outcome engine::decide_one(const core::scan& s, std::vector<core::movement>
         // The same scan id again (a kiosk replaying its outbox): same verdict, no change.
         return outcome_for(*earlier->second, true);
     }
-    const core::decide_input in{*event_, roster_, presence_, badge_key_};
-    auto record = core::decide(in, s);
-    record.seq = store_->append(record);
-    if (record.moved) {
-        const auto before = std::string(presence_.hall_of(record.moved->attendee_id));
-        undo.push_back(core::movement{record.moved->attendee_id, "", before});
-        presence_.apply(*record.moved);
+    const core::decide_input in{*event_, roster_, presence_, badge_key_, &recent_};
+    std::vector<core::scan_record> redecided;
+    auto record = decide_in_read_order(in, s, core::decide(in, s), undo, redecided);
+    const bool inserted = record.seq == -1;
+    apply_decided(record, undo);
+    if (auto key = core::recent_reads::key_of(record); !key.empty())
+        undo.reads.emplace_back(std::move(key), recent_.remember(record));
+    if (inserted) {
+        // decide_in_read_order() put the late scan's entry in place; now its seq is known.
+        for (auto& e : timelines_[record.attendee_id])
+            if (e.seq == -1) e.seq = record.seq;
+    } else if (core::belongs_in_timeline(record)) {
+        if (const auto entry = core::timeline_entry_of(*event_, record)) {
+            auto& timeline = timelines_[record.attendee_id];
+            undo.timelines.try_emplace(record.attendee_id, timeline);
+            core::insert_in_read_order(timeline, *entry, core::read_by_device(record));
+        }
     }
-    count(record, +1);
-    return outcome_for(std::move(record), false);
+    for (auto& re : redecided) apply_decided(re, undo);
+    auto outcome = outcome_for(std::move(record), false);
+    outcome.redecided = std::move(redecided);
+    return outcome;
+}
+
+void engine::forget_old_reads() {
+    // Kept a while beyond the window: a kiosk's offline double read may arrive minutes late.
+    using namespace std::chrono_literals;
+    const auto now = now_();
+    if (now - recent_pruned_ < 10s) return;
+    recent_pruned_ = now;
+    recent_.forget_before(now - event_->rules.duplicate_window - 10min);
 }
 
 void engine::find_earlier_scans(const std::vector<request>& group, known_scans& known) {
@@ -97,7 +220,7 @@ void engine::find_earlier_scans(const std::vector<request>& group, known_scans& 
 void engine::undo_group(
     const std::vector<request>& group,
     std::vector<std::vector<scan_outcome>>& results,
-    const std::vector<core::movement>& undo,
+    group_undo& undo,
     const std::string& failure
 ) {
     try {
@@ -110,11 +233,15 @@ void engine::undo_group(
     storage_problem_ = failure;
     storage_checked_ = std::chrono::system_clock::now();
     // Undo in reverse: each entry puts one person back where they were.
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) presence_.apply(*it);
+    for (auto it = undo.moves.rbegin(); it != undo.moves.rend(); ++it) presence_.apply(*it);
+    for (auto it = undo.reads.rbegin(); it != undo.reads.rend(); ++it) recent_.restore(it->first, std::move(it->second));
+    for (auto& [attendee_id, timeline] : undo.timelines) timelines_[attendee_id] = std::move(timeline);
+    // As before the group's first decision, even one whose append failed half-way.
+    if (undo.counters) counters_ = std::move(*undo.counters);
     for (auto& list : results) {
         for (auto& o : list) {
             if (o.id_conflict) continue;  // nothing was to be stored
-            if (!o.replayed) count(o.record, -1);
+            o.redecided.clear();
             o.stored = false;
             o.store_error = failure;
         }
@@ -136,7 +263,7 @@ void engine::process(std::vector<request>& group) {
     std::vector<scan_outcome> foreign;
     observer watch;
     std::optional<group_commit> committed;
-    std::vector<core::movement> undo;  // to put people back if the commit fails
+    group_undo undo;  // to put people back if the commit fails
     std::string failure;
     known_scans known;
     // Store work that needs no state, with no lock held: opening the batch
@@ -157,6 +284,8 @@ void engine::process(std::vector<request>& group) {
             foreign = catch_up_locked();
             // A roster imported a moment ago is known before anyone is refused as unknown.
             reload_roster_if_changed_locked();
+            forget_old_reads();
+            undo.counters = counters_;
             for (std::size_t i = 0; i < group.size(); ++i) {
                 results[i].reserve(group[i].scans.size());  // no reallocation: `known` points into it
                 for (const auto& s : group[i].scans) {
@@ -195,6 +324,10 @@ void engine::process(std::vector<request>& group) {
                     if (o.id_conflict) continue;
                     last_seq_ = std::max(last_seq_, o.record.seq);
                     if (!o.replayed) remember_seq(o.record);
+                    for (const auto& re : o.redecided) {
+                        last_seq_ = std::max(last_seq_, re.seq);
+                        remember_seq(re);
+                    }
                 }
             }
         }
@@ -267,6 +400,7 @@ bool engine::commit_generated(const char* what, Generate&& generate) {
             // Applied after the commit: the records moved nobody until now.
             for (const auto& r : records) {
                 if (r.moved) presence_.apply(*r.moved);
+                follow_timeline(r);
                 last_seq_ = std::max(last_seq_, r.seq);
                 remember_seq(r);
             }

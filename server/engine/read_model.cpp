@@ -46,10 +46,11 @@ void engine::publish_locked() {
     snap.last_seq = last_seq_;
     next->event = event_;
     for (const auto& h : event_->halls) {
-        hall_figures f{h.id, h.name, h.site_id, h.capacity, presence_.inside(h.id), 0, 0};
+        hall_figures f{h.id, h.name, h.site_id, h.capacity, presence_.inside(h.id), 0, 0, 0};
         if (auto it = counters_.find(h.id); it != counters_.end()) {
             f.admitted = it->second.admitted;
             f.refused = it->second.refused;
+            f.duplicates = it->second.duplicates;
         }
         snap.halls.push_back(std::move(f));
     }

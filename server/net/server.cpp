@@ -416,6 +416,10 @@ void server::start() {
 
 unsigned short server::port() const { return impl_->bound_port; }
 
+void server::tell_redecisions(const std::vector<engine::scan_outcome>& outcomes) {
+    admit::net::tell_redecisions(*impl_->ctx, outcomes);
+}
+
 void server::stop() {
     if (impl_->stopped || impl_->threads.empty()) return;
     impl_->stopped = true;

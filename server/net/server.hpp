@@ -74,6 +74,9 @@ public:
     void start();
     // The port actually bound (after start), useful with port 0.
     unsigned short port() const;
+    // Tells the stations of this server of re-decisions of their scans among
+    // committed outcomes (call from the engine's observer; any thread).
+    void tell_redecisions(const std::vector<engine::scan_outcome>& outcomes);
     // Graceful: stop accepting, let the engine commit what it has, send the
     // verdicts, close every connection with a close frame, stop the threads.
     void stop();

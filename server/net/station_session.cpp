@@ -92,6 +92,13 @@ asio::awaitable<void, typename station_session<Stream>::executor_type> station_s
 }
 
 template <typename Stream>
+void station_session<Stream>::tell(const std::string& station_id, std::shared_ptr<const wire::ServerMessage> message) {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), station_id, message = std::move(message)] {
+        if (self->station_id_ == station_id && !self->closed_) self->send(*message);
+    });
+}
+
+template <typename Stream>
 void station_session<Stream>::request_close() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         self->close_requested_ = true;
@@ -492,6 +499,35 @@ void station_session<Stream>::on_verdicts(
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - received;
     ctx_->stats.observe_ack_latency(took.count());
+}
+
+void tell_redecisions(server_context& ctx, const std::vector<engine::scan_outcome>& outcomes) {
+    std::vector<std::pair<const core::scan_record*, const engine::scan_outcome*>> records;
+    for (const auto& o : outcomes) {
+        if (!o.stored || o.replayed) continue;
+        for (const auto& re : o.redecided) records.emplace_back(&re, &o);
+        // Another server's re-decision, followed from the shared log.
+        if (o.foreign && o.record.kind == core::scan_kind::redecision) records.emplace_back(&o.record, &o);
+    }
+    if (records.empty()) return;
+    const auto peers = ctx.stations.alive();
+    for (const auto& [re, o] : records) {
+        if (re->station_id.empty() || !re->shown) continue;
+        const bool same = re->shown->admitted == re->result.admitted && re->shown->why == re->result.why &&
+                          re->shown->warning == re->result.warning;
+        if (same) continue;  // applied again only for the log's replay: nothing for the door
+        auto message = std::make_shared<wire::ServerMessage>();
+        auto* r = message->mutable_redecision();
+        r->set_scan_id(re->redecides);
+        // "redecision:<scan>:<late scan>"; ours also know the late scan's record.
+        r->set_because_scan_id(o->foreign ? re->scan_id.substr(re->scan_id.rfind(':') + 1) : o->record.scan_id);
+        r->set_conflict(re->conflicts());
+        protocol::verdict_to_wire(*re->shown, *r->mutable_shown());
+        r->mutable_shown()->set_scan_id(re->redecides);
+        protocol::verdict_to_wire(protocol::verdict_facts{*re, o->attendee_name, 0, 0, false}, *r->mutable_verdict());
+        r->mutable_verdict()->set_scan_id(re->redecides);
+        for (const auto& peer : peers) peer->tell(re->station_id, message);
+    }
 }
 
 template class station_session<beast::tcp_stream>;

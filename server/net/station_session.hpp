@@ -48,6 +48,13 @@ public:
     virtual void request_close() = 0;
 };
 
+// A kiosk's connection: it can be told of re-decisions of its own scans.
+class station_peer : public closable {
+public:
+    // Sends `message` if this connection is the station `station_id` (any thread).
+    virtual void tell(const std::string& station_id, std::shared_ptr<const wire::ServerMessage> message) = 0;
+};
+
 // A dashboard connection: it is offered the newest state.
 class live_viewer : public closable {
 public:
@@ -109,7 +116,7 @@ struct server_context {
     service::live_state& live;
     server_options options;
     badge_cache badges;
-    session_registry<closable> stations;
+    session_registry<station_peer> stations;
     session_registry<live_viewer> viewers;
     // Plain dashboard connections and the broadcaster run here, on one thread
     // of their own at a lower priority, so a broadcast never delays a scan.
@@ -126,6 +133,11 @@ struct server_context {
     work_pool blocking;  // staff actions and histories (nice 10)
     work_pool reports;   // exports and badge PDFs (idle priority)
 };
+
+// Tells each station connected here of the re-decisions of its scans among
+// `outcomes` (made by a late scan here, or followed from another server), as
+// a Redecision message. Any thread (the engine's observer calls it).
+void tell_redecisions(server_context& ctx, const std::vector<engine::scan_outcome>& outcomes);
 
 // Moves a plain connection's socket onto another executor (a strand, or
 // another io_context). On failure the result is a closed socket, and the
@@ -160,13 +172,14 @@ struct station_transport<beast::tcp_stream> {
 
 // Stream is beast::tcp_stream (plain) or tls_stream (HTTPS/WSS), as the HTTP session hands it over.
 template <typename Stream>
-class station_session : public closable, public std::enable_shared_from_this<station_session<Stream>> {
+class station_session : public station_peer, public std::enable_shared_from_this<station_session<Stream>> {
 public:
     station_session(Stream stream, std::shared_ptr<server_context> ctx);
 
     // Accepts the upgrade and serves the connection until it ends.
     asio::awaitable<void> run(http::request<http::string_body> upgrade);
     void request_close() override;
+    void tell(const std::string& station_id, std::shared_ptr<const wire::ServerMessage> message) override;
 
 private:
     using stream_type = typename station_transport<Stream>::stream_type;

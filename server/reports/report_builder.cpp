@@ -10,6 +10,7 @@
 #include <array>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "core/verdict.hpp"
 
@@ -124,9 +125,12 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
                                            text("offline", 8),       text("shown_verdict", 13),
                                            text("shown_reason", 20), text("annulled", 9),
                                            text("actor", 14),        text("note", 24),
-                                           text("outside_event_days", 18)};
+                                           text("outside_event_days", 18), text("duplicate", 9),
+                                           text("redecides", 20)};
     set(table_id::scans, "scans", "Every scan in the log", scan_columns);
-    set(table_id::conflicts, "conflicts", "Scans decided offline that the server decided otherwise",
+    set(table_id::conflicts, "conflicts",
+        "Scans the door showed one way and the server decided the other: decided offline, or decided "
+        "again in read order (scan id redecision:SCAN:LATE)",
         {integer("seq"), text("scan_id", 20), time_col("device_time"), time_col("server_time"),
          text("station_id", 16), text("hall_id", 24), text("attendee_id", 14), text("name", 18),
          text("direction", 9), text("shown_verdict", 13), text("shown_reason", 20),
@@ -146,6 +150,8 @@ std::string_view kind_text(core::scan_kind k) {
             return "manual";
         case core::scan_kind::clear:
             return "clear";
+        case core::scan_kind::redecision:
+            return "redecision";
     }
     return "badge";
 }
@@ -301,8 +307,6 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
     ++scans_;
     const auto at = report_time(r);
     if (at) horizon_ = std::max(horizon_, *at);
-    // The occupancy clock (server time, in seq order) only moves within the event.
-    if (in_event(r.server_time)) last_server_ = std::max(last_server_, r.server_time);
     write_scan_row(r, out);
 
     day_counts nowhere_counted;  // a scan with no time in the event counts on no day
@@ -339,13 +343,29 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
         );
         return;
     }
-    if (!r.result.admitted) {
+    // A duplicate read and a re-decision of a logged scan are not refusals of their own.
+    if (!r.result.admitted && !r.duplicate && r.kind != core::scan_kind::redecision) {
         ++counts.refused;
         auto& slot = refusals_[{
             std::string(core::reason_code(r.result.why)),
             r.station_id.empty() ? std::string("(help desk)") : r.station_id}];
         slot.first = r.hall_id;
         ++slot.second;
+    }
+    if (r.kind == core::scan_kind::redecision) {
+        // A new decision of a logged scan read at its device time: it replaces
+        // that scan's movement in read order (reapplied ones change nothing).
+        const auto p = person_of(r.attendee_id, r.category);
+        const int to = r.moved && !r.moved->to_hall.empty() ? hall_of(r.moved->to_hall) : nowhere;
+        const auto at_ms = r.device_time.time_since_epoch().count();
+        auto it = std::find_if(movements_.rbegin(), movements_.rend(), [&](const kept_movement& m) {
+            return m.person == p && m.at_ms == at_ms;
+        });
+        if (it != movements_.rend()) {
+            it->hall = r.moved ? to : no_move;
+        } else if (r.moved) {
+            movements_.push_back({at_ms, r.seq, p, to});
+        }
     }
     if (r.moved) move(r, at, out);
 }
@@ -357,7 +377,7 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
         if (it != person_index_.end()) name = people_[it->second].name;
     }
     const bool shown = r.shown.has_value();
-    emit<21>(
+    emit<23>(
         out, table_id::scans,
         {r.seq,
          r.scan_id,
@@ -379,7 +399,9 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
          yes(r.annulled),
          r.actor,
          r.note,
-         yes(!in_event(door_time(r)))}
+         yes(!in_event(door_time(r))),
+         yes(r.duplicate),
+         r.redecides}
     );
 }
 
@@ -395,7 +417,6 @@ void report_builder::move(
     // Presence follows the server even for a scan with no time in the event,
     // but such a scan opens no day: its interval ends at the latest known time.
     const auto at_door = report_at.value_or(latest_report_time());
-    const auto at_server = last_server_;  // the server's count moves at commit, in seq order
     day_counts nowhere_counted;
     auto& counts = report_at ? day_counts_[day_of(at_door, zone_)] : nowhere_counted;
     const std::string_view kind = kind_text(r.kind);
@@ -405,7 +426,6 @@ void report_builder::move(
     const cell listed_at = report_at ? cell{at_door} : cell{door_time(r)};
 
     if (before != nowhere && before != after) {
-        count_occupancy(before, -1, at_server);
         close_interval(p, before, state_[p].since, at_door);
         if (report_at) {
             auto& d = day_entry(p, day_of(at_door, zone_));
@@ -430,7 +450,6 @@ void report_builder::move(
         if (before == after) {
             how = "already inside";
         } else {
-            count_occupancy(after, +1, at_server);
             state_[p].since = at_door;
             if (before != nowhere) how = "from " + hall_ids_[static_cast<std::size_t>(before)];
         }
@@ -447,6 +466,26 @@ void report_builder::move(
         );
     }
     state_[p].hall = after;
+    if (r.kind != core::scan_kind::redecision)
+        movements_.push_back({at_door.time_since_epoch().count(), r.seq, p, after});
+}
+
+void report_builder::replay_occupancy_in_read_order() {
+    std::stable_sort(movements_.begin(), movements_.end(), [](const kept_movement& a, const kept_movement& b) {
+        return std::tie(a.at_ms, a.seq) < std::tie(b.at_ms, b.seq);
+    });
+    std::vector<int> where(people_.size(), nowhere);
+    for (const auto& m : movements_) {
+        if (m.hall == no_move) continue;
+        auto& here = where[m.person];
+        if (here == m.hall) continue;
+        const core::time_point at{milliseconds{m.at_ms}};
+        if (here != nowhere) count_occupancy(here, -1, at);
+        if (m.hall != nowhere) count_occupancy(m.hall, +1, at);
+        here = m.hall;
+    }
+    movements_.clear();
+    movements_.shrink_to_fit();
 }
 
 void report_builder::note_checkin(std::uint32_t p, int hall, time_point at) {
@@ -514,6 +553,7 @@ void report_builder::finish(std::span<const store::audit_entry> audit, table_out
             close_interval(p, state_[p].hall, state_[p].since, std::max(horizon_, state_[p].since));
         }
     }
+    replay_occupancy_in_read_order();
     curves_.assign(hall_ids_.size(), {});
     write_readme(out);
     write_days(out);

@@ -7,11 +7,15 @@
 // (raw scans, conflicts, the entry/exit timeline) are written as they come;
 // the rest once finish() is called.
 //
-// Two clocks, on purpose: occupancy follows the server's own count (server
-// time, seq order), because that is what the dashboard showed; attendance,
-// timelines and days use the moment at the door (scan::decided_at: device
-// time for scans decided offline), because an offline replay that arrives
-// an hour late still says when the person walked in.
+// Every figure uses the moment at the door (scan::decided_at: device time
+// for scans decided offline), because an offline replay that arrives an
+// hour late still says when the person walked in. Occupancy over time and
+// the peaks are replayed in that order too, at finish(): each movement is
+// kept (its time, person and hall; a re-decision of a scan, kind
+// redecision, replaces the movement of the scan it names) and the halls are
+// counted from them sorted by read time, as the server's timelines
+// (core/timeline.hpp) decide. That is the one part whose memory grows with
+// the scans: 24 bytes per movement.
 //
 // Reports cover the event's days (event-local, from the first session's
 // check-in to the last session's end), never the span of the log's
@@ -99,6 +103,7 @@ private:
     using ms = std::int64_t;  // milliseconds, for compact per-person sums
     using time_point = core::time_point;
     static constexpr int nowhere = -1;
+    static constexpr int no_move = -2;  // a kept movement a re-decision took back
 
     struct person_day {
         local_day day = 0;
@@ -155,6 +160,7 @@ private:
     void close_interval(std::uint32_t p, int hall, core::time_point from, core::time_point to);
     person_day& day_entry(std::uint32_t p, local_day day);
     void count_occupancy(int hall, int delta, core::time_point at);
+    void replay_occupancy_in_read_order();
     bool eligible(std::size_t session, const core::attendee& a) const;
     std::string_view hall_name(int hall) const;
 
@@ -197,8 +203,15 @@ private:
     std::vector<staff_action> manual_;
     std::unordered_map<std::string, staff_action> annulled_;  // by scan id
 
+    // Movements for occupancy, replayed in read order at finish().
+    struct kept_movement {
+        std::int64_t at_ms = 0;  // read time
+        std::int64_t seq = 0;    // arrival order, for equal read times
+        std::uint32_t person = 0;
+        int hall = nowhere;      // where it put the person
+    };
+    std::vector<kept_movement> movements_;
     core::time_point horizon_ = core::time_point::min();  // latest report time in the log
-    core::time_point last_server_ = core::time_point::min();
     std::int64_t scans_ = 0;
     std::vector<day_summary> summaries_;
     // Filled by write_occupancy for the day summaries: hall -> day -> points.

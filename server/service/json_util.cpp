@@ -86,9 +86,10 @@ json::object attendee_json(const core::attendee& a) {
 }
 
 json::object record_json(const core::scan_record& r) {
-    const char* kind = r.kind == core::scan_kind::badge    ? "badge"
-                       : r.kind == core::scan_kind::manual ? "manual"
-                                                           : "clear";
+    const char* kind = r.kind == core::scan_kind::badge        ? "badge"
+                       : r.kind == core::scan_kind::manual     ? "manual"
+                       : r.kind == core::scan_kind::redecision ? "redecision"
+                                                               : "clear";
     json::object o{
         {"seq", r.seq},
         {"scan_id", r.scan_id},
@@ -106,7 +107,9 @@ json::object record_json(const core::scan_record& r) {
         {"warning", r.result.warning},
         {"explanation", r.result.explanation},
         {"annulled", r.annulled},
+        {"duplicate", r.duplicate},
     };
+    if (!r.redecides.empty()) o["redecides"] = r.redecides;
     if (r.shown) o["shown_admitted"] = r.shown->admitted;
     if (!r.actor.empty()) o["actor"] = r.actor;
     if (!r.note.empty()) o["note"] = r.note;

@@ -31,7 +31,8 @@ json::object occupancy_object(const core::event_config& event, const engine::occ
         halls.push_back(json::object{
             {"id", h.hall_id}, {"name", h.name}, {"name_ko", event.korean_name("hall", h.hall_id)}, {"site", h.site_id},
             {"site_name", site ? site->name : h.site_id}, {"capacity", h.capacity},
-            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused}});
+            {"inside", h.inside}, {"admitted", h.admitted}, {"refused", h.refused},
+            {"duplicates", h.duplicates}});
         per_site[h.site_id].first += h.inside;
         per_site[h.site_id].second += h.capacity;
         total_inside += h.inside;
@@ -159,6 +160,21 @@ void live_state::config_reloaded(const std::vector<core::event_change>& changes,
     if (change_listener_) change_listener_();
 }
 
+// A verdict already shown at a door that reads differently in read order.
+void live_state::add_redecision_locked(const core::scan_record& re, const std::string& who) {
+    feed_entry e{re.server_time, "conflict", re.station_id, re.hall_id, re.attendee_id, who,
+                 std::string(core::reason_code(re.result.why)),
+                 fmt::format("Decided again in read order: {} was {} at station {}; now {}: {}", who,
+                             re.shown->admitted ? "admitted" : "refused", re.station_id,
+                             re.result.admitted ? "admitted" : "refused", re.result.explanation),
+                 json::object{{"kiosk", re.shown->admitted ? "admitted" : "refused"},
+                              {"server", re.result.admitted ? "admitted" : "refused"},
+                              {"server_reason", core::reason_code(re.result.why)},
+                              {"read_order", true}}};
+    raise_alert(e, re.station_id);
+    add_feed(std::move(e));
+}
+
 void live_state::on_outcome_locked(const engine::scan_outcome& o, const core::event_config& event,
                                    std::chrono::steady_clock::time_point now) {
     const auto& r = o.record;
@@ -197,9 +213,19 @@ void live_state::on_outcome_locked(const engine::scan_outcome& o, const core::ev
     } else if (o.replayed) {
         return;
     }
+    const auto who = o.attendee_name.empty() ? r.attendee_id : o.attendee_name;
+    // Scans this one moved in read order (a late offline scan placed before them).
+    for (const auto& re : o.redecided)
+        if (re.conflicts()) add_redecision_locked(re, who);
+    if (r.kind == core::scan_kind::redecision) {
+        // Another server's re-decision, followed from the shared log.
+        if (r.conflicts()) add_redecision_locked(r, who);
+        return;
+    }
+    // A second read: it changed nothing and is not a refusal; the first was in the feed if it needed to be.
+    if (r.duplicate) return;
     if (!r.result.admitted && !r.hall_id.empty()) ++refusals_[r.hall_id][std::string(core::reason_code(r.result.why))];
     const auto hall_name = hall_name_of(event, r.hall_id);
-    const auto who = o.attendee_name.empty() ? r.attendee_id : o.attendee_name;
     if (r.conflicts()) {
         feed_entry e{r.server_time, "conflict", r.station_id, r.hall_id, r.attendee_id, o.attendee_name,
                      std::string(core::reason_code(r.result.why)),

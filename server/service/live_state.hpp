@@ -124,6 +124,7 @@ private:
     void raise_alert(const feed_entry& entry, std::string key);  // mutex_ held
     void raise_alert(alert fresh);                                // mutex_ held
     std::string alerts_json_locked() const;
+    void add_redecision_locked(const core::scan_record& re, const std::string& who);
     void on_outcome_locked(const engine::scan_outcome& o, const core::event_config& event,
                            std::chrono::steady_clock::time_point now);
     void touch(station_health& s, std::uint32_t backlog, std::int64_t device_time_ms);

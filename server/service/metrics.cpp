@@ -24,6 +24,18 @@ metrics::metrics(const core::event_config& /*event*/)
                   .Name("admit_scans_total")
                   .Help("Scans committed to the log, by verdict and reason")
                   .Register(*registry_);
+    duplicates_ = &prometheus::BuildCounter()
+                       .Name("admit_scan_duplicates_total")
+                       .Help("Second reads of a badge at a hall within the duplicate window: given the "
+                             "first read's verdict, changed nothing, not in admit_scans_total")
+                       .Register(*registry_)
+                       .Add({});
+    redecisions_ = &prometheus::BuildCounter()
+                        .Name("admit_scan_redecisions_total")
+                        .Help("Logged scans decided again in read order because a scan read before them "
+                              "arrived late (offline kiosks)")
+                        .Register(*registry_)
+                        .Add({});
     errors_ = &prometheus::BuildCounter()
                    .Name("admit_protocol_errors_total")
                    .Help("Frames refused on the station link, by error code")
@@ -84,6 +96,11 @@ void metrics::count_outcomes(const std::vector<engine::scan_outcome>& outcomes) 
     for (const auto& o : outcomes) {
         // Counts what this server decided; another server sharing the store counts its own.
         if (!o.stored || o.replayed || o.foreign) continue;
+        redecisions_->Increment(static_cast<double>(o.redecided.size()));
+        if (o.record.duplicate) {
+            duplicates_->Increment();
+            continue;
+        }
         const auto& v = o.record.result;
         auto& slot = scan_counters_[static_cast<std::size_t>(v.admitted) * (core::reason_max + 1) +
                                     static_cast<std::size_t>(v.why) % (core::reason_max + 1)];

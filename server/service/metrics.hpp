@@ -60,6 +60,8 @@ private:
     // scans_'s counter per (admitted, reason), found once: a Family lookup builds
     // a label map and takes a lock, and the writer counts every scan.
     std::array<std::atomic<prometheus::Counter*>, 2 * (core::reason_max + 1)> scan_counters_{};
+    prometheus::Counter* duplicates_;
+    prometheus::Counter* redecisions_;
     prometheus::Family<prometheus::Counter>* errors_;
     prometheus::Family<prometheus::Counter>* policy_closes_;
     prometheus::Histogram* ack_latency_;

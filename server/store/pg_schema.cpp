@@ -79,6 +79,11 @@ DROP INDEX IF EXISTS scans_by_attendee;
     R"sql(
 ALTER TABLE scans ADD COLUMN clock_skew boolean NOT NULL DEFAULT false;
 )sql",
+    // 4: as the SQLite step 4: duplicates of a read, and re-decisions of logged scans.
+    R"sql(
+ALTER TABLE scans ADD COLUMN duplicate boolean NOT NULL DEFAULT false;
+ALTER TABLE scans ADD COLUMN redecides text NOT NULL DEFAULT '';
+)sql",
 };
 
 // Servers starting together take turns; the key is admit's own ("ad", 2).

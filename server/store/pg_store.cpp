@@ -43,7 +43,7 @@ constexpr const char* copy_scans_sql =
     "COPY scans (seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
     "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
     "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
-    "moved_from, moved_to, moved, annulled, clock_skew) FROM STDIN";
+    "moved_from, moved_to, moved, annulled, clock_skew, duplicate, redecides) FROM STDIN";
 
 // PostgreSQL text cannot hold a NUL byte (SQLite can). A scan is never lost
 // over it: the byte is stored as U+FFFD instead.
@@ -108,6 +108,8 @@ void append_copy_row(std::string& rows, const core::scan_record& r) {
     copy_flag(rows, r.moved.has_value());
     copy_flag(rows, r.annulled);
     copy_flag(rows, r.clock_skew);
+    copy_flag(rows, r.duplicate);
+    copy_field(rows, r.redecides);
     rows.back() = '\n';
 }
 
@@ -149,6 +151,8 @@ void decode_scan(const pg::result& row, int i, core::scan_record& r) {
     }
     r.annulled = row.boolean(i, 25);
     r.clock_skew = row.boolean(i, 26);
+    r.duplicate = row.boolean(i, 27);
+    r.redecides.assign(row.text(i, 28));
 }
 
 std::vector<core::scan_record> decode_all(const pg::result& rows) {

@@ -13,6 +13,7 @@ const char* kind_code(core::scan_kind k) {
         case core::scan_kind::badge: return "badge";
         case core::scan_kind::manual: return "manual";
         case core::scan_kind::clear: return "clear";
+        case core::scan_kind::redecision: return "redecision";
     }
     return "badge";
 }
@@ -40,6 +41,7 @@ std::optional<core::scan_kind> kind_from_code(std::string_view k) {
     if (k == "badge") return core::scan_kind::badge;
     if (k == "manual") return core::scan_kind::manual;
     if (k == "clear") return core::scan_kind::clear;
+    if (k == "redecision") return core::scan_kind::redecision;
     return std::nullopt;
 }
 

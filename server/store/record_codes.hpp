@@ -17,7 +17,7 @@ inline constexpr const char* scan_columns =
     "seq, scan_id, kind, station_id, hall_id, attendee_id, category, payload, direction, "
     "device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, shown_warning, "
     "shown_explanation, actor, note, admitted, reason, warning, explanation, moved_from, "
-    "moved_to, moved, annulled, clock_skew";
+    "moved_to, moved, annulled, clock_skew, duplicate, redecides";
 
 inline std::int64_t to_ms(core::time_point t) { return t.time_since_epoch().count(); }
 inline core::time_point from_ms(std::int64_t ms) { return core::time_point{std::chrono::milliseconds{ms}}; }
@@ -32,7 +32,7 @@ const std::string& reason_text(core::reason r);
 // sqlite_store's decode_movement().
 inline constexpr const char* movement_columns =
     "seq, kind, hall_id, attendee_id, direction, server_time_ms, admitted, moved_from, "
-    "moved_to, moved, annulled";
+    "moved_to, moved, annulled, duplicate, device_time_ms, offline, clock_skew, reason, warning";
 
 std::optional<core::scan_kind> kind_from_code(std::string_view k);
 // Throw store_error naming the scan when a stored code is unknown.

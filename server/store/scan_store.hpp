@@ -43,9 +43,10 @@ struct audit_entry {
 // How much of each record for_each_scan() fills in.
 enum class record_detail {
     full,
-    // What occupancy, the halls' counters and each person's history are rebuilt
-    // from at start-up: seq, kind, hall_id, attendee_id, dir, server_time,
-    // result.admitted, moved and annulled. Every other field is left empty. A
+    // What occupancy, the halls' counters and each person's history and
+    // timeline are rebuilt from at start-up: seq, kind, hall_id, attendee_id,
+    // dir, server_time, device_time, offline, clock_skew, result.admitted,
+    // result.why, result.warning, moved, annulled and duplicate. Every other field is left empty. A
     // store may fill in more; reading fewer columns is what makes a
     // million-record start-up fast.
     movement,

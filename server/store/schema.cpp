@@ -83,6 +83,13 @@ DROP INDEX IF EXISTS scans_by_attendee;
     R"sql(
 ALTER TABLE scans ADD COLUMN clock_skew INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4: a second read of a badge within the duplicate window (same verdict,
+    // changed nothing), and re-decisions of logged scans when a scan read
+    // before them arrived late (kind 'redecision', naming the scan).
+    R"sql(
+ALTER TABLE scans ADD COLUMN duplicate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scans ADD COLUMN redecides TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int user_version(SQLite::Database& db) {

@@ -26,9 +26,9 @@ constexpr const char* insert_scan_sql =
     "INSERT INTO scans (scan_id, kind, station_id, hall_id, attendee_id, category, payload, "
     "direction, device_time_ms, server_time_ms, offline, shown_admitted, shown_reason, "
     "shown_warning, shown_explanation, actor, note, admitted, reason, warning, explanation, "
-    "moved_from, moved_to, moved, annulled, clock_skew) "
+    "moved_from, moved_to, moved, annulled, clock_skew, duplicate, redecides) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
 
 // Resets a kept statement on every way out, so that it does not hold a read
 // transaction open (which would pin an old snapshot and block checkpoints).
@@ -175,6 +175,8 @@ void decode_scan(sqlite3_stmt* row, core::scan_record& r) {
     read_movement(row, 24, 22, 23, r);
     r.annulled = flag_of(row, 25);
     r.clock_skew = flag_of(row, 26);
+    r.duplicate = flag_of(row, 27);
+    read_text(row, 28, r.redecides);
 }
 
 // The record_detail::movement subset (movement_columns), into the same
@@ -197,6 +199,17 @@ void decode_movement(sqlite3_stmt* row, core::scan_record& r) {
     r.result.admitted = flag_of(row, 6);
     read_movement(row, 9, 7, 8, r);
     r.annulled = flag_of(row, 10);
+    r.duplicate = flag_of(row, 11);
+    // The read time and the verdict's reason: each person's timeline (core/timeline.hpp).
+    r.device_time = from_ms(sqlite3_column_int64(row, 12));
+    r.offline = flag_of(row, 13);
+    r.clock_skew = flag_of(row, 14);
+    if (const auto why = core::reason_from_code(view_of(row, 15))) {
+        r.result.why = *why;
+    } else {
+        throw store_error(fmt::format("the scan at seq {} has an unknown reason \"{}\"", r.seq, view_of(row, 15)));
+    }
+    r.result.warning = flag_of(row, 16);
 }
 
 core::scan_record decode_scan(sqlite3_stmt* row) {
@@ -381,6 +394,8 @@ std::int64_t sqlite_store::append(const core::scan_record& r) {
         s.bind(24, r.moved ? 1 : 0);
         s.bind(25, r.annulled ? 1 : 0);
         s.bind(26, r.clock_skew ? 1 : 0);
+        s.bind(27, r.duplicate ? 1 : 0);
+        s.bindNoCopy(28, r.redecides);
         s.exec();
         return db_.getLastInsertRowid();
     });

@@ -282,6 +282,42 @@ TEST_F(ClusterTest, TheAdminToolImportsAndExportsOnTheSharedDatabase) {
     EXPECT_NE(text.str().find("늦은 참가자"), std::string::npos) << text.str();
 }
 
+// A late offline entry decided on one server re-decides the exit the other
+// server refused: both follow the same log to the same counts.
+TEST_F(ClusterTest, ALateOfflineEntryOnOneServerReDecidesTheOtherServersExit) {
+    auto exit_on_a = station(a_, "main-out");
+    auto entrance_on_b = station(b_, "main-in");
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const auto refused = scan(*exit_on_a, "exit-online", a_.badge("d-001"), wire::EXIT);
+    ASSERT_EQ(refused.reason(), wire::NOT_INSIDE);
+    // Read at the entrance a minute before the exit, on a kiosk that was offline.
+    wire::StationMessage late;
+    auto* s = late.mutable_scan();
+    s->set_scan_id("entry-offline");
+    s->set_payload(a_.badge("d-001"));
+    s->set_direction(wire::ENTRY);
+    s->set_offline(true);
+    s->set_device_time_ms(now_ms - 60'000);
+    entrance_on_b->send(late);
+    const auto reply = entrance_on_b->receive(10s);
+    ASSERT_TRUE(reply && reply->has_verdict());
+    EXPECT_TRUE(reply->verdict().admitted()) << reply->verdict().explanation();
+    // Server A, which refused the exit, hears of its re-decision and tells its station.
+    const auto told = exit_on_a->receive(10s);
+    ASSERT_TRUE(told && told->has_redecision()) << (told ? told->DebugString() : "nothing");
+    EXPECT_EQ(told->redecision().scan_id(), "exit-online");
+    EXPECT_TRUE(told->redecision().conflict());
+    EXPECT_TRUE(told->redecision().verdict().admitted());
+    const std::map<std::string, std::int64_t> empty{{"main", 0}, {"side", 0}};
+    EXPECT_TRUE(eventually([&] { return occupancy(a_) == empty && occupancy(b_) == empty; }))
+        << "A: " << occupancy(a_)["main"] << ", B: " << occupancy(b_)["main"];
+    // Both servers' timelines agree: a new entry is admitted on either.
+    EXPECT_TRUE(scan(*station(a_, "main-in"), "entry-again", a_.badge("d-001")).admitted());
+    EXPECT_TRUE(eventually([&] { return occupancy(a_)["main"] == 1 && occupancy(b_)["main"] == 1; }));
+}
+
 // A kiosk's outbox replayed to the other server when its server is killed.
 TEST_F(ClusterTest, KillingOneServerMidLoadItsKiosksFailOverAndNothingIsLostOrDuplicated) {
     temp_dir state;

@@ -137,6 +137,7 @@ TEST(event_loader, base_config_is_valid_and_fills_defaults) {
     EXPECT_EQ(config.event.rules.on_entry_elsewhere, core::move_policy::move);
     EXPECT_EQ(config.event.sessions.at(0).checkin_before, minutes{30});
     EXPECT_EQ(config.event.sessions.at(0).late_entry, minutes{0});
+    EXPECT_EQ(config.event.rules.duplicate_window, std::chrono::seconds{2});
     EXPECT_EQ(config.server.port, 8080);
     EXPECT_EQ(config.server.threads, 2U);
     EXPECT_EQ(config.server.listen_address, "127.0.0.1");
@@ -151,6 +152,17 @@ TEST(event_loader, port_zero_and_policies_are_accepted) {
     EXPECT_EQ(config.server.threads, 64U);
     EXPECT_EQ(config.event.rules.passback, core::passback_policy::warn);
     EXPECT_EQ(config.event.rules.on_entry_elsewhere, core::move_policy::refuse);
+}
+
+TEST(event_loader, the_duplicate_window_is_given_in_seconds_or_milliseconds) {
+    const auto window = [](const std::string& value) {
+        return parse_config(std::string{base} + "[policies]\nduplicate_window = " + value + "\n", "test.toml")
+            .event.rules.duplicate_window;
+    };
+    EXPECT_EQ(window("\"2s\""), std::chrono::seconds{2});
+    EXPECT_EQ(window("\"1500ms\""), std::chrono::milliseconds{1500});
+    EXPECT_EQ(window("3"), std::chrono::seconds{3});
+    EXPECT_EQ(window("0"), std::chrono::milliseconds{0}) << "0 turns it off";
 }
 
 TEST(event_loader, store_is_sqlite_by_default_and_postgresql_when_asked) {
@@ -223,6 +235,11 @@ const broken_case broken_cases[] = {
      "passback \"maybe\" is not a policy; use \"refuse\" or \"warn\""},
     {"bad_move_policy", "", "", "[policies]\non_entry_elsewhere = \"teleport\"\n", 2,
      "on_entry_elsewhere \"teleport\" is not a policy; use \"move\" or \"refuse\""},
+    {"bad_duplicate_window", "", "", "[policies]\nduplicate_window = \"2 seconds\"\n", 2,
+     "[policies]: duplicate_window \"2 seconds\" is not a duration; write it as \"2s\", \"1500ms\" or a "
+     "whole number of seconds, from 0 (off) to 60 s"},
+    {"negative_duplicate_window", "", "", "[policies]\nduplicate_window = -1\n", 2,
+     "duplicate_window -1 is not a duration"},
     {"late_entry_too_long", "end = 2023-09-25T20:00:00+09:00",
      "end = 2023-09-25T20:00:00+09:00\nlate_entry_minutes = 2000", "", 32,
      "session \"s1\": late_entry_minutes = 2000; use 0 to 1440 minutes"},

@@ -372,6 +372,90 @@ TEST_F(EngineTest, FailedCommitAcknowledgesNothingAndLeavesOccupancyAsItWas) {
     EXPECT_EQ(e->scan_seqs_of(who).size(), 2u);
 }
 
+// The case: an entry read offline at 17:39 reaches the server at
+// 17:50, after the exit read online at 17:47 was refused "no entry".
+TEST_F(EngineTest, ALateOfflineEntryGoesBeforeTheExitAndTheExitIsDecidedAgain) {
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    const auto ddp = core::testing::ddp_art2;
+    {
+        auto e = make_engine();
+        clock_.set(kst(25, 17, 47));
+        const auto exit = submit_and_wait(*e, {badge_scan("out", "ddp-art2-out", who, core::direction::exit)});
+        ASSERT_EQ(exit[0].record.result.why, core::reason::not_inside);
+        clock_.set(kst(25, 17, 50));
+        auto late = badge_scan("in-offline", "ddp-art2-in", who);
+        late.offline = true;
+        late.device_time = kst(25, 17, 39);
+        late.shown = core::verdict{true, core::reason::ok, false, "Welcome"};
+        const auto in = submit_and_wait(*e, {late});
+        ASSERT_TRUE(in[0].record.result.admitted) << in[0].record.result.explanation;
+        ASSERT_EQ(in[0].redecided.size(), 1u);
+        const auto& re = in[0].redecided[0];
+        EXPECT_EQ(re.kind, core::scan_kind::redecision);
+        EXPECT_EQ(re.redecides, "out");
+        EXPECT_TRUE(re.result.admitted) << re.result.explanation;
+        EXPECT_TRUE(re.conflicts()) << "shown refused, decided admitted";
+        EXPECT_GT(re.seq, in[0].record.seq);
+        EXPECT_EQ(inside(*e, ddp), 0) << "in at 17:39, out at 17:47";
+        EXPECT_EQ(e->hall_of(who), "");
+        const auto& figures = e->occupancy().halls[0];
+        EXPECT_EQ(figures.admitted, 1);
+        EXPECT_EQ(figures.refused, 0) << "the exit is no longer a refusal";
+
+        // Later at the door: not refused "already inside".
+        clock_.set(kst(25, 18, 5));
+        const auto again = submit_and_wait(*e, {badge_scan("in-again", "ddp-art2-in", who)});
+        EXPECT_TRUE(again[0].record.result.admitted) << again[0].record.result.explanation;
+        EXPECT_TRUE(again[0].redecided.empty());
+    }
+    // The log replayed in seq order says the same, and the timeline is rebuilt from it.
+    auto e = make_engine();
+    EXPECT_EQ(inside(*e, ddp), 1);
+    EXPECT_EQ(e->occupancy().halls[0].refused, 0);
+    EXPECT_EQ(e->occupancy().halls[0].admitted, 2);
+    clock_.set(kst(25, 18, 20));
+    // Another kiosk's exit, read at 17:45, before the 17:47 exit: that one now has no entry.
+    auto very_late = badge_scan("out-offline", "ddp-art2-out", who, core::direction::exit);
+    very_late.offline = true;
+    very_late.device_time = kst(25, 17, 45);
+    const auto out = submit_and_wait(*e, {very_late});
+    EXPECT_TRUE(out[0].record.result.admitted) << out[0].record.result.explanation;
+    ASSERT_EQ(out[0].redecided.size(), 2u);
+    EXPECT_EQ(out[0].redecided[0].redecides, "out");
+    EXPECT_EQ(out[0].redecided[0].result.why, core::reason::not_inside) << "flagged, not dropped";
+    EXPECT_TRUE(out[0].redecided[0].conflicts());
+    EXPECT_EQ(out[0].redecided[1].redecides, "in-again") << "applied again so the log replays to read order";
+    EXPECT_FALSE(out[0].redecided[1].conflicts());
+    EXPECT_EQ(inside(*e, ddp), 1) << "out at 17:45, in again at 18:05";
+    e->stop();
+    auto last = make_engine();
+    EXPECT_EQ(inside(*last, ddp), 1);
+    EXPECT_EQ(last->occupancy().halls[0].admitted, 2);
+    EXPECT_EQ(last->occupancy().halls[0].refused, 1) << "the 17:47 exit, refused in read order";
+}
+
+TEST_F(EngineTest, ASecondReadWithinTheWindowIsADuplicateNotARefusal) {
+    auto e = make_engine();
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    clock_.set(kst(25, 17, 40));
+    ASSERT_TRUE(submit_and_wait(*e, {badge_scan("cam-1", "ddp-art2-in", who)})[0].record.result.admitted);
+    clock_.set(kst(25, 17, 40) + 900ms);
+    const auto second = submit_and_wait(*e, {badge_scan("cam-2", "ddp-art2-in", who)});
+    EXPECT_TRUE(second[0].record.duplicate);
+    EXPECT_TRUE(second[0].record.result.admitted);
+    EXPECT_EQ(inside(*e, core::testing::ddp_art2), 1);
+    EXPECT_EQ(e->occupancy().halls[0].refused, 0);
+    EXPECT_EQ(e->occupancy().halls[0].duplicates, 1);
+    clock_.set(kst(25, 17, 45));
+    const auto third = submit_and_wait(*e, {badge_scan("cam-3", "ddp-art2-in", who)});
+    EXPECT_FALSE(third[0].record.duplicate);
+    EXPECT_EQ(third[0].record.result.why, core::reason::already_inside);
+    e->stop();
+    auto again = make_engine();
+    EXPECT_EQ(again->occupancy().halls[0].duplicates, 1) << "counted apart after a restart too";
+    EXPECT_EQ(again->occupancy().halls[0].refused, 1);
+}
+
 TEST(NextLocalTime, IsTheNextOccurrenceInTheEventsZone) {
     // 23:00 KST is 14:00 UTC.
     EXPECT_EQ(core::next_local_time(kst(26, 15, 0), 23h, core::local_clock{9h}), kst(26, 23, 0));

@@ -137,7 +137,16 @@ TEST_F(ServerTest, RefusesWithReasonsDoorStaffCanRead) {
 TEST_F(ServerTest, SecondEntryIsRefusedAndExitWithoutEntryIsFlagged) {
     auto in = station("main-in");
     auto out = station("main-out");
-    ASSERT_TRUE(scan(*in, "pb-1", server_.badge("d-001")).admitted());
+    // Read 10 s ago (queued offline): the second read is outside the duplicate window.
+    auto first = scan_message("pb-1", server_.badge("d-001"), wire::ENTRY);
+    first.mutable_scan()->set_offline(true);
+    first.mutable_scan()->set_device_time_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count() -
+        10'000
+    );
+    in->send(first);
+    ASSERT_TRUE(verdict_of(*in).admitted());
     const auto second = scan(*in, "pb-2", server_.badge("d-001"));
     EXPECT_EQ(second.reason(), wire::ALREADY_INSIDE);
     const auto stray = scan(*out, "pb-3", server_.badge("d-002"), wire::EXIT);

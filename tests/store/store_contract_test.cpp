@@ -201,9 +201,31 @@ TEST_P(store_contract, for_each_scan_with_movement_detail_reads_what_occupancy_n
         EXPECT_EQ(read[i].result.admitted, want[i]->result.admitted);
         EXPECT_EQ(read[i].moved, want[i]->moved);
         EXPECT_EQ(read[i].annulled, want[i]->annulled);
+        // And what each person's timeline and the duplicate count need.
+        EXPECT_EQ(read[i].duplicate, want[i]->duplicate);
+        EXPECT_EQ(read[i].read_time(), want[i]->read_time());
+        EXPECT_EQ(read[i].result.why, want[i]->result.why);
+        EXPECT_EQ(read[i].result.warning, want[i]->result.warning);
     }
     // Reused between rows, the record must not carry one row's movement into the next.
     EXPECT_FALSE(read[3].moved.has_value());
+}
+
+TEST_P(store_contract, a_redecision_record_round_trips) {
+    auto re = plain_scan("redecision:st1-000001:st2-000009", "P-7");
+    re.kind = core::scan_kind::redecision;
+    re.redecides = "st1-000001";
+    re.shown = core::verdict{.admitted = false, .why = core::reason::not_inside, .warning = false, .explanation = "no"};
+    re.result = core::verdict{.admitted = true, .why = core::reason::ok, .warning = false, .explanation = "bye"};
+    re.moved = core::movement{.attendee_id = "P-7", .from_hall = "hall-a", .to_hall = ""};
+    {
+        auto store = open();
+        store->append(re);
+    }
+    const auto got = open()->find_scan(re.scan_id);
+    ASSERT_TRUE(got.has_value());
+    expect_same(*got, re);
+    EXPECT_TRUE(got->conflicts());
 }
 
 TEST_P(store_contract, scans_with_seqs_returns_those_records_in_seq_order) {

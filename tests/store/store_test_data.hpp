@@ -53,6 +53,8 @@ inline core::scan_record full_scan() {
         .explanation = "홀이 가득 찼습니다 (450/450)."};
     r.moved = core::movement{.attendee_id = "K-9001", .from_hall = "hall-a", .to_hall = "hall-b"};
     r.annulled = true;
+    r.duplicate = true;
+    r.redecides = "st1-000007";
     return r;
 }
 
@@ -74,6 +76,8 @@ inline void expect_same(const core::scan_record& got, const core::scan_record& w
     EXPECT_EQ(got.result, want.result);
     EXPECT_EQ(got.moved, want.moved);
     EXPECT_EQ(got.annulled, want.annulled);
+    EXPECT_EQ(got.duplicate, want.duplicate);
+    EXPECT_EQ(got.redecides, want.redecides);
 }
 
 inline core::attendee person(const std::string& id, std::uint32_t badge_version = 1) {
