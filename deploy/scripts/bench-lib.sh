@@ -1,4 +1,4 @@
-# Shared by bench.sh and bench-postgres.sh (sourced, not run).
+# Shared by the bench scripts (bench.sh, bench-postgres.sh, bench-exports.sh, bench-ab-server.sh; sourced, not run).
 # Needs: $started (date +%s at the start of the run).
 
 # Each step logs how busy the machine is: on a shared box, CPU pressure explains latency.
@@ -28,4 +28,16 @@ bench_build() {
         echo "$name: the build failed (see above); fix it, or rerun with ADMIT_BENCH_NO_BUILD=1 to use the binaries already built" >&2
         exit 1
     fi
+}
+
+# prepare NAME STATIONS PEOPLE: an event with a roster and badges in
+# $work/NAME (template data dir), made with the tools in $bin.
+prepare() {
+    local dir=$work/$1
+    mkdir -p "$dir/template"
+    "$bin/admit-load" gen-event --out "$dir/event.toml" --data "$dir/data" --stations "$2" >/dev/null
+    "$bin/admit" keygen --data "$dir/template" >/dev/null
+    "$bin/admit" demo-roster --config "$dir/event.toml" --count "$3" --seed 2023 > "$dir/roster.csv"
+    "$bin/admit" import-roster --config "$dir/event.toml" --data "$dir/template" "$dir/roster.csv" >/dev/null
+    "$bin/admit" issue-badges --config "$dir/event.toml" --data "$dir/template" --out "$dir/tokens.csv" >/dev/null
 }

@@ -74,16 +74,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# prepare NAME STATIONS PEOPLE: an event with a roster and badges in $work/NAME (template data dir).
-prepare() {
-    local dir=$work/$1
-    mkdir -p "$dir/template"
-    "$bin/admit-load" gen-event --out "$dir/event.toml" --data "$dir/data" --stations "$2" >/dev/null
-    "$bin/admit" keygen --data "$dir/template" >/dev/null
-    "$bin/admit" demo-roster --config "$dir/event.toml" --count "$3" --seed 2023 > "$dir/roster.csv"
-    "$bin/admit" import-roster --config "$dir/event.toml" --data "$dir/template" "$dir/roster.csv" >/dev/null
-    "$bin/admit" issue-badges --config "$dir/event.toml" --data "$dir/template" --out "$dir/tokens.csv" >/dev/null
-}
 
 # start_server NAME LABEL [server options...]: a fresh copy of the template data; sets server_pid, port.
 start_server() {
