@@ -12,6 +12,7 @@
 #include "admin/badge_files.hpp"
 #include "admin/commands.hpp"
 #include "admin/export_command.hpp"
+#include "admin/staff_command.hpp"
 #include "config/event_loader.hpp"
 
 namespace {
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
     auto* export_reports = admit::admin::add_export_command(app, export_args);
     admit::admin::backup_args backup_args;
     const auto backup_cmds = admit::admin::add_backup_commands(app, backup_args);
+    admit::admin::staff_args staff_args;
+    const auto staff_cmds = admit::admin::add_staff_commands(app, staff_args);
 
     try {
         app.parse(argc, argv);
@@ -154,6 +157,12 @@ int main(int argc, char** argv) {
             admit::admin::run_backup(backup_args, std::cout);
         } else if (*backup_cmds.restore) {
             admit::admin::run_restore(backup_args, std::cout);
+        } else if (*staff_cmds.add) {
+            admit::admin::run_staff_add(staff_args, std::cout);
+        } else if (*staff_cmds.revoke) {
+            admit::admin::run_staff_revoke(staff_args, std::cout);
+        } else if (*staff_cmds.list) {
+            admit::admin::run_staff_list(staff_args, std::cout);
         }
     } catch (const admit::config::config_error& e) {
         for (const auto& problem : e.problems()) {

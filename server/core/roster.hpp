@@ -14,6 +14,9 @@ namespace admit::core {
 struct attendee {
     std::string id;
     std::string name;  // UTF-8, Hangul or Latin
+    // Optional: the name in Latin letters beside a Hangul one ("Kim Minjun"),
+    // for badges and the help desk's search (roster column name_latin).
+    std::string name_latin;
     std::string category;
     std::string organisation;
     std::string city;

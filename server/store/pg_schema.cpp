@@ -79,6 +79,26 @@ DROP INDEX IF EXISTS scans_by_attendee;
     R"sql(
 ALTER TABLE scans ADD COLUMN clock_skew boolean NOT NULL DEFAULT false;
 )sql",
+    // 4 and 5: taken by other branches at the same time (see schema.cpp).
+    R"sql(
+SELECT 1;
+)sql",
+    R"sql(
+SELECT 1;
+)sql",
+    // 6: as the SQLite step 6: help-desk staff credentials (hashes only) and
+    // attendees.name_latin.
+    R"sql(
+CREATE TABLE staff (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text   NOT NULL CHECK (name <> ''),
+    token_hash text   NOT NULL UNIQUE,
+    added_ms   bigint NOT NULL,
+    revoked_ms bigint
+);
+CREATE UNIQUE INDEX staff_in_force ON staff (name) WHERE revoked_ms IS NULL;
+ALTER TABLE attendees ADD COLUMN name_latin text NOT NULL DEFAULT '';
+)sql",
 };
 
 // Servers starting together take turns; the key is admit's own ("ad", 2).

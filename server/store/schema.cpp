@@ -83,6 +83,28 @@ DROP INDEX IF EXISTS scans_by_attendee;
     R"sql(
 ALTER TABLE scans ADD COLUMN clock_skew INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4 and 5: taken by other branches at the same time; the merge puts
+    // their steps here (a no-op until then).
+    R"sql(
+SELECT 1;
+)sql",
+    R"sql(
+SELECT 1;
+)sql",
+    // 6: help-desk staff, each with their own credential (only its hash),
+    // revocable; a name has at most one credential in force. And the name in
+    // Latin letters beside a Hangul one (roster column name_latin), for badges.
+    R"sql(
+CREATE TABLE staff (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL CHECK (name <> ''),
+    token_hash TEXT    NOT NULL UNIQUE,
+    added_ms   INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+CREATE UNIQUE INDEX staff_in_force ON staff (name) WHERE revoked_ms IS NULL;
+ALTER TABLE attendees ADD COLUMN name_latin TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int user_version(SQLite::Database& db) {
