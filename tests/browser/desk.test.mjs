@@ -60,7 +60,7 @@ test('the help desk finds a Hangul name, checks the person in, and the dashboard
         (await dash.getAttribute('[data-testid="conn-state"]', 'class'))?.includes('conn-live'), 10000);
     const desk = await open(`/desk.html?token=${STAFF}`);
     try {
-        await waitFor('the staff role', async () => (await text(desk, 'desk-role')) === 'staff', 5000);
+        await waitFor('the staff role', async () => (await text(desk, 'desk-role')) === 'staff (shared token)', 5000);
         await searchAndOpen(desk, partial, person.id);
         assert.equal(await text(desk, 'person-name'), person.name);
         assert.equal(await desk.isEnabled('[data-testid="desk-checkin"]'), true);

@@ -45,13 +45,18 @@ protected:
         return r;
     }
 
-    // Adds NAME and returns the credential it prints once.
+    // Adds NAME and returns the credential it prints once, after the running
+    // server has picked it up (it re-reads the credentials every second).
     std::string add_staff(const std::string& name) {
         const auto r = staff("add " + quoted(name));
         EXPECT_EQ(r.code, 0) << r.output;
         std::istringstream lines(r.output);
-        for (std::string line; std::getline(lines, line);)
-            if (line.rfind("admit-staff-", 0) == 0) return line;
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind("admit-staff-", 0) != 0) continue;
+            EXPECT_TRUE(eventually([&] { return http_get(server_.port(), "/api/whoami", line).status == 200; }))
+                << "the running server never accepted the new credential";
+            return line;
+        }
         ADD_FAILURE() << "no credential in: " << r.output;
         return {};
     }
@@ -152,7 +157,7 @@ TEST_F(StaffTest, CredentialsAreStoredHashedRevocableAndListed) {
 
     // A new credential for the same person works; the old one stays refused.
     const auto again = add_staff("Park Jiho");
-    EXPECT_TRUE(eventually([&] { return http_get(server_.port(), "/api/whoami", again).status == 200; }));
+    EXPECT_EQ(get_json("/api/whoami", again).at("name").as_string(), "Park Jiho");
     EXPECT_EQ(http_get(server_.port(), "/api/whoami", credential).status, 401);
     std::vector<std::string> audited;
     for (const auto& e : audit())

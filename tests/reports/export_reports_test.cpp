@@ -684,7 +684,9 @@ TEST_F(export_reports_test, admit_export_workbook_opens_in_openpyxl) {
         0
     );
     const std::string script = ADMIT_SOURCE_DIR "/tests/reports/xlsx_openpyxl_check.py";
-    const int status = run("python3 '" + script + "' '" + (dir / "admit-report.xlsx").string() + "'");
+    // Debian's python3, where Debian's python3-openpyxl is (a python3 earlier on PATH may not have it).
+    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    const int status = run(python + " '" + script + "' '" + (dir / "admit-report.xlsx").string() + "'");
     EXPECT_NE(status, 3) << "python3-openpyxl is missing: run deploy/scripts/install-deps.sh";
     EXPECT_EQ(status, 0);
 }
