@@ -130,11 +130,13 @@ void draw_badge(cairo_t* cr, const badge_print& badge) {
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
     double y = margin;
     y += draw_text(cr, badge.event_name, margin, y, inner, 10, 7, 2, false) + 1.0 * mm;
-    y += draw_text(cr, badge.event_dates, margin, y, inner, 9, 7, 1, false) + 4.0 * mm;
+    y += draw_text(cr, badge.event_dates, margin, y, inner, 9, 7, 1, false) + 3.0 * mm;
 
+    // A romanised name takes a line of its own: the Hangul one is set a little smaller to make room.
+    const bool romanised = !badge.person.name_latin.empty() && badge.person.name_latin != badge.person.name;
     cairo_set_source_rgb(cr, 0, 0, 0);
-    y += draw_text(cr, badge.person.name, margin, y, inner, 30, 18, 2, true) + 1.0 * mm;
-    if (!badge.person.name_latin.empty() && badge.person.name_latin != badge.person.name) {
+    y += draw_text(cr, badge.person.name, margin, y, inner, romanised ? 26 : 30, 18, romanised ? 1 : 2, true) + 1.0 * mm;
+    if (romanised) {
         y += draw_text(cr, badge.person.name_latin, margin, y, inner, 16, 10, 1, false) + 1.0 * mm;
     }
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
