@@ -459,13 +459,13 @@ std::vector<core::attendee> pg_store::load_roster() {
         out.push_back(core::attendee{
             .id = std::string(rows.text(i, 0)),
             .name = std::string(rows.text(i, 1)),
-            .name_latin = std::string(rows.text(i, 8)),
             .category = std::string(rows.text(i, 2)),
             .organisation = std::string(rows.text(i, 3)),
             .city = std::string(rows.text(i, 4)),
             .country = std::string(rows.text(i, 5)),
             .email = std::string(rows.text(i, 6)),
             .badge_version = static_cast<std::uint32_t>(rows.int64(i, 7)),
+            .name_latin = std::string(rows.text(i, 8)),
         });
     }
     return out;

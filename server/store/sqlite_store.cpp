@@ -530,13 +530,13 @@ std::vector<core::attendee> sqlite_store::load_roster() {
             out.push_back(core::attendee{
                 .id = s.getColumn(0).getString(),
                 .name = s.getColumn(1).getString(),
-                .name_latin = s.getColumn(8).getString(),
                 .category = s.getColumn(2).getString(),
                 .organisation = s.getColumn(3).getString(),
                 .city = s.getColumn(4).getString(),
                 .country = s.getColumn(5).getString(),
                 .email = s.getColumn(6).getString(),
                 .badge_version = s.getColumn(7).getUInt(),
+                .name_latin = s.getColumn(8).getString(),
             });
         }
         return out;

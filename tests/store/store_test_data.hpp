@@ -78,7 +78,7 @@ inline void expect_same(const core::scan_record& got, const core::scan_record& w
 
 inline core::attendee person(const std::string& id, std::uint32_t badge_version = 1) {
     return core::attendee{
-        .id = id, .name = "홍길동 " + id, .name_latin = "", .category = "visitor", .organisation = "Seoul Metro",
+        .id = id, .name = "홍길동 " + id, .category = "visitor", .organisation = "Seoul Metro",
         .city = "Seoul", .country = "KR", .email = id + "@example.org",
         .badge_version = badge_version};
 }
