@@ -97,6 +97,8 @@ TEST(schema_test, a_version_1_store_loses_the_attendee_index_and_keeps_its_scans
         SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
         db.exec("CREATE INDEX scans_by_attendee ON scans (attendee_id)");
         db.exec("ALTER TABLE scans DROP COLUMN clock_skew");  // added by step 3
+        db.exec("DROP TABLE staff");                           // added by step 6
+        db.exec("ALTER TABLE attendees DROP COLUMN name_latin");  // added by step 6
         db.exec("PRAGMA user_version = 1");
     }
     auto store = open_sqlite_store(dir.path());
