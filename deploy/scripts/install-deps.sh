@@ -17,7 +17,7 @@ packages=(
     libpq-dev postgresql
     libqrencode-dev libstb-dev libv4l-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk
-    zbar-tools libzbar-dev poppler-utils python3 curl
+    zbar-tools libzbar-dev poppler-utils python3 python3-openpyxl curl
     nodejs npm
 )
 if [[ "${1:-}" != "--no-browser" ]]; then

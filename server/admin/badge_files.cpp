@@ -92,7 +92,9 @@ void write_badge_files(
         );
         const auto svg = badges::qr_svg(token);
         write_private_file(out_dir / (person.id + ".svg"), svg);
-        prints.push_back({person, category->name, category->colour, event.name, std::move(token)});
+        prints.push_back(
+            {person, category->name, category->colour, event.name, std::move(token), badges::event_dates_text(event)}
+        );
     }
 
     const auto pdf = out_dir / "badges.pdf";

@@ -13,6 +13,7 @@
 #include "admin/commands.hpp"
 #include "admin/export_command.hpp"
 #include "admin/reload_command.hpp"
+#include "admin/staff_command.hpp"
 #include "config/event_loader.hpp"
 
 namespace {
@@ -136,6 +137,8 @@ int main(int argc, char** argv) {
     const auto backup_cmds = admit::admin::add_backup_commands(app, backup_args);
     admit::admin::reload_args reload_args;
     auto* reload_cmd = admit::admin::add_reload_command(app, reload_args);
+    admit::admin::staff_args staff_args;
+    const auto staff_cmds = admit::admin::add_staff_commands(app, staff_args);
 
     try {
         app.parse(argc, argv);
@@ -179,6 +182,12 @@ int main(int argc, char** argv) {
             admit::admin::run_restore(backup_args, std::cout);
         } else if (*reload_cmd) {
             if (!admit::admin::run_reload(reload_args, std::cout, std::cerr)) return exit_problem;
+        } else if (*staff_cmds.add) {
+            admit::admin::run_staff_add(staff_args, std::cout);
+        } else if (*staff_cmds.revoke) {
+            admit::admin::run_staff_revoke(staff_args, std::cout);
+        } else if (*staff_cmds.list) {
+            admit::admin::run_staff_list(staff_args, std::cout);
         }
     } catch (const admit::config::config_error& e) {
         for (const auto& problem : e.problems()) {

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "app/allocator.hpp"
@@ -130,6 +131,17 @@ int serve(const options& opt) {
         stats.observe_commit(c.scans, std::chrono::duration<double>(c.commit).count());
     });
     engine.start();
+    // Which clock the times stored from now on come from, for the reports.
+    try {
+        engine.run_on_writer([&](admit::store::scan_store& log) {
+            log.add_audit(admit::store::server_start_entry(
+                clock.now(), clock.simulated(),
+                clock.simulated() ? fmt::format("{} at {}x", opt.clock_start, opt.clock_speed) : "", log.last_seq() + 1
+            ));
+        });
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot note the server's clock in the audit log: {}", e.what());
+    }
 
     admit::service::api routes(config, engine, stats, live, s.data_dir, web);
     admit::service::config_reloader reloader(opt.config_file, file_settings, engine, live);

@@ -4,6 +4,8 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
@@ -127,17 +129,27 @@ void draw_badge(cairo_t* cr, const badge_print& badge) {
 
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
     double y = margin;
-    y += draw_text(cr, badge.event_name, margin, y, inner, 10, 7, 2, false) + 5.0 * mm;
+    y += draw_text(cr, badge.event_name, margin, y, inner, 10, 7, 2, false) + 1.0 * mm;
+    y += draw_text(cr, badge.event_dates, margin, y, inner, 9, 7, 1, false) + 3.0 * mm;
 
+    // A romanised name takes a line of its own: the Hangul one is set a little smaller to make room.
+    const bool romanised = !badge.person.name_latin.empty() && badge.person.name_latin != badge.person.name;
     cairo_set_source_rgb(cr, 0, 0, 0);
-    y += draw_text(cr, badge.person.name, margin, y, inner, 30, 18, 2, true) + 2.0 * mm;
+    y += draw_text(cr, badge.person.name, margin, y, inner, romanised ? 26 : 30, 18, romanised ? 1 : 2, true) + 1.0 * mm;
+    if (romanised) {
+        y += draw_text(cr, badge.person.name_latin, margin, y, inner, 16, 10, 1, false) + 1.0 * mm;
+    }
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    y += draw_text(cr, badge.person.organisation, margin, y, inner, 13, 9, 2, false) + 1.0 * mm;
+    y += 1.0 * mm + draw_text(cr, badge.person.organisation, margin, y, inner, 13, 9, 2, false) + 1.0 * mm;
     std::string place = badge.person.city;
     if (!badge.person.country.empty()) {
         place += place.empty() ? badge.person.country : ", " + badge.person.country;
     }
-    draw_text(cr, place, margin, y, inner, 11, 8, 1, false);
+    y += draw_text(cr, place, margin, y, inner, 11, 8, 1, false) + 0.5 * mm;
+    // The id to type when the QR is damaged, and the version that tells a reissued badge.
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    draw_text(cr, badge.person.id + "  ·  v" + std::to_string(badge.person.badge_version), margin, y, inner,
+              9, 7, 1, false);
 
     // The QR sits just above the band, on white, with its quiet zone kept clear.
     const qr_code code = qr_code::encode(badge.token);
@@ -199,6 +211,29 @@ cairo_status_t append_png_bytes(void* context, const unsigned char* data, unsign
 }
 
 }  // namespace
+
+std::string event_dates_text(const core::event_config& event) {
+    using namespace std::chrono;
+    if (event.sessions.empty()) return {};
+    static constexpr const char* months[] = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    auto first = event.sessions.front().start;
+    auto last = event.sessions.front().end;
+    for (const auto& s : event.sessions) {
+        first = std::min(first, s.start);
+        last = std::max(last, s.end);
+    }
+    const year_month_day a{floor<days>(first + event.utc_offset)};
+    const year_month_day b{floor<days>(last + event.utc_offset)};
+    auto day_of = [](const year_month_day& d) { return std::to_string(static_cast<unsigned>(d.day())); };
+    auto month_of = [](const year_month_day& d) { return std::string(months[static_cast<unsigned>(d.month()) - 1]); };
+    auto year_of = [](const year_month_day& d) { return std::to_string(static_cast<int>(d.year())); };
+    if (a == b) return day_of(a) + " " + month_of(a) + " " + year_of(a);
+    if (a.year() == b.year() && a.month() == b.month())
+        return day_of(a) + "\u2013" + day_of(b) + " " + month_of(b) + " " + year_of(b);
+    if (a.year() == b.year()) return day_of(a) + " " + month_of(a) + " \u2013 " + day_of(b) + " " + month_of(b) + " " + year_of(b);
+    return day_of(a) + " " + month_of(a) + " " + year_of(a) + " \u2013 " + day_of(b) + " " + month_of(b) + " " + year_of(b);
+}
 
 std::vector<std::uint8_t> badge_png(const badge_print& badge, double dpi) {
     if (dpi < 36.0 || dpi > 1200.0) {

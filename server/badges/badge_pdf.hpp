@@ -1,14 +1,18 @@
 #pragma once
 // Print-ready PDF badges: one A6 badge per page, or four A6 badges (2x2) on
 // each A4 sheet with light cut marks. Each badge shows the event name, the
-// person's name large (Hangul or Latin, set in Noto Sans CJK KR), organisation,
-// city, the QR of the signed token and a colour band with the category name.
+// person's name large (Hangul or Latin, set in Noto Sans CJK KR) with its
+// romanised form beside a Hangul one when the roster gives it, organisation,
+// city, the attendee id and badge version (staff tell a reissued badge by eye
+// and type the id when a QR is damaged), the event's dates, the QR of the
+// signed token and a colour band with the category name.
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "core/event.hpp"
 #include "core/roster.hpp"
 
 namespace admit::badges {
@@ -21,7 +25,13 @@ struct badge_print {
     std::string colour;         // "#c0392b" or "#c39"; anything else prints grey
     std::string event_name;     // "Seoul Smart City Forum 2023"
     std::string token;
+    std::string event_dates;    // "25-26 Sep 2023" (event_dates_text); empty prints none
 };
+
+// The event's days in its local time, from its first session's start to its
+// last session's end: "26 Sep 2023", "25–26 Sep 2023", "30 Sep – 2 Oct 2023";
+// empty when it has no sessions.
+std::string event_dates_text(const core::event_config& event);
 
 enum class page_layout {
     a6_single,  // one A6 badge per A6 page (badge printers)

@@ -76,8 +76,8 @@ std::string lower(std::string s) {
     return s;
 }
 
-constexpr std::array<std::string_view, 7> known_columns = {
-    "id", "name", "category", "organisation", "city", "country", "email"};
+constexpr std::array<std::string_view, 8> known_columns = {
+    "id", "name", "category", "organisation", "city", "country", "email", "name_latin"};
 
 }  // namespace
 
@@ -168,6 +168,7 @@ roster_parse_result parse_roster_csv(std::string_view text, const core::event_co
         person.city = get("city");
         person.country = get("country");
         person.email = get("email");
+        person.name_latin = get("name_latin");
 
         const std::size_t before = result.problems.size();
         if (!core::is_valid_id(person.id)) {

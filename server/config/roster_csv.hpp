@@ -1,6 +1,6 @@
 #pragma once
 // Reads a roster CSV (UTF-8, RFC 4180 quoting, a header row naming the
-// columns id,name,category,organisation,city,country,email in any order;
+// columns id,name,category,organisation,city,country,email,name_latin in any order;
 // extra columns ignored). Every bad row is reported with its line and why;
 // the caller imports all or nothing.
 // Thread safety: free functions, no shared state.

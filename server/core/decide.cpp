@@ -267,7 +267,7 @@ verdict decide_entry(
     const event_config& event = in.event;
     const std::string here = rec.hall_id;
     const hall& this_hall = *event.find_hall(here);
-    const bool forced = s.kind != scan_kind::badge;
+    const bool forced = s.kind != scan_kind::badge && !s.door_rules;
     const time_point t = s.decided_at();
 
     if (!forced) {

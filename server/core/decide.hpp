@@ -37,6 +37,11 @@ struct scan {
     std::optional<verdict> shown;
     std::string actor;
     std::string note;
+    // Manual scans: judge the entry by the doors' rules (session window,
+    // category, passback, capacity), as if this person's valid badge were
+    // scanned at the hall: the help desk's preview of what a check-in by
+    // hand would override. Never set on a scan that is stored.
+    bool door_rules = false;
     // verify_badge(payload, key) done ahead (on a network thread, in
     // parallel); decide() verifies itself when empty. Must be for this payload
     // and the event's key.

@@ -20,6 +20,10 @@ struct attendee {
     std::string country;
     std::string email;
     std::uint32_t badge_version = 1;  // tokens with a lower version are revoked
+    // Optional: the name in Latin letters beside a Hangul one ("Kim Minjun"),
+    // for badges and the help desk's search (roster column name_latin). Last,
+    // with an initializer, so that brace-initialised attendees need not name it.
+    std::string name_latin{};
 
     friend bool operator==(const attendee&, const attendee&) = default;
 };

@@ -143,7 +143,11 @@ public:
 
     // Attendees whose name, id, organisation or city contains `text`
     // (ASCII case-insensitive; Hangul as typed), at most `limit`, by name.
-    std::vector<core::attendee> search(const std::string& text, std::size_t limit) const;
+    // `total`, when given, gets how many match in all.
+    std::vector<core::attendee> search(const std::string& text, std::size_t limit, std::size_t* total = nullptr) const;
+    // The verdict core::decide() gives `s` now, on the current state, with
+    // nothing stored or changed (the help desk's preview of a manual scan).
+    core::scan_record judge(const core::scan& s) const;
     core::roster roster_copy() const;
 
     // Called on the writer thread after each committed group (metrics, live

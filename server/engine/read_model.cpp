@@ -16,12 +16,12 @@ std::string ascii_lower(std::string s) {
 }
 }  // namespace
 
-std::vector<core::attendee> engine::search(const std::string& text, std::size_t limit) const {
+std::vector<core::attendee> engine::search(const std::string& text, std::size_t limit, std::size_t* total) const {
     const auto needle = ascii_lower(text);
     std::vector<core::attendee> found;
     std::lock_guard lock(state_mutex_);
     for (const auto& [id, a] : roster_.all()) {
-        for (const auto* field : {&a.name, &a.id, &a.organisation, &a.city}) {
+        for (const auto* field : {&a.name, &a.name_latin, &a.id, &a.organisation, &a.city}) {
             if (ascii_lower(*field).find(needle) != std::string::npos) {
                 found.push_back(a);
                 break;
@@ -31,8 +31,15 @@ std::vector<core::attendee> engine::search(const std::string& text, std::size_t 
     std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {
         return std::tie(x.name, x.id) < std::tie(y.name, y.id);
     });
+    if (total != nullptr) *total = found.size();
     if (found.size() > limit) found.resize(limit);
     return found;
+}
+
+core::scan_record engine::judge(const core::scan& s) const {
+    std::lock_guard lock(state_mutex_);
+    const core::decide_input in{event_, roster_, presence_, badge_key_};
+    return core::decide(in, s);
 }
 
 core::roster engine::roster_copy() const {

@@ -46,8 +46,10 @@ export_result export_reports(
         out.add(*xlsx);
     }
 
-    store.for_each_scan([&](const core::scan_record& r) { builder.add(r, out); });
+    // Read first: the scans sheet says which clock (real or rehearsal) each row's times are from.
     const auto audit = store.audit_log();
+    builder.set_clock_runs(admit::store::clock_runs_of(audit));
+    store.for_each_scan([&](const core::scan_record& r) { builder.add(r, out); });
     builder.finish(audit, out);
 
     export_result result;

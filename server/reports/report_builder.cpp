@@ -114,7 +114,8 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
         {text("reason", 20), text("station_id", 16), text("hall_id", 24), integer("count")});
     set(table_id::audit, "audit", "Manual check-ins, annulled scans and staff actions",
         {time_col("time"), text("actor", 18), text("action", 16), text("subject", 20),
-         text("attendee_id", 14), text("name", 18), text("hall_id", 24), text("note", 30)});
+         text("attendee_id", 14), text("name", 18), text("hall_id", 24), text("note", 30),
+         text("clock", 12)});
     const std::vector<column> scan_columns{integer("seq"),           text("scan_id", 20),
                                            text("kind", 8),          time_col("device_time"),
                                            time_col("server_time"),  text("station_id", 16),
@@ -126,7 +127,7 @@ std::vector<table_spec> make_tables(const core::event_config& event) {
                                            text("shown_reason", 20), text("annulled", 9),
                                            text("actor", 14),        text("note", 24),
                                            text("outside_event_days", 18), text("duplicate", 9),
-                                           text("redecides", 20)};
+                                           text("redecides", 20), text("clock", 12)};
     set(table_id::scans, "scans", "Every scan in the log", scan_columns);
     set(table_id::conflicts, "conflicts",
         "Scans the door showed one way and the server decided the other: decided offline, or decided "
@@ -330,7 +331,7 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
     if (r.kind == core::scan_kind::manual) {
         ++counts.manual;
         manual_.push_back(staff_action{
-            r.server_time, r.actor,
+            clock_of_seq(r.seq), r.server_time, r.actor,
             r.dir == core::direction::entry ? "manual entry" : "manual exit", r.scan_id,
             r.attendee_id, r.hall_id, r.note});
     }
@@ -339,13 +340,15 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
         ++counts.annulled;
         annulled_.emplace(
             r.scan_id,
-            staff_action{r.server_time, "", "annulled", r.scan_id, r.attendee_id, r.hall_id, r.note}
+            staff_action{clock_of_seq(r.seq), r.server_time, "", "annulled", r.scan_id, r.attendee_id, r.hall_id,
+                         r.note}
         );
         return;
     }
     // A duplicate read and a re-decision of a logged scan are not refusals of their own.
     if (!r.result.admitted && !r.duplicate && r.kind != core::scan_kind::redecision) {
         ++counts.refused;
+        ++counts.refused_by_reason[std::string(core::reason_code(r.result.why))];
         auto& slot = refusals_[{
             std::string(core::reason_code(r.result.why)),
             r.station_id.empty() ? std::string("(help desk)") : r.station_id}];
@@ -377,7 +380,7 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
         if (it != person_index_.end()) name = people_[it->second].name;
     }
     const bool shown = r.shown.has_value();
-    emit<23>(
+    emit<24>(
         out, table_id::scans,
         {r.seq,
          r.scan_id,
@@ -401,8 +404,28 @@ void report_builder::write_scan_row(const core::scan_record& r, table_output& ou
          r.note,
          yes(!in_event(door_time(r))),
          yes(r.duplicate),
-         r.redecides}
+         r.redecides,
+         clock_of_seq(r.seq)}
     );
+}
+
+// Rehearsal and real times can share a log (a rehearsal the day before, on
+// the same data directory): each row says which clock its times are from.
+std::string_view report_builder::clock_of_seq(std::int64_t seq) const {
+    const store::clock_run* found = nullptr;
+    for (const auto& run : clock_runs_)
+        if (run.first_seq <= seq && (found == nullptr || run.first_seq >= found->first_seq)) found = &run;
+    if (found == nullptr) return "not recorded";
+    return found->rehearsal ? "rehearsal" : "real";
+}
+
+std::string_view report_builder::clock_of_audit(const store::audit_entry& e) const {
+    if (e.actor.starts_with("admit-cli:")) return "real";  // the admin tool reads the system clock
+    const store::clock_run* found = nullptr;
+    for (const auto& run : clock_runs_)
+        if (run.audit_id <= e.id && (found == nullptr || run.audit_id >= found->audit_id)) found = &run;
+    if (found == nullptr) return "not recorded";
+    return found->rehearsal ? "rehearsal" : "real";
 }
 
 void report_builder::move(
@@ -661,6 +684,9 @@ void report_builder::write_days(table_output& out) {
         const auto c = day_counts_.count(day) != 0 ? day_counts_.at(day) : day_counts{};
         sum.entries = c.entries;
         sum.refused = c.refused;
+        sum.refused_by_reason.assign(c.refused_by_reason.begin(), c.refused_by_reason.end());
+        std::stable_sort(sum.refused_by_reason.begin(), sum.refused_by_reason.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
         sum.manual = c.manual;
         sum.annulled = c.annulled;
         sum.conflicts = c.conflicts;
@@ -914,7 +940,7 @@ void report_builder::write_audit(std::span<const store::audit_entry> audit, tabl
     std::vector<staff_action> rows = manual_;
     std::set<std::string> audited;
     for (const auto& e : audit) {
-        staff_action a{e.at, e.actor, e.action, e.subject, "", "", e.note};
+        staff_action a{clock_of_audit(e), e.at, e.actor, e.action, e.subject, "", "", e.note};
         const auto it = annulled_.find(e.subject);
         if (it != annulled_.end()) {
             a.attendee_id = it->second.attendee_id;
@@ -939,9 +965,9 @@ void report_builder::write_audit(std::span<const store::audit_entry> audit, tabl
         std::string_view name;
         const auto it = person_index_.find(a.attendee_id);
         if (it != person_index_.end()) name = people_[it->second].name;
-        emit<8>(
+        emit<9>(
             out, table_id::audit,
-            {a.at, a.actor, a.action, a.subject, a.attendee_id, name, a.hall_id, a.note}
+            {a.at, a.actor, a.action, a.subject, a.attendee_id, name, a.hall_id, a.note, a.clock}
         );
     }
 }

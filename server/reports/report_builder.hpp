@@ -56,6 +56,8 @@ struct day_summary {
     std::int64_t manual = 0;
     std::int64_t annulled = 0;
     std::int64_t conflicts = 0;
+    // Refused scans by reason code ("hall_full"), most first.
+    std::vector<std::pair<std::string, std::int64_t>> refused_by_reason;
     struct session_line {
         std::string name;
         std::string hall;
@@ -87,6 +89,9 @@ public:
     // The tables, in workbook order (index = table_id).
     const std::vector<table_spec>& tables() const { return tables_; }
 
+    // The server starts of the audit log (store::clock_runs_of), before add():
+    // the scans and audit sheets say which clock each row's times are from.
+    void set_clock_runs(std::vector<store::clock_run> runs) { clock_runs_ = std::move(runs); }
     // One record of the log, in seq order. Writes its raw-scan row (and its
     // conflict and timeline rows, if any) to out.
     void add(const core::scan_record& record, table_output& out);
@@ -139,9 +144,11 @@ private:
         std::int64_t manual = 0;
         std::int64_t annulled = 0;
         std::int64_t conflicts = 0;
+        std::map<std::string, std::int64_t> refused_by_reason;  // reason code -> scans
     };
     // A manual check-in/out or an annulled scan, for the audit sheet.
     struct staff_action {
+        std::string_view clock;  // "real", "rehearsal" or "not recorded"
         core::time_point at{};
         std::string actor;
         std::string action;
@@ -151,6 +158,8 @@ private:
         std::string note;
     };
 
+    std::string_view clock_of_seq(std::int64_t seq) const;
+    std::string_view clock_of_audit(const store::audit_entry& e) const;
     bool in_event(time_point t) const { return t >= event_start_ && t < event_end_; }
     std::optional<time_point> report_time(const core::scan_record& r) const;
     time_point latest_report_time() const;
@@ -216,6 +225,7 @@ private:
     std::vector<day_summary> summaries_;
     // Filled by write_occupancy for the day summaries: hall -> day -> points.
     std::vector<std::map<local_day, std::vector<std::pair<core::time_point, int>>>> curves_;
+    std::vector<store::clock_run> clock_runs_;
 };
 
 }  // namespace admit::reports

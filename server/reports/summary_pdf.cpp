@@ -49,7 +49,8 @@ struct font_deleter {
     void operator()(PangoFontDescription* f) const { pango_font_description_free(f); }
 };
 
-// Draws text with its top-left at (x, y); returns its height. width > 0 wraps/ellipsizes.
+// Draws text with its top-left at (x, y); returns its height. width > 0 wraps
+// (never cuts a name short with "...": a long hall or session name takes two lines).
 double draw_text(
     cairo_t* cr,
     double x,
@@ -68,7 +69,7 @@ double draw_text(
     pango_layout_set_font_description(layout.get(), font.get());
     if (width > 0) {
         pango_layout_set_width(layout.get(), static_cast<int>(width * PANGO_SCALE));
-        pango_layout_set_ellipsize(layout.get(), PANGO_ELLIPSIZE_END);
+        pango_layout_set_wrap(layout.get(), PANGO_WRAP_WORD_CHAR);
         pango_layout_set_alignment(layout.get(), align);
     }
     pango_layout_set_text(layout.get(), text.c_str(), -1);
@@ -150,124 +151,163 @@ double draw_sessions(cairo_t* cr, double y, const day_summary& day, const core::
     }
     const double w = page_w - 2 * margin;
     for (const auto& s : day.sessions) {
-        draw_text(cr, margin, y, s.name, 9, false, w * 0.40);
-        draw_text(cr, margin + w * 0.41, y, s.hall, 9, false, w * 0.18);
+        // Long names wrap; the row is as tall as its tallest cell.
+        double h = draw_text(cr, margin, y, s.name, 9, false, w * 0.45);
+        h = std::max(h, draw_text(cr, margin + w * 0.46, y, s.hall, 9, false, w * 0.20));
         draw_text(
-            cr, margin + w * 0.60, y,
+            cr, margin + w * 0.67, y,
             fmt::format("{}–{}", clock_text(s.start, zone), clock_text(s.end, zone)), 9
         );
-        const double h = draw_text(
-            cr, margin + w * 0.70, y,
+        h = std::max(h, draw_text(
+            cr, margin + w * 0.78, y,
             fmt::format(
                 "{} of {}  {}; {} checked in", s.attended, s.registered,
                 percent(s.attended_registered, s.registered), s.checked_in
             ),
-            9, true, w * 0.30, PANGO_ALIGN_RIGHT
-        );
+            9, true, w * 0.22, PANGO_ALIGN_RIGHT
+        ));
         y += h + 2;
     }
     return y + 6;
 }
 
+// "hall_full" -> "hall full"
+std::string reason_words(std::string code) {
+    std::replace(code.begin(), code.end(), '_', ' ');
+    return code;
+}
+
+double draw_refusals(cairo_t* cr, double y, const day_summary& day) {
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+    y += draw_text(cr, margin, y, "Refused scans by reason", 12, true) + 3;
+    std::string line;
+    for (const auto& [reason, count] : day.refused_by_reason)
+        line += fmt::format("{}{}: {}", line.empty() ? "" : "   ·   ", reason_words(reason), count);
+    if (line.empty()) line = "No scan was refused on this day.";
+    return y + draw_text(cr, margin, y, line, 9, false, page_w - 2 * margin) + 8;
+}
+
+// A round step for about `lines` grid lines up to `most` (1, 2 or 5 times a power of ten).
+int grid_step(int most, int lines) {
+    int step = 1;
+    for (int magnitude = 1; step * lines < most; magnitude *= 10) {
+        for (const int m : {1, 2, 5, 10}) {
+            step = m * magnitude;
+            if (step * lines >= most) break;
+        }
+    }
+    return step;
+}
+
+// One chart per hall, on a shared time axis: its own scale up to its
+// capacity (or its peak, when over), with the capacity drawn as a dashed line,
+// so a hall of 600 is not drawn on an axis that stops at 300.
 void draw_curves(
-    cairo_t* cr, double top, double bottom, const day_summary& day, const core::local_clock& zone
+    cairo_t* cr, double top, double bottom, const day_summary& day, const core::local_clock& zone,
+    const std::string& zone_name
 ) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
     top += draw_text(
-               cr, margin, top, "Occupancy per hall (peak in each 5-minute interval)", 12, true
+               cr, margin, top,
+               "Occupancy per hall: people inside (peak in each 5-minute interval)", 12, true
            ) +
            4;
-    // Legend: one line per hall with its peak and when.
-    for (std::size_t h = 0; h < day.halls.size(); ++h) {
-        const auto& hall = day.halls[h];
-        const auto& c = palette[h % palette.size()];
-        cairo_set_source_rgb(cr, c.r, c.g, c.b);
-        cairo_rectangle(cr, margin, top + 4, 14, 4);
-        cairo_fill(cr);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
-        const std::string peak = hall.peak > 0
-                                     ? fmt::format(
-                                           "peak {} at {} (capacity {})", hall.peak,
-                                           clock_text(hall.peak_at, zone), hall.capacity
-                                       )
-                                     : fmt::format("nobody inside (capacity {})", hall.capacity);
-        top += draw_text(cr, margin + 20, top, fmt::format("{}: {}", hall.name, peak), 9) + 1;
-    }
-    top += 8;
 
     // The time axis spans every hall's buckets that day.
     auto first = core::time_point::max();
     auto last = core::time_point::min();
-    int most = 1;
     for (const auto& hall : day.halls) {
         for (const auto& [t, n] : hall.points) {
             first = std::min(first, t);
             last = std::max(last, t + std::chrono::minutes{5});
-            most = std::max(most, n);
         }
-        most = std::max(most, hall.peak);
     }
-    const double left = margin + 30;
-    const double right = page_w - margin;
-    const double base = bottom - 16;
-    cairo_set_line_width(cr, 0.5);
-    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
-    cairo_rectangle(cr, left, top, right - left, base - top);
-    cairo_stroke(cr);
-    if (first >= last) {
-        draw_text(cr, left + 8, top + 8, "No movements recorded on this day.", 9);
+    if (first >= last || day.halls.empty()) {
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        draw_text(cr, margin, top + 4, "Nobody entered or left a hall on this day.", 10);
         return;
     }
-    // Y grid: about five lines at a round step (1, 2 or 5 times a power of ten).
-    int step = 1;
-    for (int magnitude = 1; step * 5 < most; magnitude *= 10) {
-        for (const int m : {1, 2, 5, 10}) {
-            step = m * magnitude;
-            if (step * 5 >= most) break;
-        }
-    }
-    const int y_max = ((most + step - 1) / step) * step;
-    auto y_of = [&](int n) { return base - (base - top) * n / static_cast<double>(y_max); };
+    const double left = margin + 30;
+    const double right = page_w - margin - 4;
     const auto span = static_cast<double>((last - first).count());
     auto x_of = [&](core::time_point t) {
         return left + (right - left) * static_cast<double>((t - first).count()) / span;
     };
-    for (int n = 0; n <= y_max; n += step) {
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_move_to(cr, left, y_of(n));
-        cairo_line_to(cr, right, y_of(n));
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        draw_text(cr, margin, y_of(n) - 6, fmt::format("{}", n), 7, false, 26, PANGO_ALIGN_RIGHT);
-    }
-    // X labels on whole hours (or every few hours for a long day).
     const auto hours = std::chrono::duration_cast<std::chrono::hours>(last - first).count();
     const int every = hours > 12 ? 2 : 1;
+    const double axis_title = 12;
+    const double each = (bottom - axis_title - top) / static_cast<double>(day.halls.size());
+
     // Whole local hours: step in UTC from the first one (a change moves the
     // clocks by a whole hour, so the ticks stay on whole local hours).
     const auto offset = zone.offset_at(first);
-    auto tick = std::chrono::ceil<std::chrono::hours>(first + offset) - offset;
-    for (; tick <= last; tick += std::chrono::hours{every}) {
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_move_to(cr, x_of(tick), top);
-        cairo_line_to(cr, x_of(tick), base);
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        draw_text(cr, x_of(tick) - 14, base + 3, clock_text(tick, zone), 7);
-    }
-    cairo_set_line_width(cr, 1.4);
     for (std::size_t h = 0; h < day.halls.size(); ++h) {
-        const auto& points = day.halls[h].points;
-        if (points.empty()) continue;
+        const auto& hall = day.halls[h];
         const auto& c = palette[h % palette.size()];
+        double y = top + each * static_cast<double>(h);
         cairo_set_source_rgb(cr, c.r, c.g, c.b);
-        cairo_move_to(cr, x_of(points.front().first), y_of(points.front().second));
-        for (const auto& [t, n] : points) {
+        cairo_rectangle(cr, margin, y + 4, 14, 4);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.12);
+        const std::string peak =
+            hall.peak > 0
+                ? fmt::format("peak {} at {}, capacity {}", hall.peak, clock_text(hall.peak_at, zone), hall.capacity)
+                : fmt::format("nobody inside, capacity {}", hall.capacity);
+        y += draw_text(cr, margin + 20, y, fmt::format("{}: {}", hall.name, peak), 9, true, right - margin - 20) + 3;
+
+        const double chart_top = y;
+        const double base = top + each * static_cast<double>(h + 1) - 14;
+        if (base - chart_top < 12) continue;  // no room: the legend line says the figures
+        const int most = std::max({1, hall.capacity, hall.peak});
+        const int step = grid_step(most, 4);
+        const int y_max = ((most + step - 1) / step) * step;
+        auto y_of = [&](int n) { return base - (base - chart_top) * n / static_cast<double>(y_max); };
+        cairo_set_line_width(cr, 0.5);
+        for (int n = 0; n <= y_max; n += step) {
+            cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
+            cairo_move_to(cr, left, y_of(n));
+            cairo_line_to(cr, right, y_of(n));
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+            draw_text(cr, margin, y_of(n) - 5, fmt::format("{}", n), 7, false, 26, PANGO_ALIGN_RIGHT);
+        }
+        for (auto tick = std::chrono::ceil<std::chrono::hours>(first + offset) - offset; tick <= last;
+             tick += std::chrono::hours{every}) {
+            cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
+            cairo_move_to(cr, x_of(tick), chart_top);
+            cairo_line_to(cr, x_of(tick), base);
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+            draw_text(cr, x_of(tick) - 14, base + 2, clock_text(tick, zone), 7);
+        }
+        cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+        cairo_rectangle(cr, left, chart_top, right - left, base - chart_top);
+        cairo_stroke(cr);
+
+        // The capacity, dashed red, labelled at its right end.
+        const std::array<double, 2> dash{4.0, 3.0};
+        cairo_set_source_rgb(cr, 0.80, 0.10, 0.15);
+        cairo_set_line_width(cr, 1.0);
+        cairo_set_dash(cr, dash.data(), static_cast<int>(dash.size()), 0);
+        cairo_move_to(cr, left, y_of(hall.capacity));
+        cairo_line_to(cr, right, y_of(hall.capacity));
+        cairo_stroke(cr);
+        cairo_set_dash(cr, nullptr, 0, 0);
+        draw_text(cr, left + 4, y_of(hall.capacity) + 1, fmt::format("capacity {}", hall.capacity), 7);
+
+        if (hall.points.empty()) continue;
+        cairo_set_source_rgb(cr, c.r, c.g, c.b);
+        cairo_set_line_width(cr, 1.4);
+        cairo_move_to(cr, x_of(hall.points.front().first), y_of(hall.points.front().second));
+        for (const auto& [t, n] : hall.points) {
             cairo_line_to(cr, x_of(t), y_of(n));
             cairo_line_to(cr, x_of(t + std::chrono::minutes{5}), y_of(n));
         }
         cairo_stroke(cr);
     }
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    draw_text(cr, left, bottom - axis_title + 1, fmt::format("time of day ({})", zone_name), 8, false, right - left,
+              PANGO_ALIGN_CENTER);
 }
 
 }  // namespace
@@ -299,10 +339,20 @@ void write_day_summary_pdf(
              10
          ) +
          10;
+    if (day.entries == 0 && day.refused == 0 && day.manual == 0 && day.annulled == 0) {
+        // A session day before anyone came (or a day nobody came): say so, not an empty chart.
+        cairo_set_source_rgb(cr.get(), 0.55, 0.1, 0.1);
+        y += draw_text(cr.get(), margin, y, "No scans were recorded on this day.", 13, true) + 8;
+    }
     draw_figures(cr.get(), y, day);
     y += 2 * (17 * mm + 6) + 8;
     y = draw_sessions(cr.get(), y, day, zone);
-    draw_curves(cr.get(), y, page_h - margin - 14, day, zone);
+    y = draw_refusals(cr.get(), y, day);
+    const std::string zone_name = fmt::format(
+        "{}, {}", event.time_zone.empty() ? std::string("local time") : event.time_zone,
+        day_offsets_text(day.day, zone)
+    );
+    draw_curves(cr.get(), y, page_h - margin - 14, day, zone, zone_name);
     cairo_set_source_rgb(cr.get(), 0.5, 0.5, 0.5);
     draw_text(
         cr.get(), margin, page_h - margin - 16,

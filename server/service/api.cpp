@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
@@ -78,13 +79,13 @@ api::api(
       live_(live),
       data_dir_(std::move(data_dir)),
       web_files_(web_dir),
+      staff_(store_location()),
       desk_(config_, engine_, data_dir_),
       pairing_(config_.event, data_dir_),
       public_key_(config::read_public_key(data_dir_)) {}
 
-role api::role_of(const http_request_view& request) const {
+principal api::who(const http_request_view& request) const {
     const auto& s = config_.server;
-    if (s.viewer_token_hashes.empty() && s.staff_token_hashes.empty()) return role::staff;
     std::string token;
     constexpr std::string_view bearer = "Bearer ";
     if (request.authorization.starts_with(bearer)) {
@@ -92,11 +93,15 @@ role api::role_of(const http_request_view& request) const {
     } else {
         token = query_param(request.target, "token");
     }
-    if (token.empty()) return role::none;
-    const auto h = config::hash_token(token);
-    if (any_token_hash(s.staff_token_hashes, h)) return role::staff;
-    if (any_token_hash(s.viewer_token_hashes, h)) return role::viewer;
-    return role::none;
+    if (!token.empty()) {
+        const auto h = config::hash_token(token);
+        if (auto name = staff_.name_of(h)) return {role::staff, std::move(*name)};
+        if (any_token_hash(s.staff_token_hashes, h)) return {role::staff, {}};
+        if (any_token_hash(s.viewer_token_hashes, h)) return {role::viewer, {}};
+    }
+    // No access tokens in the config: every route is open (the server warned at start).
+    if (s.viewer_token_hashes.empty() && s.staff_token_hashes.empty()) return {role::staff, {}};
+    return {};
 }
 
 bool api::station_token_ok(std::string_view station_id, std::string_view token) const {
@@ -123,12 +128,13 @@ http_reply api::handle(const http_request_view& request) {
     if (path == "/api/pairing" || path.starts_with("/api/pairing/"))
         return pairing_.route(request.method, path, request.body, role_of(request) == role::staff);
     if (request.method == "POST" && path.starts_with("/api/")) {
-        const auto who = role_of(request);
-        if (who == role::none)
+        const auto caller = who(request);
+        if (caller.role == role::none)
             return error_reply(401, "this route needs a staff token (Authorization: Bearer <token>)");
-        if (who != role::staff) return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
+        if (caller.role != role::staff)
+            return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
         if (auto reply = operations_route(path)) return std::move(*reply);
-        return desk_.route(path, request);
+        return desk_.route(path, request, caller.name);
     }
     if (!is_get) {
         auto r = error_reply(405, fmt::format("method {} is not allowed on {}", request.method, path));
@@ -145,12 +151,12 @@ http_reply api::handle(const http_request_view& request) {
     }
     if (path == "/api/station/rules") return station_rules(request);
     if (path.starts_with("/api/")) {
-        const auto who = role_of(request);
-        if (who == role::none)
+        const auto caller = who(request);
+        if (caller.role == role::none)
             return error_reply(401, "this route needs a viewer or staff token (Authorization: Bearer <token>)");
         if (path.ends_with("/badge.pdf") || path.ends_with("/token") || path.starts_with("/api/export")) {
-            if (who != role::staff) return error_reply(403, "badges and exports need a staff token");
-            return desk_.route(path, request);
+            if (caller.role != role::staff) return error_reply(403, "badges and exports need a staff token");
+            return desk_.route(path, request, caller.name);
         }
         return read_route(path, request);
     }
@@ -159,8 +165,12 @@ http_reply api::handle(const http_request_view& request) {
 
 http_reply api::read_route(std::string_view path, const http_request_view& request) {
     if (path == "/api/occupancy") return occupancy();
-    if (path == "/api/whoami")
-        return json_reply(json::object{{"role", role_of(request) == role::staff ? "staff" : "viewer"}});
+    if (path == "/api/whoami") {
+        // name: the person a staff credential was issued to; null for shared tokens.
+        const auto caller = who(request);
+        return json_reply(json::object{{"role", caller.role == role::staff ? "staff" : "viewer"},
+                                       {"name", caller.name.empty() ? json::value(nullptr) : json::value(caller.name)}});
+    }
     if (path == "/api/event") return event_info();
     if (path == "/api/stations") return body_reply("application/json", live_.stations_json());
     if (path == "/api/alerts") return body_reply("application/json", live_.alerts_json());
@@ -175,13 +185,15 @@ http_reply api::search(std::string_view target) const {
     const auto q = url_decode(query_param(target, "q"));
     if (q.empty()) return error_reply(400, "give the text to search for as ?q=");
     json::array results;
-    for (const auto& a : engine_.search(q, 50)) {
+    std::size_t total = 0;
+    for (const auto& a : engine_.search(q, 50, &total)) {
         auto o = attendee_json(a);
         const auto hall = engine_.hall_of(a.id);
         o["inside_hall"] = hall.empty() ? json::value(nullptr) : json::value(hall);
         results.push_back(std::move(o));
     }
-    return json_reply(json::object{{"results", std::move(results)}});
+    // total: how many match in all, when more than the 50 shown.
+    return json_reply(json::object{{"results", std::move(results)}, {"total", total}});
 }
 
 http_reply api::station_rules(const http_request_view& request) const {
@@ -222,21 +234,36 @@ http_reply api::attendee(const std::string& id) {
     const auto person = engine_.find_attendee(id);
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", id));
     std::vector<core::scan_record> history;
+    std::vector<store::audit_entry> audit;
     try {
         std::lock_guard lock(reader_mutex_);
         if (!reader_) reader_ = store::open_store(store_location(), store::open_mode::read_only);
         history = reader_->scans_with_seqs(engine_.scan_seqs_of(id));
+        audit = reader_->audit_log();
     } catch (const store::store_error& e) {
         spdlog::error("attendee history for {}: {}", id, e.what());
         return error_reply(503, "the scan log cannot be read right now");
     }
     json::array scans;
-    for (const auto& r : history) scans.push_back(record_json(r));
+    std::set<std::string, std::less<>> scan_ids;
+    for (const auto& r : history) {
+        scans.push_back(record_json(r));
+        scan_ids.insert(r.scan_id);
+    }
+    // Staff actions on this person: reissues and overrides name them, annulments one of their scans.
+    json::array actions;
+    for (const auto& a : audit) {
+        if (a.subject != id && !scan_ids.contains(a.subject)) continue;
+        actions.push_back(json::object{{"at", iso_utc(a.at)}, {"actor", a.actor}, {"action", a.action},
+                                       {"scan_id", a.subject == id ? json::value(nullptr) : json::value(a.subject)},
+                                       {"note", a.note}});
+    }
     const auto hall = engine_.hall_of(id);
     auto body = attendee_json(*person);
     body["badge_version"] = person->badge_version;
     body["inside_hall"] = hall.empty() ? json::value(nullptr) : json::value(hall);
     body["scans"] = std::move(scans);
+    body["actions"] = std::move(actions);
     return json_reply(body);
 }
 

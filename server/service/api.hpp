@@ -22,6 +22,9 @@
 //   GET /<file>                      web/ static files (open)
 // Tokens: "Authorization: Bearer <token>" or "?token=<token>". With no
 // tokens in the config, every route is open (the server warns at start).
+// Staff are either people with their own credential (`admit staff add`,
+// staff_directory.hpp), whose name the audit log records, or anyone holding
+// a shared staff token from the config, who must type their name.
 // Thread safety: handle() is safe from any thread.
 
 #include <filesystem>
@@ -38,6 +41,7 @@
 #include "service/live_state.hpp"
 #include "service/metrics.hpp"
 #include "service/pairing.hpp"
+#include "service/staff_directory.hpp"
 #include "service/web_files.hpp"
 #include "store/scan_store.hpp"
 
@@ -65,6 +69,14 @@ struct http_reply {
 
 enum class role { none, viewer, staff };
 
+// Who is asking, as far as the server can tell.
+struct principal {
+    service::role role = service::role::none;
+    // A personal staff credential: the name it was issued to. Empty for the
+    // shared tokens of the config and for an event with no tokens at all.
+    std::string name;
+};
+
 class api {
 public:
     api(const config::loaded_config& config,
@@ -75,7 +87,8 @@ public:
         std::filesystem::path web_dir);
 
     http_reply handle(const http_request_view& request);
-    role role_of(const http_request_view& request) const;
+    role role_of(const http_request_view& request) const { return who(request).role; }
+    principal who(const http_request_view& request) const;
     // True when token is this station's configured token or a paired
     // phone's credential for it (service/pairing.hpp).
     bool station_token_ok(std::string_view station_id, std::string_view token) const;
@@ -115,7 +128,8 @@ private:
     live_state& live_;
     std::filesystem::path data_dir_;
     web_files web_files_;
-    help_desk desk_;  // staff actions, after role_of() said staff
+    staff_directory staff_;  // personal staff credentials
+    help_desk desk_;  // staff actions, after who() said staff
     pairing pairing_;  // phones paired as stations
     core::public_key public_key_{};
     std::mutex reader_mutex_;  // guards reader_

@@ -35,20 +35,49 @@ std::optional<json::object> parse_body(std::string_view body, http_reply& error)
     return std::move(v.as_object());
 }
 
+// Who did it, for the scan log and the audit log: the name the server
+// authenticated (a personal credential); with a shared staff token only the
+// name typed at the desk is known, and the record says so.
+std::optional<std::string> actor_of(const json::object& body, const std::string& staff_name, http_reply& error) {
+    if (!staff_name.empty()) return staff_name;
+    const auto typed = json_string(body, "actor");
+    if (typed.empty()) {
+        error = error_reply(400, "actor (who is at the desk) is required with a shared staff token; "
+                                 "personal credentials (admit staff add NAME) need none");
+        return std::nullopt;
+    }
+    return fmt::format("{} (shared token)", typed);
+}
+
 // The audit entry of a staff action from its body: who did it and why, both required.
-std::optional<store::audit_entry> audit_from(const json::object& body, core::time_point at, std::string action,
-                                             std::string subject, http_reply& error) {
+std::optional<store::audit_entry> audit_from(const json::object& body, const std::string& staff_name,
+                                             core::time_point at, std::string action, std::string subject,
+                                             http_reply& error) {
+    const auto actor = actor_of(body, staff_name, error);
+    if (!actor) return std::nullopt;
     store::audit_entry entry;
     entry.at = at;
-    entry.actor = json_string(body, "actor");
+    entry.actor = *actor;
     entry.action = std::move(action);
     entry.subject = std::move(subject);
     entry.note = json_string(body, "reason");
-    if (entry.actor.empty() || entry.note.empty()) {
-        error = error_reply(400, "actor and reason are required");
+    if (entry.note.empty()) {
+        error = error_reply(400, "reason is required");
         return std::nullopt;
     }
     return entry;
+}
+
+// A manual entry that the doors would refuse (a session not open, a category
+// not allowed, a full hall): the door's verdict, or nothing when the doors
+// would admit the person too, or when check-in by hand refuses anyway.
+std::optional<core::verdict> rule_broken(const engine::engine& judge_with, core::scan s) {
+    if (s.dir != core::direction::entry) return std::nullopt;
+    const auto forced = judge_with.judge(s);
+    s.door_rules = true;
+    const auto door = judge_with.judge(s);
+    if (door.result.admitted || !forced.result.admitted) return std::nullopt;
+    return door.result;
 }
 
 std::string manual_scan_id(core::time_point now) {
@@ -71,18 +100,18 @@ std::filesystem::path make_private_temp_dir(std::string_view what) {
 }
 }  // namespace
 
-http_reply help_desk::route(std::string_view path, const http_request_view& request) {
-    if (path == "/api/checkin") return checkin(request.body);
+http_reply help_desk::route(std::string_view path, const http_request_view& request, const std::string& staff_name) {
+    if (path == "/api/checkin") return checkin(request.body, staff_name);
     if (path == "/api/roster") return import_roster(request.body);
     if (path == "/api/export.xlsx" || path.starts_with("/api/export/")) return export_file(path);
-    if (const auto id = path_part(path, "/api/scans/", "/annul")) return annul(*id, request.body);
-    if (const auto id = path_part(path, "/api/attendees/", "/reissue")) return reissue(*id, request.body);
+    if (const auto id = path_part(path, "/api/scans/", "/annul")) return annul(*id, request.body, staff_name);
+    if (const auto id = path_part(path, "/api/attendees/", "/reissue")) return reissue(*id, request.body, staff_name);
     if (const auto id = path_part(path, "/api/attendees/", "/token")) return badge_token(*id);
     if (const auto id = path_part(path, "/api/attendees/", "/badge.pdf")) return badge_pdf(*id);
     return error_reply(404, fmt::format("no help-desk route {}", path));
 }
 
-http_reply help_desk::checkin(std::string_view body) {
+http_reply help_desk::checkin(std::string_view body, const std::string& staff_name) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
@@ -90,7 +119,6 @@ http_reply help_desk::checkin(std::string_view body) {
     s.kind = core::scan_kind::manual;
     s.attendee_id = json_string(*req, "attendee_id");
     s.hall_id = json_string(*req, "hall_id");
-    s.actor = json_string(*req, "actor");
     s.note = json_string(*req, "reason");
     const auto direction = json_string(*req, "direction");
     if (!engine_.find_attendee(s.attendee_id))
@@ -99,11 +127,27 @@ http_reply help_desk::checkin(std::string_view body) {
         return error_reply(400, fmt::format("hall_id \"{}\" is not a hall of this event", s.hall_id));
     if (direction != "entry" && direction != "exit")
         return error_reply(400, "direction must be \"entry\" or \"exit\"");
-    if (s.actor.empty()) return error_reply(400, "actor (who is at the desk) is required");
+    const auto actor = actor_of(*req, staff_name, error);
+    if (!actor) return error;
+    s.actor = *actor;
     if (s.note.empty()) return error_reply(400, "reason (e.g. lost badge, scanner failure) is required");
     s.dir = direction == "entry" ? core::direction::entry : core::direction::exit;
     s.server_time = s.device_time = engine_.now();
     s.scan_id = manual_scan_id(s.server_time);
+
+    // A check-in by hand admits whatever the doors' rules say; staff must see
+    // which rule they override and say so (the override and its reason go to the audit log).
+    const auto broken = rule_broken(engine_, s);
+    const auto override_value = req->if_contains("override");
+    const bool overriding = override_value != nullptr && override_value->is_bool() && override_value->as_bool();
+    if (broken && !overriding) {
+        auto reply = json_reply(json::object{
+            {"error", fmt::format("this check-in breaks a rule: {}", broken->explanation)},
+            {"needs_override", true},
+            {"rule", core::reason_code(broken->why)},
+            {"rule_explanation", broken->explanation}}, 409);
+        return reply;
+    }
 
     // Shared with the writer's callback: after a timed-out wait below, the
     // writer still answers later, into a promise that is still alive.
@@ -114,19 +158,40 @@ http_reply help_desk::checkin(std::string_view body) {
         return error_reply(503, "the scan log did not answer in time; try again");
     const auto o = outcome.get();
     if (!o.stored) return error_reply(503, fmt::format("not stored: {}", o.store_error));
+    if (broken && o.record.result.admitted) {
+        try {
+            engine_.run_on_writer([&](store::scan_store& log) {
+                log.add_audit({0, s.server_time, s.actor, "override", s.attendee_id,
+                               fmt::format("{} ({}) at {}; scan {}: {}", core::reason_code(broken->why),
+                                           broken->explanation, s.hall_id, s.scan_id, s.note)});
+            });
+        } catch (const std::exception& e) {
+            spdlog::error("help desk: the override of {} was stored but not audited: {}", s.scan_id, e.what());
+        }
+    }
     spdlog::info("help desk: {} {} {} at {} ({}): {}", s.actor, direction == "entry" ? "checked in" : "checked out",
                  s.attendee_id, s.hall_id, s.note, o.record.result.explanation);
     auto reply = record_json(o.record);
     reply["inside"] = o.inside;
     reply["capacity"] = o.capacity;
+    // What the server did to occupancy, which for an exit from the wrong hall
+    // is not the hall asked for: the desk says it in words.
+    if (o.record.moved) {
+        reply["moved_from"] = o.record.moved->from_hall;
+        reply["moved_to"] = o.record.moved->to_hall;
+    }
+    if (broken) {
+        reply["overridden_rule"] = core::reason_code(broken->why);
+        reply["overridden_explanation"] = broken->explanation;
+    }
     return json_reply(reply);
 }
 
-http_reply help_desk::annul(const std::string& scan_id, std::string_view body) {
+http_reply help_desk::annul(const std::string& scan_id, std::string_view body, const std::string& staff_name) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
-    const auto audit = audit_from(*req, engine_.now(), "annul", scan_id, error);
+    const auto audit = audit_from(*req, staff_name, engine_.now(), "annul", scan_id, error);
     if (!audit) return error;
     const auto& entry = *audit;
     try {
@@ -138,13 +203,13 @@ http_reply help_desk::annul(const std::string& scan_id, std::string_view body) {
     return json_reply(json::object{{"annulled", scan_id}});
 }
 
-http_reply help_desk::reissue(const std::string& attendee_id, std::string_view body) {
+http_reply help_desk::reissue(const std::string& attendee_id, std::string_view body, const std::string& staff_name) {
     http_reply error;
     const auto req = parse_body(body, error);
     if (!req) return error;
     auto person = engine_.find_attendee(attendee_id);
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
-    const auto audit = audit_from(*req, engine_.now(), "reissue", attendee_id, error);
+    const auto audit = audit_from(*req, staff_name, engine_.now(), "reissue", attendee_id, error);
     if (!audit) return error;
     const auto& entry = *audit;
     std::string token;
@@ -156,7 +221,9 @@ http_reply help_desk::reissue(const std::string& attendee_id, std::string_view b
                 if (a.id == attendee_id) person->badge_version = std::max(person->badge_version, a.badge_version);
             ++person->badge_version;
             log.upsert_attendees({*person});
-            log.add_audit(entry);
+            auto noted = entry;
+            noted.note = fmt::format("version {}: {}", person->badge_version, entry.note);
+            log.add_audit(noted);
         });
         engine_.reload_roster();
         token = core::sign_badge_of(config_.event.id, *person, keys.secret);
@@ -256,7 +323,7 @@ http_reply help_desk::badge_pdf(const std::string& attendee_id) {
         badges::badge_print print{
             *person, category ? category->name : person->category, category ? category->colour : "",
             config_.event.name,
-            core::sign_badge_of(config_.event.id, *person, keys.secret)};
+            core::sign_badge_of(config_.event.id, *person, keys.secret), badges::event_dates_text(config_.event)};
         // A private folder: the attendee id is data, never part of a path.
         const auto dir = make_private_temp_dir("badge");
         if (dir.empty()) return error_reply(500, "cannot make a temporary folder for the badge");

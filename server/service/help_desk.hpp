@@ -24,12 +24,15 @@ public:
     help_desk(const config::loaded_config& config, engine::engine& engine, std::filesystem::path data_dir);
 
     // One staff route (POST /api/checkin, /api/roster, exports, badges); 404 for any other path.
-    http_reply route(std::string_view path, const http_request_view& request);
+    // staff_name: the person a personal credential was issued to (who is
+    // recorded as having done it); empty for a shared staff token, whose
+    // holder must then give their name as "actor" in the body.
+    http_reply route(std::string_view path, const http_request_view& request, const std::string& staff_name);
 
 private:
-    http_reply checkin(std::string_view body);
-    http_reply annul(const std::string& scan_id, std::string_view body);
-    http_reply reissue(const std::string& attendee_id, std::string_view body);
+    http_reply checkin(std::string_view body, const std::string& staff_name);
+    http_reply annul(const std::string& scan_id, std::string_view body, const std::string& staff_name);
+    http_reply reissue(const std::string& attendee_id, std::string_view body, const std::string& staff_name);
     http_reply badge_pdf(const std::string& attendee_id);
     http_reply badge_token(const std::string& attendee_id);
     http_reply import_roster(std::string_view csv);

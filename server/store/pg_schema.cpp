@@ -84,6 +84,19 @@ ALTER TABLE scans ADD COLUMN clock_skew boolean NOT NULL DEFAULT false;
 ALTER TABLE scans ADD COLUMN duplicate boolean NOT NULL DEFAULT false;
 ALTER TABLE scans ADD COLUMN redecides text NOT NULL DEFAULT '';
 )sql",
+    // 5: as the SQLite step 5: help-desk staff credentials (hashes only) and
+    // attendees.name_latin.
+    R"sql(
+CREATE TABLE staff (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text   NOT NULL CHECK (name <> ''),
+    token_hash text   NOT NULL UNIQUE,
+    added_ms   bigint NOT NULL,
+    revoked_ms bigint
+);
+CREATE UNIQUE INDEX staff_in_force ON staff (name) WHERE revoked_ms IS NULL;
+ALTER TABLE attendees ADD COLUMN name_latin text NOT NULL DEFAULT '';
+)sql",
 };
 
 // Servers starting together take turns; the key is admit's own ("ad", 2).

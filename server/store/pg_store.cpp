@@ -517,7 +517,7 @@ std::vector<core::attendee> pg_store::load_roster() {
     reconnect_if_lost();
     const auto rows = db_.exec(
         "read the roster from",
-        "SELECT id, name, category, organisation, city, country, email, badge_version "
+        "SELECT id, name, category, organisation, city, country, email, badge_version, name_latin "
         "FROM attendees ORDER BY id COLLATE \"C\""
     );
     std::vector<core::attendee> out;
@@ -532,6 +532,7 @@ std::vector<core::attendee> pg_store::load_roster() {
             .country = std::string(rows.text(i, 5)),
             .email = std::string(rows.text(i, 6)),
             .badge_version = static_cast<std::uint32_t>(rows.int64(i, 7)),
+            .name_latin = std::string(rows.text(i, 8)),
         });
     }
     return out;
@@ -547,8 +548,9 @@ void pg_store::upsert_attendees(const std::vector<core::attendee>& people) {
             db_.exec(
                 operation,
                 "INSERT INTO attendees (id, name, category, organisation, city, country, email, "
-                "badge_version, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, "
+                "badge_version, updated_ms, name_latin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_latin = excluded.name_latin, "
+                "category = excluded.category, "
                 "organisation = excluded.organisation, city = excluded.city, "
                 "country = excluded.country, email = excluded.email, "
                 "badge_version = greatest(attendees.badge_version, excluded.badge_version), "
@@ -563,6 +565,7 @@ void pg_store::upsert_attendees(const std::vector<core::attendee>& people) {
                     .text(without_nul(p.email))
                     .integer(p.badge_version)
                     .integer(now_ms)
+                    .text(without_nul(p.name_latin))
             );
         }
         bump_meta_counter(operation, "roster_generation");
@@ -613,6 +616,57 @@ std::vector<audit_entry> pg_store::audit_log() {
             .subject = std::string(rows.text(i, 4)),
             .note = std::string(rows.text(i, 5)),
         });
+    }
+    return out;
+}
+
+void pg_store::add_staff(const staff_credential& credential) {
+    refuse_if_read_only("add a staff credential to");
+    const char* operation = "add a staff credential to";
+    reconnect_if_lost();
+    in_write_transaction(operation, [&] {
+        const auto active = db_.exec(
+            operation, "SELECT count(*) FROM staff WHERE name = $1 AND revoked_ms IS NULL",
+            pg::params{}.text(without_nul(credential.name))
+        );
+        if (active.int64(0, 0) > 0) {
+            throw store_error(fmt::format(
+                "staff \"{}\" already has a credential; revoke it first (admit staff revoke)", credential.name
+            ));
+        }
+        db_.exec(
+            operation, "INSERT INTO staff (name, token_hash, added_ms) VALUES ($1, $2, $3)",
+            pg::params{}.text(without_nul(credential.name)).text(credential.token_hash).integer(to_ms(credential.added))
+        );
+        return true;
+    });
+}
+
+bool pg_store::revoke_staff(std::string_view name, core::time_point at) {
+    refuse_if_read_only("revoke a staff credential in");
+    const char* operation = "revoke a staff credential in";
+    reconnect_if_lost();
+    return in_write_transaction(operation, [&] {
+        const auto changed = db_.exec(
+            operation, "UPDATE staff SET revoked_ms = $1 WHERE name = $2 AND revoked_ms IS NULL RETURNING id",
+            pg::params{}.integer(to_ms(at)).text(without_nul(name))
+        );
+        return changed.rows() > 0;
+    });
+}
+
+std::vector<staff_credential> pg_store::staff_list() {
+    reconnect_if_lost();
+    const auto rows = db_.exec(
+        "read the staff credentials of",
+        "SELECT name, token_hash, added_ms, revoked_ms FROM staff ORDER BY name COLLATE \"C\", id"
+    );
+    std::vector<staff_credential> out;
+    for (int i = 0; i < rows.rows(); ++i) {
+        staff_credential c{std::string(rows.text(i, 0)), std::string(rows.text(i, 1)), from_ms(rows.int64(i, 2)),
+                           std::nullopt};
+        if (!rows.is_null(i, 3)) c.revoked = from_ms(rows.int64(i, 3));
+        out.push_back(std::move(c));
     }
     return out;
 }

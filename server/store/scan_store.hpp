@@ -40,6 +40,30 @@ struct audit_entry {
     std::string note;
 };
 
+// Which clock a server's times come from. A server writes one audit entry
+// when it starts (server_start_entry), naming its clock (the real one, or a
+// rehearsal clock: admit-server --clock-start) and the first seq it may
+// write; reports tell, for each scan and audit row, which clock its times are
+// from (clock_runs_of). The admin tool (actor "admit-cli:...") always uses the real clock.
+struct clock_run {
+    std::int64_t audit_id = 0;   // the server_start entry
+    std::int64_t first_seq = 0;  // scans with seq >= this were stored by that server
+    bool rehearsal = false;
+};
+audit_entry server_start_entry(core::time_point at, bool rehearsal, std::string_view detail, std::int64_t first_seq);
+// The server starts in an audit log, in its order.
+std::vector<clock_run> clock_runs_of(const std::vector<audit_entry>& audit);
+
+// One help-desk person's credential (`admit staff add NAME`). Only a hash of
+// the credential is stored (config::hash_token); the credential itself is
+// printed once. A revoked credential stays listed, with when.
+struct staff_credential {
+    std::string name;
+    std::string token_hash;
+    core::time_point added{};
+    std::optional<core::time_point> revoked;
+};
+
 // How much of each record for_each_scan() fills in.
 enum class record_detail {
     full,
@@ -109,6 +133,15 @@ public:
     // --- Audit ---
     virtual void add_audit(const audit_entry& entry) = 0;
     virtual std::vector<audit_entry> audit_log() = 0;
+
+    // --- Staff credentials ---
+    // Adds one; throws store_error when `name` already has a credential that
+    // is not revoked, or the hash is already used.
+    virtual void add_staff(const staff_credential& credential) = 0;
+    // Revokes the name's current credential; false when it has none.
+    virtual bool revoke_staff(std::string_view name, core::time_point at) = 0;
+    // Every credential ever added, revoked ones too, by name then age.
+    virtual std::vector<staff_credential> staff_list() = 0;
 
     // --- Backup ---
     // Writes a consistent copy of the whole store (scan log, roster, audit) to

@@ -90,6 +90,20 @@ ALTER TABLE scans ADD COLUMN clock_skew INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scans ADD COLUMN duplicate INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE scans ADD COLUMN redecides TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5: help-desk staff, each with their own credential (only its hash),
+    // revocable; a name has at most one credential in force. And the name in
+    // Latin letters beside a Hangul one (roster column name_latin), for badges.
+    R"sql(
+CREATE TABLE staff (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL CHECK (name <> ''),
+    token_hash TEXT    NOT NULL UNIQUE,
+    added_ms   INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+CREATE UNIQUE INDEX staff_in_force ON staff (name) WHERE revoked_ms IS NULL;
+ALTER TABLE attendees ADD COLUMN name_latin TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int user_version(SQLite::Database& db) {

@@ -538,7 +538,7 @@ std::vector<core::attendee> sqlite_store::load_roster() {
     return guarded("read the roster from", [&] {
         SQLite::Statement s(
             db_,
-            "SELECT id, name, category, organisation, city, country, email, badge_version "
+            "SELECT id, name, category, organisation, city, country, email, badge_version, name_latin "
             "FROM attendees ORDER BY id"
         );
         std::vector<core::attendee> out;
@@ -552,6 +552,7 @@ std::vector<core::attendee> sqlite_store::load_roster() {
                 .country = s.getColumn(5).getString(),
                 .email = s.getColumn(6).getString(),
                 .badge_version = s.getColumn(7).getUInt(),
+                .name_latin = s.getColumn(8).getString(),
             });
         }
         return out;
@@ -569,8 +570,9 @@ void sqlite_store::upsert_attendees(const std::vector<core::attendee>& people) {
         SQLite::Statement s(
             db_,
             "INSERT INTO attendees (id, name, category, organisation, city, country, email, "
-            "badge_version, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, "
+            "badge_version, updated_ms, name_latin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_latin = excluded.name_latin, "
+            "category = excluded.category, "
             "organisation = excluded.organisation, city = excluded.city, "
             "country = excluded.country, email = excluded.email, "
             "badge_version = max(badge_version, excluded.badge_version), "
@@ -587,6 +589,7 @@ void sqlite_store::upsert_attendees(const std::vector<core::attendee>& people) {
             s.bindNoCopy(7, p.email);
             s.bind(8, p.badge_version);
             s.bind(9, now_ms);
+            s.bindNoCopy(10, p.name_latin);
             s.exec();
         }
         bump_meta_counter("roster_generation");
@@ -643,6 +646,50 @@ std::vector<audit_entry> sqlite_store::audit_log() {
         std::vector<audit_entry> out;
         while (s.executeStep()) {
             out.push_back(decode_audit(s));
+        }
+        return out;
+    });
+}
+
+void sqlite_store::add_staff(const staff_credential& credential) {
+    refuse_if_read_only("add a staff credential to");
+    guarded("add a staff credential to", [&] {
+        write_scope tx(db_, in_batch_);
+        SQLite::Statement active(db_, "SELECT count(*) FROM staff WHERE name = ? AND revoked_ms IS NULL");
+        active.bindNoCopy(1, credential.name);
+        if (active.executeStep() && active.getColumn(0).getInt64() > 0) {
+            throw store_error(fmt::format(
+                "staff \"{}\" already has a credential; revoke it first (admit staff revoke)", credential.name
+            ));
+        }
+        SQLite::Statement s(db_, "INSERT INTO staff (name, token_hash, added_ms) VALUES (?, ?, ?)");
+        s.bindNoCopy(1, credential.name);
+        s.bindNoCopy(2, credential.token_hash);
+        s.bind(3, to_ms(credential.added));
+        s.exec();
+        tx.commit();
+    });
+}
+
+bool sqlite_store::revoke_staff(std::string_view name, core::time_point at) {
+    refuse_if_read_only("revoke a staff credential in");
+    return guarded("revoke a staff credential in", [&] {
+        SQLite::Statement s(db_, "UPDATE staff SET revoked_ms = ? WHERE name = ? AND revoked_ms IS NULL");
+        s.bind(1, to_ms(at));
+        s.bind(2, std::string(name));
+        return s.exec() > 0;
+    });
+}
+
+std::vector<staff_credential> sqlite_store::staff_list() {
+    return guarded("read the staff credentials of", [&] {
+        SQLite::Statement s(db_, "SELECT name, token_hash, added_ms, revoked_ms FROM staff ORDER BY name, id");
+        std::vector<staff_credential> out;
+        while (s.executeStep()) {
+            staff_credential c{s.getColumn(0).getString(), s.getColumn(1).getString(),
+                               from_ms(s.getColumn(2).getInt64()), std::nullopt};
+            if (!s.getColumn(3).isNull()) c.revoked = from_ms(s.getColumn(3).getInt64());
+            out.push_back(std::move(c));
         }
         return out;
     });

@@ -63,6 +63,10 @@ public:
     void add_audit(const audit_entry& entry) override;
     std::vector<audit_entry> audit_log() override;
 
+    void add_staff(const staff_credential& credential) override;
+    bool revoke_staff(std::string_view name, core::time_point at) override;
+    std::vector<staff_credential> staff_list() override;
+
     std::int64_t backup_to(const std::filesystem::path& file) override;
 
     std::optional<std::int64_t> event_fact(std::string_view key) override;

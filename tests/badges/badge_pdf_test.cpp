@@ -148,5 +148,53 @@ TEST(badge_pdf, unwritable_path_is_reported_with_the_path) {
     }
 }
 
+// Staff tell a reissued badge by eye and type the id when the QR is damaged;
+// a Hangul name carries its romanised form; the badge says when the event is.
+TEST(badge_pdf, prints_the_id_the_version_the_romanised_name_and_the_dates) {
+    if (!test::have_tool("pdftotext")) {
+        GTEST_SKIP() << "pdftotext (poppler-utils) is not installed";
+    }
+    const test::temp_folder dir("badges-id");
+    badge_print b = delegate("김서울", "d-0042");
+    b.person.name_latin = "Kim Seoul";
+    b.person.badge_version = 2;
+    b.event_dates = "25\u201326 Sep 2023";
+    const auto out = dir.path() / "badge.pdf";
+    write_badges_pdf(out, {b}, page_layout::a6_single);
+    const test::tool_output text = test::run_tool("pdftotext '" + out.string() + "' -");
+    ASSERT_EQ(text.exit_code, 0);
+    EXPECT_THAT(text.out, HasSubstr("김서울"));
+    EXPECT_THAT(text.out, HasSubstr("Kim Seoul"));
+    EXPECT_THAT(text.out, HasSubstr("d-0042"));
+    EXPECT_THAT(text.out, HasSubstr("v2"));
+    EXPECT_THAT(text.out, HasSubstr("25\u201326 Sep 2023"));
+}
+
+core::session session_at(int day, int hour, int end_day, int end_hour) {
+    using namespace std::chrono;
+    // Local time in Seoul (UTC+9).
+    auto at = [](int d, int h) {
+        return core::time_point(sys_days(year{2023} / September / d) + hours(h - 9));
+    };
+    core::session s;
+    s.start = at(day, hour);
+    s.end = end_day > 30 ? core::time_point(sys_days(year{2023} / October / (end_day - 30)) + hours(end_hour - 9))
+                         : at(end_day, end_hour);
+    return s;
+}
+
+TEST(badge_pdf, event_dates_are_the_local_days_of_its_sessions) {
+    core::event_config event;
+    event.utc_offset = std::chrono::hours(9);
+    EXPECT_EQ(event_dates_text(event), "");
+    event.sessions = {session_at(26, 10, 26, 12)};
+    EXPECT_EQ(event_dates_text(event), "26 Sep 2023");
+    // 17:30 on the 25th to 17:30 on the 26th, Seoul time; 08:30 UTC is still the 25th in Seoul.
+    event.sessions = {session_at(26, 14, 26, 17), session_at(25, 17, 25, 20)};
+    EXPECT_EQ(event_dates_text(event), "25\u201326 Sep 2023");
+    event.sessions.push_back(session_at(30, 9, 32, 18));
+    EXPECT_EQ(event_dates_text(event), "25 Sep \u2013 2 Oct 2023");
+}
+
 }  // namespace
 }  // namespace admit::badges

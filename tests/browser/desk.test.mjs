@@ -5,6 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {
     admit_server, requireBrowserOrSkip, launchBrowser, screenshot, watchConsole, waitFor,
     VIEWER, STAFF,
@@ -16,12 +17,13 @@ const HANGUL = /[\uac00-\ud7a3]/;
 let srv;
 let browser;
 const errors = [];
+const dialogs = [];  // what the desk asked before annulling or reissuing
 
 before(async () => {
     srv = await new admit_server().start();
     browser = await launchBrowser(pw);
     // The desk asks before annulling or reissuing.
-    browser.context.on('page', (p) => p.on('dialog', (d) => d.accept()));
+    browser.context.on('page', (p) => p.on('dialog', (d) => { dialogs.push(d.message()); d.accept(); }));
 });
 
 after(async () => {
@@ -58,7 +60,7 @@ test('the help desk finds a Hangul name, checks the person in, and the dashboard
         (await dash.getAttribute('[data-testid="conn-state"]', 'class'))?.includes('conn-live'), 10000);
     const desk = await open(`/desk.html?token=${STAFF}`);
     try {
-        await waitFor('the staff role', async () => (await text(desk, 'desk-role')) === 'staff', 5000);
+        await waitFor('the staff role', async () => (await text(desk, 'desk-role')) === 'staff (shared token)', 5000);
         await searchAndOpen(desk, partial, person.id);
         assert.equal(await text(desk, 'person-name'), person.name);
         assert.equal(await desk.isEnabled('[data-testid="desk-checkin"]'), true);
@@ -89,28 +91,50 @@ test('the help desk finds a Hangul name, checks the person in, and the dashboard
         await screenshot(dash, 'dashboard-after-desk-checkin');
     }
 
-    // Annul the manual check-in: the person is outside again.
+    // Annul the manual check-in: the person is outside again. The question and
+    // the answer name the scan as staff know it, never by its internal id.
     const history = await srv.api('GET', `/api/attendees/${encodeURIComponent(person.id)}`, { token: STAFF });
     const manual = history.body.scans.find((s) => s.kind === 'manual' && !s.annulled);
     assert.ok(manual, 'the manual check-in is in the history');
     await desk.fill('[data-testid="desk-reason"]', 'checked in the wrong person');
     await desk.click(`[data-testid="annul-${manual.scan_id}"]`);
     await waitFor('outside again', async () => /not inside/.test(await text(desk, 'person-where')), 5000);
+    assert.match(dialogs.at(-1), /^Annul the entry at Art Hall 2 at \d\d-\d\d \d\d:\d\d:\d\d\?/);
+    assert.ok(!dialogs.at(-1).includes(manual.scan_id), `the question shows an internal id: ${dialogs.at(-1)}`);
+    const annulled = await text(desk, 'desk-message');
+    assert.match(annulled, /^Annulled the entry at Art Hall 2 at /);
+    assert.ok(!annulled.includes(manual.scan_id), `the message shows an internal id: ${annulled}`);
+    await waitFor('the annulment in the history', async () =>
+        /scan annulled/.test(await desk.textContent('[data-testid="desk-history"]')), 5000);
+    assert.match(await desk.textContent('[data-testid="desk-history"]'), /checked in the wrong person/);
     const afterAnnul = (await srv.occupancy()).halls.find((h) => h.id === HALL).inside;
     assert.equal(afterAnnul, hallBefore.inside, 'GET /api/occupancy no longer counts the annulled check-in');
     await waitFor(`the dashboard count back to ${afterAnnul}: a /ws/live frame after POST /api/scans/${manual.scan_id}/annul`,
         async () => Number(await text(dash, `hall-${HALL}-inside`)) === afterAnnul, 2000);
 
-    // Reissue: a new badge version and its PDF link.
+    // Reissue: a new badge version and a clear "print new badge" action that
+    // downloads the PDF with the token in a header, never in an address.
     const version = Number(await text(desk, 'person-badge'));
     await desk.fill('[data-testid="desk-reason"]', 'lost badge');
     await desk.click('[data-testid="desk-reissue"]');
     await waitFor('the new badge version', async () => Number(await text(desk, 'person-badge')) === version + 1, 5000);
-    const href = await desk.getAttribute('[data-testid="badge-link"]', 'href');
-    const pdf = await fetch(new URL(href, srv.base), { signal: AbortSignal.timeout(10000) });
-    assert.equal(pdf.status, 200);
-    assert.match(pdf.headers.get('content-type') || '', /application\/pdf/);
-    assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+    const print = desk.locator('[data-testid="desk-print-badge"]');
+    await print.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await print.textContent(), `Print new badge (version ${version + 1})`);
+    const requested = [];
+    desk.on('request', (r) => requested.push(r.url()));
+    const [download] = await Promise.all([desk.waitForEvent('download', { timeout: 15000 }), print.click()]);
+    assert.equal(download.suggestedFilename(), `badge-${person.id}-v${version + 1}.pdf`);
+    const file = await download.path();
+    assert.equal(fs.readFileSync(file).subarray(0, 5).toString(), '%PDF-');
+    for (const url of requested) assert.doesNotMatch(url, /token=/, `a token in an address: ${url}`);
+    for (const a of await desk.locator('a[href]').evaluateAll((els) => els.map((e) => e.href))) {
+        assert.doesNotMatch(a, /token=/, `a link with the token: ${a}`);
+    }
+    await waitFor('the download message', async () => /downloaded/.test(await text(desk, 'desk-message')), 5000);
+    // The reissue is in the person's history, with who did it and why.
+    await waitFor('the reissue in the history', async () =>
+        /badge reissued/.test(await desk.textContent('[data-testid="desk-history"]')), 5000);
     await screenshot(desk, 'desk-reissued');
     await desk.close();
     await dash.close();

@@ -166,6 +166,11 @@ export class admit_server {
         return parseCsv(fs.readFileSync(this.rosterCsv, 'utf8'));
     }
 
+    // `admit ARGS --config <config> --data <dir>` (e.g. ['staff', 'add', 'Kim']); returns stdout.
+    admin(args) {
+        return run('admit', [...args, '--config', this.config, '--data', this.dir]);
+    }
+
     async start() {
         const d = this.dir;
         run('admit', ['keygen', '--data', d]);

@@ -65,6 +65,17 @@ TEST(roster_csv, extra_columns_are_ignored) {
     EXPECT_EQ(result.people.at(0).name, "Alex Kim");
 }
 
+// A romanised name beside a Hangul one, for the badge.
+TEST(roster_csv, reads_an_optional_romanised_name) {
+    const auto result = parse_roster_csv(
+        "id,name,name_latin,category\nd-1,김민준,Kim Minjun,guest\nd-2,Ana Souza,,guest\n",
+        seoul_categories()
+    );
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result.people.at(0).name_latin, "Kim Minjun");
+    EXPECT_EQ(result.people.at(1).name_latin, "");
+}
+
 struct bad_row_case {
     const char* name;
     std::string rows;  // after the header (line 1) and one good row (line 2)

@@ -42,6 +42,7 @@ struct decide_case {
     shows token = shows::genuine;
     bool offline = false;
     time_point device_at{};  // when set: the kiosk's clock differs from the server's
+    bool door_rules = false; // manual: judged by the doors' rules (the help desk's preview)
 
     reason want = reason::ok;
     bool admitted = true;
@@ -266,6 +267,21 @@ const decide_case cases[] = {
     {.name = "manual_checkout_not_inside", .kind = scan_kind::manual, .where = in_wego,
      .who = "vip-mayor", .dir = direction::exit, .at = at_assembly,
      .want = reason::not_inside, .admitted = false},
+
+    // The help desk's preview: the same check-ins by hand, judged by the
+    // doors' rules, say which rule the staff would override.
+    {.name = "preview_hall_not_open", .kind = scan_kind::manual, .where = in_wego,
+     .who = "guest-101", .at = kst(25, 17, 0), .door_rules = true,
+     .want = reason::hall_not_open, .admitted = false, .says = "opens at 13:00 on 26 Sep"},
+    {.name = "preview_category_not_on_list", .kind = scan_kind::manual, .where = in_wego,
+     .who = "guest-101", .at = at_assembly, .door_rules = true,
+     .want = reason::category_not_allowed, .admitted = false, .says = "may not enter"},
+    {.name = "preview_full_hall", .kind = scan_kind::manual, .where = in_forum,
+     .who = "guest-101", .at = at_forum, .filled = 250, .door_rules = true,
+     .want = reason::hall_full, .admitted = false},
+    {.name = "preview_within_the_rules", .kind = scan_kind::manual, .where = in_wego,
+     .who = "del-kazan-1", .at = at_assembly, .door_rules = true,
+     .moved = movement{"del-kazan-1", "", in_wego}},
 };
 // clang-format on
 
@@ -295,6 +311,7 @@ TEST_P(Decide, GivesTheExpectedVerdict) {
         s.attendee_id = c.who;
         s.actor = "desk-lee";
         s.note = "badge left at hotel";
+        s.door_rules = c.door_rules;
         hall_id = c.where;
     }
 

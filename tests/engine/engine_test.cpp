@@ -500,6 +500,9 @@ public:
     std::int64_t roster_generation() override { return real_->roster_generation(); }
     void add_audit(const store::audit_entry& e) override { real_->add_audit(e); }
     std::vector<store::audit_entry> audit_log() override { return real_->audit_log(); }
+    void add_staff(const store::staff_credential& c) override { real_->add_staff(c); }
+    bool revoke_staff(std::string_view name, core::time_point at) override { return real_->revoke_staff(name, at); }
+    std::vector<store::staff_credential> staff_list() override { return real_->staff_list(); }
     std::int64_t backup_to(const std::filesystem::path& f) override { return real_->backup_to(f); }
     std::optional<std::int64_t> event_fact(std::string_view key) override { return real_->event_fact(key); }
     std::int64_t claim_event_fact(std::string_view key, std::int64_t value, bool replace) override {

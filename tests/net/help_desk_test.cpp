@@ -101,7 +101,8 @@ TEST_F(ServerTest, StaffChecksSomeoneInAndOutByHand) {
     ASSERT_EQ(r.status, 200) << r.body;
     const auto record = json::parse(r.body);
     EXPECT_EQ(record.at("kind").as_string(), "manual");
-    EXPECT_EQ(record.at("actor").as_string(), "Desk Kim");
+    // A shared staff token: the name is the one typed, and the record says so.
+    EXPECT_EQ(record.at("actor").as_string(), "Desk Kim (shared token)");
     EXPECT_EQ(record.at("note").as_string(), "lost badge");
     EXPECT_EQ(record.at("inside").as_int64(), 1);
     EXPECT_EQ(inside("main"), 1);
@@ -352,7 +353,7 @@ TEST_F(ServerTest, StaffDownloadTheAttendanceExport) {
     ASSERT_EQ(desk.status, 200) << desk.body;
     const auto audit = http_get(server_.port(), "/api/export/audit.csv", "staff-token");
     ASSERT_EQ(audit.status, 200) << audit.body.substr(0, 200);
-    EXPECT_NE(audit.body.find(R"x("'=HYPERLINK(""http://x"",""click"")")x"), std::string::npos)
+    EXPECT_NE(audit.body.find(R"x("'=HYPERLINK(""http://x"",""click"") (shared token)")x"), std::string::npos)
         << audit.body;
     EXPECT_NE(audit.body.find(",'@SUM(A1)"), std::string::npos) << audit.body;
     EXPECT_EQ(audit.body.find(",=HYPERLINK"), std::string::npos) << audit.body;

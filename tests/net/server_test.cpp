@@ -440,6 +440,7 @@ TEST_F(ServerTest, ThreadsAreNamedForTopAndPerf) {
     EXPECT_EQ(names["dashboards"], 1);
     EXPECT_EQ(names["staff"], 2) << "staff actions and histories, off the station threads";
     EXPECT_EQ(names["reports"], 1) << "exports and badge PDFs, one at a time";
+    EXPECT_EQ(names["credentials"], 1) << "re-reads the staff credentials";
 }
 
 // Exports and PDFs take seconds of CPU: their thread runs at the lowest

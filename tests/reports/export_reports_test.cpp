@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "reports/export_reports.hpp"
+#include "reports/summary_pdf.hpp"
 #include "store/scan_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -670,6 +671,140 @@ TEST_F(export_reports_test, admit_export_command_writes_the_chosen_formats) {
         ),
         2
     );
+}
+
+// The workbook `admit export` writes, opened by a reader we did not write
+// (openpyxl, as a spreadsheet user's tools do): sheets, headers, date-times,
+// Hangul text, and figures that agree between sheets.
+TEST_F(export_reports_test, admit_export_workbook_opens_in_openpyxl) {
+    const auto dir = *root_ / "openpyxl-out";
+    ASSERT_EQ(
+        run(std::string(ADMIT_CLI) + " export --config '" + ADMIT_SOURCE_DIR + "/deploy/seoul-2023.toml' --data '" +
+            (*root_ / "data").string() + "' --out '" + dir.string() + "' --format xlsx > /dev/null"),
+        0
+    );
+    const std::string script = ADMIT_SOURCE_DIR "/tests/reports/xlsx_openpyxl_check.py";
+    // Debian's python3, where Debian's python3-openpyxl is (a python3 earlier on PATH may not have it).
+    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    const int status = run(python + " '" + script + "' '" + (dir / "admit-report.xlsx").string() + "'");
+    EXPECT_NE(status, 3) << "python3-openpyxl is missing: run deploy/scripts/install-deps.sh";
+    EXPECT_EQ(status, 0);
+}
+
+// A rehearsal the day before on the same data directory, then the real day:
+// every scan and audit row says which clock its times are from.
+TEST(export_reports_clock, rows_say_whether_their_times_are_from_a_rehearsal_clock) {
+    const test::temp_dir dir;
+    const auto data = dir.path() / "data";
+    fs::create_directories(data);
+    {
+        auto writer = store::open_sqlite_store(data);
+        writer->upsert_attendees(test_roster());
+        writer->add_audit(store::server_start_entry(kst(25, 17, 0), true, "2023-09-25T17:00:00+09:00 at 60x", 1));
+        scan_script rehearsal;
+        rehearsal.moved("r1", kst(25, 17, 1), "a-in", "p1", direction::entry, "", "hall-a");
+        rehearsal.scan("r2", kst(25, 17, 2), "a-in", "p5", direction::entry, core::reason::hall_full);
+        writer->begin_batch();
+        for (const auto& r : rehearsal.log) writer->append(r);
+        writer->commit_batch();
+        writer->add_audit({0, kst(25, 17, 3), "Kim (shared token)", "reissue", "p1", "version 2: lost"});
+        writer->add_audit({0, kst(25, 9, 0), "admit-cli:root", "staff_add", "Lee", "credential issued"});
+        writer->add_audit(store::server_start_entry(kst(25, 17, 30), false, "", 3));
+        scan_script real;
+        real.moved("e1", kst(25, 17, 31), "a-in", "p2", direction::entry, "", "hall-a");
+        writer->begin_batch();
+        for (const auto& r : real.log) writer->append(r);
+        writer->commit_batch();
+    }
+    auto reader = store::open_sqlite_store(data, store::open_mode::read_only);
+    export_options opt;
+    opt.out_dir = dir.path() / "out";
+    opt.xlsx = opt.pdf = false;
+    export_reports(*reader, test_event(), opt);
+    auto scans = load_table(opt.out_dir / "csv" / "scans.csv");
+    EXPECT_EQ(scans.one({{"scan_id", "r1"}})["clock"], "rehearsal");
+    EXPECT_EQ(scans.one({{"scan_id", "r2"}})["clock"], "rehearsal");
+    EXPECT_EQ(scans.one({{"scan_id", "e1"}})["clock"], "real");
+    auto audit = load_table(opt.out_dir / "csv" / "audit.csv");
+    EXPECT_EQ(audit.one({{"action", "reissue"}})["clock"], "rehearsal");
+    EXPECT_EQ(audit.one({{"action", "staff_add"}})["clock"], "real") << "the admin tool reads the real clock";
+}
+
+// The text of a PDF with every run of white space made one space (pdftotext
+// breaks wrapped lines), or nullopt without pdftotext.
+std::optional<std::string> pdf_text(const fs::path& pdf) {
+    if (run("command -v pdftotext > /dev/null") != 0) return std::nullopt;
+    const auto txt = pdf.string() + ".txt";
+    if (run("pdftotext -layout '" + pdf.string() + "' '" + txt + "'") != 0) return std::nullopt;
+    std::string text;
+    bool space = false;
+    for (const char c : read_all(txt)) {
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r') {
+            space = true;
+            continue;
+        }
+        if (space && !text.empty()) text += ' ';
+        space = false;
+        text += c;
+    }
+    return text;
+}
+
+int pdf_page_count(const fs::path& pdf) {
+    const auto bytes = read_all(pdf);
+    const std::regex page(R"(/Type\s*/Page[^s])");
+    return static_cast<int>(std::distance(std::sregex_iterator(bytes.begin(), bytes.end(), page), std::sregex_iterator()));
+}
+
+// What organisers read on the printed summary: each hall's chart up to its
+// capacity with the capacity marked, refusals by reason, names in full.
+TEST(summary_pdf, each_hall_has_its_capacity_refusals_are_by_reason_and_names_are_whole) {
+    const test::temp_dir dir;
+    auto event = test_event();
+    day_summary day;
+    day.day = day_of(kst(25, 12, 0), hours{9});
+    day.entries = 700;
+    day.refused = 14;
+    day.refused_by_reason = {{"hall_full", 9}, {"not_inside", 4}, {"revoked_badge", 1}};
+    const std::string long_session =
+        "1st Seoul Smart City Prize award ceremony and the reception of the finalists afterwards";
+    const std::string long_hall = "Dongdaemun Design Plaza Art Hall 2 (ground floor, east wing)";
+    day.sessions.push_back({long_session, long_hall, kst(25, 17, 30), kst(25, 20, 0), 600, 580, 570});
+    day_summary::hall_curve big{long_hall, 600, 300, kst(25, 18, 0), {}};
+    for (int m = 0; m < 120; m += 5) big.points.emplace_back(kst(25, 17, 0) + minutes{m}, 300 * m / 115);
+    day_summary::hall_curve small{"회의실 B", 50, 20, kst(25, 18, 30), {{kst(25, 18, 30), 20}}};
+    day.halls = {big, small};
+    const auto file = dir.path() / "summary.pdf";
+    write_day_summary_pdf(file, event, day);
+    EXPECT_EQ(pdf_page_count(file), 1);
+    const auto text = pdf_text(file);
+    if (!text) GTEST_SKIP() << "pdftotext (poppler-utils) is not installed";
+    EXPECT_NE(text->find("capacity 600"), std::string::npos) << *text;
+    EXPECT_NE(text->find("capacity 50"), std::string::npos) << *text;
+    // The axis of the hall of 600 goes to 600, though its peak was 300.
+    EXPECT_NE(text->find("600"), std::string::npos);
+    EXPECT_NE(text->find("hall full: 9"), std::string::npos) << *text;
+    EXPECT_NE(text->find("not inside: 4"), std::string::npos) << *text;
+    EXPECT_EQ(text->find("..."), std::string::npos) << *text;
+    EXPECT_EQ(text->find("\u2026"), std::string::npos) << "a name cut short: " << *text;
+    for (const char* word : {"finalists", "afterwards", "wing)"}) EXPECT_NE(text->find(word), std::string::npos) << word;
+}
+
+TEST(summary_pdf, a_day_with_no_scans_says_so_on_its_one_page) {
+    const test::temp_dir dir;
+    day_summary day;
+    day.day = day_of(kst(26, 12, 0), hours{9});
+    day.registered = 6;
+    day.sessions.push_back({"General Assembly", "Art Hall 2", kst(26, 10, 0), kst(26, 12, 0), 3, 0, 0});
+    day.halls.push_back({"Art Hall 2", 100, 0, {}, {}});
+    const auto file = dir.path() / "empty.pdf";
+    write_day_summary_pdf(file, test_event(), day);
+    EXPECT_EQ(pdf_page_count(file), 1);
+    const auto text = pdf_text(file);
+    if (!text) GTEST_SKIP() << "pdftotext (poppler-utils) is not installed";
+    EXPECT_NE(text->find("No scans were recorded on this day."), std::string::npos) << *text;
+    EXPECT_NE(text->find("Nobody entered or left a hall on this day."), std::string::npos) << *text;
+    EXPECT_NE(text->find("No scan was refused on this day."), std::string::npos) << *text;
 }
 
 TEST_F(export_reports_test, exports_on_two_threads_at_once_agree) {

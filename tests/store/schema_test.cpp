@@ -99,6 +99,8 @@ TEST(schema_test, a_version_1_store_loses_the_attendee_index_and_keeps_its_scans
         db.exec("ALTER TABLE scans DROP COLUMN clock_skew");  // added by step 3
         db.exec("ALTER TABLE scans DROP COLUMN duplicate");   // added by step 4
         db.exec("ALTER TABLE scans DROP COLUMN redecides");   // added by step 4
+        db.exec("DROP TABLE staff");                           // added by step 5
+        db.exec("ALTER TABLE attendees DROP COLUMN name_latin");  // added by step 5
         db.exec("PRAGMA user_version = 1");
     }
     auto store = open_sqlite_store(dir.path());

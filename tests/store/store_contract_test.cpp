@@ -370,6 +370,42 @@ TEST_P(store_contract, annul_inside_an_open_batch_commits_with_it) {
     EXPECT_TRUE(store->audit_log().empty());
 }
 
+TEST_P(store_contract, staff_credentials_are_added_revoked_and_listed) {
+    {
+        auto store = open();
+        store->add_staff({"김민지", std::string(64, 'a'), at_ms(10), std::nullopt});
+        store->add_staff({"Lee", std::string(64, 'b'), at_ms(11), std::nullopt});
+        // One credential in force per name.
+        EXPECT_THROW(store->add_staff({"김민지", std::string(64, 'c'), at_ms(12), std::nullopt}), store_error);
+        EXPECT_TRUE(store->revoke_staff("김민지", at_ms(13)));
+        EXPECT_FALSE(store->revoke_staff("김민지", at_ms(14))) << "nothing left to revoke";
+        EXPECT_FALSE(store->revoke_staff("nobody", at_ms(14)));
+        store->add_staff({"김민지", std::string(64, 'd'), at_ms(15), std::nullopt});
+    }
+    const auto list = open(open_mode::read_only)->staff_list();
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_EQ(list[0].name, "Lee");
+    EXPECT_FALSE(list[0].revoked);
+    EXPECT_EQ(list[1].name, "김민지");
+    EXPECT_EQ(list[1].token_hash, std::string(64, 'a'));
+    EXPECT_EQ(list[1].revoked, at_ms(13));
+    EXPECT_EQ(list[2].token_hash, std::string(64, 'd'));
+    EXPECT_FALSE(list[2].revoked);
+    EXPECT_EQ(list[2].added, at_ms(15));
+}
+
+TEST_P(store_contract, a_romanised_name_is_kept_with_the_person) {
+    core::attendee a;
+    a.id = "K-1";
+    a.name = "김민지";
+    a.name_latin = "Kim Minji";
+    a.category = "delegate";
+    open()->upsert_attendees({a});
+    const auto roster = open(open_mode::read_only)->load_roster();
+    ASSERT_EQ(roster.size(), 1u);
+    EXPECT_EQ(roster[0].name_latin, "Kim Minji");
+}
+
 TEST_P(store_contract, audit_entries_come_back_in_order) {
     auto store = open();
     store->add_audit(audit("admin", "import_roster", "", "412 rows", at_ms(1)));

@@ -23,9 +23,10 @@ export function setToken(token) {
 }
 
 export class api_error extends Error {
-    constructor(status, message) {
+    constructor(status, message, data = null) {
         super(message);
         this.status = status;
+        this.data = data;  // the server's JSON answer, when it sent one
     }
 }
 
@@ -60,7 +61,7 @@ export async function call(token, method, path, body, timeout_ms = 8000) {
     }
     if (!res.ok) {
         const msg = data && data.error ? data.error : `${res.status} ${res.statusText}`;
-        throw new api_error(res.status, msg);
+        throw new api_error(res.status, msg, data);
     }
     return data;
 }
@@ -322,6 +323,12 @@ export function t(key, vars) {
     let s = labels[lang][key] ?? labels.en[key] ?? key;
     if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
     return s;
+}
+
+// Labels of one page kept in its own file (the help desk's: desk_labels.js);
+// they win over the shared ones of the same key.
+export function addLabels(more) {
+    for (const [language, entries] of Object.entries(more)) Object.assign(labels[language], entries);
 }
 
 export function placeName(id, fallback) {
