@@ -173,14 +173,19 @@ bool write_json(const std::string& path, int count, int with_code, unsigned seed
 }
 
 // Writes the frame's pixels and its line in the index (file, case, take, text).
-bool write_frame(const std::filesystem::path& dir, std::FILE* index, const test::hard_case& c,
-                 int take, const grey_image& frame) {
+bool write_frame(
+    const std::filesystem::path& dir,
+    std::FILE* index,
+    const test::hard_case& c,
+    int take,
+    const grey_image& frame
+) {
     const std::string name =
         "case" + std::to_string(c.index) + "-take" + std::to_string(take) + ".grey";
     std::FILE* f = std::fopen((dir / name).c_str(), "wb");
     if (f == nullptr) return false;
-    const bool written = std::fwrite(frame.pixels.data(), 1, frame.pixels.size(), f) ==
-                         frame.pixels.size();
+    const bool written =
+        std::fwrite(frame.pixels.data(), 1, frame.pixels.size(), f) == frame.pixels.size();
     if (std::fclose(f) != 0 || !written) return false;
     return std::fprintf(index, "%s\t%d\t%d\t%s\n", name.c_str(), c.index, take, c.text.c_str()) > 0;
 }
@@ -238,8 +243,9 @@ int main(int argc, char** argv) {
             const grey_image frame = test::hard_frame(c, take);
             if (frames_index != nullptr &&
                 !write_frame(frames_dir, frames_index.get(), c, take, frame)) {
-                std::fprintf(stderr, "admit_decode_compare: cannot write frames to %s\n",
-                             frames_dir.c_str());
+                std::fprintf(
+                    stderr, "admit_decode_compare: cannot write frames to %s\n", frames_dir.c_str()
+                );
                 return 1;
             }
             // Rotate who goes first, so caches and a busy neighbour favour no one.
@@ -338,7 +344,9 @@ int main(int argc, char** argv) {
         }
     }
     if (frames_index != nullptr && std::fclose(frames_index.release()) != 0) {
-        std::fprintf(stderr, "admit_decode_compare: cannot write frames.tsv in %s\n", frames_dir.c_str());
+        std::fprintf(
+            stderr, "admit_decode_compare: cannot write frames.tsv in %s\n", frames_dir.c_str()
+        );
         return 1;
     }
     if (!json.empty() && !write_json(json, count, with_code, seed, takes, decoders)) {
