@@ -10,8 +10,12 @@
 // comparison, and the kiosk itself still reaches ZXing only through qr_decoder.
 //
 // Usage: admit_decode_compare [--count N] [--seed S] [--takes K] [--each-pass]
-//                             [--json FILE] [--dump DIR] [--verbose]
+//                             [--json FILE] [--dump DIR] [--frames DIR] [--verbose]
 //   --json FILE also writes the figures for deploy/scripts/bench.sh's summary.
+//   --frames DIR also writes every frame measured as raw 8-bit grey
+//   (caseN-takeK.grey, 1280x720, no header) and frames.tsv (file, case,
+//   take, expected text), so bench/decode/wasm_decode.mjs decodes the same
+//   pixels with the station page's WebAssembly decoder.
 
 // zbar.h first: ZXing's Error.h defines a FormatError macro that breaks zbar's C++ classes.
 #include <zbar.h>
@@ -168,6 +172,24 @@ bool write_json(const std::string& path, int count, int with_code, unsigned seed
     return std::fclose(f) == 0;
 }
 
+// Writes the frame's pixels and its line in the index (file, case, take, text).
+bool write_frame(
+    const std::filesystem::path& dir,
+    std::FILE* index,
+    const test::hard_case& c,
+    int take,
+    const grey_image& frame
+) {
+    const std::string name =
+        "case" + std::to_string(c.index) + "-take" + std::to_string(take) + ".grey";
+    std::FILE* f = std::fopen((dir / name).c_str(), "wb");
+    if (f == nullptr) return false;
+    const bool written =
+        std::fwrite(frame.pixels.data(), 1, frame.pixels.size(), f) == frame.pixels.size();
+    if (std::fclose(f) != 0 || !written) return false;
+    return std::fprintf(index, "%s\t%d\t%d\t%s\n", name.c_str(), c.index, take, c.text.c_str()) > 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,6 +202,17 @@ int main(int argc, char** argv) {
     // Also run each of our passes alone on every first frame: what each adds.
     const bool each_pass = arg_flag(argc, argv, "--each-pass");
     if (!dump.empty()) std::filesystem::create_directories(dump);
+    const std::string frames_dir = arg_string(argc, argv, "--frames");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> frames_index(nullptr, &std::fclose);
+    if (!frames_dir.empty()) {
+        std::filesystem::create_directories(frames_dir);
+        const std::string index_path = (std::filesystem::path(frames_dir) / "frames.tsv").string();
+        frames_index.reset(std::fopen(index_path.c_str(), "w"));
+        if (frames_index == nullptr) {
+            std::fprintf(stderr, "admit_decode_compare: cannot write %s\n", index_path.c_str());
+            return 1;
+        }
+    }
 
     const admit::scanner::qr_decoder ours;
     const zbar_reader zbar;
@@ -208,6 +241,13 @@ int main(int argc, char** argv) {
         std::vector<bool> read_any(decoders.size(), false);
         for (int take = 0; take < takes; ++take) {
             const grey_image frame = test::hard_frame(c, take);
+            if (frames_index != nullptr &&
+                !write_frame(frames_dir, frames_index.get(), c, take, frame)) {
+                std::fprintf(
+                    stderr, "admit_decode_compare: cannot write frames to %s\n", frames_dir.c_str()
+                );
+                return 1;
+            }
             // Rotate who goes first, so caches and a busy neighbour favour no one.
             for (std::size_t k = 0; k < decoders.size(); ++k) {
                 const std::size_t d =
@@ -302,6 +342,12 @@ int main(int argc, char** argv) {
                 pass_only[p], mean(pass_ms[p])
             );
         }
+    }
+    if (frames_index != nullptr && std::fclose(frames_index.release()) != 0) {
+        std::fprintf(
+            stderr, "admit_decode_compare: cannot write frames.tsv in %s\n", frames_dir.c_str()
+        );
+        return 1;
     }
     if (!json.empty() && !write_json(json, count, with_code, seed, takes, decoders)) {
         std::fprintf(stderr, "admit_decode_compare: cannot write %s\n", json.c_str());
