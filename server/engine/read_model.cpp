@@ -38,7 +38,7 @@ std::vector<core::attendee> engine::search(const std::string& text, std::size_t 
 
 core::scan_record engine::judge(const core::scan& s) const {
     std::lock_guard lock(state_mutex_);
-    const core::decide_input in{event_, roster_, presence_, badge_key_};
+    const core::decide_input in{*event_, roster_, presence_, badge_key_};
     return core::decide(in, s);
 }
 

@@ -48,7 +48,8 @@ function loadStrings() {
 // The award ceremony's check-in open now, on the real clock: the kiosk then
 // decides offline at the same time of day as the server does online.
 function ceremonyNow(toml) {
-    const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    // Written in Seoul time: a time with an offset must carry the zone's own.
+    const iso = (ms) => new Date(ms + 9 * 3600e3).toISOString().replace(/\.\d+Z$/, '+09:00');
     const now = Date.now();
     return toml.replace(
         /(id = "prize-ceremony"[^[]*?start = )\S+(\s+end = )\S+/,

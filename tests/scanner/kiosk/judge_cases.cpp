@@ -27,7 +27,7 @@ protocol::station_rules make_rules(const core::badge_keys& keys, core::passback_
     e.id = "seoul";
     e.name = "Seoul";
     e.time_zone = "Asia/Seoul";
-    e.utc_offset = minutes{540};
+    e.zone = core::local_clock{minutes{540}};
     e.rules.passback = passback;
     e.rules.on_entry_elsewhere = move;
     e.halls = {
