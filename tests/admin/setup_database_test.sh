@@ -29,9 +29,9 @@ cat "$work/hba" >"$PG_HBA"
 pg_super "$PG_BIN/psql" -X -q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
 cp "$PG_HBA" "$work/hba-before"
 
-password="d00r-s3cret"
+password="d00r-s3cret'with:quote"
 install -m 0600 /dev/null "$work/pgpass"
-echo "127.0.0.1:$PG_PORT:seoul2023:admit:$password" >"$work/pgpass"
+echo "127.0.0.1:$PG_PORT:seoul2023:admit:${password//:/\\:}" >"$work/pgpass"
 # What an admit server does: TCP to 127.0.0.1 as admit with the password file.
 admit_connects() {
     env -u PGHOST -u PGPORT HOME="$work" PGPASSFILE="$work/pgpass" \
@@ -49,6 +49,17 @@ setup() {
     echo "--- setup-database.sh seoul2023 127.0.0.1/32 (exit $code):"
     cat "$work/out"
 }
+
+# An empty password (Enter at the prompt, or no terminal) would make a role
+# that can never log in: refused, and nothing is created.
+code=0
+printf '\n' | bash "$script" seoul2023 127.0.0.1/32 >"$work/out" 2>&1 || code=$?
+echo "--- setup-database.sh with an empty password (exit $code):"
+cat "$work/out"
+check "an empty password is refused" test "$code" -ne 0
+check "... saying so" output_has "setup-database: an empty password"
+check "... before creating the role" \
+    test -z "$(pg_super "$PG_BIN/psql" -X -tA -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'admit'")"
 
 setup
 check "the script succeeds" test "$code" -eq 0
