@@ -42,7 +42,7 @@ import() {
     env -u PGHOST -u PGPORT -u PGPASSFILE -u PGPASSWORD -u PGSERVICE HOME="$work" "${env_vars[@]}" \
         "$admit" "$@" import-roster --config "$work/event.toml" --data "$work/data" "$work/roster.csv" \
         >"$work/out" 2>&1 || code=$?
-    echo "--- admit $* import-roster (exit $code):"
+    echo "--- ${env_vars[*]} admit $* import-roster (exit $code):"
     cat "$work/out"
 }
 output_has() { grep -qF -- "$1" "$work/out"; }
