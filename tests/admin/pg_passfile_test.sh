@@ -58,6 +58,12 @@ check "... and naming --pg-passfile and PGPASSFILE" \
     bash -c 'grep -qF -- "--pg-passfile" "$1" && grep -qF "PGPASSFILE" "$1"' _ "$work/out"
 check "... and nothing is stored" test "$(stored_people)" = 0
 
+install -m 0600 /dev/null "$work/other-pgpass"
+echo "127.0.0.1:$PG_PORT:another_event:admit:$password" >"$work/other-pgpass"
+import PGPASSFILE="$work/other-pgpass" --
+check "with a password file that has no line for this database it fails" test "$code" -ne 0
+check "... saying that file gave no password" output_has "$work/other-pgpass gave none"
+
 import -- --pg-passfile "$work/wrong-pgpass"
 check "with a wrong password it fails" test "$code" -ne 0
 check "... saying the password was refused" output_has "password authentication failed"
