@@ -82,5 +82,21 @@ check "... still first" test "$(first_rule)" = "$ours"
 check "... and the copy still the original file" cmp -s "$work/hba-before" "$PG_HBA.before-admit"
 check "... and admit still connects" admit_connects
 
+# A second event's database on the same cluster: both lines first, and the
+# operator's original file still kept (not overwritten by this run's copy).
+cp "$PG_HBA" "$work/hba-before-second"
+code=0
+bash "$script" second_event 127.0.0.1/32 </dev/null >"$work/out" 2>&1 || code=$?
+echo "--- setup-database.sh second_event 127.0.0.1/32 (exit $code):"
+cat "$work/out"
+check "a second event's run succeeds" test "$code" -eq 0
+check "... its line is first" test "$(first_rule)" = "host    second_event    admit    127.0.0.1/32    scram-sha-256"
+check "... the first event's line still before the reject line" \
+    bash -c 'grep -vE "^[[:space:]]*(#|$)" "$1" | sed -n 2p | grep -qF "$2"' _ "$PG_HBA" "$ours"
+check "... the original file still kept in pg_hba.conf.before-admit" cmp -s "$work/hba-before" "$PG_HBA.before-admit"
+check "... and this run's old file kept too, named in its output" \
+    bash -c 'copy=$(sed -n "s/.*a copy of the old file: \(.*\)):$/\1/p" "$1"); [[ -n $copy ]] && cmp -s "$2" "$copy"' \
+    _ "$work/out" "$work/hba-before-second"
+
 [[ $failures -eq 0 ]] || { echo "$failures check(s) failed" >&2; exit 1; }
 echo "all checks passed"
