@@ -56,9 +56,16 @@ if [[ -n $cidr ]]; then
         END { if (!done) print ours }
     ' "$hba" >"$tmp"
     if ! cmp -s "$tmp" "$hba"; then
-        cp -p "$hba" "$hba.before-admit"
+        # The first copy is the operator's own file: later runs (another
+        # event's database) keep theirs beside it, never over it.
+        backup=$hba.before-admit
+        for ((n = 1; ; n++)); do
+            [[ -e $backup ]] || break
+            backup=$hba.before-admit.$n
+        done
+        cp -p "$hba" "$backup"
         cat "$tmp" >"$hba"
-        echo "setup-database: put first in $hba (a copy of the old file: $hba.before-admit):"
+        echo "setup-database: put first in $hba (a copy of the old file: $backup):"
         echo "  $line"
     fi
     rm -f "$tmp"

@@ -9,7 +9,7 @@ set -euo pipefail
 
 admit=${1:?usage: pg_passfile_test.sh ADMIT_BINARY SOURCE_DIR}
 source_dir=${2:?usage: pg_passfile_test.sh ADMIT_BINARY SOURCE_DIR}
-# shellcheck source=../support/pg-password-cluster.bash
+# shellcheck source=tests/support/pg-password-cluster.bash
 source "$source_dir/tests/support/pg-password-cluster.bash"
 
 pg_password_cluster_start

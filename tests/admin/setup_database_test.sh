@@ -10,7 +10,7 @@ set -euo pipefail
 
 source_dir=${1:?usage: setup_database_test.sh SOURCE_DIR}
 script=$source_dir/deploy/multi-site/setup-database.sh
-# shellcheck source=../support/pg-password-cluster.bash
+# shellcheck source=tests/support/pg-password-cluster.bash
 source "$source_dir/tests/support/pg-password-cluster.bash"
 
 pg_password_cluster_start
