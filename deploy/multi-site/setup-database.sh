@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a PostgreSQL 15 database for several admit-servers of one event.
-# Run on the database machine as root (it uses `runuser -u postgres`):
+# Run on the database machine as root (it uses `runuser -u postgres`) or as
+# the postgres user; PGHOST/PGPORT choose another cluster than the default one:
 #   deploy/multi-site/setup-database.sh DBNAME [ADMIT_HOSTS_CIDR]
 # e.g. setup-database.sh seoul2023 10.20.0.0/24
 # Creates the login role "admit" (asks for its password), the database owned by
@@ -17,12 +18,22 @@ cidr=${2:-}
 [[ $db =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "setup-database: DBNAME must be lower-case letters, digits and _" >&2; exit 2; }
 command -v psql >/dev/null || { echo "setup-database: install PostgreSQL first: apt-get install postgresql" >&2; exit 1; }
 
-as_postgres() { runuser -u postgres -- "$@"; }
+# As the cluster's superuser: root becomes the postgres user; run by that user
+# itself (sudo -u postgres ...) the commands run as they are.
+as_postgres() {
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
 
 if ! as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'admit'" | grep -q 1; then
-    read -rsp "password for the PostgreSQL role admit: " password; echo
-    as_postgres psql -v ON_ERROR_STOP=1 -q \
-        -c "CREATE ROLE admit LOGIN PASSWORD '${password//\'/\'\'}'"
+    password=
+    read -rsp "password for the PostgreSQL role admit: " password || true
+    echo
+    # PostgreSQL makes a role with an empty password one that cannot log in.
+    [[ -n $password ]] || { echo "setup-database: an empty password is not allowed: the admit servers log in with it; run again and type one" >&2; exit 2; }
+    # On psql's stdin (printf is a shell builtin), not in its arguments, which
+    # every user on the machine can read.
+    printf "CREATE ROLE admit LOGIN PASSWORD '%s';\n" "${password//\'/\'\'}" |
+        as_postgres psql -v ON_ERROR_STOP=1 -q
 fi
 if ! as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
     as_postgres createdb --owner=admit --encoding=UTF8 --template=template0 "$db"
@@ -45,9 +56,16 @@ if [[ -n $cidr ]]; then
         END { if (!done) print ours }
     ' "$hba" >"$tmp"
     if ! cmp -s "$tmp" "$hba"; then
-        cp -p "$hba" "$hba.before-admit"
+        # The first copy is the operator's own file: later runs (another
+        # event's database) keep theirs beside it, never over it.
+        backup=$hba.before-admit
+        for ((n = 1; ; n++)); do
+            [[ -e $backup ]] || break
+            backup=$hba.before-admit.$n
+        done
+        cp -p "$hba" "$backup"
         cat "$tmp" >"$hba"
-        echo "setup-database: put first in $hba (a copy of the old file: $hba.before-admit):"
+        echo "setup-database: put first in $hba (a copy of the old file: $backup):"
         echo "  $line"
     fi
     rm -f "$tmp"

@@ -143,6 +143,25 @@ void use_pg_passfile(const std::string& file) {
     if (fs::exists(default_pg_passfile, ec)) ::setenv("PGPASSFILE", default_pg_passfile, 1);
 }
 
+std::string pg_password_hint(const std::string& error) {
+    if (error.find("no password supplied") == std::string::npos) return {};
+    // use_pg_passfile has set PGPASSFILE to the file in use, if any.
+    const char* file = std::getenv("PGPASSFILE");
+    const std::string found =
+        file != nullptr && *file != '\0'
+            ? fmt::format("{} gave none (no line for this host:port:database:user, or a "
+                          "file this user cannot read, or one others can read, which libpq "
+                          "ignores)",
+                          file)
+            : std::string("no password file was given");
+    return fmt::format(
+        "admit: the database wants a password and {}; give the server's password file with "
+        "--pg-passfile FILE or PGPASSFILE=FILE (lines host:port:database:user:password, mode "
+        "0600; by default {}) and run admit as a user that can read it (OPERATIONS section 8)",
+        found, default_pg_passfile
+    );
+}
+
 void event_key(const fs::path& config_file, const fs::path& data_dir, bool adopt, std::ostream& out) {
     const auto config = config::load_config(config_file);
     const auto key = config::read_public_key(data_dir);

@@ -85,6 +85,11 @@ void event_key(const std::filesystem::path& config_file, const std::filesystem::
 // $PGPASSFILE when set, else /etc/admit/pgpass when it exists (the server's unit's file).
 void use_pg_passfile(const std::string& file);
 
+// What to do about an error that says PostgreSQL wanted a password and none
+// was found (libpq's "no password supplied"): how to give the password file.
+// Empty for any other error.
+std::string pg_password_hint(const std::string& error);
+
 void hash_token(const std::string& token, std::ostream& out);
 
 }  // namespace admit::admin

@@ -198,6 +198,9 @@ int main(int argc, char** argv) {
         return exit_problem;
     } catch (const std::exception& e) {
         std::cerr << "admit: " << e.what() << '\n';
+        if (const auto hint = admit::admin::pg_password_hint(e.what()); !hint.empty()) {
+            std::cerr << hint << '\n';
+        }
         return exit_problem;
     }
     return exit_ok;
