@@ -346,6 +346,19 @@ void door_display::synced(const synced_scan& s) {
     if (s.conflict || s.backlog == 0) publish_status_locked();
 }
 
+// A scan this kiosk showed, decided again by the server once a scan read
+// before it arrived late: a flipped verdict is a conflict staff should see.
+void door_display::redecided(const redecided_scan& s) {
+    if (!s.conflict) return;
+    std::lock_guard lock(mutex_);
+    ++conflicts_;
+    notice_kind_ = "warning";
+    notice_ = std::string("Decided again in read order: a scan shown ") +
+              (s.shown_admitted ? "admitted" : "refused") + " is now " +
+              (s.now_admitted ? "admitted" : "refused") + " (" + s.reason + ")";
+    publish_status_locked();
+}
+
 void door_display::note(const std::string& kind, const std::string& message) {
     std::lock_guard lock(mutex_);
     if (kind != "info") {

@@ -87,6 +87,7 @@ public:
         bool online, const std::string& server, const std::string& detail, std::size_t backlog
     ) override;
     void synced(const synced_scan& s) override;
+    void redecided(const redecided_scan& s) override;
     void note(const std::string& kind, const std::string& message) override;
 
 private:

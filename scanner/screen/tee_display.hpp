@@ -33,6 +33,10 @@ public:
         first_.synced(s);
         second_.synced(s);
     }
+    void redecided(const redecided_scan& s) override {
+        first_.redecided(s);
+        second_.redecided(s);
+    }
     void note(const std::string& kind, const std::string& message) override {
         first_.note(kind, message);
         second_.note(kind, message);

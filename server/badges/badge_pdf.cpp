@@ -223,8 +223,8 @@ std::string event_dates_text(const core::event_config& event) {
         first = std::min(first, s.start);
         last = std::max(last, s.end);
     }
-    const year_month_day a{floor<days>(first + event.utc_offset)};
-    const year_month_day b{floor<days>(last + event.utc_offset)};
+    const year_month_day a{event.zone.day_of(first)};
+    const year_month_day b{event.zone.day_of(last)};
     auto day_of = [](const year_month_day& d) { return std::to_string(static_cast<unsigned>(d.day())); };
     auto month_of = [](const year_month_day& d) { return std::string(months[static_cast<unsigned>(d.month()) - 1]); };
     auto year_of = [](const year_month_day& d) { return std::to_string(static_cast<int>(d.year())); };

@@ -185,7 +185,7 @@ core::session session_at(int day, int hour, int end_day, int end_hour) {
 
 TEST(badge_pdf, event_dates_are_the_local_days_of_its_sessions) {
     core::event_config event;
-    event.utc_offset = std::chrono::hours(9);
+    event.zone = core::local_clock{std::chrono::hours(9)};
     EXPECT_EQ(event_dates_text(event), "");
     event.sessions = {session_at(26, 10, 26, 12)};
     EXPECT_EQ(event_dates_text(event), "26 Sep 2023");

@@ -762,7 +762,7 @@ TEST(summary_pdf, each_hall_has_its_capacity_refusals_are_by_reason_and_names_ar
     const test::temp_dir dir;
     auto event = test_event();
     day_summary day;
-    day.day = day_of(kst(25, 12, 0), hours{9});
+    day.day = day_of(kst(25, 12, 0), core::local_clock{hours{9}});
     day.entries = 700;
     day.refused = 14;
     day.refused_by_reason = {{"hall_full", 9}, {"not_inside", 4}, {"revoked_badge", 1}};
@@ -793,7 +793,7 @@ TEST(summary_pdf, each_hall_has_its_capacity_refusals_are_by_reason_and_names_ar
 TEST(summary_pdf, a_day_with_no_scans_says_so_on_its_one_page) {
     const test::temp_dir dir;
     day_summary day;
-    day.day = day_of(kst(26, 12, 0), hours{9});
+    day.day = day_of(kst(26, 12, 0), core::local_clock{hours{9}});
     day.registered = 6;
     day.sessions.push_back({"General Assembly", "Art Hall 2", kst(26, 10, 0), kst(26, 12, 0), 3, 0, 0});
     day.halls.push_back({"Art Hall 2", 100, 0, {}, {}});

@@ -57,11 +57,21 @@ export async function verifyBadge(token, publicKeyText) {
 const two = (n) => String(n).padStart(2, '0');
 const DAY = 86400000;
 
+// The event's UTC offset at t in ms: offset_changes in time order (daylight
+// saving); a server before time zones sends only utc_offset_minutes.
+function offsetAt(rules, t) {
+    let minutes = rules.event.utc_offset_minutes;
+    for (const c of rules.event.offset_changes ?? []) {
+        if (c.from_ms === null || c.from_ms === undefined || c.from_ms <= t) minutes = c.offset_minutes;
+    }
+    return minutes * 60000;
+}
+
 function localTimeText(rules, t, now) {
-    const off = rules.event.utc_offset_minutes * 60000;
+    const off = offsetAt(rules, t);
     const local = new Date(t + off);
     let text = `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
-    if (Math.floor((t + off) / DAY) !== Math.floor((now + off) / DAY)) {
+    if (Math.floor((t + off) / DAY) !== Math.floor((now + offsetAt(rules, now)) / DAY)) {
         text += ` on ${local.getUTCDate()} ${MONTHS[local.getUTCMonth()]}`;
     }
     return text;
