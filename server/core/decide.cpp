@@ -350,19 +350,28 @@ scan_record decide(const decide_input& in, const scan& s) {
         rec.result = std::move(refusal);
         return rec;
     }
+    const counted_read* first = nullptr;
     if (s.kind == scan_kind::badge && in.recent != nullptr) {
-        if (const auto* first = in.recent->duplicated(
-                rec.attendee_id, s.payload, rec.hall_id, s.dir, s.decided_at(), in.event.rules.duplicate_window
-            )) {
-            // The same read again: the same colour at the door, and nothing changes.
-            rec.result = first->result;
-            rec.duplicate = true;
-            return rec;
-        }
+        first = in.recent->duplicated(
+            rec.attendee_id, s.payload, rec.hall_id, s.dir, s.decided_at(), in.event.rules.duplicate_window
+        );
+    }
+    if (first != nullptr && first->result.admitted) {
+        // The same read again: the same colour at the door, and nothing changes.
+        rec.result = first->result;
+        rec.duplicate = true;
+        return rec;
     }
     rec.result = s.dir == direction::exit
                      ? decide_exit(in.event, person->id, rec.hall_id, place_of(in, *person), rec.moved)
                      : decide_entry(in, s, *person, rec);
+    if (first != nullptr && !rec.result.admitted && rec.result.why == first->result.why) {
+        // A refusal read again is one refusal, but only while it still holds:
+        // a session that opened or a config reloaded since is judged afresh.
+        rec.result = first->result;
+        rec.duplicate = true;
+        rec.moved.reset();
+    }
     return rec;
 }
 

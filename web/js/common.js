@@ -327,10 +327,6 @@ export function t(key, vars) {
 
 // Labels of one page kept in its own file (the help desk's: desk_labels.js);
 // they win over the shared ones of the same key.
-export function addLabels(more) {
-    for (const [language, entries] of Object.entries(more)) Object.assign(labels[language], entries);
-}
-
 export function placeName(id, fallback) {
     if (lang === 'ko' && place_names_ko[id]) return place_names_ko[id];
     return fallback || id;
