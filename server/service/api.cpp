@@ -133,7 +133,7 @@ http_reply api::handle(const http_request_view& request) {
             return error_reply(401, "this route needs a staff token (Authorization: Bearer <token>)");
         if (caller.role != role::staff)
             return error_reply(403, "help-desk actions need a staff token; this is a viewer token");
-        if (auto reply = operations_route(path)) return std::move(*reply);
+        if (auto reply = operations_route(path, actor_name(caller))) return std::move(*reply);
         return desk_.route(path, request, caller.name);
     }
     if (!is_get) {
@@ -312,10 +312,16 @@ void api::set_reloader(std::function<reload_outcome(const std::string& who)> rel
     reload_ = std::move(reload);
 }
 
-std::optional<http_reply> api::operations_route(std::string_view path) {
+// Who a staff action is recorded as: the person a personal credential names,
+// or, for a shared token, that it was one.
+std::string api::actor_name(const principal& caller) {
+    return caller.name.empty() ? std::string("staff over HTTP (shared token)") : caller.name;
+}
+
+std::optional<http_reply> api::operations_route(std::string_view path, const std::string& actor) {
     if (path == "/api/reload") {
         if (!reload_) return error_reply(503, "this server cannot reload its config");
-        const auto outcome = reload_("staff over HTTP");
+        const auto outcome = reload_(actor);
         auto reply = body_reply("application/json", outcome.json);
         reply.status = outcome.ok ? 200 : 422;
         return reply;
@@ -325,7 +331,7 @@ std::optional<http_reply> api::operations_route(std::string_view path) {
         const auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), number);
         if (ec != std::errc{} || end != id->data() + id->size())
             return error_reply(400, fmt::format("\"{}\" is not an alert number", *id));
-        if (!live_.acknowledge(number, "staff over HTTP"))
+        if (!live_.acknowledge(number, actor))
             return error_reply(404, fmt::format("no alert {} (already acknowledged?)", number));
         return json_reply(json::object{{"acknowledged", number}});
     }

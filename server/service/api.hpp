@@ -118,7 +118,8 @@ private:
     http_reply station_rules(const http_request_view& request) const;
     http_reply read_route(std::string_view path, const http_request_view& request);
     // Staff operations that are not help-desk actions: config reload, alert acknowledgement.
-    std::optional<http_reply> operations_route(std::string_view path);
+    std::optional<http_reply> operations_route(std::string_view path, const std::string& actor);
+    static std::string actor_name(const principal& caller);
     // The event's store: SQLite in the data directory, or [store]'s PostgreSQL.
     store::store_location store_location() const { return {data_dir_, config_.server.postgres_url}; }
 

@@ -123,7 +123,7 @@ http_reply help_desk::checkin(std::string_view body, const std::string& staff_na
     const auto direction = json_string(*req, "direction");
     if (!engine_.find_attendee(s.attendee_id))
         return error_reply(400, fmt::format("attendee_id \"{}\" is not on the roster", s.attendee_id));
-    if (!config_.event.find_hall(s.hall_id))
+    if (!engine_.event()->find_hall(s.hall_id))  // the model in force: a reload may have added it
         return error_reply(400, fmt::format("hall_id \"{}\" is not a hall of this event", s.hall_id));
     if (direction != "entry" && direction != "exit")
         return error_reply(400, "direction must be \"entry\" or \"exit\"");
@@ -236,7 +236,8 @@ http_reply help_desk::reissue(const std::string& attendee_id, std::string_view b
 }
 
 http_reply help_desk::import_roster(std::string_view csv) {
-    auto parsed = config::parse_roster_csv(csv, config_.event);
+    const auto event = engine_.event();  // the categories in force now
+    auto parsed = config::parse_roster_csv(csv, *event);
     if (!parsed.ok()) {
         json::array problems;
         for (const auto& p : parsed.problems)
@@ -282,7 +283,7 @@ http_reply help_desk::export_file(std::string_view path) {
         opt.csv = wanted.ends_with(".csv");
         opt.xlsx = workbook;
         opt.pdf = wanted.ends_with(".pdf");
-        const auto result = reports::export_reports(*log, config_.event, opt);
+        const auto result = reports::export_reports(*log, *engine_.event(), opt);  // sessions in force now
         reply = error_reply(404, fmt::format("no export named {}", wanted));
         for (const auto& f : result.files) {
             if (f.filename() != wanted) continue;
@@ -319,11 +320,12 @@ http_reply help_desk::badge_pdf(const std::string& attendee_id) {
     if (!person) return error_reply(404, fmt::format("no attendee with id \"{}\"", attendee_id));
     try {
         const auto keys = config::read_badge_keys(data_dir_);
-        const auto* category = config_.event.find_category(person->category);
+        const auto event = engine_.event();  // the model in force (a reload may change names and dates)
+        const auto* category = event->find_category(person->category);
         badges::badge_print print{
             *person, category ? category->name : person->category, category ? category->colour : "",
-            config_.event.name,
-            core::sign_badge_of(config_.event.id, *person, keys.secret), badges::event_dates_text(config_.event)};
+            event->name,
+            core::sign_badge_of(event->id, *person, keys.secret), badges::event_dates_text(*event)};
         // A private folder: the attendee id is data, never part of a path.
         const auto dir = make_private_temp_dir("badge");
         if (dir.empty()) return error_reply(500, "cannot make a temporary folder for the badge");

@@ -152,7 +152,7 @@ TEST_F(ReloadTest, CapacityLoweredBelowOccupancyUnderLoadRefusesEntriesAndRemove
     const auto entries = audit();
     ASSERT_FALSE(entries.empty());
     EXPECT_EQ(entries.back().action, "config_reload");
-    EXPECT_EQ(entries.back().actor, "staff over HTTP");
+    EXPECT_EQ(entries.back().actor, "staff over HTTP (shared token)");
     EXPECT_NE(entries.back().note.find("capacity of side 50 -> 2"), std::string::npos) << entries.back().note;
     bool shown = false;
     for (const auto& a : alerts()) {
@@ -233,7 +233,7 @@ TEST_F(ReloadTest, BrokenFileIsRejectedAndChangesNothing) {
     EXPECT_NE(problem.find("capacity"), std::string::npos) << problem;
     EXPECT_NE(std::string(body.at("error").as_string()).find("nothing changed"), std::string::npos) << r.body;
     EXPECT_EQ(capacity("main"), 3);
-    EXPECT_TRUE(eventually([&] { return server_.log().find("config reload by staff over HTTP refused") != std::string::npos; }))
+    EXPECT_TRUE(eventually([&] { return server_.log().find("config reload by staff over HTTP (shared token) refused") != std::string::npos; }))
         << server_.log();
 
     // A file that parses but cannot replace the running event: another event id.
