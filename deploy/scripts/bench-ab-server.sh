@@ -10,6 +10,8 @@
 #   --duration S        measured seconds per run (default 6)
 # Needs build/bench (admit, admit-load): cmake --preset bench &&
 #   cmake --build build/bench --target admit admit-load
+# ADMIT_AB_TOOLS=DIR takes admit and admit-load from DIR instead: they must
+# write a data directory both servers can open (the older schema).
 # Shapes: "frames" (200 stations flat out, a scan per frame, 8 in flight
 # each: bounded by the frames, not the disk) and "latency" (1,000 scans/s
 # open loop over 500 stations). Prints per-run figures and the median ratios.
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-[[ $# -ge 2 ]] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 server_a=$(realpath "$1")
 server_b=$(realpath "$2")
 shift 2
@@ -33,7 +35,7 @@ done
 for s in "$server_a" "$server_b"; do
     [[ -x $s ]] || { echo "bench-ab-server: $s is not an executable admit-server" >&2; exit 2; }
 done
-bin=$root/build/bench/bin
+bin=${ADMIT_AB_TOOLS:-$root/build/bench/bin}
 for tool in admit admit-load; do
     [[ -x $bin/$tool ]] || { echo "bench-ab-server: $bin/$tool is missing; build the bench preset (see the usage)" >&2; exit 2; }
 done
