@@ -26,6 +26,7 @@
 #include "support/http_get.hpp"
 #include "support/pg_test_database.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -255,7 +256,7 @@ TEST_F(ClusterTest, TheAdminToolImportsAndExportsOnTheSharedDatabase) {
     temp_dir work;
     std::ifstream original(a_.config_file());
     std::stringstream config;
-    config << original.rdbuf() << "\n[store]\nbackend = \"postgresql\"\nurl = \"" << url_ << "\"\n";
+    config << original.rdbuf() << postgres_store_toml(url_);
     const auto config_file = work.write("event.toml", config.str());
     const auto csv = work.write("late.csv", "id,name,category\nlate-1,늦은 참가자,delegate\n");
 

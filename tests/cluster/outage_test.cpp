@@ -29,6 +29,7 @@
 #include "support/pg_test_database.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -315,7 +316,7 @@ void expect_one_key_per_event(server_process& first, server_process& other, cons
 
 TEST(EventBadgeKey, ASecondServerWithAnotherKeyRefusesToStartOnPostgres) {
     ADMIT_POSTGRES_OR_SKIP(url);
-    const auto store_toml = fmt::format("\n[store]\nbackend = \"postgresql\"\nurl = \"{}\"\n", url);
+    const auto store_toml = postgres_store_toml(url);
     server_process first(small_event_toml(store_toml), small_roster());
     server_process other(small_event_toml(store_toml), small_roster());
     store::store_location shared;

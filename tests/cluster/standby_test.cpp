@@ -33,6 +33,7 @@
 #include "support/http_get.hpp"
 #include "support/pg_standby_pair.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -18,6 +18,7 @@
 #include "load/live_readers.hpp"
 #include "support/live_socket.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -10,6 +10,7 @@
 #include "store/scan_store.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

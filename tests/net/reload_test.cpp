@@ -17,6 +17,7 @@
 
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -41,17 +42,9 @@ std::string iso(std::chrono::system_clock::time_point t) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
 }
 
-// A session in hall "main" that ended five minutes ago (main has no other session).
+// A session in hall "main" that began two hours ago and ends at `end` (main has no other session).
 std::string main_session(std::chrono::system_clock::time_point end) {
-    const auto start = std::chrono::system_clock::now() - std::chrono::hours(2);
-    return fmt::format(R"(
-[[sessions]]
-id = "main-talk"
-name = "Main talk"
-hall = "main"
-start = {}
-end = {}
-)", iso(start), iso(end));
+    return main_hall_session_toml(std::chrono::system_clock::now() - std::chrono::hours(2), end);
 }
 
 class ReloadTest : public ServerTest {

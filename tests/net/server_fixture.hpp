@@ -13,6 +13,7 @@
 #include "client/station_client.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 

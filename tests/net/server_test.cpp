@@ -25,6 +25,7 @@
 #include "net/server_fixture.hpp"
 #include "store/scan_store.hpp"
 #include "support/live_socket.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -16,6 +16,7 @@
 
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -39,15 +40,8 @@ int lines_with(const std::string& text, const std::string& word) {
 
 TEST(Simulator, ScansWhereASessionIsOpenAndLogsScansToAFile) {
     // The main hall's only session ended an hour ago; the side room's is open.
-    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const auto session = fmt::format(R"(
-[[sessions]]
-id = "main-talk"
-name = "Main talk"
-hall = "main"
-start = {:%Y-%m-%dT%H:%M:%S}Z
-end = {:%Y-%m-%dT%H:%M:%S}Z
-)", now - std::chrono::hours(3), now - std::chrono::hours(1));
+    const auto now = std::chrono::system_clock::now();
+    const auto session = main_hall_session_toml(now - std::chrono::hours(3), now - std::chrono::hours(1));
     const auto people = small_roster_with_delegates("p", "Person", 1, 60);
     server_process server(small_event_toml(session), people);
     server.start();

@@ -10,6 +10,7 @@
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "net/server_fixture.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -32,7 +33,7 @@ protected:
     TlsTest()
         : certs_(dir_.path() / "site"),
           other_(dir_.path() / "other-site"),
-          server_(small_event_toml({}, "tls_cert = \"" + certs_.cert() + "\"\ntls_key = \"" + certs_.key() + "\""),
+          server_(small_event_toml({}, tls_server_toml(certs_.cert(), certs_.key())),
                   small_roster()) {}
     void SetUp() override {
         ASSERT_TRUE(certs_.ok() && other_.ok()) << "make-certs.sh failed (is openssl installed?)";
@@ -132,7 +133,7 @@ TEST_F(TlsTest, HttpsApiAnswersWithTheSameCa) {
 }
 
 TEST(TlsStartup, MissingCertificateIsNamedAtStart) {
-    server_process server(small_event_toml({}, "tls_cert = \"/nonexistent/server.crt\"\ntls_key = \"/nonexistent/server.key\""),
+    server_process server(small_event_toml({}, tls_server_toml("/nonexistent/server.crt", "/nonexistent/server.key")),
                           {});
     EXPECT_THROW(server.start(), std::runtime_error);
     EXPECT_NE(server.log().find("/nonexistent/server.crt"), std::string::npos) << server.log();

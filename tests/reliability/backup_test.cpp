@@ -11,6 +11,7 @@
 #include "config/key_files.hpp"
 #include "reliability/reliability_support.hpp"
 #include "store/scan_store.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -11,6 +11,7 @@
 #include "client/station_client.hpp"
 #include "reliability/reliability_support.hpp"
 #include "support/http_get.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

@@ -10,6 +10,7 @@
 
 #include "reliability/reliability_support.hpp"
 #include "support/fault_proxy.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

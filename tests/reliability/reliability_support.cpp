@@ -21,22 +21,6 @@ namespace admit::test {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::string reliability_event_toml() {
-    std::string extra = R"(
-[[halls]]
-id = "arena"
-name = "Arena"
-site = "site"
-capacity = 100000
-)";
-    for (const auto* s : {"arena-1", "arena-2", "arena-3", "arena-4", "arena-k1", "arena-k2", "arena-k3"}) {
-        extra += fmt::format(
-            "\n[[stations]]\nid = \"{0}\"\nhall = \"arena\"\nrole = \"both\"\ntoken = \"{0}-token\"\n", s
-        );
-    }
-    return small_event_toml(extra);
-}
-
 std::string attendee_id(int i) { return fmt::format("a-{:03}", i); }
 
 std::vector<core::attendee> reliability_roster() {

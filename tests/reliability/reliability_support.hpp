@@ -1,8 +1,9 @@
 #pragma once
-// Shared by the reliability tests: an event with a big hall and several
-// stations, a roster, a load client that keeps scanning through crashes
-// (resending what was not acknowledged, as a kiosk would), and the audit of
-// a data directory against what the clients saw acknowledged.
+// Shared by the reliability tests: a roster for their event
+// (reliability_event_toml in support/test_events.hpp), a load client that
+// keeps scanning through crashes (resending what was not acknowledged, as a
+// kiosk would), and the audit of a data directory against what the clients
+// saw acknowledged.
 // Thread safety: a load_client runs its own thread; its accessors lock.
 
 #include <atomic>
@@ -23,9 +24,6 @@
 
 namespace admit::test {
 
-// small_event_toml plus hall "arena" (capacity 100000) with stations
-// arena-1 .. arena-4 and arena-k1 .. arena-k3 (all "both"; tokens "<id>-token").
-std::string reliability_event_toml();
 // 300 delegates a-000 .. a-299.
 std::vector<core::attendee> reliability_roster();
 std::string attendee_id(int i);

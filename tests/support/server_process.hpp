@@ -1,8 +1,8 @@
 #pragma once
 // Test support: the real admit-server binary on an ephemeral loopback port,
 // with a fresh data directory (keys, roster) and an event config written by
-// the test. Stops with SIGTERM (graceful) or SIGKILL (crash), restarts on the
-// same data directory.
+// the test (tests/support/test_events.hpp has the usual ones). Stops with
+// SIGTERM (graceful) or SIGKILL (crash), restarts on the same data directory.
 
 #include <chrono>
 #include <filesystem>
@@ -16,13 +16,6 @@
 #include "support/temp_dir.hpp"
 
 namespace admit::test {
-
-// A small event open right now: two halls at one site, entrance/exit/both stations.
-//   hall "main" (capacity 3): station "main-in" (entrance), "main-out" (exit)
-//   hall "side" (capacity 50): station "side-both" (both)
-// Tokens are "<station>-token". Viewer token "viewer-token", staff "staff-token".
-// `extra` is appended at the end; `server_extra` goes into the [server] table.
-std::string small_event_toml(std::string_view extra = {}, std::string_view server_extra = {});
 
 // A roster entry of the small test event (organisation, city and country filled in).
 core::attendee attendee_of(std::string id, std::string name, std::string category);

@@ -27,6 +27,7 @@
 #include "support/fault_proxy.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {
@@ -412,10 +413,7 @@ struct site_certificates {
     }
     std::string tls_config() const {
         return small_event_toml(
-            {}, fmt::format(
-                    "tls_cert = \"{}\"\ntls_key = \"{}\"", (certs_.path() / "server.crt").string(),
-                    (certs_.path() / "server.key").string()
-                )
+            {}, tls_server_toml((certs_.path() / "server.crt").string(), (certs_.path() / "server.key").string())
         );
     }
     temp_dir certs_;

@@ -22,6 +22,7 @@
 #include "support/fault_proxy.hpp"
 #include "support/http_get.hpp"
 #include "support/server_process.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::test {
 namespace {

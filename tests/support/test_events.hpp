@@ -1,0 +1,38 @@
+#pragma once
+// Test support: the event configs (TOML text) the tests start from, each
+// written out once here. A test adds what its case is about (a session, a
+// station, a policy) and keeps broken fragments for error messages inline.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace admit::test {
+
+// A small event open right now, for tests of the server and its clients.
+//   hall "main" (capacity 3): station "main-in" (entrance), "main-out" (exit)
+//   hall "side" (capacity 50): station "side-both" (both); session
+//   "side-session" (delegate, staff) open from an hour ago to ten hours ahead
+// Tokens are "<station>-token". Viewer token "viewer-token", staff "staff-token".
+// Categories delegate, staff (may enter full), guest.
+// `extra` is appended at the end; `server_extra` goes into the [server] table.
+std::string small_event_toml(std::string_view extra = {}, std::string_view server_extra = {});
+
+// For small_event_toml's `extra`: session "main-talk" in hall "main" (the
+// hall's only session, so the hall is closed outside it).
+std::string main_hall_session_toml(std::chrono::system_clock::time_point start,
+                                   std::chrono::system_clock::time_point end);
+
+// For small_event_toml's `server_extra`: serve only HTTPS/WSS with this certificate and key.
+std::string tls_server_toml(std::string_view cert, std::string_view key);
+
+// For small_event_toml's `extra` (or the end of any event): the scan log in
+// this PostgreSQL database, shared by every server given the same URL.
+std::string postgres_store_toml(std::string_view url);
+
+// small_event_toml plus hall "arena" (capacity 100000) with stations
+// arena-1 .. arena-4 and arena-k1 .. arena-k3 (all "both"; tokens "<id>-token"),
+// for the reliability tests that scan without pause through crashes and faults.
+std::string reliability_event_toml();
+
+}  // namespace admit::test
