@@ -13,6 +13,7 @@
 #include "config/event_loader.hpp"
 #include "config/key_files.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_events.hpp"
 #include "core/badge.hpp"
 #include "store/scan_store.hpp"
 
@@ -113,21 +114,7 @@ TEST_F(admit_cli, check_config_summarises_a_good_file) {
 }
 
 TEST_F(admit_cli, check_config_shows_the_zone_and_its_clock_change) {
-    const auto file = dir_.write("berlin.toml", R"([event]
-id = "berlin-2026"
-name = "Berlin"
-time_zone = "Europe/Berlin"
-[[sites]]
-id = "venue"
-name = "Venue"
-[[halls]]
-id = "hall-a"
-name = "Hall A"
-site = "venue"
-capacity = 100
-[[categories]]
-id = "guest"
-name = "Guest"
+    const auto file = dir_.write("berlin.toml", test::berlin_autumn_event_toml(R"(
 [[sessions]]
 id = "saturday"
 name = "Saturday"
@@ -140,7 +127,7 @@ name = "Sunday"
 hall = "hall-a"
 start = 2026-10-25T09:00:00
 end = 2026-10-25T17:00:00
-)");
+)"));
     const auto r = admit({"check-config", file.string()});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("(Europe/Berlin, UTC+02:00)"), std::string::npos) << r.out;

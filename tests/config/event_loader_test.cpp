@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/temp_dir.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::config {
 namespace {
@@ -328,34 +329,11 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<broken_case>& p) { return std::string{p.param.name}; }
 );
 
-// A two-day Berlin event over the last weekend of October 2026: clocks go
-// back from 03:00 to 02:00 on Sunday the 25th.
-constexpr std::string_view berlin = R"([event]
-id = "berlin-2026"
-name = "Berlin"
-time_zone = "Europe/Berlin"
-
-[[sites]]
-id = "venue"
-name = "Venue"
-
-[[halls]]
-id = "hall-a"
-name = "Hall A"
-site = "venue"
-capacity = 100
-clear_at = "02:30"
-
-[[categories]]
-id = "guest"
-name = "Guest"
-
-[[halls]]
-id = "hall-b"
-name = "Hall B"
-site = "venue"
-capacity = 100
-
+// The Berlin autumn weekend (support/test_events.hpp) with sessions on a
+// repeated local time, on the second 02:30 (written with its offset) and
+// ending at an offset.
+std::string berlin() {
+    return test::berlin_autumn_event_toml(R"(
 [[sessions]]
 id = "saturday"
 name = "Saturday"
@@ -383,10 +361,11 @@ name = "Sunday"
 hall = "hall-a"
 start = 2026-10-25T10:00:00
 end = 2026-10-25T16:00:00+01:00
-)";
+)");
+}
 
 TEST(event_loader, time_zone_reads_local_times_across_the_autumn_change) {
-    const auto config = parse_config(berlin, "berlin.toml");
+    const auto config = parse_config(berlin(), "berlin.toml");
     const auto& event = config.event;
     EXPECT_EQ(event.time_zone, "Europe/Berlin");
     EXPECT_EQ(find_session(event, "saturday")->start, utc(2026, 10, 24, 7, 0)) << "09:00 CEST";
@@ -405,7 +384,7 @@ TEST(event_loader, time_zone_reads_local_times_across_the_autumn_change) {
 }
 
 TEST(event_loader, time_zone_moves_a_skipped_local_time_forward) {
-    std::string text{berlin};
+    std::string text = berlin();
     text.replace(text.find("Europe/Berlin"), 13, "America/New_York");
     text.replace(text.find("2026-10-24T09:00:00"), 19, "2026-03-08T02:30:00");
     text.replace(text.find("2026-10-24T17:00:00"), 19, "2026-03-08T09:00:00");

@@ -35,6 +35,7 @@
 #include "reports/summary_pdf.hpp"
 #include "store/scan_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_events.hpp"
 
 namespace admit::reports {
 namespace {
@@ -1061,47 +1062,9 @@ core::time_point utc(int y, unsigned mo, unsigned d, int h, int mi) {
     return core::time_point{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi}};
 }
 
-constexpr std::string_view berlin_config = R"([event]
-id = "berlin-2026"
-name = "Berlin autumn weekend"
-time_zone = "Europe/Berlin"
-
-[[sites]]
-id = "venue"
-name = "Venue"
-
-[[halls]]
-id = "hall-a"
-name = "Saal A"
-site = "venue"
-capacity = 100
-
-[[halls]]
-id = "hall-b"
-name = "Saal B"
-site = "venue"
-capacity = 100
-
-[[stations]]
-id = "a-in"
-hall = "hall-a"
-role = "both"
-token = "tok-a-in"
-
-[[stations]]
-id = "b-in"
-hall = "hall-b"
-role = "both"
-token = "tok-b-in"
-
-[[categories]]
-id = "vip"
-name = "VIP"
-
-[[categories]]
-id = "delegate"
-name = "Delegate"
-
+// The Berlin autumn weekend (support/test_events.hpp) with the sessions above.
+std::string berlin_config() {
+    return test::berlin_autumn_event_toml(R"(
 [[sessions]]
 id = "saturday"
 name = "Saturday"
@@ -1122,7 +1085,8 @@ name = "Sunday"
 hall = "hall-a"
 start = 2026-10-25T09:00:00
 end = 2026-10-25T17:00:00
-)";
+)");
+}
 
 std::vector<core::scan_record> berlin_log() {
     scan_script s;
@@ -1144,7 +1108,7 @@ protected:
     static void SetUpTestSuite() {
         root_ = new test::temp_dir;
         const auto config = root_->path() / "berlin.toml";
-        std::ofstream(config) << berlin_config;
+        std::ofstream(config) << berlin_config();
         const auto data = root_->path() / "data";
         fs::create_directories(data);
         {
@@ -1270,7 +1234,7 @@ TEST_F(berlin_export_test, the_definitions_come_with_the_figures) {
 // 03:30 EDT (one hour); p1 leaves at 23:30 EDT on Sunday (03:30 UTC Monday).
 
 std::string new_york_config() {
-    std::string text{berlin_config};
+    std::string text = berlin_config();
     const auto swap = [&](std::string_view from, std::string_view to) {
         for (auto at = text.find(from); at != std::string::npos; at = text.find(from)) {
             text.replace(at, from.size(), to);

@@ -134,4 +134,54 @@ capacity = 100000
     return small_event_toml(extra);
 }
 
+std::string berlin_autumn_event_toml(std::string_view sessions) {
+    return fmt::format(R"([event]
+id = "berlin-2026"
+name = "Berlin autumn weekend"
+time_zone = "Europe/Berlin"
+
+[[sites]]
+id = "venue"
+name = "Venue"
+
+[[halls]]
+id = "hall-a"
+name = "Hall A"
+site = "venue"
+capacity = 100
+clear_at = "02:30"
+
+[[halls]]
+id = "hall-b"
+name = "Hall B"
+site = "venue"
+capacity = 100
+
+[[stations]]
+id = "a-in"
+hall = "hall-a"
+role = "both"
+token = "tok-a-in"
+
+[[stations]]
+id = "b-in"
+hall = "hall-b"
+role = "both"
+token = "tok-b-in"
+
+[[categories]]
+id = "guest"
+name = "Guest"
+
+[[categories]]
+id = "vip"
+name = "VIP"
+
+[[categories]]
+id = "delegate"
+name = "Delegate"
+{})",
+                       sessions);
+}
+
 }  // namespace admit::test

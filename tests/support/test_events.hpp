@@ -35,4 +35,14 @@ std::string postgres_store_toml(std::string_view url);
 // for the reliability tests that scan without pause through crashes and faults.
 std::string reliability_event_toml();
 
+// Local times in a zone with a clock change: an event in Europe/Berlin over
+// the last weekend of October 2026 (clocks go back from 03:00 CEST to 02:00
+// CET on Sunday the 25th, so 02:00-02:59 happens twice). Time zone on line 4.
+//   site "venue"; hall "hall-a" (capacity 100, cleared at 02:30, the repeated
+//   hour), hall "hall-b" (capacity 100); stations "a-in" (hall-a) and "b-in"
+//   (hall-b), both "both", tokens "tok-a-in", "tok-b-in"; categories guest,
+//   vip, delegate.
+// `sessions` is appended: each test's sessions are its case.
+std::string berlin_autumn_event_toml(std::string_view sessions);
+
 }  // namespace admit::test
