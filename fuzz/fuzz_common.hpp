@@ -20,6 +20,8 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 }
 
 // A complete, valid event TOML: two halls, stations, categories, a session.
+// Not tests/support's small_event_toml: its session times are fixed, not
+// taken from the clock, so that an input found by the fuzzer replays the same.
 inline constexpr const char* small_event_toml = R"([event]
 id = "fuzz-event"
 name = "Fuzz event"
