@@ -63,7 +63,12 @@ std::uint16_t place_before(std::span<const timeline_entry> timeline, std::size_t
 }
 
 std::size_t insert_in_read_order(std::vector<timeline_entry>& timeline, timeline_entry e, bool read_by_device) {
-    if (!read_by_device && !timeline.empty()) e.read_at = std::max(e.read_at, timeline.back().read_at);
+    if (timeline.empty() || e.read_at >= timeline.back().read_at || !read_by_device) {
+        // Read after everything there (almost every scan): no search.
+        if (!timeline.empty()) e.read_at = std::max(e.read_at, timeline.back().read_at);
+        timeline.push_back(e);
+        return timeline.size() - 1;
+    }
     const auto at = first_read_after(timeline, e.read_at);
     timeline.insert(timeline.begin() + static_cast<std::ptrdiff_t>(at), e);
     return at;

@@ -227,12 +227,28 @@ private:
         std::int64_t refused = 0;
         std::int64_t duplicates = 0;
     };
+    // What the engine keeps of each person from the log, in one entry so that
+    // following a logged scan looks the person up once (start-up follows a
+    // million of them).
+    struct person_log {
+        std::vector<std::int64_t> seqs;  // every logged record naming them (the desk's history)
+        std::vector<core::timeline_entry> timeline;  // place-deciding scans in read order (core/timeline.hpp)
+    };
+    // One entry of a person's timeline inserted (`replaced` empty: undone by
+    // erasing it) or overwritten (undone by putting `replaced` back).
+    struct timeline_change {
+        std::string attendee_id;
+        std::size_t index = 0;
+        std::optional<core::timeline_entry> replaced;
+    };
     // What a group changed before its commit, to put back if the commit fails.
     struct group_undo {
         std::vector<core::movement> moves;  // in order; each puts one person back
         std::vector<std::pair<std::string, std::optional<core::counted_read>>> reads;
-        // Each changed person's timeline as it was before the group (first change only).
-        core::flat_string_map<std::vector<core::timeline_entry>> timelines;
+        // Each change to a person's timeline, in order; undone in reverse.
+        // Logged per entry, not as copies of whole timelines: a group of
+        // thousands of scans would copy every person's timeline it touched.
+        std::vector<timeline_change> timelines;
         // The halls' counters before the group's first decision; empty when none was made.
         std::optional<std::map<std::string, hall_counters, std::less<>>> counters;
     };
@@ -280,9 +296,12 @@ private:
         std::vector<core::scan_record>& redecided
     );
     void count(const core::scan_record& r, int sign);
-    // A logged record (rebuild, or another server's): its movement, counts and timeline.
-    void follow_record(const core::scan_record& r);
-    void follow_timeline(const core::scan_record& r);
+    // A logged record (rebuild, or another server's): remembered under its
+    // person and, unless annulled, followed (follow_record).
+    void follow_logged(const core::scan_record& r);
+    // Its movement, counts and timeline; `person` is r's entry in people_ (null: no attendee).
+    void follow_record(const core::scan_record& r, person_log* person);
+    void follow_timeline(const core::scan_record& r, person_log& person);
     void forget_old_reads();  // state_mutex_ held
     // Recomputes occupancy from the whole log. The replay watcher is fed only at
     // start(): later rebuilds run while the live view may be asking the engine.
@@ -315,9 +334,7 @@ private:
     core::presence presence_;
     std::map<std::string, hall_counters, std::less<>> counters_;
     std::int64_t last_seq_ = 0;
-    core::flat_string_map<std::vector<std::int64_t>> seqs_by_attendee_;
-    // Each person's place-deciding scans in read order (core/timeline.hpp).
-    core::flat_string_map<std::vector<core::timeline_entry>> timelines_;
+    core::flat_string_map<person_log> people_;
     core::recent_reads recent_;  // the duplicate window
     core::time_point recent_pruned_{};
     std::uint64_t state_version_ = 0;

@@ -48,18 +48,16 @@ void engine::rebuild_from_log(bool feed_replay_watcher) {
     ++state_version_;
     presence_.clear();
     counters_.clear();
-    seqs_by_attendee_.clear();
+    people_.clear();
     last_seq_ = 0;  // the log may have gone back (a promoted asynchronous standby)
-    timelines_.clear();
     std::int64_t scans = 0;
     // Only the fields these steps use (record_detail::movement).
     store_->for_each_scan(
         [&](const core::scan_record& r) {
             ++scans;
             last_seq_ = r.seq;
-            remember_seq(r);
+            follow_logged(r);
             if (r.annulled) return;
-            follow_record(r);
             if (feed_replay_watcher && replay_watcher_) replay_watcher_(r, presence_);
         },
         0, store::record_detail::movement
@@ -85,9 +83,8 @@ std::vector<scan_outcome> engine::catch_up_locked() {
     store_->for_each_scan(
         [&](const core::scan_record& r) {
             last_seq_ = std::max(last_seq_, r.seq);
-            remember_seq(r);
+            follow_logged(r);
             if (r.annulled) return;
-            follow_record(r);
             recent_.remember(r);  // two doors of one hall may be on two servers
             auto o = outcome_for(r, false);
             o.foreign = true;
@@ -99,11 +96,17 @@ std::vector<scan_outcome> engine::catch_up_locked() {
     return foreign;
 }
 
-void engine::follow_record(const core::scan_record& r) {
+void engine::follow_logged(const core::scan_record& r) {
+    person_log* person = r.attendee_id.empty() ? nullptr : &people_[r.attendee_id];
+    if (person != nullptr) person->seqs.push_back(r.seq);
+    if (!r.annulled) follow_record(r, person);
+}
+
+void engine::follow_record(const core::scan_record& r, person_log* person) {
     if (r.moved) presence_.apply(*r.moved);
     if (r.kind != core::scan_kind::redecision) {
         count(r, +1);
-        follow_timeline(r);
+        if (person != nullptr) follow_timeline(r, *person);
         return;
     }
     // A re-decision replaces the decision in force of the scan it names (the
@@ -111,10 +114,9 @@ void engine::follow_record(const core::scan_record& r) {
     // what its count takes back (`shown` is not read at start-up).
     core::scan_record counted = r;
     const auto hall = core::hall_index_of(*event_, r.hall_id);
-    const auto it = timelines_.find(r.attendee_id);
     core::timeline_entry* entry = nullptr;
-    if (hall && it != timelines_.end()) {
-        for (auto& e : it->second) {
+    if (hall && person != nullptr) {
+        for (auto& e : person->timeline) {
             if (e.read_at == r.device_time && e.hall == *hall && e.dir == r.dir) entry = &e;
         }
     }
@@ -130,10 +132,10 @@ void engine::follow_record(const core::scan_record& r) {
     count(counted, +1);
 }
 
-void engine::follow_timeline(const core::scan_record& r) {
+void engine::follow_timeline(const core::scan_record& r, person_log& person) {
     if (!core::belongs_in_timeline(r)) return;
     if (const auto entry = core::timeline_entry_of(*event_, r))
-        core::insert_in_read_order(timelines_[r.attendee_id], *entry, core::read_by_device(r));
+        core::insert_in_read_order(person.timeline, *entry, core::read_by_device(r));
 }
 
 void engine::catch_up() {

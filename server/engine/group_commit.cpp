@@ -105,14 +105,15 @@ core::scan_record engine::decide_in_read_order(
     // Only a kiosk's clock can say a scan was read before what the server has;
     // any other scan is decided on arrival.
     if (first.attendee_id.empty() || first.duplicate || !core::read_by_device(first)) return first;
-    const auto found = timelines_.find(first.attendee_id);
-    if (found == timelines_.end()) return first;
+    const auto found = people_.find(first.attendee_id);
+    if (found == people_.end()) return first;
+    auto& timeline = found->second.timeline;
     const auto read_at = first.read_time();
-    const auto from = core::first_read_after(found->second, read_at);
-    if (from == found->second.size()) return first;  // read after everything logged: in order
+    const auto from = core::first_read_after(timeline, read_at);
+    if (from == timeline.size()) return first;  // read after everything logged: in order
 
     // Late: decided with the person where they were when the badge was read.
-    const auto place = core::place_before(found->second, from);
+    const auto place = core::place_before(timeline, from);
     const std::string place_id = core::hall_id_of(*event_, place);
     in.place_then = place_id;
     auto record = core::decide(in, s);
@@ -120,10 +121,9 @@ core::scan_record engine::decide_in_read_order(
     if (!entry) return record;  // judged on no place (a window, a category): changes no one's timeline
     entry->seq = -1;  // not known before append: decide_one() sets it
 
-    undo.timelines.try_emplace(record.attendee_id, found->second);
-    auto& timeline = found->second;
     record.seq = -1;  // tells decide_one() the entry is in place
     timeline.insert(timeline.begin() + static_cast<std::ptrdiff_t>(from), *entry);
+    undo.timelines.push_back({record.attendee_id, from, std::nullopt});
     const auto now_at = std::string(presence_.hall_of(record.attendee_id));
     const auto here_after = entry->moves ? entry->to : place;
     const auto replayed = entry->moves ? entry->to : *core::hall_index_of(*event_, now_at);
@@ -160,6 +160,7 @@ core::scan_record engine::decide_in_read_order(
             "{} in read order: scan {} read at {} reached the server late", c.reapplied ? "applied again" : "re-decided",
             s.scan_id, utc_text(read_at)
         );
+        undo.timelines.push_back({record.attendee_id, c.index, timeline[c.index]});
         timeline[c.index] = c.after;
         redecided.push_back(std::move(re));
     }
@@ -182,14 +183,15 @@ scan_outcome engine::decide_one(const core::scan& s, group_undo& undo, const kno
     if (auto key = core::recent_reads::key_of(record); !key.empty())
         undo.reads.emplace_back(std::move(key), recent_.remember(record));
     if (inserted) {
-        // decide_in_read_order() put the late scan's entry in place; now its seq is known.
-        for (auto& e : timelines_[record.attendee_id])
+        // decide_in_read_order() put the late scan's entry in place; now its seq
+        // is known (undoing the insert removes the entry, so this needs no undo).
+        for (auto& e : people_[record.attendee_id].timeline)
             if (e.seq == -1) e.seq = record.seq;
     } else if (core::belongs_in_timeline(record)) {
         if (const auto entry = core::timeline_entry_of(*event_, record)) {
-            auto& timeline = timelines_[record.attendee_id];
-            undo.timelines.try_emplace(record.attendee_id, timeline);
-            core::insert_in_read_order(timeline, *entry, core::read_by_device(record));
+            auto& timeline = people_[record.attendee_id].timeline;
+            const auto at = core::insert_in_read_order(timeline, *entry, core::read_by_device(record));
+            undo.timelines.push_back({record.attendee_id, at, std::nullopt});
         }
     }
     for (auto& re : redecided) apply_decided(re, undo);
@@ -235,7 +237,15 @@ void engine::undo_group(
     // Undo in reverse: each entry puts one person back where they were.
     for (auto it = undo.moves.rbegin(); it != undo.moves.rend(); ++it) presence_.apply(*it);
     for (auto it = undo.reads.rbegin(); it != undo.reads.rend(); ++it) recent_.restore(it->first, std::move(it->second));
-    for (auto& [attendee_id, timeline] : undo.timelines) timelines_[attendee_id] = std::move(timeline);
+    for (auto it = undo.timelines.rbegin(); it != undo.timelines.rend(); ++it) {
+        auto& timeline = people_[it->attendee_id].timeline;
+        const auto at = timeline.begin() + static_cast<std::ptrdiff_t>(it->index);
+        if (it->replaced) {
+            *at = *it->replaced;
+        } else {
+            timeline.erase(at);
+        }
+    }
     // As before the group's first decision, even one whose append failed half-way.
     if (undo.counters) counters_ = std::move(*undo.counters);
     for (auto& list : results) {
@@ -399,10 +409,8 @@ bool engine::commit_generated(const char* what, Generate&& generate) {
         if (failure.empty()) {
             // Applied after the commit: the records moved nobody until now.
             for (const auto& r : records) {
-                if (r.moved) presence_.apply(*r.moved);
-                follow_timeline(r);
+                follow_logged(r);
                 last_seq_ = std::max(last_seq_, r.seq);
-                remember_seq(r);
             }
             ++state_version_;
         } else {

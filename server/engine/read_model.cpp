@@ -105,17 +105,12 @@ std::string engine::hall_of(const std::string& attendee_id) const {
 
 std::vector<std::int64_t> engine::scan_seqs_of(const std::string& attendee_id) const {
     std::lock_guard lock(state_mutex_);
-    const auto it = seqs_by_attendee_.find(attendee_id);
-    return it == seqs_by_attendee_.end() ? std::vector<std::int64_t>{} : it->second;
+    const auto it = people_.find(attendee_id);
+    return it == people_.end() ? std::vector<std::int64_t>{} : it->second.seqs;
 }
 
 void engine::remember_seq(const core::scan_record& r) {
-    if (r.attendee_id.empty()) return;
-    auto it = seqs_by_attendee_.find(r.attendee_id);
-    if (it == seqs_by_attendee_.end()) {
-        it = seqs_by_attendee_.emplace(r.attendee_id, std::vector<std::int64_t>{}).first;
-    }
-    it->second.push_back(r.seq);
+    if (!r.attendee_id.empty()) people_[r.attendee_id].seqs.push_back(r.seq);
 }
 
 std::uint64_t engine::state_version() const { return published()->version; }

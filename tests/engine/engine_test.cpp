@@ -434,6 +434,44 @@ TEST_F(EngineTest, ALateOfflineEntryGoesBeforeTheExitAndTheExitIsDecidedAgain) {
     EXPECT_EQ(last->occupancy().halls[0].refused, 1) << "the 17:47 exit, refused in read order";
 }
 
+// A group holding a late scan whose commit fails puts every timeline back:
+// sent again, the late scan re-decides the exit once, as if nothing had failed.
+TEST_F(EngineTest, AFailedCommitOfALateScanLeavesTheTimelineAsItWas) {
+    const auto who = first_of(core::testing::seoul_roster(), "delegate");
+    auto e = make_engine();
+    clock_.set(kst(25, 17, 47));
+    ASSERT_EQ(submit_and_wait(*e, {badge_scan("out", "ddp-art2-out", who, core::direction::exit)})[0]
+                  .record.result.why,
+              core::reason::not_inside);
+    clock_.set(kst(25, 17, 50));
+    auto late = badge_scan("in-offline", "ddp-art2-in", who);
+    late.offline = true;
+    late.device_time = kst(25, 17, 39);
+    std::vector<core::scan> group{late};
+    for (int i = 0; i < 200; ++i) {
+        auto s = badge_scan(fmt::format("pad-{}", i), "ddp-art2-in", "nobody");
+        s.payload = std::string(900, 'x');  // refused, but makes the batch too big for the file
+        group.push_back(s);
+    }
+    {
+        file_size_limit full(std::filesystem::file_size(dir_.path() / "admit.db-wal"));
+        const auto failed = submit_and_wait(*e, group);
+        ASSERT_FALSE(failed[0].stored);
+    }
+    EXPECT_EQ(e->hall_of(who), "");
+    EXPECT_EQ(e->occupancy().halls[0].refused, 1) << "the exit is still refused";
+    const auto in = submit_and_wait(*e, group);
+    ASSERT_TRUE(in[0].stored) << in[0].store_error;
+    EXPECT_TRUE(in[0].record.result.admitted) << in[0].record.result.explanation;
+    ASSERT_EQ(in[0].redecided.size(), 1u) << "the exit is re-decided once, not found already changed";
+    EXPECT_EQ(in[0].redecided[0].redecides, "out");
+    EXPECT_TRUE(in[0].redecided[0].result.admitted);
+    EXPECT_EQ(e->occupancy().halls[0].refused, static_cast<std::int64_t>(group.size() - 1)) << "only the pads";
+    e->stop();
+    auto again = make_engine();
+    EXPECT_EQ(again->hall_of(who), "") << "in at 17:39, out at 17:47";
+}
+
 TEST_F(EngineTest, ASecondReadWithinTheWindowIsADuplicateNotARefusal) {
     auto e = make_engine();
     const auto who = first_of(core::testing::seoul_roster(), "delegate");
