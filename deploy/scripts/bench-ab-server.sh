@@ -12,14 +12,16 @@
 #   cmake --build build/bench --target admit admit-load
 # ADMIT_AB_TOOLS=DIR takes admit and admit-load from DIR instead: they must
 # write a data directory both servers can open (the older schema).
-# Shapes: "frames" (200 stations flat out, a scan per frame, 8 in flight
-# each: bounded by the frames, not the disk) and "latency" (1,000 scans/s
+# Shapes: "replay" (200 stations flat out delivering outboxes, ScanBatch of
+# 100, one in flight each: bounded by the writer thread), "frames" (200
+# stations flat out, a scan per frame, 8 in flight each: bounded by the
+# frames, not the disk) and "latency" (1,000 scans/s
 # open loop over 500 stations). Prints per-run figures and the median ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-[[ $# -ge 2 ]] || { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 2 ]] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 server_a=$(realpath "$1")
 server_b=$(realpath "$2")
 shift 2
@@ -76,13 +78,15 @@ field() { grep -oE "\"$2\":[0-9.]+" "$work/$1.json" | head -1 | cut -d: -f2; }
 prepare s200 200 20000
 prepare s500 500 20000
 printf '%-8s %-6s %3s %12s %14s %10s\n' shape server run 'scans/s' 'server us/scan' 'p99 ms'
-for shape in frames latency; do
+for shape in replay frames latency; do
     for r in $(seq 1 "$rounds"); do
         for side in A B; do
             server=$server_a
             [[ $side == B ]] && server=$server_b
             label=$shape-$side-$r
-            if [[ $shape == frames ]]; then
+            if [[ $shape == replay ]]; then
+                run "$server" s200 "$label" -n 200 --batch 100 --window 1
+            elif [[ $shape == frames ]]; then
                 run "$server" s200 "$label" -n 200 --window 8
             else
                 run "$server" s500 "$label" -n 500 --rate 1000
@@ -96,7 +100,7 @@ done
 # The median over rounds of each pair's ratio A/B.
 echo
 echo "median ratio A/B over $rounds rounds (scans/s above 1 and us/scan, p99 below 1 favour A)"
-for shape in frames latency; do
+for shape in replay frames latency; do
     for f in throughput server_cpu_us_per_msg lat_p99_ms; do
         ratios=$(for r in $(seq 1 "$rounds"); do
             a=$(field "$shape-A-$r" "$f"); b=$(field "$shape-B-$r" "$f")
