@@ -38,7 +38,7 @@ struct world {
 world& the_world() {
     static world* w = [] {
         auto* made = new world;
-        made->config = config::parse_config(fuzz::small_event_toml, "fuzz.toml");
+        made->config = config::parse_config(fuzz::small_event_toml(), "fuzz.toml");
         std::string dir = (std::filesystem::temp_directory_path() / "admit-fuzz-XXXXXX").string();
         if (::mkdtemp(dir.data()) == nullptr) std::abort();
         made->data_dir = std::filesystem::path(dir) / "data";

@@ -11,7 +11,7 @@
 using namespace admit;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const auto config = config::parse_config(fuzz::small_event_toml, "fuzz.toml");
+    static const auto config = config::parse_config(fuzz::small_event_toml(), "fuzz.toml");
     const auto result = config::parse_roster_csv(fuzz::as_text(data, size), config.event);
     for (const auto& p : result.problems)
         if (p.line == 0 || p.message.empty()) std::abort();

@@ -16,8 +16,13 @@ std::string utc_toml(std::chrono::system_clock::time_point t) {
 
 std::string small_event_toml(std::string_view extra, std::string_view server_extra) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const auto from = now - std::chrono::hours(1);
-    const auto to = now + std::chrono::hours(10);
+    return small_event_toml_at(now - std::chrono::hours(1), now + std::chrono::hours(10), extra, server_extra);
+}
+
+std::string small_event_toml_at(std::chrono::system_clock::time_point from,
+                                 std::chrono::system_clock::time_point to,
+                                 std::string_view extra,
+                                 std::string_view server_extra) {
     return fmt::format(R"([event]
 id = "test-event"
 name = "Test event"
@@ -89,12 +94,12 @@ colour = "#7f8c8d"
 id = "side-session"
 name = "Side session"
 hall = "side"
-start = {:%Y-%m-%dT%H:%M:%S}Z
-end = {:%Y-%m-%dT%H:%M:%S}Z
+start = {}
+end = {}
 categories = ["delegate", "staff"]
 {}
 )",
-                       server_extra, from, to, extra);
+                       server_extra, utc_toml(from), utc_toml(to), extra);
 }
 
 std::string main_hall_session_toml(std::chrono::system_clock::time_point start,

@@ -17,6 +17,12 @@ namespace admit::test {
 // Categories delegate, staff (may enter full), guest.
 // `extra` is appended at the end; `server_extra` goes into the [server] table.
 std::string small_event_toml(std::string_view extra = {}, std::string_view server_extra = {});
+// The same event with the side session open from `from` to `to`: the fuzz
+// targets use fixed times, so that an input found by the fuzzer replays the same.
+std::string small_event_toml_at(std::chrono::system_clock::time_point from,
+                                std::chrono::system_clock::time_point to,
+                                std::string_view extra = {},
+                                std::string_view server_extra = {});
 
 // For small_event_toml's `extra`: session "main-talk" in hall "main" (the
 // hall's only session, so the hall is closed outside it).
