@@ -8,7 +8,11 @@ namespace admit::service {
 namespace json = boost::json;
 
 http_reply json_reply(const json::value& v, unsigned status) {
-    auto r = body_reply("application/json", json::serialize(v));
+    // Boost.JSON writes a string's bytes as they are: a message that quotes
+    // input (a roster field, a file name) could carry bytes that are not
+    // UTF-8 and make the whole reply invalid JSON. Outside strings the text
+    // is ASCII, so replacing bad bytes in the output mends exactly those.
+    auto r = body_reply("application/json", utf8_or_replaced(json::serialize(v)));
     r.status = status;
     return r;
 }
@@ -66,9 +70,9 @@ http_reply busy_reply() {
 }
 
 http_reply error_reply(unsigned status, std::string_view message) {
-    // Messages quote paths and ids from the request, which may be any bytes;
-    // the reply must stay valid JSON.
-    return json_reply(json::object{{"error", utf8_or_replaced(message)}}, status);
+    // Messages quote paths and ids from the request, which may be any bytes:
+    // json_reply keeps the reply valid JSON.
+    return json_reply(json::object{{"error", message}}, status);
 }
 
 std::string iso_utc(core::time_point t) {

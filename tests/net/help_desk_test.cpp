@@ -440,6 +440,23 @@ TEST_F(ServerTest, RosterImportOverHttpIsAllOrNothing) {
     EXPECT_TRUE(scan(*in, "new-person", std::string(token.at("token").as_string())).admitted());
 }
 
+// Found by http_fuzz: a problem message quotes the field it is about; bytes
+// of that field that are not UTF-8 must not make the reply invalid JSON.
+TEST_F(ServerTest, RosterProblemsQuotingBytesThatAreNotUtf8AreStillJson) {
+    const std::string bad = "id,name,category\nn-001,\"New\"\xff\xd7 Person,delegate\n";
+    const auto r = http_post(server_.port(), "/api/roster", bad, "staff-token");
+    ASSERT_EQ(r.status, 400) << r.body;
+    boost::system::error_code ec;
+    const auto reply = json::parse(r.body, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << ec.message();
+    const auto& problems = reply.at("problems").as_array();
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].at("line").as_int64(), 2);
+    const std::string message(problems[0].at("message").as_string());
+    EXPECT_NE(message.find("closing quote"), std::string::npos) << message;
+    EXPECT_NE(message.find("\xEF\xBF\xBD"), std::string::npos) << "the bad bytes shown as U+FFFD: " << message;
+}
+
 TEST_F(ServerTest, RosterImportedByTheAdminToolReachesTheRunningServer) {
     const auto csv = server_.data_dir().parent_path() / "late.csv";
     std::ofstream(csv) << "id,name,category\nlate-1,Late Arrival,delegate\n";
