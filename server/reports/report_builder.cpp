@@ -10,7 +10,6 @@
 #include <array>
 #include <numeric>
 #include <set>
-#include <tuple>
 
 #include "core/verdict.hpp"
 
@@ -367,7 +366,7 @@ void report_builder::add(const core::scan_record& r, table_output& out) {
         if (it != movements_.rend()) {
             it->hall = r.moved ? to : no_move;
         } else if (r.moved) {
-            movements_.push_back({at_ms, r.seq, p, to});
+            movements_.push_back({at_ms, p, to});
         }
     }
     if (r.moved) move(r, at, out);
@@ -490,13 +489,15 @@ void report_builder::move(
     }
     state_[p].hall = after;
     if (r.kind != core::scan_kind::redecision)
-        movements_.push_back({at_door.time_since_epoch().count(), r.seq, p, after});
+        movements_.push_back({at_door.time_since_epoch().count(), p, after});
 }
 
 void report_builder::replay_occupancy_in_read_order() {
-    std::stable_sort(movements_.begin(), movements_.end(), [](const kept_movement& a, const kept_movement& b) {
-        return std::tie(a.at_ms, a.seq) < std::tie(b.at_ms, b.seq);
-    });
+    // Stable: equal read times keep the log's order. A log without late
+    // scans is already in order, and then needs no sort (nor its buffer).
+    const auto by_read_time = [](const kept_movement& a, const kept_movement& b) { return a.at_ms < b.at_ms; };
+    if (!std::is_sorted(movements_.begin(), movements_.end(), by_read_time))
+        std::stable_sort(movements_.begin(), movements_.end(), by_read_time);
     std::vector<int> where(people_.size(), nowhere);
     for (const auto& m : movements_) {
         if (m.hall == no_move) continue;

@@ -212,10 +212,11 @@ private:
     std::vector<staff_action> manual_;
     std::unordered_map<std::string, staff_action> annulled_;  // by scan id
 
-    // Movements for occupancy, replayed in read order at finish().
+    // Movements for occupancy, replayed in read order at finish(). Kept in
+    // log order (arrival), which a stable sort keeps for equal read times:
+    // 16 bytes each, one per movement of the whole log.
     struct kept_movement {
         std::int64_t at_ms = 0;  // read time
-        std::int64_t seq = 0;    // arrival order, for equal read times
         std::uint32_t person = 0;
         int hall = nowhere;      // where it put the person
     };
