@@ -320,7 +320,9 @@ private:
     scan_outcome outcome_for(core::scan_record r, bool replayed) const;
     // The outcome of a scan whose id names a different logged scan.
     static scan_outcome id_conflict_outcome(const core::scan& s, const core::scan_record& earlier);
-    void remember_seq(const core::scan_record& r);  // state_mutex_ held; records in the log only
+    // Adds a logged record's seq to its person's history; their entry, or null
+    // when the record names no one. state_mutex_ held; records in the log only.
+    person_log* remember_seq(const core::scan_record& r);
 
     std::unique_ptr<store::scan_store> store_;
     core::public_key badge_key_;

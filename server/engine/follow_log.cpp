@@ -97,8 +97,7 @@ std::vector<scan_outcome> engine::catch_up_locked() {
 }
 
 void engine::follow_logged(const core::scan_record& r) {
-    person_log* person = r.attendee_id.empty() ? nullptr : &people_[r.attendee_id];
-    if (person != nullptr) person->seqs.push_back(r.seq);
+    person_log* person = remember_seq(r);
     if (!r.annulled) follow_record(r, person);
 }
 

@@ -109,8 +109,11 @@ std::vector<std::int64_t> engine::scan_seqs_of(const std::string& attendee_id) c
     return it == people_.end() ? std::vector<std::int64_t>{} : it->second.seqs;
 }
 
-void engine::remember_seq(const core::scan_record& r) {
-    if (!r.attendee_id.empty()) people_[r.attendee_id].seqs.push_back(r.seq);
+engine::person_log* engine::remember_seq(const core::scan_record& r) {
+    if (r.attendee_id.empty()) return nullptr;
+    auto& person = people_[r.attendee_id];
+    person.seqs.push_back(r.seq);
+    return &person;
 }
 
 std::uint64_t engine::state_version() const { return published()->version; }
